@@ -1,0 +1,50 @@
+# edgeconform — build, test, lint, benchmark. `make test` is what CI runs (.ci/run).
+GO      ?= go
+BIN     ?= bin/edgeconform
+PKGS    := ./...
+FUZZTIME ?= 30s
+
+.PHONY: all build test test-main test-sdk lint lint-spec fmt-check vet fuzz fuzz-short bench run clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/edgeconform
+
+## test: everything CI checks — formatting, vet, the race-enabled tests, SDK interop, a short fuzz run, spec lint.
+test: fmt-check vet test-main test-sdk fuzz-short lint-spec
+
+test-main:
+	$(GO) test -race -count=1 $(PKGS)
+
+test-sdk:
+	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) test -count=1 ./...; fi
+
+lint: fmt-check vet lint-spec
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) vet ./...; fi
+
+lint-spec:
+	@if [ -x scripts/lint-spec.sh ]; then scripts/lint-spec.sh; fi
+
+## fuzz-short: a few seconds per fuzz target (CI); `make fuzz` runs each for $(FUZZTIME).
+fuzz-short:
+	@FUZZTIME=3s scripts/fuzz.sh
+
+fuzz:
+	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+bench:
+	@scripts/bench.sh
+
+run: build
+	$(BIN) run
+
+clean:
+	rm -rf bin
