@@ -1,0 +1,119 @@
+package world
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefault(t *testing.T) {
+	w, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(w.Accounts); got < 4 {
+		t.Fatalf("accounts = %d, want at least 4", got)
+	}
+	var stopped, running, faults int
+	for _, a := range w.Accounts {
+		for _, c := range a.Clusters {
+			for _, j := range c.Jobs {
+				switch j.State {
+				case Stopped:
+					stopped++
+				case Running:
+					running++
+				}
+				if j.Fault != "" {
+					faults++
+				}
+			}
+		}
+	}
+	if stopped == 0 || running == 0 || faults == 0 {
+		t.Errorf("default world has %d stopped, %d running, %d faulty jobs; want each > 0", stopped, running, faults)
+	}
+}
+
+func TestParseErrorsNameTheField(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"empty", "", "empty document"},
+		{"no accounts", "accounts: []", "accounts: no account"},
+		{"unknown field", "accounts:\n  - id: a\n    secrte: x\n", "field secrte not found"},
+		{"no keys", "accounts:\n  - id: a\n", "accounts[0].keys: an account needs"},
+		{"empty secret", "accounts:\n  - id: a\n    keys: [{id: k}]\n", "accounts[0].keys[0].secret: empty"},
+		{"duplicate key", "accounts:\n  - id: a\n    keys: [{id: k, secret: s}]\n  - id: b\n    keys: [{id: k, secret: s}]\n",
+			`accounts[1].keys[0].id: AccessKey "k" already defined at accounts[0].keys[0].id`},
+		{"bad state", "accounts:\n  - id: a\n    keys: [{id: k, secret: s}]\n    clusters: [{id: c, jobs: [{id: j, state: paused}]}]\n",
+			`accounts[0].clusters[0].jobs[0].state: "paused" is not stopped or running`},
+		{"negative quota", "accounts:\n  - id: a\n    quota: -1\n    keys: [{id: k, secret: s}]\n", "accounts[0].quota: negative"},
+		{"bad permission", "accounts:\n  - id: a\n    keys: [{id: k, secret: s, permissions: [Start]}]\n", "accounts[0].keys[0].permissions[0]"},
+		{"wrong type", "accounts:\n  - id: a\n    task_limit: many\n    keys: [{id: k, secret: s}]\n", "cannot unmarshal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.yaml))
+			if err == nil {
+				t.Fatalf("Parse succeeded, want an error containing %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %q, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.yaml")
+	if err := os.WriteFile(path, []byte("accounts:\n  - id: a\n    keys: [{id: k, secret: s, permissions: ['live:*']}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !w.Accounts[0].Keys[0].Allows("live:StartEdgeTranscodeJob") {
+		t.Error("live:* does not allow live:StartEdgeTranscodeJob")
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
+		t.Error("Load of a missing file succeeded")
+	}
+}
+
+func TestAllows(t *testing.T) {
+	const action = "live:StartEdgeTranscodeJob"
+	for _, tc := range []struct {
+		perms []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{action}, true},
+		{[]string{"live:*"}, true},
+		{[]string{"*"}, true},
+		{[]string{"live:DescribeLiveEdgeTranscodeJob"}, false},
+		{[]string{"vod:*"}, false},
+	} {
+		if got := (Key{Permissions: tc.perms}).Allows(action); got != tc.want {
+			t.Errorf("Allows with %v = %v, want %v", tc.perms, got, tc.want)
+		}
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	w, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.Clone()
+	if w.Accounts[0].Clusters[0].Jobs[0].State != Stopped {
+		t.Fatal("the first job of the default world is not stopped")
+	}
+	c.Accounts[0].Clusters[0].Jobs[0].State = Running
+	c.Accounts[0].Keys[0].Permissions[0] = "changed"
+	if w.Accounts[0].Clusters[0].Jobs[0].State != Stopped {
+		t.Error("Clone shares jobs with the original")
+	}
+	if w.Accounts[0].Keys[0].Permissions[0] == "changed" {
+		t.Error("Clone shares permissions with the original")
+	}
+}
