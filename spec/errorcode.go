@@ -1,0 +1,36 @@
+package spec
+
+import (
+	"regexp"
+	"strings"
+)
+
+// ErrorCode is one error the API may answer with.
+type ErrorCode struct {
+	Code        string // e.g. "JobNotFound"
+	Status      int    // HTTP status, e.g. 404
+	Template    string // the message template; %s stands for a detail, e.g. "%s, please check and try again later."
+	Description string
+	Source      string // SourcePage or SourceCommon
+	State       string // the provider state whose case expects this code, "" if none
+}
+
+// Message fills the template's %s with detail.
+func (e ErrorCode) Message(detail string) string {
+	return strings.ReplaceAll(e.Template, "%s", detail)
+}
+
+// MatchesMessage reports whether msg is the template with each %s replaced by one or more
+// characters; everything else must match literally and the whole message must match.
+func (e ErrorCode) MatchesMessage(msg string) bool {
+	return templateRegexp(e.Template).MatchString(msg)
+}
+
+func templateRegexp(template string) *regexp.Regexp {
+	parts := strings.Split(template, "%s")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	// (?s): a detail may span lines.
+	return regexp.MustCompile(`(?s)\A` + strings.Join(parts, ".+") + `\z`)
+}

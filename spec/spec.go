@@ -1,0 +1,313 @@
+// Package spec is the only package that loads the OpenAPI description of StartEdgeTranscodeJob.
+// It embeds openapi.yaml (generated from the documentation page by spec/gen, never edited by hand),
+// loads and validates it with kin-openapi once, and exposes the API's facts as typed accessors so
+// that no other package hard-codes a code, a status, a template, the rate limit or a state name.
+package spec
+
+//go:generate go run ./gen/specgen -o openapi.yaml
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed openapi.yaml
+var embedded []byte
+
+// Where an error code comes from.
+const (
+	SourcePage   = "page"   // documented on the StartEdgeTranscodeJob page
+	SourceCommon = "common" // Alibaba Cloud's common conventions (gateway, throttle)
+)
+
+// The provider-state names of interface.md §3. A test checks them against the document's
+// x-provider-states, so the document and the code cannot drift apart.
+const (
+	StateStoppedJob     = "a stopped job exists"
+	StateRunningJob     = "a running job exists"
+	StateNoSuchJob      = "no such job exists"
+	StateNoPermission   = "the caller lacks permission"
+	StateTaskLimit      = "the caller is at the running-task limit"
+	StateQuotaExhausted = "the caller's quota is exhausted"
+	StateInternalFault  = "the service fails internally"
+	StateFreshAccount   = "a fresh account"
+)
+
+// CodeOK is the Code a provider state expects when the call succeeds.
+const CodeOK = "OK"
+
+// Spec is a loaded, validated OpenAPI document with its facts decoded. It is read-only and safe
+// for concurrent use.
+type Spec struct {
+	doc        *openapi3.T
+	raw        []byte
+	action     string
+	version    string
+	errors     []ErrorCode
+	throttling []string
+	rate       RateLimit
+	required   []string
+	optional   []string
+	ram        RAM
+	states     []State
+}
+
+// RAM is the authorization row of the page.
+type RAM struct {
+	Action       string // live:StartEdgeTranscodeJob
+	ResourceType string // *Domain
+}
+
+// State is a provider state of interface.md §3 and the answer its case expects.
+type State struct {
+	Name   string
+	Status int    // expected HTTP status
+	Code   string // expected Code, CodeOK for success
+}
+
+var defaultSpec = sync.OnceValue(func() *Spec {
+	s, err := Load(embedded)
+	if err != nil {
+		// The embedded document is checked by this package's tests; failing here is a build defect.
+		panic(fmt.Sprintf("spec: embedded openapi.yaml is invalid: %v", err))
+	}
+	return s
+})
+
+// Default returns the embedded spec, loaded and validated once.
+func Default() *Spec { return defaultSpec() }
+
+// Load parses and validates an OpenAPI document and decodes the extensions edgeconform reads.
+func Load(data []byte) (*Spec, error) {
+	loader := openapi3.NewLoader()
+	loader.IsExternalRefsAllowed = false
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("spec: parse: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("spec: validate: %w", err)
+	}
+	s := &Spec{doc: doc, raw: slices.Clone(data)}
+	if err := s.decodeExtensions(); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	if err := s.crossCheck(); err != nil {
+		return nil, fmt.Errorf("spec: %w", err)
+	}
+	return s, nil
+}
+
+// Document returns the kin-openapi model. Callers must not modify it.
+func (s *Spec) Document() *openapi3.T { return s.doc }
+
+// YAML returns the document's bytes as loaded.
+func (s *Spec) YAML() []byte { return slices.Clone(s.raw) }
+
+// Action is the API action, "StartEdgeTranscodeJob".
+func (s *Spec) Action() string { return s.action }
+
+// Version is the API version, "2016-11-01".
+func (s *Spec) Version() string { return s.version }
+
+// Errors returns every error code: the page's in page order, then the common ones (gateway checks
+// in the order the gateway applies them, then the throttle).
+func (s *Spec) Errors() []ErrorCode { return slices.Clone(s.errors) }
+
+// PageErrors returns the codes documented on the page, in page order.
+func (s *Spec) PageErrors() []ErrorCode {
+	var out []ErrorCode
+	for _, e := range s.errors {
+		if e.Source == SourcePage {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Error looks a code up.
+func (s *Spec) Error(code string) (ErrorCode, bool) {
+	for _, e := range s.errors {
+		if e.Code == code {
+			return e, true
+		}
+	}
+	return ErrorCode{}, false
+}
+
+// ThrottlingCodes returns the codes the official SDKs treat as throttling.
+func (s *Spec) ThrottlingCodes() []string { return slices.Clone(s.throttling) }
+
+// RateLimit returns the documented limit (6000 calls per minute per account).
+func (s *Spec) RateLimit() RateLimit { return s.rate }
+
+// RequiredParams returns the operation's required parameters (from the page), in page order.
+// Common parameters (Action, Version, signature) are not included.
+func (s *Spec) RequiredParams() []string { return slices.Clone(s.required) }
+
+// OptionalParams returns the operation's optional parameters (from the page), in page order.
+func (s *Spec) OptionalParams() []string { return slices.Clone(s.optional) }
+
+// RAM returns the authorization row of the page.
+func (s *Spec) RAM() RAM { return s.ram }
+
+// States returns the provider states of interface.md §3 with the answers their cases expect.
+func (s *Spec) States() []State { return slices.Clone(s.states) }
+
+// extension decodes the root extension name into v through JSON, the shape kin-openapi keeps.
+func (s *Spec) extension(name string, v any) error {
+	raw, ok := s.doc.Extensions[name]
+	if !ok {
+		return fmt.Errorf("extension %s is missing", name)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return fmt.Errorf("extension %s: %w", name, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("extension %s: %w", name, err)
+	}
+	return nil
+}
+
+func (s *Spec) decodeExtensions() error {
+	if err := s.extension("x-action", &s.action); err != nil {
+		return err
+	}
+	if err := s.extension("x-api-version", &s.version); err != nil {
+		return err
+	}
+	var codes []struct {
+		Code        string `json:"code"`
+		Status      int    `json:"status"`
+		Message     string `json:"message"`
+		Description string `json:"description"`
+		Source      string `json:"source"`
+		State       string `json:"state"`
+	}
+	if err := s.extension("x-error-codes", &codes); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for i, c := range codes {
+		if c.Code == "" || c.Status < 400 || c.Status > 599 || c.Message == "" {
+			return fmt.Errorf("extension x-error-codes/%d: needs code, a 4xx/5xx status and a message", i)
+		}
+		if c.Source != SourcePage && c.Source != SourceCommon {
+			return fmt.Errorf("extension x-error-codes/%d: source %q is neither %q nor %q", i, c.Source, SourcePage, SourceCommon)
+		}
+		if seen[c.Code] {
+			return fmt.Errorf("extension x-error-codes/%d: code %s listed twice", i, c.Code)
+		}
+		seen[c.Code] = true
+		s.errors = append(s.errors, ErrorCode{Code: c.Code, Status: c.Status, Template: c.Message,
+			Description: c.Description, Source: c.Source, State: c.State})
+	}
+	// Page codes first, in page order; then common ones in document order.
+	slices.SortStableFunc(s.errors, func(a, b ErrorCode) int {
+		return boolRank(a.Source != SourcePage) - boolRank(b.Source != SourcePage)
+	})
+	if err := s.extension("x-throttling-codes", &s.throttling); err != nil {
+		return err
+	}
+	var rl struct {
+		Calls  int    `json:"calls"`
+		Window string `json:"window"`
+	}
+	if err := s.extension("x-rate-limit", &rl); err != nil {
+		return err
+	}
+	rate, err := ParseRateLimit(strconv.Itoa(rl.Calls) + "/" + rl.Window)
+	if err != nil {
+		return fmt.Errorf("extension x-rate-limit: %w", err)
+	}
+	s.rate = rate
+	var ram struct {
+		Action       string `json:"action"`
+		ResourceType string `json:"resourceType"`
+	}
+	if err := s.extension("x-ram", &ram); err != nil {
+		return err
+	}
+	s.ram = RAM{Action: ram.Action, ResourceType: ram.ResourceType}
+	var states []struct {
+		Name   string `json:"name"`
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+	}
+	if err := s.extension("x-provider-states", &states); err != nil {
+		return err
+	}
+	for _, st := range states {
+		s.states = append(s.states, State{Name: st.Name, Status: st.Status, Code: st.Code})
+	}
+	return nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// crossCheck makes sure the extensions and the OpenAPI responses tell the same story: each code is
+// allowed by the Code enum of its status's error schema, in JSON and XML, on every operation.
+func (s *Spec) crossCheck() error {
+	item := s.doc.Paths.Value("/")
+	if item == nil || item.Get == nil {
+		return errors.New("paths: GET / is missing")
+	}
+	for _, p := range item.Get.Parameters {
+		if p.Value == nil || p.Value.Extensions["x-source"] != SourcePage {
+			continue
+		}
+		if p.Value.Required {
+			s.required = append(s.required, p.Value.Name)
+		} else {
+			s.optional = append(s.optional, p.Value.Name)
+		}
+	}
+	for method, op := range item.Operations() {
+		for _, e := range s.errors {
+			resp := op.Responses.Status(e.Status)
+			if resp == nil || resp.Value == nil {
+				return fmt.Errorf("%s /: code %s: no response for status %d", method, e.Code, e.Status)
+			}
+			for mime, mt := range resp.Value.Content {
+				if mt.Schema == nil || mt.Schema.Value == nil {
+					return fmt.Errorf("%s / %d %s: no schema", method, e.Status, mime)
+				}
+				codeProp := mt.Schema.Value.Properties["Code"]
+				if codeProp == nil || codeProp.Value == nil || !slices.Contains(codeProp.Value.Enum, any(e.Code)) {
+					return fmt.Errorf("%s / %d %s: Code enum does not allow %s", method, e.Status, mime, e.Code)
+				}
+			}
+		}
+	}
+	if s.action == "" || s.version == "" {
+		return errors.New("x-action and x-api-version must not be empty")
+	}
+	return nil
+}
+
+// methodOperation returns the operation serving method on "/".
+func (s *Spec) methodOperation(method string) (*openapi3.PathItem, *openapi3.Operation, error) {
+	item := s.doc.Paths.Value("/")
+	if item == nil {
+		return nil, nil, errors.New("no path /")
+	}
+	op := item.GetOperation(method)
+	if op == nil {
+		return nil, nil, fmt.Errorf("no operation for method %s", method)
+	}
+	return item, op, nil
+}
