@@ -1,0 +1,156 @@
+package states
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// oneShot are the states a case uses up: a stopped job runs once started, a fresh account is fresh
+// once. A profile hands out each of their entries once; the others may be reused by every case.
+var oneShot = map[string]bool{spec.StateStoppedJob: true, spec.StateFreshAccount: true}
+
+// Profile is a fixture-mode target profile (interface.md §4): the identifiers that stand for each
+// state on a target that cannot be seeded. The file looks like
+//
+//	states:
+//	  "a stopped job exists": {AccessKeyId: ..., AccessKeySecret: ..., ClusterId: ..., JobId: ...}
+//	  "a fresh account":
+//	    - {AccessKeyId: ..., AccessKeySecret: ..., ClusterId: ..., JobId: ...}
+//	    - {AccessKeyId: ..., ...}
+//
+// A state maps to one set of values or to a list of them. The states a case uses up (a stopped job,
+// a fresh account) hand out each entry once, so list as many as the cases that need them; the
+// others reuse their first entry. A value written exactly as ${NAME} is read from the
+// environment, so secrets stay out of the file.
+type Profile struct {
+	Name string // the file it came from, for messages
+
+	mu     sync.Mutex
+	states map[string][]Values
+	next   map[string]int
+}
+
+// profileFile is the YAML shape; other top-level keys are allowed and ignored.
+type profileFile struct {
+	States map[string]profileEntry `yaml:"states"`
+}
+
+// profileEntry is one mapping or a list of mappings.
+type profileEntry []Values
+
+func (p *profileEntry) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.MappingNode:
+		var v Values
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		*p = profileEntry{v}
+	case yaml.SequenceNode:
+		var vs []Values
+		if err := n.Decode(&vs); err != nil {
+			return err
+		}
+		*p = vs
+	default:
+		return fmt.Errorf("line %d: a state maps to a mapping of values or a list of them", n.Line)
+	}
+	return nil
+}
+
+// LoadProfile reads a target profile from path.
+func LoadProfile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	p, err := ParseProfile(path, data, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// ParseProfile reads a target profile from data; name is used in messages; getenv resolves ${NAME}
+// values (nil: none are resolved).
+func ParseProfile(name string, data []byte, getenv func(string) string) (*Profile, error) {
+	var f profileFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("profile %s: %w", name, err)
+	}
+	if len(f.States) == 0 {
+		return nil, fmt.Errorf("profile %s: no states", name)
+	}
+	p := &Profile{Name: name, states: make(map[string][]Values, len(f.States)), next: map[string]int{}}
+	for state, entry := range f.States {
+		if len(entry) == 0 {
+			return nil, fmt.Errorf("profile %s: state %q has no values", name, state)
+		}
+		for _, v := range entry {
+			for k, val := range v {
+				m := envRef.FindStringSubmatch(val)
+				if m == nil {
+					continue
+				}
+				var got string
+				if getenv != nil {
+					got = getenv(m[1])
+				}
+				if got == "" {
+					return nil, fmt.Errorf("profile %s: state %q: %s refers to $%s, which is not set", name, state, k, m[1])
+				}
+				v[k] = got
+			}
+		}
+		p.states[state] = entry
+	}
+	return p, nil
+}
+
+// States lists the states the profile can arrange, sorted.
+func (p *Profile) States() []string {
+	out := make([]string, 0, len(p.states))
+	for s := range p.states {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Setup returns the profile's values for state, or ErrUnsupported when the profile has no entry or
+// has used up all entries of a one-shot state.
+func (p *Profile) Setup(_ context.Context, state string) (Values, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	list, ok := p.states[state]
+	if !ok {
+		return nil, fmt.Errorf("%w: profile %s has no entry for %q", ErrUnsupported, p.Name, state)
+	}
+	i := 0
+	if oneShot[state] {
+		i = p.next[state]
+		if i >= len(list) {
+			return nil, fmt.Errorf("%w: profile %s has used all %d entries for %q (a case uses one up; list more)",
+				ErrUnsupported, p.Name, len(list), state)
+		}
+		p.next[state] = i + 1
+	}
+	out := make(Values, len(list[i]))
+	for k, v := range list[i] {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// Teardown does nothing: a profile's world is not ours to change.
+func (*Profile) Teardown(context.Context, string, Values) error { return nil }

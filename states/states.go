@@ -1,0 +1,103 @@
+// Package states arranges the provider states of interface.md §3 before a contract case: either by
+// asking the target's provider-state endpoint (Pact's state-change protocol) or, in fixture mode
+// (§4), by looking the state up in a target profile. Callers get the identifiers and credentials to
+// use in their request as Values.
+package states
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The keys of Values that interface.md §3 names.
+const (
+	AccessKeyID      = "AccessKeyId"
+	AccessKeySecret  = "AccessKeySecret"
+	ClusterID        = "ClusterId"
+	JobID            = "JobId"
+	AccessKeyID2     = "AccessKeyId2"
+	AccessKeySecret2 = "AccessKeySecret2"
+)
+
+// Values are what a state's setup returned: the identifiers and credentials a case uses.
+type Values map[string]string
+
+// String lists the keys and redacts every secret, so Values can be printed safely.
+func (v Values) String() string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("{")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		val := v[k]
+		if isSecret(k) {
+			val = "<redacted>"
+		}
+		fmt.Fprintf(&b, "%s: %q", k, val)
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString redacts like String, so %#v is safe too.
+func (v Values) GoString() string { return "states.Values" + v.String() }
+
+// Require returns an error naming the first of keys that v lacks or holds empty.
+func (v Values) Require(keys ...string) error {
+	for _, k := range keys {
+		if v[k] == "" {
+			return fmt.Errorf("%w: no %s", ErrIncomplete, k)
+		}
+	}
+	return nil
+}
+
+func isSecret(key string) bool {
+	k := strings.ToLower(key)
+	return strings.Contains(k, "secret") || strings.Contains(k, "token") || strings.Contains(k, "password")
+}
+
+var (
+	// ErrUnsupported: the target cannot arrange the state (its endpoint answered 400, 404 or 501,
+	// or the profile has no entry). The case is skipped with the reason, or failed under --strict.
+	ErrUnsupported = errors.New("state not supported")
+	// ErrIncomplete: the state was arranged but a value the case needs is missing.
+	ErrIncomplete = errors.New("state incomplete")
+)
+
+// Arranger sets a provider state up before a case and tears it down after.
+type Arranger interface {
+	// Setup arranges state and returns the values to use. An error wrapping ErrUnsupported means
+	// the target does not support the state; any other error is a failure of the arrangement.
+	Setup(ctx context.Context, state string) (Values, error)
+	// Teardown frees what Setup arranged; v is what Setup returned.
+	Teardown(ctx context.Context, state string, v Values) error
+}
+
+// Map is the simplest Arranger: fixed values per state, nothing to tear down. Tests use it.
+type Map map[string]Values
+
+// Setup returns a copy of m[state], or ErrUnsupported.
+func (m Map) Setup(_ context.Context, state string) (Values, error) {
+	v, ok := m[state]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q is not arranged here", ErrUnsupported, state)
+	}
+	out := make(Values, len(v))
+	for k, val := range v {
+		out[k] = val
+	}
+	return out, nil
+}
+
+// Teardown does nothing.
+func (Map) Teardown(context.Context, string, Values) error { return nil }
