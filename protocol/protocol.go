@@ -1,0 +1,160 @@
+// Package protocol is the wire of Alibaba Cloud's RPC-style OpenAPI as StartEdgeTranscodeJob
+// speaks it (interface.md §2): signing calls on the client side (V1 HMAC-SHA1 parameters, V3
+// ACS3-HMAC-SHA256 headers) and parsing and verifying them on the server side.
+//
+// It knows nothing of the API's facts (actions, codes, limits): those come from package spec.
+package protocol
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SignatureVersion selects how a call is signed.
+type SignatureVersion string
+
+const (
+	// SignatureV1 is the RPC signature: HMAC-SHA1 over the sorted parameters, sent as Signature.
+	SignatureV1 SignatureVersion = "v1"
+	// SignatureV3 is the ACS3-HMAC-SHA256 signature sent in the Authorization header.
+	SignatureV3 SignatureVersion = "v3"
+)
+
+// ParseSignatureVersion accepts "v1" or "v3" (case-insensitive).
+func ParseSignatureVersion(s string) (SignatureVersion, error) {
+	switch v := SignatureVersion(strings.ToLower(strings.TrimSpace(s))); v {
+	case SignatureV1, SignatureV3:
+		return v, nil
+	}
+	return "", fmt.Errorf("protocol: unknown signature version %q (want v1 or v3)", s)
+}
+
+// Wire constants of the two signature schemes.
+const (
+	// TimeFormat is the Timestamp / x-acs-date format: ISO 8601 in UTC, seconds precision.
+	TimeFormat = "2006-01-02T15:04:05Z"
+	// V1Method and V1Version are the values of SignatureMethod and SignatureVersion for V1.
+	V1Method  = "HMAC-SHA1"
+	V1Version = "1.0"
+	// V3Algorithm is the only V3 algorithm supported, the official SDKs' default.
+	V3Algorithm = "ACS3-HMAC-SHA256"
+)
+
+// Errors of ParseRequest; the returned errors wrap them with detail.
+var (
+	// ErrBodyTooLarge: the request body exceeds the limit given to ParseRequest.
+	ErrBodyTooLarge = errors.New("request body too large")
+	// ErrMalformed: the request cannot be read as an RPC call (bad encoding, duplicated
+	// parameter, unreadable Authorization header).
+	ErrMalformed = errors.New("malformed request")
+)
+
+// BodyTooLargeError is returned (wrapped) when a body exceeds the limit; it matches ErrBodyTooLarge.
+type BodyTooLargeError struct{ Limit int64 }
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("%v: more than %d bytes", ErrBodyTooLarge, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrBodyTooLarge) true.
+func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }
+
+// Credentials sign calls. They print redacted: the secret and the token never reach a log
+// through fmt or encoding/json.
+type Credentials struct {
+	AccessKeyID     string
+	AccessKeySecret string
+	SecurityToken   string // STS token, optional
+}
+
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "<redacted>"
+}
+
+// String shows the AccessKeyId only.
+func (c Credentials) String() string {
+	s := "AccessKeyId=" + c.AccessKeyID + " AccessKeySecret=" + redact(c.AccessKeySecret)
+	if c.SecurityToken != "" {
+		s += " SecurityToken=" + redact(c.SecurityToken)
+	}
+	return s
+}
+
+// GoString keeps %#v redacted too.
+func (c Credentials) GoString() string {
+	return fmt.Sprintf("protocol.Credentials{AccessKeyID:%q, AccessKeySecret:%q, SecurityToken:%q}",
+		c.AccessKeyID, redact(c.AccessKeySecret), redact(c.SecurityToken))
+}
+
+// MarshalJSON keeps JSON dumps redacted.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		AccessKeyID     string `json:"AccessKeyId"`
+		AccessKeySecret string `json:"AccessKeySecret,omitempty"`
+		SecurityToken   string `json:"SecurityToken,omitempty"`
+	}{c.AccessKeyID, redact(c.AccessKeySecret), redact(c.SecurityToken)})
+}
+
+// percentEncode is Alibaba Cloud's encoding of names and values: RFC 3986, every byte but the
+// unreserved A-Z a-z 0-9 - _ . ~ as %XX (so space is %20, * is %2A, ~ stays).
+func percentEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+func unreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// formatTime renders t as the wire wants it.
+func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// ParseTime reads a Timestamp or x-acs-date: the wire format, or any RFC 3339 time.
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("empty")
+	}
+	if t, err := time.Parse(TimeFormat, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not an ISO 8601 UTC time (%s): %q", TimeFormat, truncate(s, 40))
+	}
+	return t.UTC(), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

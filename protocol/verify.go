@@ -1,0 +1,245 @@
+package protocol
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Incoming is a call as a server received it, parsed but not yet judged. Missing values are
+// empty: the server decides in which order it rejects them.
+type Incoming struct {
+	SignatureVersion SignatureVersion // V3 when Authorization starts with ACS3-, else V1
+	AccessKeyID      string
+	Action           string // V1: the Action parameter; V3: x-acs-action
+	Version          string // V1: the Version parameter; V3: x-acs-version
+	// Params are the parameters of the query string and of a form body, merged. For V1 they
+	// hold the common parameters too (Signature included); for V3 only what the query carries.
+	Params        url.Values
+	Nonce         string    // SignatureNonce or x-acs-signature-nonce
+	Timestamp     time.Time // zero when TimestampErr is set
+	TimestampErr  error     // the Timestamp / x-acs-date is missing or unreadable
+	Format        string    // upper-cased Format parameter, "JSON" when absent
+	SecurityToken string    // SecurityToken or x-acs-security-token
+
+	method        string
+	path          string
+	host          string
+	header        http.Header
+	signature     string
+	signedHeaders []string // V3, lower-case, as listed in Authorization
+	algorithm     string   // V3
+	bodyHash      string   // V3: hex SHA-256 of the body received
+}
+
+// ParseRequest reads r (its body bounded by maxBody bytes; r.Body is replaced by a copy so that
+// it can be read again) and returns the call it carries. Errors wrap ErrBodyTooLarge or
+// ErrMalformed; a parameter given twice (twice in the query, twice in the form, or in both) is
+// malformed.
+func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
+	body, err := readBody(r, maxBody)
+	if err != nil {
+		return nil, err
+	}
+	params, err := parseUnique(r.URL.RawQuery, "query")
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 0 && isForm(r.Header.Get("Content-Type")) {
+		form, err := parseUnique(string(body), "form body")
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range form {
+			if _, dup := params[k]; dup {
+				return nil, fmt.Errorf("protocol: %w: parameter %q in both the query and the form body", ErrMalformed, truncate(k, 40))
+			}
+			params[k] = vs
+		}
+	}
+	in := &Incoming{
+		Params: params,
+		method: r.Method,
+		path:   r.URL.EscapedPath(),
+		host:   r.Host,
+		header: r.Header,
+		Format: strings.ToUpper(params.Get("Format")),
+	}
+	if in.Format == "" {
+		in.Format = "JSON"
+	}
+	var ts string
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "ACS3-") {
+		if err := in.parseAuthorization(auth); err != nil {
+			return nil, err
+		}
+		in.SignatureVersion = SignatureV3
+		in.Action = r.Header.Get("x-acs-action")
+		in.Version = r.Header.Get("x-acs-version")
+		in.Nonce = r.Header.Get("x-acs-signature-nonce")
+		in.SecurityToken = r.Header.Get("x-acs-security-token")
+		in.bodyHash = hashHex(body)
+		ts = r.Header.Get("x-acs-date")
+	} else {
+		in.SignatureVersion = SignatureV1
+		in.AccessKeyID = params.Get("AccessKeyId")
+		in.Action = params.Get("Action")
+		in.Version = params.Get("Version")
+		in.Nonce = params.Get("SignatureNonce")
+		in.SecurityToken = params.Get("SecurityToken")
+		in.signature = params.Get("Signature")
+		ts = params.Get("Timestamp")
+	}
+	if in.Timestamp, err = ParseTime(ts); err != nil {
+		in.TimestampErr = fmt.Errorf("timestamp: %w", err)
+	}
+	return in, nil
+}
+
+func readBody(r *http.Request, maxBody int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if maxBody < 0 {
+		maxBody = 0
+	}
+	if r.ContentLength > maxBody {
+		return nil, fmt.Errorf("protocol: %w", &BodyTooLargeError{Limit: maxBody})
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("protocol: reading body: %w", err)
+	}
+	if int64(len(body)) > maxBody {
+		return nil, fmt.Errorf("protocol: %w", &BodyTooLargeError{Limit: maxBody})
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+func isForm(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// parseUnique parses a query or form, refusing bad escapes and repeated keys.
+func parseUnique(raw, where string) (url.Values, error) {
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, fmt.Errorf("protocol: %w: %s: %v", ErrMalformed, where, err)
+	}
+	for k, vs := range v {
+		if len(vs) > 1 {
+			return nil, fmt.Errorf("protocol: %w: %s: parameter %q given %d times", ErrMalformed, where, truncate(k, 40), len(vs))
+		}
+	}
+	return v, nil
+}
+
+// parseAuthorization reads "ACS3-HMAC-SHA256 Credential=ID,SignedHeaders=a;b,Signature=hex".
+func (in *Incoming) parseAuthorization(auth string) error {
+	alg, rest, ok := strings.Cut(auth, " ")
+	if !ok {
+		return fmt.Errorf("protocol: %w: Authorization header has no credentials", ErrMalformed)
+	}
+	in.algorithm = alg
+	seen := map[string]bool{}
+	for part := range strings.SplitSeq(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return fmt.Errorf("protocol: %w: Authorization header: element without '='", ErrMalformed)
+		}
+		if seen[k] {
+			return fmt.Errorf("protocol: %w: Authorization header: %s given twice", ErrMalformed, truncate(k, 20))
+		}
+		seen[k] = true
+		switch k {
+		case "Credential":
+			in.AccessKeyID = v
+		case "SignedHeaders":
+			for h := range strings.SplitSeq(v, ";") {
+				if h != "" {
+					in.signedHeaders = append(in.signedHeaders, h)
+				}
+			}
+		case "Signature":
+			in.signature = v
+		}
+	}
+	if !seen["Credential"] || !seen["SignedHeaders"] || !seen["Signature"] {
+		return fmt.Errorf("protocol: %w: Authorization header needs Credential, SignedHeaders and Signature", ErrMalformed)
+	}
+	return nil
+}
+
+// v3Required are the headers a V3 signature must cover, or a replay could change them.
+var v3Required = []string{"host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"}
+
+// Verify says whether the call was signed with secret. The comparison is constant-time.
+//
+// V1 recomputes the string to sign from the parameters as received (empty ones included) minus
+// Signature, and requires SignatureMethod HMAC-SHA1 and SignatureVersion 1.0. V3 recomputes the
+// canonical request from the method, path, query and the signed headers as received; the signed
+// headers must cover host, x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce and
+// x-acs-content-sha256, and x-acs-content-sha256 must be the hash of the body received.
+func (in *Incoming) Verify(secret string) bool {
+	if in == nil || in.signature == "" {
+		return false
+	}
+	switch in.SignatureVersion {
+	case SignatureV1:
+		if in.Params.Get("SignatureMethod") != V1Method || in.Params.Get("SignatureVersion") != V1Version {
+			return false
+		}
+		want := SignV1(in.method, in.Params, secret)
+		return hmac.Equal([]byte(want), []byte(in.signature))
+	case SignatureV3:
+		if in.algorithm != V3Algorithm {
+			return false
+		}
+		signed := make(map[string]bool, len(in.signedHeaders))
+		for i, h := range in.signedHeaders {
+			// Canonical order is sorted lower-case; anything else was not signed by the rules.
+			if h != strings.ToLower(h) || i > 0 && in.signedHeaders[i-1] >= h {
+				return false
+			}
+			signed[h] = true
+		}
+		for _, h := range v3Required {
+			if !signed[h] {
+				return false
+			}
+		}
+		payload := in.header.Get("x-acs-content-sha256")
+		if !hmac.Equal([]byte(strings.ToLower(payload)), []byte(in.bodyHash)) {
+			return false
+		}
+		values := func(name string) []string {
+			if name == "host" {
+				return []string{in.host}
+			}
+			return in.header.Values(name)
+		}
+		want := SignV3(in.method, in.path, in.Params, in.signedHeaders, values, payload, secret)
+		return hmac.Equal([]byte(want), []byte(in.signature))
+	}
+	return false
+}
+
+// Redacted returns a copy of the parameters without Signature and SecurityToken, fit for a log.
+func (in *Incoming) Redacted() url.Values {
+	out := url.Values{}
+	for k, vs := range in.Params {
+		if k == "Signature" || k == "SecurityToken" {
+			continue
+		}
+		out[k] = vs
+	}
+	return out
+}
