@@ -1,11 +1,14 @@
 package load
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
@@ -188,5 +191,52 @@ func BenchmarkTargeter(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestTargeterV1MatchesProtocol checks the templated V1 path byte for byte against
+// protocol.NewRequest given the same nonce and time.
+func TestTargeterV1MatchesProtocol(t *testing.T) {
+	accounts := testAccounts(2)
+	accounts[1].RegionID = "cn-shanghai"
+	accounts[1].Credentials.SecurityToken = "sts token/with+odd=chars"
+	clock := time.Date(2026, 11, 26, 23, 59, 58, 0, time.UTC)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		for _, format := range []string{"JSON", "XML"} {
+			tr, err := NewTargeter("http://127.0.0.1:8080/", accounts, WithMethod(method), WithFormat(format),
+				WithClock(func() time.Time { clock = clock.Add(700 * time.Millisecond); return clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 0; n < 6; n++ {
+				var tgt vegeta.Target
+				if err := tr(&tgt); err != nil {
+					t.Fatal(err)
+				}
+				in := parseTarget(t, &tgt)
+				a := accounts[n%2]
+				want, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080/", a.Credentials, protocol.Call{
+					Method: method, Format: format, Action: spec.Default().Action(), Version: spec.Default().Version(),
+					Params: a.params(), Nonce: in.Nonce, Time: in.Timestamp,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotReq, _ := tgt.Request()
+				if got, want := gotReq.URL.RawQuery, want.URL.RawQuery; got != want {
+					t.Errorf("%s %s #%d query:\n got %s\nwant %s", method, format, n, got, want)
+				}
+				var wantBody []byte
+				if want.Body != nil {
+					wantBody, _ = io.ReadAll(want.Body)
+				}
+				if got := string(tgt.Body); got != string(wantBody) {
+					t.Errorf("%s %s #%d body:\n got %s\nwant %s", method, format, n, got, wantBody)
+				}
+				if !in.Verify(a.Credentials.AccessKeySecret) {
+					t.Errorf("%s %s #%d: does not verify", method, format, n)
+				}
+			}
+		}
 	}
 }
