@@ -46,7 +46,7 @@ type Call struct {
 func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Call) (*http.Request, error) {
 	u, err := ParseBaseURL(baseURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("protocol: %w", err)
 	}
 	method := strings.ToUpper(call.Method)
 	if method == "" {
@@ -91,13 +91,13 @@ func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Cal
 func ParseBaseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("protocol: base URL %q: %w", s, err)
+		return nil, fmt.Errorf("base URL %q: %w", s, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("protocol: base URL %q: want an http:// or https:// URL", s)
+		return nil, fmt.Errorf("base URL %q: want an http:// or https:// URL", s)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("protocol: base URL %q: no host", s)
+		return nil, fmt.Errorf("base URL %q: no host", s)
 	}
 	if u.Path == "" {
 		u.Path = "/"
