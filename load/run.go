@@ -1,0 +1,202 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// RunOptions configure a general load run: constant-rate signed calls for a duration.
+type RunOptions struct {
+	Target   string    // base URL of the implementation under test
+	Accounts []Account // the callers, round-robin
+	// Rate is calls per second; 0 sends as fast as MaxWorkers allow.
+	Rate     int
+	Duration time.Duration
+	// Workers is the attacker's initial worker count (default 10); MaxWorkers caps it (default:
+	// unbounded at a fixed rate, Workers at rate 0).
+	Workers    uint64
+	MaxWorkers uint64
+	Timeout    time.Duration // per request (default 10s)
+	MaxBody    int64         // bytes of each answer kept (default 4096: answers are small)
+	Method     string        // GET (default) or POST
+	Signature  protocol.SignatureVersion
+	Format     string
+	Spec       *spec.Spec
+	// Name labels this run's results (vegeta's attack name), e.g. "shard 1/3"; merge counts shards by it.
+	Name string
+	// Results, when set, receives every result in vegeta's binary format, with the query (and
+	// so any V1 Signature) dropped from its URL.
+	Results io.Writer
+	// Plot, when set, receives every result for the HTML chart.
+	Plot *plot.Plot
+	// Progress, when set, is called about every ProgressEvery (default 250ms) and once at the end.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+}
+
+// Progress is a snapshot of a running load run.
+type Progress struct {
+	Elapsed   time.Duration
+	Duration  time.Duration
+	Requests  uint64
+	Failed    uint64
+	Throttled uint64
+	Done      bool
+}
+
+// ErrNoResults: the run made no request at all (the context ended before the first one).
+var ErrNoResults = errors.New("load: no requests were made")
+
+// Run attacks o.Target and returns the summary of the results. A failed call is data in the
+// summary, not an error; Run's error means the run could not be made (bad options, results not
+// writable). Cancelling ctx stops the attack early and returns what was gathered.
+func Run(ctx context.Context, o RunOptions) (*Summary, error) {
+	if o.Duration <= 0 {
+		return nil, errors.New("load: duration must be positive")
+	}
+	if o.Rate < 0 {
+		return nil, errors.New("load: rate must not be negative")
+	}
+	topts := []TargeterOption{WithSpec(o.Spec)}
+	if o.Method != "" {
+		topts = append(topts, WithMethod(o.Method))
+	}
+	if o.Signature != "" {
+		topts = append(topts, WithSignature(o.Signature))
+	}
+	if o.Format != "" {
+		topts = append(topts, WithFormat(o.Format))
+	}
+	tr, err := NewTargeter(o.Target, o.Accounts, topts...)
+	if err != nil {
+		return nil, err
+	}
+	workers := o.Workers
+	if workers == 0 {
+		workers = vegeta.DefaultWorkers
+	}
+	maxWorkers := o.MaxWorkers
+	if maxWorkers == 0 {
+		maxWorkers = vegeta.DefaultMaxWorkers
+		if o.Rate == 0 {
+			maxWorkers = workers
+		}
+	}
+	if workers > maxWorkers {
+		workers = maxWorkers
+	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = vegeta.DefaultTimeout
+	}
+	maxBody := o.MaxBody
+	if maxBody == 0 {
+		maxBody = 4096
+	}
+	atk := vegeta.NewAttacker(
+		vegeta.Workers(workers),
+		vegeta.MaxWorkers(maxWorkers),
+		vegeta.Timeout(timeout),
+		vegeta.MaxBody(maxBody),
+		vegeta.KeepAlive(true),
+	)
+
+	var enc vegeta.Encoder
+	var bw *bufio.Writer
+	if o.Results != nil {
+		bw = bufio.NewWriterSize(o.Results, 64<<10)
+		enc = vegeta.NewEncoder(bw)
+	}
+
+	s := NewSummary(NewClassifier(o.Spec))
+	var requests, failed, throttled atomic.Uint64
+	began := time.Now()
+	snapshot := func(done bool) Progress {
+		return Progress{Elapsed: time.Since(began), Duration: o.Duration, Requests: requests.Load(),
+			Failed: failed.Load(), Throttled: throttled.Load(), Done: done}
+	}
+
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-ctx.Done():
+			atk.Stop()
+		case <-stop:
+		}
+	}()
+	stopTicker, progressDone := make(chan struct{}), make(chan struct{})
+	if o.Progress != nil {
+		every := o.ProgressEvery
+		if every <= 0 {
+			every = 250 * time.Millisecond
+		}
+		go func() {
+			defer close(progressDone)
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+					o.Progress(snapshot(false))
+				case <-stopTicker:
+					return
+				}
+			}
+		}()
+	} else {
+		close(progressDone)
+	}
+
+	var writeErr error
+	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
+	for r := range atk.Attack(tr, pacer, o.Duration, o.Name) {
+		out := s.Add(r)
+		requests.Add(1)
+		switch out.Class {
+		case ClassFailed:
+			failed.Add(1)
+		case ClassThrottled:
+			throttled.Add(1)
+		}
+		if o.Plot != nil {
+			_ = o.Plot.Add(r) // only fails on a result it has seen: cannot happen here
+		}
+		if enc != nil && writeErr == nil {
+			Redact(r)
+			r.Headers = nil // not needed to classify; saves most of the encoding cost
+			if err := enc.Encode(r); err != nil {
+				writeErr = fmt.Errorf("load: write results: %w", err)
+				atk.Stop()
+			}
+		}
+	}
+	if bw != nil && writeErr == nil {
+		if err := bw.Flush(); err != nil {
+			writeErr = fmt.Errorf("load: write results: %w", err)
+		}
+	}
+	if o.Progress != nil {
+		close(stopTicker) // end the ticker before the final call
+		<-progressDone
+		o.Progress(snapshot(true))
+	}
+	if writeErr != nil {
+		return s, writeErr
+	}
+	if s.Counts().Requests == 0 {
+		return s, ErrNoResults
+	}
+	return s, nil
+}

@@ -1,0 +1,250 @@
+package load
+
+import (
+	"sort"
+	"strconv"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Latencies are recorded in microseconds from 1µs to an hour with 3 significant digits: exact
+// enough for any percentile a threshold asks for, in a fixed ~200 KB whatever the run's length.
+const (
+	histMin    = 1
+	histMax    = int64(time.Hour / time.Microsecond)
+	histDigits = 3
+	maxErrors  = 20 // distinct transport error messages kept
+)
+
+// Counts are the results of a run by class.
+type Counts struct {
+	Requests  uint64 `json:"requests"`
+	OK        uint64 `json:"ok"`
+	Throttled uint64 `json:"throttled"`
+	Refused   uint64 `json:"refused"`
+	Failed    uint64 `json:"failed"`
+}
+
+func (c *Counts) add(class Class) {
+	c.Requests++
+	switch class {
+	case ClassOK:
+		c.OK++
+	case ClassThrottled:
+		c.Throttled++
+	case ClassRefused:
+		c.Refused++
+	default:
+		c.Failed++
+	}
+}
+
+// Summary aggregates the results of one run, or of several shards' runs merged. It is not safe
+// for concurrent use: one goroutine reads the attacker's results.
+type Summary struct {
+	classifier *Classifier
+	hist       *hdrhistogram.Histogram
+	latSum     time.Duration
+	latMin     time.Duration
+	latMax     time.Duration
+	counts     Counts
+	status     map[uint16]uint64
+	codes      map[string]uint64
+	accounts   map[string]*Counts
+	errors     map[string]uint64
+	attacks    map[string]bool
+	first      time.Time // earliest request start
+	lastStart  time.Time // latest request start
+	lastEnd    time.Time // latest answer
+	bytesIn    uint64
+	bytesOut   uint64
+}
+
+// NewSummary returns an empty summary that classifies with c (NewClassifier(nil) when nil).
+func NewSummary(c *Classifier) *Summary {
+	if c == nil {
+		c = NewClassifier(nil)
+	}
+	return &Summary{
+		classifier: c,
+		hist:       hdrhistogram.New(histMin, histMax, histDigits),
+		status:     map[uint16]uint64{},
+		codes:      map[string]uint64{},
+		accounts:   map[string]*Counts{},
+		errors:     map[string]uint64{},
+		attacks:    map[string]bool{},
+	}
+}
+
+// Add records r and returns its outcome.
+func (s *Summary) Add(r *vegeta.Result) Outcome {
+	o := s.classifier.Classify(r)
+	s.counts.add(o.Class)
+	s.status[r.Code]++
+	s.codes[o.Code]++
+	a := s.accounts[o.Account]
+	if a == nil {
+		a = &Counts{}
+		s.accounts[o.Account] = a
+	}
+	a.add(o.Class)
+	if r.Code == 0 && r.Error != "" {
+		if _, ok := s.errors[r.Error]; ok || len(s.errors) < maxErrors {
+			s.errors[r.Error]++
+		}
+	}
+	if !s.attacks[r.Attack] {
+		s.attacks[r.Attack] = true
+	}
+
+	us := int64(r.Latency / time.Microsecond)
+	if us < histMin {
+		us = histMin
+	} else if us > histMax {
+		us = histMax
+	}
+	_ = s.hist.RecordValue(us) // in range by construction
+	s.latSum += r.Latency
+	if s.counts.Requests == 1 || r.Latency < s.latMin {
+		s.latMin = r.Latency
+	}
+	if r.Latency > s.latMax {
+		s.latMax = r.Latency
+	}
+	if s.first.IsZero() || r.Timestamp.Before(s.first) {
+		s.first = r.Timestamp
+	}
+	if r.Timestamp.After(s.lastStart) {
+		s.lastStart = r.Timestamp
+	}
+	if end := r.End(); end.After(s.lastEnd) {
+		s.lastEnd = end
+	}
+	s.bytesIn += r.BytesIn
+	s.bytesOut += r.BytesOut
+	return o
+}
+
+// Counts returns the counts so far.
+func (s *Summary) Counts() Counts { return s.counts }
+
+// Quantile returns the latency at quantile q (0..1) from the HDR histogram.
+func (s *Summary) Quantile(q float64) time.Duration {
+	if s.counts.Requests == 0 {
+		return 0
+	}
+	return time.Duration(s.hist.ValueAtPercentile(q*100)) * time.Microsecond
+}
+
+// Report is a run's figures, as the text and JSON reports show them.
+type Report struct {
+	Target        string   `json:"target,omitempty"`
+	Shards        []string `json:"shards,omitempty"` // the attack names merged, one per shard
+	RateRequested float64  `json:"rate_requested,omitempty"`
+	Duration      float64  `json:"duration_s"` // first request to last answer
+	Counts
+	Rate       float64           `json:"rate"`       // requests per second sent
+	Throughput float64           `json:"throughput"` // answered calls (ok + refused) per second
+	ErrorRate  float64           `json:"error_rate"`
+	Throttled  float64           `json:"throttled_rate"`
+	Latency    LatencyReport     `json:"latency_ms"`
+	Status     map[string]uint64 `json:"status"`
+	Codes      map[string]uint64 `json:"codes"`
+	Accounts   []AccountReport   `json:"accounts"`
+	Errors     []ErrorCount      `json:"errors,omitempty"`
+	BytesIn    uint64            `json:"bytes_in"`
+	BytesOut   uint64            `json:"bytes_out"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Verdict    string            `json:"verdict"` // pass, or fail when a threshold is crossed
+}
+
+// LatencyReport is in milliseconds.
+type LatencyReport struct {
+	Min  float64 `json:"min"`
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p99.9"`
+	Max  float64 `json:"max"`
+}
+
+// AccountReport is one account's counts.
+type AccountReport struct {
+	Name string `json:"name"`
+	Counts
+}
+
+// ErrorCount is a transport error message and how often it happened.
+type ErrorCount struct {
+	Error string `json:"error"`
+	Count uint64 `json:"count"`
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Report computes the figures.
+func (s *Summary) Report() *Report {
+	r := &Report{
+		Counts:   s.counts,
+		Status:   map[string]uint64{},
+		Codes:    map[string]uint64{},
+		BytesIn:  s.bytesIn,
+		BytesOut: s.bytesOut,
+		Verdict:  "pass",
+	}
+	for name := range s.attacks {
+		if name != "" {
+			r.Shards = append(r.Shards, name)
+		}
+	}
+	sort.Strings(r.Shards)
+	for code, n := range s.status {
+		r.Status[strconv.Itoa(int(code))] = n
+	}
+	for code, n := range s.codes {
+		r.Codes[code] = n
+	}
+	for name, c := range s.accounts {
+		r.Accounts = append(r.Accounts, AccountReport{Name: name, Counts: *c})
+	}
+	sort.Slice(r.Accounts, func(i, j int) bool { return r.Accounts[i].Name < r.Accounts[j].Name })
+	for msg, n := range s.errors {
+		r.Errors = append(r.Errors, ErrorCount{msg, n})
+	}
+	sort.Slice(r.Errors, func(i, j int) bool {
+		if r.Errors[i].Count != r.Errors[j].Count {
+			return r.Errors[i].Count > r.Errors[j].Count
+		}
+		return r.Errors[i].Error < r.Errors[j].Error
+	})
+	if s.counts.Requests == 0 {
+		return r
+	}
+	n := float64(s.counts.Requests)
+	r.ErrorRate = float64(s.counts.Failed) / n
+	r.Throttled = float64(s.counts.Throttled) / n
+	span := s.lastEnd.Sub(s.first)
+	r.Duration = span.Seconds()
+	// The rate is vegeta's: requests over the span of their starts (n-1 intervals).
+	if sent := s.lastStart.Sub(s.first); sent > 0 && n > 1 {
+		r.Rate = (n - 1) / sent.Seconds()
+	}
+	if span > 0 {
+		r.Throughput = float64(s.counts.OK+s.counts.Refused) / span.Seconds()
+	}
+	r.Latency = LatencyReport{
+		Min:  ms(s.latMin),
+		Mean: ms(s.latSum / time.Duration(s.counts.Requests)),
+		P50:  ms(s.Quantile(0.50)),
+		P90:  ms(s.Quantile(0.90)),
+		P95:  ms(s.Quantile(0.95)),
+		P99:  ms(s.Quantile(0.99)),
+		P999: ms(s.Quantile(0.999)),
+		Max:  ms(s.latMax),
+	}
+	return r
+}

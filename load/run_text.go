@@ -1,0 +1,100 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"text/tabwriter"
+)
+
+// maxAccountLines bounds the per-account table of the text report; the JSON has them all.
+const maxAccountLines = 20
+
+// WriteText writes r as the human-readable report.
+func WriteText(w io.Writer, r *Report) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
+	if r.Target != "" {
+		p("Target\t%s\n", r.Target)
+	}
+	if len(r.Shards) > 1 {
+		p("Shards\t%d merged\n", len(r.Shards))
+	}
+	p("Requests\t[total, rate, throughput]\t%d, %.2f/s, %.2f/s\n", r.Requests, r.Rate, r.Throughput)
+	if r.RateRequested > 0 {
+		p("Rate requested\t\t%.2f/s\n", r.RateRequested)
+	}
+	p("Duration\t[first request to last answer]\t%.3fs\n", r.Duration)
+	l := r.Latency
+	p("Latencies (ms)\t[min, mean, 50, 90, 95, 99, 99.9, max]\t%.3f, %.3f, %.3f, %.3f, %.3f, %.3f, %.3f, %.3f\n",
+		l.Min, l.Mean, l.P50, l.P90, l.P95, l.P99, l.P999, l.Max)
+	p("Outcomes\t[ok, refused, throttled, failed]\t%d, %d, %d, %d\n", r.OK, r.Refused, r.Counts.Throttled, r.Failed)
+	p("Rates\t[errors, throttled]\t%.3f%%, %.3f%%\n", 100*r.ErrorRate, 100*r.Throttled)
+	p("Status codes\t[code:count]\t%s\n", counts(r.Status, true))
+	p("API codes\t[Code:count]\t%s\n", counts(r.Codes, false))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Accounts) > 0 {
+		fmt.Fprintf(w, "Accounts (%d)\n", len(r.Accounts))
+		tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "  name\trequests\tok\trefused\tthrottled\tfailed\t\n")
+		for i, a := range r.Accounts {
+			if i == maxAccountLines {
+				fmt.Fprintf(tw, "  ... %d more (see --json)\t\t\t\t\t\t\n", len(r.Accounts)-i)
+				break
+			}
+			name := a.Name
+			if name == "" {
+				name = "(untagged)"
+			}
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t\n", name, a.Requests, a.OK, a.Refused, a.Throttled, a.Failed)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintln(w, "Transport errors:")
+		for _, e := range r.Errors {
+			fmt.Fprintf(w, "  %d × %s\n", e.Count, e.Error)
+		}
+	}
+	if len(r.Thresholds) > 0 {
+		fmt.Fprintln(w, "Thresholds:")
+		for _, t := range r.Thresholds {
+			mark := "✓"
+			if !t.Pass {
+				mark = "✗"
+			}
+			fmt.Fprintf(w, "  %s %s\n", mark, t.Message)
+		}
+	}
+	_, err := fmt.Fprintf(w, "Verdict: %s\n", r.Verdict)
+	return err
+}
+
+// counts renders a breakdown sorted by key (numerically for status codes).
+func counts(m map[string]uint64, numeric bool) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if numeric {
+			a, _ := strconv.Atoi(keys[i])
+			b, _ := strconv.Atoi(keys[j])
+			return a < b
+		}
+		return keys[i] < keys[j]
+	})
+	s := ""
+	for i, k := range keys {
+		if i > 0 {
+			s += "  "
+		}
+		s += k + ":" + strconv.FormatUint(m[k], 10)
+	}
+	return s
+}

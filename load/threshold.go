@@ -1,0 +1,247 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrThreshold is wrapped by every threshold parsing error.
+var ErrThreshold = errors.New("bad threshold")
+
+// Threshold is a pass condition on a run's figures, written as k6 users write them:
+//
+//	p99<50ms  p(95)<=200  mean<10ms  max<1s      latency (a bare number is milliseconds)
+//	errors<0.1%  throttled<=1%  errors<0.001     rates (with %, or a fraction 0..1)
+//	rps>=900                                     requests per second sent
+type Threshold struct {
+	Expr   string
+	metric string  // "latency", "errors", "throttled", "rps"
+	q      float64 // latency: the quantile 0..1; -1 mean, -2 max, -3 min
+	op     string
+	value  float64 // latency in ms, rates as fractions, rps per second
+}
+
+// ThresholdResult is a threshold evaluated on a report.
+type ThresholdResult struct {
+	Threshold string  `json:"threshold"`
+	Actual    float64 `json:"actual"` // in the threshold's unit: ms, a fraction, per second
+	Unit      string  `json:"unit"`
+	Pass      bool    `json:"pass"`
+	Message   string  `json:"message"`
+}
+
+const (
+	qMean = -1
+	qMax  = -2
+	qMin  = -3
+)
+
+// ParseThreshold parses one threshold; its errors wrap ErrThreshold and say what is accepted.
+func ParseThreshold(expr string) (Threshold, error) {
+	s := strings.TrimSpace(expr)
+	fail := func(format string, args ...any) (Threshold, error) {
+		return Threshold{}, fmt.Errorf("%w %q: %s", ErrThreshold, expr, fmt.Sprintf(format, args...))
+	}
+	i := strings.IndexAny(s, "<>=!")
+	if i <= 0 {
+		return fail("want METRIC OP VALUE, e.g. p99<50ms, errors<0.1%%, rps>=100")
+	}
+	name := strings.ToLower(strings.TrimSpace(s[:i]))
+	rest := s[i:]
+	op := ""
+	for _, o := range []string{"<=", ">=", "<", ">"} {
+		if strings.HasPrefix(rest, o) {
+			op = o
+			break
+		}
+	}
+	if op == "" {
+		return fail("operator must be one of <, <=, >, >=")
+	}
+	val := strings.TrimSpace(rest[len(op):])
+	if val == "" {
+		return fail("no value after %s", op)
+	}
+	t := Threshold{Expr: s, op: op}
+	switch name {
+	case "errors", "error_rate", "failed":
+		t.metric = "errors"
+	case "throttled", "throttled_rate":
+		t.metric = "throttled"
+	case "rps", "rate":
+		t.metric = "rps"
+	case "mean", "avg":
+		t.metric, t.q = "latency", qMean
+	case "max":
+		t.metric, t.q = "latency", qMax
+	case "min":
+		t.metric, t.q = "latency", qMin
+	case "med", "median":
+		t.metric, t.q = "latency", 0.5
+	default:
+		p, ok := parsePercentile(name)
+		if !ok {
+			return fail("unknown metric %q (want p50, p90, p95, p99, p(99.9), mean, max, min, errors, throttled or rps)", name)
+		}
+		t.metric, t.q = "latency", p
+	}
+	var err error
+	switch t.metric {
+	case "latency":
+		t.value, err = parseMillis(val)
+	case "errors", "throttled":
+		t.value, err = parseRate(val)
+	case "rps":
+		t.value, err = strconv.ParseFloat(strings.TrimSuffix(val, "/s"), 64)
+		if err == nil && t.value < 0 {
+			err = errors.New("must not be negative")
+		}
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	return t, nil
+}
+
+// parsePercentile reads p99, p99.9, p(95), p(99.9).
+func parsePercentile(name string) (float64, bool) {
+	if !strings.HasPrefix(name, "p") {
+		return 0, false
+	}
+	n := name[1:]
+	if strings.HasPrefix(n, "(") && strings.HasSuffix(n, ")") {
+		n = n[1 : len(n)-1]
+	}
+	p, err := strconv.ParseFloat(n, 64)
+	if err != nil || p <= 0 || p > 100 {
+		return 0, false
+	}
+	return p / 100, true
+}
+
+// parseMillis reads a duration (50ms, 1.5s, 800us) or a bare number of milliseconds, as k6 does.
+func parseMillis(v string) (float64, error) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f < 0 {
+			return 0, errors.New("a latency must not be negative")
+		}
+		return f, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("latency %q: want a duration such as 50ms or 1.5s", v)
+	}
+	if d < 0 {
+		return 0, errors.New("a latency must not be negative")
+	}
+	return ms(d), nil
+}
+
+// parseRate reads 0.1% or a fraction 0.001.
+func parseRate(v string) (float64, error) {
+	if p, ok := strings.CutSuffix(v, "%"); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || f < 0 || f > 100 {
+			return 0, fmt.Errorf("rate %q: want a percentage 0%%..100%%", v)
+		}
+		return f / 100, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("rate %q: want a percentage such as 0.1%% or a fraction such as 0.001", v)
+	}
+	if f > 1 {
+		return 0, fmt.Errorf("rate %q is more than 1: did you mean %s%%?", v, v)
+	}
+	return f, nil
+}
+
+// ParseThresholds parses each expression; the first error is returned.
+func ParseThresholds(exprs []string) ([]Threshold, error) {
+	out := make([]Threshold, 0, len(exprs))
+	for _, e := range exprs {
+		t, err := ParseThreshold(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Evaluate checks t against the summary s and its report r.
+func (t Threshold) Evaluate(s *Summary, r *Report) ThresholdResult {
+	res := ThresholdResult{Threshold: t.Expr}
+	var actual float64
+	switch t.metric {
+	case "latency":
+		res.Unit = "ms"
+		switch t.q {
+		case qMean:
+			actual = r.Latency.Mean
+		case qMax:
+			actual = r.Latency.Max
+		case qMin:
+			actual = r.Latency.Min
+		default:
+			actual = ms(s.Quantile(t.q))
+		}
+	case "errors":
+		res.Unit, actual = "ratio", r.ErrorRate
+	case "throttled":
+		res.Unit, actual = "ratio", r.Throttled
+	case "rps":
+		res.Unit, actual = "1/s", r.Rate
+	}
+	res.Actual = actual
+	if r.Requests == 0 {
+		res.Message = "no requests were made"
+		return res
+	}
+	switch t.op {
+	case "<":
+		res.Pass = actual < t.value
+	case "<=":
+		res.Pass = actual <= t.value
+	case ">":
+		res.Pass = actual > t.value
+	case ">=":
+		res.Pass = actual >= t.value
+	}
+	verdict := "crossed"
+	if res.Pass {
+		verdict = "ok"
+	}
+	res.Message = fmt.Sprintf("%s: %s (%s)", t.Expr, formatActual(res.Unit, actual), verdict)
+	return res
+}
+
+func formatActual(unit string, v float64) string {
+	switch unit {
+	case "ms":
+		return strconv.FormatFloat(v, 'f', 3, 64) + "ms"
+	case "ratio":
+		return strconv.FormatFloat(v*100, 'f', 3, 64) + "%"
+	default:
+		return strconv.FormatFloat(v, 'f', 1, 64) + "/s"
+	}
+}
+
+// Apply evaluates every threshold into r and sets its verdict; it reports whether all passed.
+func Apply(ts []Threshold, s *Summary, r *Report) bool {
+	r.Thresholds = r.Thresholds[:0]
+	pass := true
+	for _, t := range ts {
+		res := t.Evaluate(s, r)
+		r.Thresholds = append(r.Thresholds, res)
+		pass = pass && res.Pass
+	}
+	r.Verdict = "pass"
+	if !pass {
+		r.Verdict = "fail"
+	}
+	return pass
+}
