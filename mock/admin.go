@@ -1,0 +1,120 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// Admin returns the provider-state handler of interface.md §3 (Pact's state-change protocol):
+// POST {"state", "params", "action": "setup"|"teardown"}. Every setup creates a fresh account
+// (keys, cluster, job) arranged for the state, so cases never share anything, and answers 200
+// with the values as a JSON object of strings; teardown frees what its params name. An unknown
+// state answers 501. Serve it on its own listener, never beside the API.
+func (s *Server) Admin() http.Handler { return http.HandlerFunc(s.serveAdmin) }
+
+// stateRequest is the body of a state change. Params are any JSON in Pact; only strings matter here.
+type stateRequest struct {
+	State  string         `json:"state"`
+	Params map[string]any `json:"params"`
+	Action string         `json:"action"`
+}
+
+// maxAdminBody bounds a state-change body.
+const maxAdminBody = 64 << 10
+
+// setups arranges each state of §3 with a fresh account.
+var setups = map[string]fresh{
+	// A second start must meet OperationDenied, not the task limit: room for more.
+	spec.StateStoppedJob:     {taskLimit: 10, quota: -1},
+	spec.StateRunningJob:     {taskLimit: 10, quota: -1, running: true},
+	spec.StateNoSuchJob:      {taskLimit: 10, quota: -1, noJob: true},
+	spec.StateNoPermission:   {taskLimit: 10, quota: -1, denied: true},
+	spec.StateTaskLimit:      {taskLimit: 1, quota: -1, busy: 1},
+	spec.StateQuotaExhausted: {taskLimit: 10, quota: 0},
+	spec.StateInternalFault:  {taskLimit: 10, quota: -1, fault: "the edge node of the cluster did not answer"},
+	spec.StateFreshAccount:   {taskLimit: -1, quota: -1, secondKey: true},
+}
+
+// States lists the provider states the admin handler supports.
+func States() []string {
+	out := make([]string, 0, len(setups))
+	for _, st := range spec.Default().States() {
+		if _, ok := setups[st.Name]; ok {
+			out = append(out, st.Name)
+		}
+	}
+	return out
+}
+
+func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		adminError(w, http.StatusMethodNotAllowed, "POST a state change: {\"state\", \"params\", \"action\"}")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAdminBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			adminError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", maxAdminBody))
+			return
+		}
+		adminError(w, http.StatusBadRequest, "reading the body failed")
+		return
+	}
+	var req stateRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		adminError(w, http.StatusBadRequest, "the body is not a JSON state change: "+clip(err.Error()))
+		return
+	}
+	f, ok := setups[req.State]
+	if !ok {
+		adminError(w, http.StatusNotImplemented, fmt.Sprintf("unsupported provider state %q", clip(req.State)))
+		return
+	}
+	switch req.Action {
+	case "", "setup": // Pact's default action is setup
+		v := s.store.create(f)
+		if req.State == spec.StateNoSuchJob {
+			v["JobId"] = randHex(32) // an id no job has
+		}
+		s.adminLog("setup", req.State)
+		adminJSON(w, http.StatusOK, v)
+	case "teardown":
+		// Only accounts that setups created are freed; the world file's stay.
+		for _, name := range []string{"AccessKeyId", "AccessKeyId2"} {
+			if id, ok := req.Params[name].(string); ok {
+				s.store.free(id)
+			}
+		}
+		s.adminLog("teardown", req.State)
+		adminJSON(w, http.StatusOK, map[string]string{})
+	default:
+		adminError(w, http.StatusBadRequest, fmt.Sprintf("unknown action %q (want setup or teardown)", clip(req.Action)))
+	}
+}
+
+func (s *Server) adminLog(action, state string) {
+	if s.log != nil {
+		s.logf("%s admin %s %q", s.now().UTC().Format("2006-01-02T15:04:05Z"), action, state)
+	}
+}
+
+func adminJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding failed"}`)
+	}
+	w.Header().Set("Content-Type", ContentTypeJSON)
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	adminJSON(w, status, map[string]string{"error": msg})
+}

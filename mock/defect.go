@@ -1,0 +1,150 @@
+package mock
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// A Defect is a deliberately broken behaviour, for tests only: the contract suites and the throttle
+// scenario run against a mock with one defect switched on to prove they notice it. A defect is data
+// the request pipeline consults (a flag or a value in the server's defect set), never a second copy
+// of the handler. Never use one outside a test.
+type Defect struct {
+	name  string
+	apply func(*defects)
+}
+
+// String names the defect, e.g. "WrongStatus(JobNotFound)", for test names.
+func (d Defect) String() string { return d.name }
+
+// defects is the set the pipeline consults; the zero value is the conforming implementation.
+type defects struct {
+	wrongStatus           map[string]bool // codes answered with a wrong HTTP status
+	noRequestID           bool
+	lowercaseRequestID    bool
+	reusedRequestID       bool
+	messageOffTemplate    bool
+	jobIDNotEchoed        bool
+	runningJobRestartable bool
+	permissionIgnored     bool
+	signatureUnchecked    bool
+	xmlIgnored            bool
+	formIgnored           bool
+	wrongContentType      bool
+	missingParamUnnamed   bool
+	timestampUnchecked    bool
+	nonceUnchecked        bool
+	actionUnchecked       bool
+	versionUnchecked      bool
+	quotaIgnored          bool
+	taskLimitIgnored      bool
+	faultIgnored          bool
+
+	noLimit           bool
+	limitFactor       float64 // 0: the configured limit
+	globalLimit       bool
+	perKeyLimit       bool
+	neverLifts        bool
+	throttleWrongCode bool
+	throttleWrongStat bool
+}
+
+func toggle(name string, set func(*defects)) Defect { return Defect{name: name, apply: set} }
+
+// WrongStatus answers code with a wrong HTTP status: 400 where the spec says otherwise, else 403.
+func WrongStatus(code string) Defect {
+	return Defect{name: "WrongStatus(" + code + ")", apply: func(d *defects) {
+		if d.wrongStatus == nil {
+			d.wrongStatus = map[string]bool{}
+		}
+		d.wrongStatus[code] = true
+	}}
+}
+
+// LimitScaled throttles at factor times the configured limit (1.1: 10% too lenient, 0.9: too
+// strict) while the rate-limit header still announces the configured one.
+func LimitScaled(factor float64) Defect {
+	return Defect{name: "LimitScaled(" + strconv.FormatFloat(factor, 'g', -1, 64) + ")", apply: func(d *defects) { d.limitFactor = factor }}
+}
+
+// The defects without parameters. Each changes exactly one behaviour.
+var (
+	// NoRequestID omits RequestId from every answer.
+	NoRequestID = toggle("NoRequestID", func(d *defects) { d.noRequestID = true })
+	// LowercaseRequestID sends RequestIds in lower case.
+	LowercaseRequestID = toggle("LowercaseRequestID", func(d *defects) { d.lowercaseRequestID = true })
+	// ReusedRequestID sends the same RequestId in every answer.
+	ReusedRequestID = toggle("ReusedRequestID", func(d *defects) { d.reusedRequestID = true })
+	// MessageOffTemplate answers errors with a Message that matches no template of the spec.
+	MessageOffTemplate = toggle("MessageOffTemplate", func(d *defects) { d.messageOffTemplate = true })
+	// JobIDNotEchoed answers a success with a JobId other than the one started.
+	JobIDNotEchoed = toggle("JobIDNotEchoed", func(d *defects) { d.jobIDNotEchoed = true })
+	// RunningJobRestartable lets a running job be started again (no OperationDenied).
+	RunningJobRestartable = toggle("RunningJobRestartable", func(d *defects) { d.runningJobRestartable = true })
+	// PermissionIgnored skips the RAM permission check (no Forbidden).
+	PermissionIgnored = toggle("PermissionIgnored", func(d *defects) { d.permissionIgnored = true })
+	// SignatureUnchecked accepts any signature (no SignatureDoesNotMatch).
+	SignatureUnchecked = toggle("SignatureUnchecked", func(d *defects) { d.signatureUnchecked = true })
+	// XMLIgnored answers JSON whatever the Format.
+	XMLIgnored = toggle("XMLIgnored", func(d *defects) { d.xmlIgnored = true })
+	// FormIgnored ignores the parameters of a POST form body.
+	FormIgnored = toggle("FormIgnored", func(d *defects) { d.formIgnored = true })
+	// WrongContentType sends application/json and application/xml without the charset the SDKs need.
+	WrongContentType = toggle("WrongContentType", func(d *defects) { d.wrongContentType = true })
+	// MissingParamUnnamed answers MissingParameter without naming the parameter.
+	MissingParamUnnamed = toggle("MissingParamUnnamed", func(d *defects) { d.missingParamUnnamed = true })
+	// TimestampUnchecked accepts any Timestamp (no InvalidTimeStamp.Expired).
+	TimestampUnchecked = toggle("TimestampUnchecked", func(d *defects) { d.timestampUnchecked = true })
+	// NonceUnchecked accepts a reused nonce (no SignatureNonceUsed).
+	NonceUnchecked = toggle("NonceUnchecked", func(d *defects) { d.nonceUnchecked = true })
+	// ActionUnchecked accepts any Action (no InvalidAction.NotFound).
+	ActionUnchecked = toggle("ActionUnchecked", func(d *defects) { d.actionUnchecked = true })
+	// VersionUnchecked accepts any Version (no InvalidVersion).
+	VersionUnchecked = toggle("VersionUnchecked", func(d *defects) { d.versionUnchecked = true })
+	// QuotaIgnored skips the quota check (no UserQuotaExceed).
+	QuotaIgnored = toggle("QuotaIgnored", func(d *defects) { d.quotaIgnored = true })
+	// TaskLimitIgnored skips the running-task limit (no UserTaskExceed).
+	TaskLimitIgnored = toggle("TaskLimitIgnored", func(d *defects) { d.taskLimitIgnored = true })
+	// FaultIgnored ignores the world's fault triggers (no InternalError).
+	FaultIgnored = toggle("FaultIgnored", func(d *defects) { d.faultIgnored = true })
+
+	// NoLimit never throttles.
+	NoLimit = toggle("NoLimit", func(d *defects) { d.noLimit = true })
+	// GlobalLimit shares one limit among all accounts.
+	GlobalLimit = toggle("GlobalLimit", func(d *defects) { d.globalLimit = true })
+	// PerKeyLimit counts per AccessKey instead of per account.
+	PerKeyLimit = toggle("PerKeyLimit", func(d *defects) { d.perKeyLimit = true })
+	// NeverLifts keeps throttling an account for good once it was throttled.
+	NeverLifts = toggle("NeverLifts", func(d *defects) { d.neverLifts = true })
+	// ThrottleWrongCode throttles with Code ServiceUnavailable, which no SDK reads as throttling.
+	ThrottleWrongCode = toggle("ThrottleWrongCode", func(d *defects) { d.throttleWrongCode = true })
+	// ThrottleWrongStatus throttles with HTTP 429 instead of 400.
+	ThrottleWrongStatus = toggle("ThrottleWrongStatus", func(d *defects) { d.throttleWrongStat = true })
+)
+
+// Defects returns every defect without parameters plus a representative of each parameterised
+// one, so a test can range over them all.
+func Defects() []Defect {
+	return []Defect{
+		WrongStatus("JobNotFound"), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
+		JobIDNotEchoed, RunningJobRestartable, PermissionIgnored, SignatureUnchecked, XMLIgnored,
+		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
+		ActionUnchecked, VersionUnchecked, QuotaIgnored, TaskLimitIgnored, FaultIgnored,
+		NoLimit, LimitScaled(1.1), LimitScaled(0.9), GlobalLimit, PerKeyLimit, NeverLifts,
+		ThrottleWrongCode, ThrottleWrongStatus,
+	}
+}
+
+func collectDefects(ds []Defect) (defects, error) {
+	var d defects
+	for _, x := range ds {
+		if x.apply == nil {
+			return d, fmt.Errorf("mock: zero Defect (use the package's defect values)")
+		}
+		x.apply(&d)
+	}
+	if d.limitFactor < 0 {
+		return d, fmt.Errorf("mock: LimitScaled factor %g is negative", d.limitFactor)
+	}
+	return d, nil
+}

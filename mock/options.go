@@ -1,0 +1,101 @@
+package mock
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/edgeconform/edgeconform/mock/world"
+	"github.com/edgeconform/edgeconform/ratelimit"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// Option configures a Server (New) or a running pair of listeners (Start).
+type Option func(*config)
+
+type config struct {
+	spec        *spec.Spec
+	rate        spec.RateLimit
+	algorithm   ratelimit.Algorithm
+	now         func() time.Time
+	log         io.Writer
+	defects     []Defect
+	maxBody     int64
+	maxAccounts int
+	hostID      string
+	world       *world.World // Start only
+	apiAddr     string       // Start only
+	adminAddr   string       // Start only
+	connState   func(net.Conn, http.ConnState)
+}
+
+// Defaults.
+const (
+	// DefaultMaxBody bounds a request body: the API's parameters fit in a few hundred bytes.
+	DefaultMaxBody = 64 << 10
+	// DefaultMaxAccounts bounds the accounts the provider-state endpoint keeps alive at once; past
+	// it the oldest one is freed, so a harness that never tears down cannot exhaust memory.
+	DefaultMaxAccounts = 10000
+	// DefaultAlgorithm is the reference implementation's throttle.
+	DefaultAlgorithm = ratelimit.FixedWindowEpoch
+	// HostID is the HostId of every error answer.
+	HostID = "live.aliyuncs.com"
+	// ClockSkew is how far a Timestamp may be off, and how long a nonce is remembered.
+	ClockSkew = 15 * time.Minute
+)
+
+func newConfig(opts []Option) *config {
+	s := spec.Default()
+	c := &config{
+		spec:        s,
+		rate:        s.RateLimit(),
+		algorithm:   DefaultAlgorithm,
+		now:         time.Now,
+		maxBody:     DefaultMaxBody,
+		maxAccounts: DefaultMaxAccounts,
+		hostID:      HostID,
+		apiAddr:     "127.0.0.1:0",
+		adminAddr:   "127.0.0.1:0",
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// WithSpec returns an option which sets the spec whose facts the server serves (default spec.Default()).
+func WithSpec(s *spec.Spec) Option { return func(c *config) { c.spec = s } }
+
+// WithRateLimit returns an option which sets the throttle per account (default: the spec's).
+func WithRateLimit(r spec.RateLimit) Option { return func(c *config) { c.rate = r } }
+
+// WithAlgorithm returns an option which sets the throttle's algorithm (default FixedWindowEpoch).
+func WithAlgorithm(a ratelimit.Algorithm) Option { return func(c *config) { c.algorithm = a } }
+
+// WithClock returns an option which sets the clock of timestamps, nonces and the throttle.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithLog returns an option which logs one line per request to w (never a secret or a signature).
+func WithLog(w io.Writer) Option { return func(c *config) { c.log = w } }
+
+// WithDefects returns an option which switches on deliberately broken behaviours, for tests only.
+func WithDefects(d ...Defect) Option { return func(c *config) { c.defects = append(c.defects, d...) } }
+
+// WithMaxBody returns an option which sets the largest request body accepted (default 64 KiB).
+func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }
+
+// WithMaxAccounts returns an option which bounds the accounts alive from provider-state setups.
+func WithMaxAccounts(n int) Option { return func(c *config) { c.maxAccounts = n } }
+
+// WithWorld returns an option which sets the world Start serves (default world.Default()).
+func WithWorld(w *world.World) Option { return func(c *config) { c.world = w } }
+
+// WithAddrs returns an option which sets the listen addresses of Start (default 127.0.0.1:0 each,
+// a free loopback port).
+func WithAddrs(api, admin string) Option {
+	return func(c *config) { c.apiAddr, c.adminAddr = api, admin }
+}
+
+// withConnState returns an option which observes the API listener's connections (tests only).
+func withConnState(f func(net.Conn, http.ConnState)) Option { return func(c *config) { c.connState = f } }

@@ -1,0 +1,98 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Content types as the cloud sends them; the newer SDK parses an XML error only with exactly this one.
+const (
+	ContentTypeJSON = "application/json;charset=utf-8"
+	ContentTypeXML  = "text/xml;charset=utf-8"
+	// RateLimitHeader carries the throttle's state on every answer past the gateway.
+	RateLimitHeader = "x-ratelimit-user-api"
+)
+
+// newRequestID is a fresh upper-case UUID, as the cloud's RequestIds are.
+func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
+
+func (s *Server) requestID() string {
+	switch {
+	case s.d.noRequestID:
+		return ""
+	case s.d.reusedRequestID:
+		return s.reusedID
+	case s.d.lowercaseRequestID:
+		return strings.ToLower(newRequestID())
+	}
+	return newRequestID()
+}
+
+// The bodies, fields in the cloud's order. RequestId is omitted only under the NoRequestID defect.
+type successBody struct {
+	XMLName   xml.Name `json:"-" xml:"StartEdgeTranscodeJobResponse"`
+	RequestID string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	JobID     string   `json:"JobId" xml:"JobId"`
+}
+
+type errorBody struct {
+	XMLName   xml.Name `json:"-" xml:"Error"`
+	RequestID string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	HostID    string   `json:"HostId" xml:"HostId"`
+	Code      string   `json:"Code" xml:"Code"`
+	Message   string   `json:"Message" xml:"Message"`
+	Recommend string   `json:"Recommend" xml:"Recommend"`
+}
+
+func (s *Server) write(w http.ResponseWriter, a *answer) {
+	var v any
+	if a.code == "" {
+		v = successBody{RequestID: a.requestID, JobID: a.jobID}
+	} else {
+		v = errorBody{
+			RequestID: a.requestID,
+			HostID:    s.hostID,
+			Code:      a.code,
+			Message:   a.message,
+			Recommend: "https://api.aliyun.com/troubleshoot?q=" + a.code + "&product=live&requestId=" + a.requestID,
+		}
+	}
+	var buf bytes.Buffer
+	ct := ContentTypeJSON
+	if a.format == "XML" {
+		ct = ContentTypeXML
+		buf.WriteString(xml.Header[:len(xml.Header)-1]) // <?xml version="1.0" encoding="UTF-8"?> without the newline
+		if err := xml.NewEncoder(&buf).Encode(v); err != nil {
+			http.Error(w, "mock: encoding the answer failed", http.StatusInternalServerError)
+			return
+		}
+	} else {
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // the Recommend URL keeps its '&'
+		if err := enc.Encode(v); err != nil {
+			http.Error(w, "mock: encoding the answer failed", http.StatusInternalServerError)
+			return
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+	}
+	if s.d.wrongContentType {
+		ct = "application/json"
+		if a.format == "XML" {
+			ct = "application/xml"
+		}
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{ct}
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	if a.rateLimit != "" {
+		h.Set(RateLimitHeader, a.rateLimit)
+	}
+	w.WriteHeader(a.status)
+	w.Write(buf.Bytes())
+}

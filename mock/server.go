@@ -1,0 +1,284 @@
+// Package mock is the reference implementation of StartEdgeTranscodeJob (interface.md §2–§4): an
+// API handler that answers as Alibaba Cloud's RPC gateway and the live service do, and an admin
+// handler that serves the provider-state protocol of §3. Every suite runs against it by default,
+// and third parties compare their mocks to it (docs/mock-authors.md).
+//
+// The request pipeline, in order (each step answers and stops, or passes on):
+//
+//  1. parse: GET query or POST form (V1), or V3 headers; body bounded (413 RequestEntityTooLarge,
+//     400 InvalidParameter for an unreadable request)
+//  2. Action → 404 InvalidAction.NotFound; Version → 400 InvalidVersion
+//  3. AccessKeyId unknown → 404 InvalidAccessKeyId.NotFound (missing → 400 MissingParameter)
+//  4. Timestamp more than 15 minutes off, past or future → 400 InvalidTimeStamp.Expired
+//  5. signature (constant-time) → 400 SignatureDoesNotMatch
+//  6. nonce used within 15 minutes → 400 SignatureNonceUsed
+//  7. throttle per account → 400 Throttling.User; from here every answer counts and carries
+//     x-ratelimit-user-api
+//  8. ClusterId, JobId missing or empty → 400 MissingParameter naming it
+//  9. business rules: Forbidden, JobNotFound, InternalError, OperationDenied, UserTaskExceed,
+//     UserQuotaExceed; else the job runs and the answer is 200 {JobId, RequestId}.
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/edgeconform/edgeconform/mock/world"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// Server is the reference implementation: its running world, nonce store and throttle.
+type Server struct {
+	spec    *spec.Spec
+	store   *store
+	nonces  *nonceStore
+	throt   *throttle
+	d       defects
+	now     func() time.Time
+	maxBody int64
+	hostID  string
+	rate    spec.RateLimit
+
+	logMu sync.Mutex
+	log   io.Writer
+
+	reusedID string // ReusedRequestID defect
+}
+
+// maxNonces bounds each generation of the nonce store (see nonceStore).
+const maxNonces = 1 << 20
+
+// New returns a server for a copy of w (nil: world.Default()); w itself is never changed.
+func New(w *world.World, opts ...Option) (*Server, error) {
+	return newServer(w, newConfig(opts))
+}
+
+func newServer(w *world.World, c *config) (*Server, error) {
+	if w == nil {
+		var err error
+		if w, err = world.Default(); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	if c.spec == nil || c.now == nil {
+		return nil, errors.New("mock: nil spec or clock")
+	}
+	if c.maxBody <= 0 {
+		return nil, fmt.Errorf("mock: max body %d must be positive", c.maxBody)
+	}
+	d, err := collectDefects(c.defects)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		spec:     c.spec,
+		store:    newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
+		nonces:   newNonceStore(ClockSkew, maxNonces),
+		d:        d,
+		now:      c.now,
+		maxBody:  c.maxBody,
+		hostID:   c.hostID,
+		rate:     c.rate,
+		log:      c.log,
+		reusedID: newRequestID(),
+	}
+	if s.throt, err = newThrottle(c.rate, c.algorithm, &s.d); err != nil {
+		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
+	}
+	return s, nil
+}
+
+// RateLimit is the throttle the server applies per account.
+func (s *Server) RateLimit() spec.RateLimit { return s.rate }
+
+// API returns the handler of the API (interface.md §2), served at any path.
+func (s *Server) API() http.Handler { return http.HandlerFunc(s.serveAPI) }
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	a := s.handle(r, start)
+	a.requestID = s.requestID()
+	s.write(w, a)
+	if s.log != nil {
+		s.logf("%s %s %s action=%q key=%q status=%d code=%s in %s",
+			start.UTC().Format(time.RFC3339), r.Method, clip(r.URL.Path), clip(a.action), clip(a.keyID),
+			a.status, firstNonEmpty(a.code, "OK"), s.now().Sub(start).Round(time.Microsecond))
+	}
+}
+
+func (s *Server) logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	fmt.Fprintf(s.log, format+"\n", args...)
+}
+
+// answer is what the pipeline decided; write renders it.
+type answer struct {
+	status    int
+	code      string // "" for success
+	message   string
+	jobID     string
+	format    string // "JSON" or "XML"
+	rateLimit string // x-ratelimit-user-api, once past the gateway
+	requestID string
+
+	action, keyID string // for the log line
+}
+
+// fail answers code with its status and the message of its template filled with detail.
+func (s *Server) fail(a *answer, code, detail string) *answer {
+	a.code = code
+	ec, ok := s.spec.Error(code)
+	if !ok {
+		// Codes outside the spec (only the transport's RequestEntityTooLarge and InvalidParameter).
+		ec = spec.ErrorCode{Code: code, Status: http.StatusBadRequest, Template: "%s."}
+		if code == codeTooLarge {
+			ec.Status = http.StatusRequestEntityTooLarge
+		}
+	}
+	a.status = ec.Status
+	a.message = ec.Message(detail)
+	if s.d.wrongStatus[code] {
+		a.status = http.StatusBadRequest
+		if ec.Status == http.StatusBadRequest {
+			a.status = http.StatusForbidden
+		}
+	}
+	if s.d.messageOffTemplate {
+		a.message = code + " happened"
+	}
+	return a
+}
+
+// Codes the transport answers with; they are not the API's, so the spec does not list them.
+const (
+	codeTooLarge  = "RequestEntityTooLarge"
+	codeMalformed = "InvalidParameter"
+)
+
+func (s *Server) handle(r *http.Request, now time.Time) *answer {
+	a := &answer{format: "JSON"}
+	if s.d.formIgnored && r.Method == http.MethodPost {
+		r.Body, r.ContentLength = http.NoBody, 0
+	}
+	in, err := protocol.ParseRequest(r, s.maxBody)
+	if err != nil {
+		if f := r.URL.Query().Get("Format"); f == "XML" || f == "xml" {
+			a.format = "XML"
+		}
+		if errors.Is(err, protocol.ErrBodyTooLarge) {
+			return s.fail(a, codeTooLarge, fmt.Sprintf("The request body is larger than %d bytes", s.maxBody))
+		}
+		return s.fail(a, codeMalformed, "The request cannot be read: "+clip(errDetail(err)))
+	}
+	if in.Format == "XML" && !s.d.xmlIgnored {
+		a.format = "XML"
+	}
+	a.action, a.keyID = in.Action, in.AccessKeyID
+
+	// The gateway: nothing rejected here counts against the throttle.
+	if (r.Method != http.MethodGet && r.Method != http.MethodPost) || in.Action != s.spec.Action() && !s.d.actionUnchecked {
+		return s.fail(a, "InvalidAction.NotFound", "")
+	}
+	if in.Version != s.spec.Version() && !s.d.versionUnchecked {
+		return s.fail(a, "InvalidVersion", "")
+	}
+	if in.AccessKeyID == "" {
+		return s.fail(a, "MissingParameter", missing("AccessKeyId", &s.d))
+	}
+	cred, ok := s.store.lookup(in.AccessKeyID)
+	if !ok {
+		return s.fail(a, "InvalidAccessKeyId.NotFound", "")
+	}
+	if !s.d.timestampUnchecked {
+		if in.TimestampErr != nil {
+			name, raw := "Timestamp", in.Params.Get("Timestamp")
+			if in.SignatureVersion == protocol.SignatureV3 {
+				name, raw = "x-acs-date", r.Header.Get("x-acs-date")
+			}
+			if raw == "" {
+				return s.fail(a, "MissingParameter", missing(name, &s.d))
+			}
+			// An unreadable time is as good as an expired one.
+			return s.fail(a, "InvalidTimeStamp.Expired", "")
+		}
+		if skew := now.Sub(in.Timestamp); skew > ClockSkew || skew < -ClockSkew {
+			return s.fail(a, "InvalidTimeStamp.Expired", "")
+		}
+	}
+	if !s.d.signatureUnchecked && !in.Verify(cred.secret) {
+		return s.fail(a, "SignatureDoesNotMatch", "")
+	}
+	if !s.d.nonceUnchecked {
+		if in.Nonce == "" {
+			name := "SignatureNonce"
+			if in.SignatureVersion == protocol.SignatureV3 {
+				name = "x-acs-signature-nonce"
+			}
+			return s.fail(a, "MissingParameter", missing(name, &s.d))
+		}
+		// Nonces are per AccessKey: two callers never collide by chance.
+		if !s.nonces.use(cred.keyID+"\x00"+in.Nonce, now) {
+			return s.fail(a, "SignatureNonceUsed", "")
+		}
+	}
+
+	// The throttle: every call past it counts, whatever its answer.
+	allowed, rl := s.throt.allow(cred.accountID, cred.keyID, now)
+	a.rateLimit = rl
+	if !allowed {
+		s.fail(a, "Throttling.User", "")
+		if s.d.throttleWrongCode {
+			a.code = "ServiceUnavailable"
+		}
+		if s.d.throttleWrongStat {
+			a.status = http.StatusTooManyRequests
+		}
+		return a
+	}
+
+	params := in.Params
+	for _, p := range s.spec.RequiredParams() {
+		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
+		if params.Get(p) == "" {
+			return s.fail(a, "MissingParameter", missing(p, &s.d))
+		}
+	}
+	jobID := params.Get("JobId")
+	out := s.store.start(cred.keyID, params.Get("ClusterId"), jobID, &s.d)
+	if out.code != "" {
+		return s.fail(a, out.code, out.detail)
+	}
+	a.status = http.StatusOK
+	a.jobID = jobID
+	if s.d.jobIDNotEchoed {
+		a.jobID = randHex(32)
+	}
+	return a
+}
+
+// missing is the detail of MissingParameter, which names the parameter.
+func missing(name string, d *defects) string {
+	if d.missingParamUnnamed {
+		return "A mandatory input parameter is not supplied"
+	}
+	return fmt.Sprintf("The input parameter %q that is mandatory for processing this request is not supplied", name)
+}
+
+// errDetail drops the package prefix of a protocol error.
+func errDetail(err error) string {
+	msg := err.Error()
+	const p = "protocol: "
+	if len(msg) > len(p) && msg[:len(p)] == p {
+		return msg[len(p):]
+	}
+	return msg
+}

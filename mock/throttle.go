@@ -1,0 +1,86 @@
+package mock
+
+import (
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/edgeconform/edgeconform/ratelimit"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// throttle counts calls per account with a ratelimit.Limiter and renders the rate-limit header.
+type throttle struct {
+	limiter ratelimit.Limiter
+	limit   int // announced in the header: the configured limit, even under LimitScaled
+	d       *defects
+
+	mu       sync.Mutex
+	stuck    map[string]struct{} // NeverLifts: keys throttled for good
+	stuckMax int
+}
+
+func newThrottle(rl spec.RateLimit, alg ratelimit.Algorithm, d *defects) (*throttle, error) {
+	calls := rl.Calls
+	if d.limitFactor > 0 {
+		calls = max(1, int(math.Round(float64(rl.Calls)*d.limitFactor)))
+	}
+	l, err := ratelimit.New(alg, calls, rl.Window)
+	if err != nil {
+		return nil, err
+	}
+	return &throttle{limiter: l, limit: rl.Calls, d: d, stuck: map[string]struct{}{}, stuckMax: 100000}, nil
+}
+
+// allow decides a call of the account that owns keyID and returns the x-ratelimit-user-api value.
+func (t *throttle) allow(accountID, keyID string, now time.Time) (bool, string) {
+	if t.d.noLimit {
+		return true, header(t.limit, t.limit, 0, now)
+	}
+	k := accountID
+	switch {
+	case t.d.globalLimit:
+		k = ""
+	case t.d.perKeyLimit:
+		k = keyID
+	}
+	if t.d.neverLifts {
+		t.mu.Lock()
+		_, stuck := t.stuck[k]
+		t.mu.Unlock()
+		if stuck {
+			return false, header(t.limit, 0, time.Hour, now)
+		}
+	}
+	dec := t.limiter.Allow(k, now)
+	if !dec.Allowed {
+		if t.d.neverLifts {
+			t.mu.Lock()
+			if len(t.stuck) < t.stuckMax {
+				t.stuck[k] = struct{}{}
+			}
+			t.mu.Unlock()
+		}
+		return false, header(t.limit, 0, dec.RetryAfter, now)
+	}
+	return true, header(t.limit, dec.Remaining, dec.ResetAfter, now)
+}
+
+// header renders "Limit:6000,Remain:N,TimeLeft:<ms>,Reset:<unix s>" with no spaces, as the SDKs read it.
+func header(limit, remain int, left time.Duration, now time.Time) string {
+	ms := left.Milliseconds()
+	if left > 0 && ms == 0 {
+		ms = 1 // never tell a throttled caller to retry at once
+	}
+	b := make([]byte, 0, 64)
+	b = append(b, "Limit:"...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	b = append(b, ",Remain:"...)
+	b = strconv.AppendInt(b, int64(max(remain, 0)), 10)
+	b = append(b, ",TimeLeft:"...)
+	b = strconv.AppendInt(b, ms, 10)
+	b = append(b, ",Reset:"...)
+	b = strconv.AppendInt(b, int64(math.Ceil(float64(now.Add(left).UnixNano())/1e9)), 10)
+	return string(b)
+}
