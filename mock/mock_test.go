@@ -69,7 +69,7 @@ func TestEveryCode(t *testing.T) {
 		{code: "OperationDenied", creds: refKey, call: start(refCluster, runningJob)},
 		{code: "Forbidden", creds: readOnlyKey, call: start(refCluster, stoppedJob)},
 		{code: "JobNotFound", creds: refKey, call: start(refCluster, "nosuchjob")},
-		{code: "JobNotFound", creds: refKey, call: start(refCluster2, stoppedJob)},   // not in that cluster
+		{code: "JobNotFound", creds: refKey, call: start(refCluster2, stoppedJob)},     // not in that cluster
 		{code: "JobNotFound", creds: throttleKey, call: start(refCluster, stoppedJob)}, // another account's
 		{code: "InvalidAction.NotFound", creds: refKey, call: protocol.Call{Action: "StopEdgeTranscodeJob", Params: start(refCluster, stoppedJob).Params}},
 		{code: "InvalidVersion", creds: refKey, call: protocol.Call{Version: "2014-11-11", Params: start(refCluster, stoppedJob).Params}},

@@ -98,4 +98,6 @@ func WithAddrs(api, admin string) Option {
 }
 
 // withConnState returns an option which observes the API listener's connections (tests only).
-func withConnState(f func(net.Conn, http.ConnState)) Option { return func(c *config) { c.connState = f } }
+func withConnState(f func(net.Conn, http.ConnState)) Option {
+	return func(c *config) { c.connState = f }
+}
