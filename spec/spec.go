@@ -7,13 +7,13 @@ package spec
 //go:generate go run ./gen/specgen -o openapi.yaml
 
 import (
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -85,23 +85,12 @@ var defaultSpec = sync.OnceValue(func() *Spec {
 // Default returns the embedded spec, loaded and validated once.
 func Default() *Spec { return defaultSpec() }
 
-// Load parses and validates an OpenAPI document and decodes the extensions edgeconform reads.
+// Load parses and validates an OpenAPI document and decodes the extensions edgeconform reads. A
+// document with problems yields an *InvalidError listing them all.
 func Load(data []byte) (*Spec, error) {
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = false
-	doc, err := loader.LoadFromData(data)
-	if err != nil {
-		return nil, fmt.Errorf("spec: parse: %w", err)
-	}
-	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("spec: validate: %w", err)
-	}
-	s := &Spec{doc: doc, raw: slices.Clone(data)}
-	if err := s.decodeExtensions(); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
-	}
-	if err := s.crossCheck(); err != nil {
-		return nil, fmt.Errorf("spec: %w", err)
+	s, problems := load(data)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("spec: %w", &InvalidError{Problems: problems})
 	}
 	return s, nil
 }
@@ -163,93 +152,113 @@ func (s *Spec) RAM() RAM { return s.ram }
 func (s *Spec) States() []State { return slices.Clone(s.states) }
 
 // extension decodes the root extension name into v through JSON, the shape kin-openapi keeps.
-func (s *Spec) extension(name string, v any) error {
+func (s *Spec) extension(name string, v any) *Problem {
 	raw, ok := s.doc.Extensions[name]
 	if !ok {
-		return fmt.Errorf("extension %s is missing", name)
+		return &Problem{Pointer: "/" + name, Reason: "extension is missing"}
 	}
 	b, err := json.Marshal(raw)
-	if err != nil {
-		return fmt.Errorf("extension %s: %w", name, err)
+	if err == nil {
+		err = json.Unmarshal(b, v)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("extension %s: %w", name, err)
+	if err != nil {
+		return &Problem{Pointer: "/" + name, Reason: err.Error()}
 	}
 	return nil
 }
 
-func (s *Spec) decodeExtensions() error {
-	if err := s.extension("x-action", &s.action); err != nil {
-		return err
-	}
-	if err := s.extension("x-api-version", &s.version); err != nil {
-		return err
-	}
-	var codes []struct {
-		Code        string `json:"code"`
-		Status      int    `json:"status"`
-		Message     string `json:"message"`
-		Description string `json:"description"`
-		Source      string `json:"source"`
-		State       string `json:"state"`
-	}
-	if err := s.extension("x-error-codes", &codes); err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for i, c := range codes {
-		if c.Code == "" || c.Status < 400 || c.Status > 599 || c.Message == "" {
-			return fmt.Errorf("extension x-error-codes/%d: needs code, a 4xx/5xx status and a message", i)
+func (s *Spec) decodeExtensions() []Problem {
+	var ps []Problem
+	add := func(p *Problem) bool {
+		if p != nil {
+			ps = append(ps, *p)
 		}
-		if c.Source != SourcePage && c.Source != SourceCommon {
-			return fmt.Errorf("extension x-error-codes/%d: source %q is neither %q nor %q", i, c.Source, SourcePage, SourceCommon)
-		}
-		if seen[c.Code] {
-			return fmt.Errorf("extension x-error-codes/%d: code %s listed twice", i, c.Code)
-		}
-		seen[c.Code] = true
-		s.errors = append(s.errors, ErrorCode{Code: c.Code, Status: c.Status, Template: c.Message,
-			Description: c.Description, Source: c.Source, State: c.State})
+		return p == nil
 	}
-	// Page codes first, in page order; then common ones in document order.
-	slices.SortStableFunc(s.errors, func(a, b ErrorCode) int {
-		return boolRank(a.Source != SourcePage) - boolRank(b.Source != SourcePage)
-	})
-	if err := s.extension("x-throttling-codes", &s.throttling); err != nil {
-		return err
+	if add(s.extension("x-action", &s.action)) && s.action == "" {
+		ps = append(ps, Problem{Pointer: "/x-action", Reason: "must not be empty"})
 	}
+	if add(s.extension("x-api-version", &s.version)) && s.version == "" {
+		ps = append(ps, Problem{Pointer: "/x-api-version", Reason: "must not be empty"})
+	}
+	var codes []json.RawMessage
+	if add(s.extension("x-error-codes", &codes)) {
+		seen := map[string]bool{}
+		for i, raw := range codes {
+			ptr := "/x-error-codes/" + strconv.Itoa(i)
+			var c struct {
+				Code        string `json:"code"`
+				Status      int    `json:"status"`
+				Message     string `json:"message"`
+				Description string `json:"description"`
+				Source      string `json:"source"`
+				State       string `json:"state"`
+			}
+			if err := json.Unmarshal(raw, &c); err != nil {
+				ps = append(ps, Problem{Pointer: ptr, Reason: err.Error()})
+				continue
+			}
+			bad := func(field, reason string) { ps = append(ps, Problem{Pointer: ptr + "/" + field, Reason: reason}) }
+			switch {
+			case c.Code == "":
+				bad("code", "missing")
+			case seen[c.Code]:
+				bad("code", c.Code+" is listed twice")
+			}
+			seen[c.Code] = true
+			if c.Status < 400 || c.Status > 599 {
+				bad("status", fmt.Sprintf("%d is not a 4xx or 5xx status", c.Status))
+			}
+			if c.Message == "" {
+				bad("message", "missing")
+			}
+			if c.Source != SourcePage && c.Source != SourceCommon {
+				bad("source", fmt.Sprintf("%q is neither %q nor %q", c.Source, SourcePage, SourceCommon))
+			}
+			s.errors = append(s.errors, ErrorCode{Code: c.Code, Status: c.Status, Template: c.Message,
+				Description: c.Description, Source: c.Source, State: c.State})
+		}
+		// Page codes first, in page order; then common ones in document order.
+		slices.SortStableFunc(s.errors, func(a, b ErrorCode) int {
+			return boolRank(a.Source != SourcePage) - boolRank(b.Source != SourcePage)
+		})
+	}
+	add(s.extension("x-throttling-codes", &s.throttling))
 	var rl struct {
 		Calls  int    `json:"calls"`
 		Window string `json:"window"`
 	}
-	if err := s.extension("x-rate-limit", &rl); err != nil {
-		return err
+	if add(s.extension("x-rate-limit", &rl)) {
+		rate, err := ParseRateLimit(strconv.Itoa(rl.Calls) + "/" + rl.Window)
+		if err != nil {
+			ps = append(ps, Problem{Pointer: "/x-rate-limit", Reason: err.Error()})
+		}
+		s.rate = rate
 	}
-	rate, err := ParseRateLimit(strconv.Itoa(rl.Calls) + "/" + rl.Window)
-	if err != nil {
-		return fmt.Errorf("extension x-rate-limit: %w", err)
-	}
-	s.rate = rate
 	var ram struct {
 		Action       string `json:"action"`
 		ResourceType string `json:"resourceType"`
 	}
-	if err := s.extension("x-ram", &ram); err != nil {
-		return err
+	if add(s.extension("x-ram", &ram)) {
+		if ram.Action == "" {
+			ps = append(ps, Problem{Pointer: "/x-ram/action", Reason: "missing"})
+		}
+		s.ram = RAM{Action: ram.Action, ResourceType: ram.ResourceType}
 	}
-	s.ram = RAM{Action: ram.Action, ResourceType: ram.ResourceType}
 	var states []struct {
 		Name   string `json:"name"`
 		Status int    `json:"status"`
 		Code   string `json:"code"`
 	}
-	if err := s.extension("x-provider-states", &states); err != nil {
-		return err
+	if add(s.extension("x-provider-states", &states)) {
+		for i, st := range states {
+			if st.Name == "" {
+				ps = append(ps, Problem{Pointer: "/x-provider-states/" + strconv.Itoa(i) + "/name", Reason: "missing"})
+			}
+			s.states = append(s.states, State{Name: st.Name, Status: st.Status, Code: st.Code})
+		}
 	}
-	for _, st := range states {
-		s.states = append(s.states, State{Name: st.Name, Status: st.Status, Code: st.Code})
-	}
-	return nil
+	return ps
 }
 
 func boolRank(b bool) int {
@@ -260,11 +269,13 @@ func boolRank(b bool) int {
 }
 
 // crossCheck makes sure the extensions and the OpenAPI responses tell the same story: each code is
-// allowed by the Code enum of its status's error schema, in JSON and XML, on every operation.
-func (s *Spec) crossCheck() error {
+// allowed by the Code enum of its status's error schema, in every media type, on every operation;
+// each state's code is known.
+func (s *Spec) crossCheck() []Problem {
+	var ps []Problem
 	item := s.doc.Paths.Value("/")
 	if item == nil || item.Get == nil {
-		return errors.New("paths: GET / is missing")
+		return []Problem{{Pointer: "/paths/~1/get", Reason: "GET / is missing"}}
 	}
 	for _, p := range item.Get.Parameters {
 		if p.Value == nil || p.Value.Extensions["x-source"] != SourcePage {
@@ -276,27 +287,44 @@ func (s *Spec) crossCheck() error {
 			s.optional = append(s.optional, p.Value.Name)
 		}
 	}
-	for method, op := range item.Operations() {
-		for _, e := range s.errors {
+	ops := item.Operations()
+	for _, method := range sortedKeys(ops) {
+		op := ops[method]
+		for i, e := range s.errors {
+			ptr := "/paths/~1/" + strings.ToLower(method) + "/responses/" + strconv.Itoa(e.Status)
 			resp := op.Responses.Status(e.Status)
 			if resp == nil || resp.Value == nil {
-				return fmt.Errorf("%s /: code %s: no response for status %d", method, e.Code, e.Status)
+				ps = append(ps, Problem{Pointer: ptr, Reason: fmt.Sprintf("missing, but /x-error-codes/%d (%s) answers with it", i, e.Code)})
+				continue
 			}
-			for mime, mt := range resp.Value.Content {
+			for _, mime := range sortedKeys(resp.Value.Content) {
+				mt := resp.Value.Content[mime]
+				mptr := ptr + "/content/" + esc(mime) + "/schema"
+				if mt.Schema != nil && strings.HasPrefix(mt.Schema.Ref, "#/") {
+					mptr = strings.TrimPrefix(mt.Schema.Ref, "#")
+				}
 				if mt.Schema == nil || mt.Schema.Value == nil {
-					return fmt.Errorf("%s / %d %s: no schema", method, e.Status, mime)
+					ps = append(ps, Problem{Pointer: mptr, Reason: "missing"})
+					continue
 				}
 				codeProp := mt.Schema.Value.Properties["Code"]
 				if codeProp == nil || codeProp.Value == nil || !slices.Contains(codeProp.Value.Enum, any(e.Code)) {
-					return fmt.Errorf("%s / %d %s: Code enum does not allow %s", method, e.Status, mime, e.Code)
+					ps = append(ps, Problem{Pointer: mptr + "/properties/Code/enum",
+						Reason: fmt.Sprintf("does not allow %s, which /x-error-codes/%d answers with status %d", e.Code, i, e.Status)})
 				}
 			}
 		}
 	}
-	if s.action == "" || s.version == "" {
-		return errors.New("x-action and x-api-version must not be empty")
+	for i, st := range s.states {
+		if st.Code == CodeOK {
+			continue
+		}
+		if e, ok := s.Error(st.Code); !ok || e.Status != st.Status {
+			ps = append(ps, Problem{Pointer: "/x-provider-states/" + strconv.Itoa(i),
+				Reason: fmt.Sprintf("code %s with status %d is not in x-error-codes", st.Code, st.Status)})
+		}
 	}
-	return nil
+	return ps
 }
 
 // methodOperation returns the operation serving method on "/".
