@@ -1,7 +1,108 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/mock/world"
+	"github.com/edgeconform/edgeconform/ratelimit"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// mockFlags are the flags of `edgeconform mock` (interface.md §1).
+type mockFlags struct {
+	listen, adminListen string
+	rateLimit           string
+	algorithm           string
+	world               string
+	verbose             bool
+}
 
 func runMock(ctx context.Context, m *Main, args []string) error {
-	return notYet("mock", 3)
+	var f mockFlags
+	fs := m.newFlagSet("mock", "mock [flags]")
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "`ADDR` of the API")
+	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:8081", "`ADDR` of the provider-state endpoint (interface.md §3), never the API's")
+	fs.StringVar(&f.rateLimit, "rate-limit", "", "throttle per account, `N/DURATION` (default: the spec's, "+spec.Default().RateLimit().String()+")")
+	fs.StringVar(&f.algorithm, "algorithm", string(mock.DefaultAlgorithm), "throttle `algorithm`: "+algorithmNames())
+	fs.StringVar(&f.world, "world", "", "world `FILE` to serve (default: the embedded fixtures/world.yaml)")
+	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request to stderr (never a secret or a signature)")
+	if err := m.parseFlags(fs, args); err != nil {
+		return err
+	}
+	opts, desc, err := f.options(m)
+	if err != nil {
+		return err
+	}
+	r, err := mock.Start(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("%w: mock: %v", cli.ErrHarness, err)
+	}
+	// The addresses first: scripts read them.
+	fmt.Fprintf(m.Stdout, "api: %s\n", r.APIURL)
+	fmt.Fprintf(m.Stdout, "admin: %s\n", r.AdminURL)
+	fmt.Fprintf(m.Stdout, "%s; until SIGINT/SIGTERM\n", desc)
+	<-ctx.Done()
+	if err := r.Close(); err != nil {
+		return fmt.Errorf("%w: mock: shutdown: %v", cli.ErrHarness, err)
+	}
+	return nil
+}
+
+// options turns the flags into mock options and a one-line description.
+func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
+	if sameAddr(f.listen, f.adminListen) {
+		return nil, "", cli.Usagef("mock: --admin-listen %s must differ from --listen: the provider-state endpoint never shares the API's listener", f.adminListen)
+	}
+	rl := spec.Default().RateLimit()
+	if f.rateLimit != "" {
+		var err error
+		if rl, err = spec.ParseRateLimit(f.rateLimit); err != nil {
+			return nil, "", cli.Usagef("mock: --rate-limit: %v", err)
+		}
+	}
+	alg, err := ratelimit.ParseAlgorithm(f.algorithm)
+	if err != nil {
+		return nil, "", cli.Usagef("mock: --algorithm: %v", err)
+	}
+	w, source := (*world.World)(nil), "embedded fixtures/world.yaml"
+	if f.world != "" {
+		if w, err = world.Load(f.world); err != nil {
+			return nil, "", cli.Usagef("mock: --world: %v", oneLine(err))
+		}
+		source = f.world
+	} else if w, err = world.Default(); err != nil {
+		return nil, "", fmt.Errorf("%w: mock: %v", cli.ErrHarness, err)
+	}
+	opts := []mock.Option{
+		mock.WithAddrs(f.listen, f.adminListen),
+		mock.WithRateLimit(rl),
+		mock.WithAlgorithm(alg),
+		mock.WithWorld(w),
+	}
+	if f.verbose {
+		opts = append(opts, mock.WithLog(m.Stderr))
+	}
+	return opts, fmt.Sprintf("rate limit %s per account (%s); world %s", rl, alg, source), nil
+}
+
+// sameAddr catches the obvious clash; a port 0 picks two different ports.
+func sameAddr(a, b string) bool {
+	return a == b && !strings.HasSuffix(a, ":0")
+}
+
+// oneLine joins a multi-error (world.Validate lists every finding) into one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+func algorithmNames() string {
+	var names []string
+	for _, a := range ratelimit.Algorithms() {
+		names = append(names, string(a))
+	}
+	return strings.Join(names, ", ")
 }

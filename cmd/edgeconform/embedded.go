@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// startEmbedded starts the reference implementation in-process on free loopback ports, for the
+// commands that call a target when --target is absent (interface.md §1). rl is the throttle it
+// applies per account (zero: the spec's). Use r.APIURL as the target and r.AdminURL as the
+// provider-state URL; the mock stops when ctx is done or on r.Close().
+func startEmbedded(ctx context.Context, rl spec.RateLimit, opts ...mock.Option) (*mock.Running, error) {
+	if rl.Calls == 0 {
+		rl = spec.Default().RateLimit()
+	}
+	r, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(rl)}, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: embedded reference implementation: %v", cli.ErrHarness, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// lockedBuffer lets the test read what the command writes from its goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestMockCommandServesUntilCancelled(t *testing.T) {
+	var stdout, stderr lockedBuffer
+	m := &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	began := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		done <- m.Run(ctx, []string{"mock", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--rate-limit", "600/6s", "--verbose"})
+	}()
+	var api, admin string
+	for api == "" || admin == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("mock returned before serving: %v (stderr %s)", err, stderr.String())
+		case <-time.After(time.Millisecond):
+		}
+		lines := strings.Split(stdout.String(), "\n")
+		if len(lines) >= 3 {
+			api, _ = strings.CutPrefix(lines[0], "api: ")
+			admin, _ = strings.CutPrefix(lines[1], "admin: ")
+		}
+	}
+	t.Logf("listening after %s: %q", time.Since(began), stdout.String())
+	if !strings.HasPrefix(api, "http://127.0.0.1:") || !strings.HasPrefix(admin, "http://127.0.0.1:") || api == admin {
+		t.Fatalf("first lines %q", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "rate limit 600/6s per account") {
+		t.Errorf("stdout does not state the rate limit: %q", stdout.String())
+	}
+	s := spec.Default()
+	key := protocol.Credentials{AccessKeyID: "LTAI5tRefAdmin000000001", AccessKeySecret: "RefSecretAdmin00000000000000001"}
+	req, err := protocol.NewRequest(ctx, api, key, protocol.Call{Action: s.Action(), Version: s.Version(),
+		Params: url.Values{"ClusterId": {"c0a8013b-4d18-395c-8106-ff21a6000001"}, "JobId": {"5f0e20b48fb04483915d4f2cd8ac0001"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !regexp.MustCompile(`^Limit:600,Remain:599,TimeLeft:\d+,Reset:\d+$`).MatchString(resp.Header.Get("x-ratelimit-user-api")) {
+		t.Errorf("start: %d %s %q", resp.StatusCode, body, resp.Header.Get("x-ratelimit-user-api"))
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("mock after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("mock did not stop after its context was cancelled")
+	}
+	log := stderr.String()
+	if !strings.Contains(log, key.AccessKeyID) || strings.Contains(log, key.AccessKeySecret) || strings.Contains(log, "Signature=") {
+		t.Errorf("verbose log: want the key id, never the secret or signature: %q", log)
+	}
+}
+
+func TestMockCommandBadUsage(t *testing.T) {
+	badWorld := filepath.Join(t.TempDir(), "world.yaml")
+	if err := os.WriteFile(badWorld, []byte("accounts:\n  - id: a\n    keys: [{id: k}]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--listen", "127.0.0.1:9999", "--admin-listen", "127.0.0.1:9999"}, "must differ"},
+		{[]string{"--rate-limit", "lots"}, "--rate-limit"},
+		{[]string{"--algorithm", "leaky-bucket"}, "--algorithm"},
+		{[]string{"--world", badWorld}, "accounts[0].keys[0].secret"},
+		{[]string{"--world", filepath.Join(t.TempDir(), "none.yaml")}, "--world"},
+		{[]string{"extra"}, "unexpected argument"},
+	} {
+		m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+		err := m.Run(context.Background(), append([]string{"mock"}, tc.args...))
+		if !errors.Is(err, cli.ErrUsage) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want a one-line usage error containing %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestMockCommandPortInUse(t *testing.T) {
+	r, err := startEmbedded(context.Background(), spec.RateLimit{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got := r.Server.RateLimit(); got != spec.Default().RateLimit() {
+		t.Errorf("embedded rate limit %s, want the spec's", got)
+	}
+	busy := strings.TrimPrefix(r.APIURL, "http://")
+	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	err = m.Run(context.Background(), []string{"mock", "--listen", busy, "--admin-listen", "127.0.0.1:0"})
+	if !errors.Is(err, cli.ErrHarness) {
+		t.Errorf("listening on a busy port: %v, want a harness error", err)
+	}
+}
