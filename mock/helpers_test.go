@@ -24,8 +24,8 @@ var (
 	readOnlyKey = protocol.Credentials{AccessKeyID: "LTAI5tRefReadOnly000001", AccessKeySecret: "RefSecretReadOnly0000000000001"}
 	busyKey     = protocol.Credentials{AccessKeyID: "LTAI5tRefBusy0000000001", AccessKeySecret: "RefSecretBusy00000000000000001"}
 	noQuotaKey  = protocol.Credentials{AccessKeyID: "LTAI5tRefNoQuota0000001", AccessKeySecret: "RefSecretNoQuota0000000000001"}
-	throttleKey = protocol.Credentials{AccessKeyID: "LTAI5tRefThrottle000001", AccessKeySecret: "RefSecretThrottle000000000001"}
-	throttleKy2 = protocol.Credentials{AccessKeyID: "LTAI5tRefThrottle000002", AccessKeySecret: "RefSecretThrottle000000000002"}
+	throttleKey = protocol.Credentials{AccessKeyID: "LTAI5tRefThrottle000001", AccessKeySecret: "RefSecretThrottle00000000000001"}
+	throttleKy2 = protocol.Credentials{AccessKeyID: "LTAI5tRefThrottle000002", AccessKeySecret: "RefSecretThrottle00000000000002"}
 )
 
 const (
@@ -40,8 +40,8 @@ const (
 	busyJob      = "5f0e20b48fb04483915d4f2cd8ac0008"
 	quotaCluster = "c0a8013b-4d18-395c-8106-ff21a6000004"
 	quotaJob     = "5f0e20b48fb04483915d4f2cd8ac0009"
-	thrCluster   = "c0a8013b-4d18-395c-8106-ff21a6000005"
-	thrJob       = "5f0e20b48fb04483915d4f2cd8ac0010"
+	thrCluster   = "c0a8013b-4d18-395c-8106-ff21a6000100"
+	thrJob       = "5f0e20b48fb04483915d4f2cd8ac0200"
 )
 
 var (
