@@ -1,7 +1,388 @@
 package main
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+	"golang.org/x/term"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/states"
+)
+
+// assumedMaxRate is the rate --accounts is sized for when --rate 0 asks for "as fast as possible".
+const assumedMaxRate = 20000
+
+// loadOptions are the flags of `edgeconform load`.
+type loadOptions struct {
+	targetFlags
+	rate       int
+	duration   time.Duration
+	accounts   int
+	thresholds stringList
+	shard      string
+	output     string
+	method     string
+	format     string
+	workers    uint64
+	maxWorkers uint64
+	progress   string
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ", ") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runLoad(ctx context.Context, m *Main, args []string) error {
-	return notYet("load", 6)
+	var o loadOptions
+	fs := m.newFlagSet("load", "load [--target URL --state-url URL | --profile FILE] --rate R --duration D [--threshold EXPR ...] [flags]")
+	o.targetFlags.register(fs)
+	fs.IntVar(&o.rate, "rate", 50, "calls per `second` (0: as fast as --max-workers allow)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send calls")
+	fs.IntVar(&o.accounts, "accounts", 0, "spread calls over `K` accounts (0: enough that each uses at most half its throttle budget)")
+	fs.Var(&o.thresholds, "threshold", "pass condition, repeatable, k6 style: p99<50ms, p(95)<=200, mean<10ms, max<1s, errors<0.1%, throttled<1%, rps>=100")
+	fs.StringVar(&o.shard, "shard", "", "run shard `i/n` (0-based i, as $JOB_COMPLETION_INDEX): 1/n of the rate and of the accounts")
+	fs.StringVar(&o.output, "output", "", "write the raw results to `FILE` in vegeta's binary format (for 'edgeconform report merge' or 'vegeta report')")
+	fs.StringVar(&o.method, "method", "GET", "HTTP method: GET or POST")
+	fs.StringVar(&o.format, "format", "JSON", "answer Format to ask for: JSON or XML")
+	fs.Uint64Var(&o.workers, "workers", 10, "initial attack workers")
+	fs.Uint64Var(&o.maxWorkers, "max-workers", 0, "cap on attack workers (0: unbounded at a fixed rate, 64 at --rate 0)")
+	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, none")
+	if err := m.parseFlags(fs, args); err != nil {
+		return err
+	}
+	return o.run(ctx, m)
+}
+
+// check validates the flags that need no network, so that bad usage exits 2 before anything runs.
+func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.SignatureVersion, rl spec.RateLimit, err error) {
+	if o.rate < 0 {
+		return nil, sh, "", rl, cli.Usagef("load: --rate must not be negative")
+	}
+	if o.duration <= 0 {
+		return nil, sh, "", rl, cli.Usagef("load: --duration must be positive")
+	}
+	if o.accounts < 0 {
+		return nil, sh, "", rl, cli.Usagef("load: --accounts must not be negative")
+	}
+	if ts, err = load.ParseThresholds(o.thresholds); err != nil {
+		return nil, sh, "", rl, cli.Usagef("load: %v", err)
+	}
+	if o.shard != "" {
+		if sh, err = load.ParseShard(o.shard); err != nil {
+			return nil, sh, "", rl, cli.Usagef("load: --%v", err)
+		}
+	}
+	if sig, err = protocol.ParseSignatureVersion(o.signature); err != nil {
+		return nil, sh, "", rl, cli.Usagef("load: --signature: %v", err)
+	}
+	rl = spec.Default().RateLimit()
+	if o.rateLimit != "" {
+		if rl, err = spec.ParseRateLimit(o.rateLimit); err != nil {
+			return nil, sh, "", rl, cli.Usagef("load: --rate-limit: %v", err)
+		}
+	}
+	switch m := strings.ToUpper(o.method); m {
+	case "GET", "POST":
+		o.method = m
+	default:
+		return nil, sh, "", rl, cli.Usagef("load: --method %q: want GET or POST", o.method)
+	}
+	switch f := strings.ToUpper(o.format); f {
+	case "JSON", "XML":
+		o.format = f
+	default:
+		return nil, sh, "", rl, cli.Usagef("load: --format %q: want JSON or XML", o.format)
+	}
+	switch o.progress {
+	case "auto", "bar", "lines", "none":
+	default:
+		return nil, sh, "", rl, cli.Usagef("load: --progress %q: want auto, bar, lines or none", o.progress)
+	}
+	if o.junitReport != "" {
+		return nil, sh, "", rl, cli.Usagef("load: --junit is not supported (use --json; thresholds decide the exit status)")
+	}
+	if o.target == "" && (o.stateURL != "" || o.profile != "") {
+		return nil, sh, "", rl, cli.Usagef("load: --state-url and --profile describe a --target; without --target the embedded reference implementation is used")
+	}
+	if o.target != "" {
+		if _, err := protocol.ParseBaseURL(o.target); err != nil {
+			return nil, sh, "", rl, cli.Usagef("load: --target: %v", err)
+		}
+		switch {
+		case o.stateURL != "":
+			if err := states.ValidateURL(o.stateURL); err != nil {
+				return nil, sh, "", rl, cli.Usagef("load: --state-url: %v", err)
+			}
+		case o.profile == "":
+			return nil, sh, "", rl, cli.Usagef("load: needs accounts for --target: give --state-url (%q setups) or --profile", spec.StateFreshAccount)
+		}
+	}
+	return ts, sh, sig, rl, nil
+}
+
+func (o *loadOptions) run(ctx context.Context, m *Main) error {
+	ts, sh, sig, rl, err := o.check()
+	if err != nil {
+		return err
+	}
+	// Accounts come from the target's provider states, or the embedded reference implementation's.
+	target := o.target
+	var arr states.Arranger
+	switch {
+	case o.target == "":
+		ref, err := startEmbedded(ctx, rl)
+		if err != nil {
+			return err
+		}
+		defer ref.Close()
+		target = ref.APIURL
+		arr = states.NewEndpoint(ref.AdminURL)
+		fmt.Fprintf(m.Stderr, "load: no --target: the embedded reference implementation at %s (throttle %s per account)\n", target, rl)
+	case o.stateURL != "":
+		arr = states.NewEndpoint(o.stateURL)
+	default:
+		p, err := states.LoadProfile(o.profile)
+		if err != nil {
+			return cli.Usagef("load: --profile: %v", err)
+		}
+		arr = p
+	}
+
+	k := o.accounts
+	if k == 0 {
+		k = load.AccountsFor(o.rate, o.duration, rl, assumedMaxRate)
+	}
+	accounts, teardown, short, err := load.SetupAccounts(ctx, arr, k, sh)
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	defer func() {
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := teardown(tctx); err != nil {
+			fmt.Fprintf(m.Stderr, "load: teardown: %v\n", err)
+		}
+	}()
+	if short {
+		fmt.Fprintf(m.Stderr, "load: warning: only %d of %d accounts could be set up; the throttle may dominate\n", len(accounts), k)
+	}
+	rate := o.rate
+	name := "load"
+	if sh.Count > 1 {
+		rate = sh.Split(o.rate)
+		name = "shard " + sh.String()
+	}
+	if o.rate > 0 && rate == 0 {
+		return cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
+	}
+	maxWorkers := o.maxWorkers
+	if rate == 0 && maxWorkers == 0 {
+		maxWorkers = 64
+	}
+	fmt.Fprintf(m.Stderr, "load: %s at %s for %s over %d accounts (%s %s, %s)\n", target, rateString(rate), o.duration, len(accounts), o.method, sig, name)
+
+	// Where the raw results go: --output, and results.bin of --report-dir.
+	var sinks []io.Writer
+	var files []*os.File
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	create := func(path string) error {
+		f, err := os.Create(path)
+		if err != nil {
+			return cli.Usagef("load: %v", err)
+		}
+		files = append(files, f)
+		sinks = append(sinks, f)
+		return nil
+	}
+	var chart *plot.Plot
+	if o.reportDir != "" {
+		if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
+			return cli.Usagef("load: --report-dir: %v", err)
+		}
+		if err := create(filepath.Join(o.reportDir, "results.bin")); err != nil {
+			return err
+		}
+		chart = newChart("edgeconform load: " + target)
+	}
+	if o.output != "" {
+		if err := create(o.output); err != nil {
+			return err
+		}
+	}
+	var results io.Writer
+	if len(sinks) > 0 {
+		results = io.MultiWriter(sinks...)
+	}
+
+	progress, finish := m.progress(o.progress, o.duration)
+	s, runErr := load.Run(ctx, load.RunOptions{
+		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
+		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
+		Method: o.method, Signature: sig, Format: o.format, Name: name,
+		Results: results, Plot: chart, Progress: progress,
+	})
+	finish()
+	for _, f := range files {
+		if err := f.Close(); err != nil && runErr == nil {
+			runErr = fmt.Errorf("load: write results: %w", err)
+		}
+	}
+	files = nil
+	if runErr != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+	}
+
+	r := s.Report()
+	r.Target = target
+	r.RateRequested = float64(rate)
+	return finishReport(m, s, r, ts, o.jsonReport, o.reportDir, chart)
+}
+
+func rateString(rate int) string {
+	if rate == 0 {
+		return "max rate"
+	}
+	return fmt.Sprintf("%d/s", rate)
+}
+
+// newChart returns vegeta's HTML latency chart, one line per outcome class.
+func newChart(title string) *plot.Plot {
+	c := load.NewClassifier(nil)
+	return plot.New(plot.Title(title), plot.Downsample(4000), plot.Label(func(r *vegeta.Result) string {
+		return c.Classify(r).Class.String()
+	}))
+}
+
+// finishReport evaluates the thresholds, writes the text report to stdout and the files asked
+// for, and decides the exit status: 3 when no call got any answer, 1 when a threshold is crossed.
+func finishReport(m *Main, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir string, chart *plot.Plot) error {
+	pass := load.Apply(ts, s, r)
+	if err := load.WriteText(m.Stdout, r); err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	js = append(js, '\n')
+	if jsonPath != "" {
+		if err := os.WriteFile(jsonPath, js, 0o644); err != nil {
+			return cli.Usagef("--json: %v", err)
+		}
+	}
+	if reportDir != "" {
+		if err := writeReportDir(reportDir, r, js, chart); err != nil {
+			return cli.Usagef("--report-dir: %v", err)
+		}
+	}
+	if r.Requests > 0 && r.Codes[load.CodeTransport] == r.Requests {
+		first := ""
+		if len(r.Errors) > 0 {
+			first = ": " + r.Errors[0].Error
+		}
+		return fmt.Errorf("%w: no call got an answer (is the target up?)%s", cli.ErrHarness, first)
+	}
+	if !pass {
+		crossed := 0
+		for _, t := range r.Thresholds {
+			if !t.Pass {
+				crossed++
+			}
+		}
+		return fmt.Errorf("%w: %d of %d thresholds crossed", cli.ErrNonConformant, crossed, len(r.Thresholds))
+	}
+	return nil
+}
+
+// writeReportDir writes report.json, report.txt and, with a chart, index.html.
+func writeReportDir(dir string, r *load.Report, js []byte, chart *plot.Plot) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), js, 0o644); err != nil {
+		return err
+	}
+	var txt strings.Builder
+	if err := load.WriteText(&txt, r); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(txt.String()), 0o644); err != nil {
+		return err
+	}
+	if chart == nil {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, "index.html"))
+	if err != nil {
+		return err
+	}
+	chart.Close()
+	if _, err := chart.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// progress returns the Progress callback for mode and a function to call when the run ends.
+func (m *Main) progress(mode string, d time.Duration) (func(load.Progress), func()) {
+	if mode == "auto" {
+		mode = "lines"
+		if f, ok := m.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			mode = "bar"
+		}
+	}
+	switch mode {
+	case "bar":
+		bar := progressbar.NewOptions64(d.Milliseconds(),
+			progressbar.OptionSetWriter(m.Stderr),
+			progressbar.OptionSetDescription("load"),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+		)
+		return func(p load.Progress) {
+				bar.Describe(fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled))
+				_ = bar.Set64(min(p.Elapsed.Milliseconds(), d.Milliseconds()))
+			}, func() {
+				_ = bar.Finish()
+				_ = bar.Exit()
+			}
+	case "lines":
+		// A line each tenth of the run (at most every 10s): logs stay short.
+		every := max(d/10, time.Second)
+		every = min(every, 10*time.Second)
+		var next time.Duration = every
+		return func(p load.Progress) {
+			if p.Elapsed < next && !p.Done {
+				return
+			}
+			for next <= p.Elapsed {
+				next += every
+			}
+			fmt.Fprintf(m.Stderr, "load: %5.1fs %d calls, %d failed, %d throttled\n", p.Elapsed.Seconds(), p.Requests, p.Failed, p.Throttled)
+		}, func() {}
+	default:
+		return nil, func() {}
+	}
 }

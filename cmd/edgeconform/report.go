@@ -1,7 +1,86 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/tsenart/vegeta/v12/lib/plot"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/load"
+)
 
 func runReport(ctx context.Context, m *Main, args []string) error {
-	return notYet("report", 6)
+	if len(args) == 0 {
+		return cli.Usagef("report: want a subcommand: merge")
+	}
+	switch args[0] {
+	case "merge":
+		return runReportMerge(ctx, m, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(m.Stdout, "usage: edgeconform report merge [-o FILE] [--threshold EXPR ...] [--report-dir DIR] RESULTS...")
+		return nil
+	}
+	return cli.Usagef("report: unknown subcommand %q (want merge)", args[0])
+}
+
+// runReportMerge combines the raw results of sharded load runs (--output of each shard) into one
+// report: the text on stdout, the JSON with -o, and thresholds evaluated on the whole.
+func runReportMerge(_ context.Context, m *Main, args []string) error {
+	var (
+		out        string
+		reportDir  string
+		thresholds stringList
+	)
+	fset := m.newFlagSet("report merge", "report merge [-o FILE] [--threshold EXPR ...] [--report-dir DIR] RESULTS...")
+	fset.StringVar(&out, "o", "", "write the merged JSON report to `FILE`")
+	fset.StringVar(&out, "json", "", "same as -o")
+	fset.StringVar(&reportDir, "report-dir", "", "write the merged report, results and HTML chart to `DIR`")
+	fset.Var(&thresholds, "threshold", "pass condition on the merged figures, repeatable (as in 'edgeconform load')")
+	// Flags and files may interleave: parse, take the files up to the next flag, parse again.
+	var files []string
+	for rest := args; ; {
+		if err := fset.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fset.Usage()
+				return err
+			}
+			return cli.Usagef("report merge: %v", err)
+		}
+		rest = fset.Args()
+		if len(rest) == 0 {
+			break
+		}
+		files = append(files, rest[0])
+		rest = rest[1:]
+	}
+	if len(files) == 0 {
+		return cli.Usagef("report merge: no results files given")
+	}
+	ts, err := load.ParseThresholds(thresholds)
+	if err != nil {
+		return cli.Usagef("report merge: %v", err)
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return cli.Usagef("report merge: %s: no such file", f)
+			}
+			return cli.Usagef("report merge: %v", err)
+		}
+	}
+	var chart *plot.Plot
+	if reportDir != "" {
+		chart = newChart("edgeconform load (merged)")
+	}
+	s := load.NewSummary(nil)
+	if err := load.MergeFiles(s, chart, files...); err != nil {
+		return cli.Usagef("report: %v", err)
+	}
+	r := s.Report()
+	return finishReport(m, s, r, ts, out, reportDir, chart)
 }
