@@ -284,3 +284,5 @@ func redactQuery(raw string) string {
 	q.Del("Signature")
 	return q.Encode()
 }
+
+func newHTTPClient() *http.Client { return &http.Client{Timeout: 10 * time.Second} }
