@@ -1,0 +1,188 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/onsi/gomega/types"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// expectation is what a conforming answer looks like for one case.
+type expectation struct {
+	Status int
+	Code   string         // spec.CodeOK for a success
+	Error  spec.ErrorCode // the expected code's entry, for its Message template
+	JobID  string         // a success echoes it
+	Format string         // JSON or XML
+	// Names: the Message must name one of these (MissingParameter names the parameter).
+	Names []string
+}
+
+// success expects 200 with jobID echoed.
+func success(jobID, format string) expectation {
+	return expectation{Status: 200, Code: spec.CodeOK, JobID: jobID, Format: format}
+}
+
+// failure expects the error e.
+func failure(e spec.ErrorCode, format string) expectation {
+	return expectation{Status: e.Status, Code: e.Code, Error: e, Format: format}
+}
+
+// problem is one way an answer differs from its expectation.
+type problem struct {
+	Field string // "status", a header name, or a JSON pointer into the body
+	Want  string
+	Got   string
+}
+
+func (p problem) String() string {
+	if p.Want == "" { // a finding of the spec: its reason says it all
+		return p.Field + ": " + p.Got
+	}
+	return p.Field + ": want " + p.Want + ", got " + p.Got
+}
+
+// check lists every way a differs from e, in a fixed order: status, Content-Type, body format,
+// Code, Message, JobId, RequestId, then the spec's own findings.
+func (s *session) check(ctx context.Context, a *answer, e expectation) []problem {
+	var ps []problem
+	add := func(field, want, got string) { ps = append(ps, problem{field, want, got}) }
+	if a.Status != e.Status {
+		add("status", strconv.Itoa(e.Status), strconv.Itoa(a.Status))
+	}
+	if want := contentTypes[e.Format]; a.ContentType != want {
+		add("Content-Type", strconv.Quote(want), quoteOrNone(a.ContentType))
+	}
+	if !a.Parsed {
+		add("body", e.Format, "neither JSON nor XML ("+short(errString(a.ParseErr))+")")
+	} else if a.Format != e.Format {
+		add("body", e.Format, a.Format)
+	}
+	if a.Parsed {
+		if e.Code == spec.CodeOK {
+			if a.Code != "" {
+				add("/Code", "none", strconv.Quote(a.Code))
+			}
+			if a.JobID != e.JobID {
+				add("/JobId", strconv.Quote(e.JobID)+" (echoed)", quoteOrNone(a.JobID))
+			}
+		} else {
+			if a.Code != e.Code {
+				add("/Code", strconv.Quote(e.Code), quoteOrNone(a.Code))
+			}
+			switch {
+			case !e.Error.MatchesMessage(a.Message):
+				add("/Message", "the template "+strconv.Quote(e.Error.Template), quoteOrNone(short(a.Message)))
+			case len(e.Names) > 0 && !namesOne(a.Message, e.Names):
+				add("/Message", "it to name "+strings.Join(e.Names, " or "), strconv.Quote(short(a.Message)))
+			}
+		}
+		switch {
+		case a.RequestID == "":
+			add("/RequestId", "an upper-case UUID", "none")
+		case a.dupOf != "":
+			add("/RequestId", "a fresh one", strconv.Quote(a.RequestID)+" again (first answered in "+a.dupOf+")")
+		}
+	}
+	if err := s.spec.ValidateResponse(ctx, a.Request, a.Status, a.Header, a.Body); err != nil {
+		var re *spec.ResponseError
+		if errors.As(err, &re) && len(re.Problems) > 0 {
+			for _, p := range re.Problems {
+				field := "spec"
+				if p.Pointer != "" {
+					field = "spec " + p.Pointer
+				}
+				ps = append(ps, problem{Field: field, Got: short(p.Reason)})
+			}
+		} else {
+			ps = append(ps, problem{Field: "spec", Got: short(err.Error())})
+		}
+	}
+	return ps
+}
+
+// namesOne says whether msg names one of names as a word.
+func namesOne(msg string, names []string) bool {
+	for _, n := range names {
+		i := strings.Index(msg, n)
+		for i >= 0 {
+			before := i == 0 || !isWordByte(msg[i-1])
+			after := i+len(n) == len(msg) || !isWordByte(msg[i+len(n)])
+			if before && after {
+				return true
+			}
+			j := strings.Index(msg[i+1:], n)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	return false
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+}
+
+func quoteOrNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return strconv.Quote(s)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "no error"
+	}
+	return err.Error()
+}
+
+// short keeps a message readable: one line, at most 160 characters.
+func short(s string) string {
+	s = oneLine(s)
+	if r := []rune(s); len(r) > 160 {
+		return string(r[:160]) + "…"
+	}
+	return s
+}
+
+// conform is the Gomega matcher of an answer: its failure message is the one line of problems,
+// which is what the report's "message" carries.
+func (s *session) conform(ctx context.Context, e expectation) types.GomegaMatcher {
+	return &conformMatcher{s: s, ctx: ctx, e: e}
+}
+
+type conformMatcher struct {
+	s        *session
+	ctx      context.Context
+	e        expectation
+	problems []problem
+}
+
+func (m *conformMatcher) Match(actual any) (bool, error) {
+	a, ok := actual.(*answer)
+	if !ok || a == nil {
+		return false, fmt.Errorf("conform: want an answer, got %T", actual)
+	}
+	m.problems = m.s.check(m.ctx, a, m.e)
+	return len(m.problems) == 0, nil
+}
+
+func (m *conformMatcher) FailureMessage(any) string {
+	parts := make([]string, len(m.problems))
+	for i, p := range m.problems {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (m *conformMatcher) NegatedFailureMessage(any) string {
+	return "the answer conforms, and should not"
+}

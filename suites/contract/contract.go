@@ -1,0 +1,320 @@
+// Package contract holds the Ginkgo contract suites of StartEdgeTranscodeJob (interface.md §1, §3,
+// §5) and a programmatic runner. The specs are registered when the package is imported and read the
+// configuration set by Run (the CLI) or Configure (the package's own go test suite); Ginkgo's
+// RunSpecs runs once per process, so Run may be called once.
+//
+// The cases: a start of a stopped job (JobId echoed) and its refused second start; each error code
+// of the documentation page through its provider state, MissingParameter through the request
+// itself; the gateway's common errors; the shape of a throttled answer. Each checks the HTTP status,
+// Code, Message against its template, RequestId (present, unique in the run), Content-Type byte for
+// byte, and the whole answer against the OpenAPI spec. Each runs over every transport cell: GET and
+// POST, signatures v1 and v3, Format JSON and XML.
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
+
+	"github.com/edgeconform/edgeconform/client"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/states"
+)
+
+// Errors of Run. A failing case is not an error: it is in the Result.
+var (
+	// ErrConfig: the configuration is unusable (exit 2 in the CLI).
+	ErrConfig = errors.New("contract: bad configuration")
+	// ErrUnreachable: no case got an answer from the target (exit 3).
+	ErrUnreachable = errors.New("contract: target unreachable")
+	// ErrStateSetup: every provider-state setup failed (exit 3).
+	ErrStateSetup = errors.New("contract: provider-state setup failed everywhere")
+	// ErrDeadline: the overall deadline was hit before every case ran (exit 3).
+	ErrDeadline = errors.New("contract: overall deadline hit")
+	// ErrInterrupted: the run was interrupted (signal or cancelled context) (exit 3).
+	ErrInterrupted = errors.New("contract: interrupted")
+	// ErrRunTwice: Ginkgo runs its specs once per process.
+	ErrRunTwice = errors.New("contract: Run may be called once per process")
+)
+
+// Defaults of a Config.
+const (
+	DefaultDeadline = 5 * time.Minute
+	// DefaultThrottleCalls bounds the calls the throttle case makes when the limit is unknown
+	// to be small: past it the case is skipped rather than hammer a real target.
+	DefaultThrottleCalls = 10000
+)
+
+// Config says what to test and how.
+type Config struct {
+	// Target is the base URL of the implementation under test.
+	Target string
+	// States arranges the provider states: states.NewEndpoint or a states.Profile.
+	States states.Arranger
+	// Credentials sign the calls whose state gives none (--access-key-id, the environment).
+	Credentials protocol.Credentials
+	// Spec is the API description (default spec.Default()).
+	Spec *spec.Spec
+
+	// The transport matrix; each nil means all: GET and POST, v1 and v3, JSON and XML.
+	Methods    []string
+	Signatures []protocol.SignatureVersion
+	Formats    []string
+
+	// Strict turns skipped cases into failures.
+	Strict bool
+	// LabelFilter selects cases by label (Ginkgo's syntax), e.g. "errors && !xml".
+	LabelFilter string
+	// Timeout bounds one call or one state change (default 10s).
+	Timeout time.Duration
+	// Deadline bounds the whole run (default 5m).
+	Deadline time.Duration
+	// Throttle says whether and how the throttled answer's shape may be provoked.
+	Throttle Throttle
+
+	// Out receives Ginkgo's progress output (nil: none); Color allows ANSI colours in it.
+	Out     io.Writer
+	Color   bool
+	Verbose bool
+	// HTTPClient is used for the calls (default: a fresh one).
+	HTTPClient *http.Client
+}
+
+// Throttle configures the throttle case. The case drives one fresh account past Limit, so it runs
+// only when Safe says the target is known to take that: the embedded reference implementation, a
+// limit given explicitly, a test mock. Otherwise it is skipped with the reason.
+type Throttle struct {
+	Limit spec.RateLimit
+	Safe  bool
+	// MaxCalls bounds the calls made (default DefaultThrottleCalls).
+	MaxCalls int
+}
+
+// Result is the outcome of a run, shaped as interface.md §5's JSON report.
+type Result struct {
+	Target  string `json:"target"`
+	Passed  int    `json:"passed"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"`
+	Cases   []Case `json:"cases"`
+
+	Duration time.Duration `json:"-"`
+	Started  time.Time     `json:"-"`
+	// NotRun counts selected cases cut by the deadline or an interrupt (also counted skipped).
+	NotRun int `json:"-"`
+}
+
+// Case is one case's outcome.
+type Case struct {
+	ID      string `json:"id"`
+	Code    string `json:"code"`
+	Status  string `json:"status"`
+	Message string `json:"message"`
+
+	Labels   []string      `json:"-"`
+	Duration time.Duration `json:"-"`
+	// Kind tells why a failed case failed: the target (""), no answer ("transport"), the state
+	// endpoint ("state").
+	Kind string `json:"-"`
+}
+
+// Case statuses.
+const (
+	StatusPassed  = "passed"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+)
+
+// Failure kinds of Case.Kind.
+const (
+	KindTarget    = ""
+	KindTransport = "transport"
+	KindState     = "state"
+)
+
+// session is the configuration the specs read while they are built and run.
+type session struct {
+	cfg      Config
+	spec     *spec.Spec
+	client   *client.Client
+	cells    []cell
+	ctx      context.Context // cancelled when the run is
+	requests *requestIDs
+
+	mu      sync.Mutex
+	kinds   map[string]string // full spec text → failure kind
+	started map[string]bool   // full spec texts of the cases that began
+	report  *types.Report
+}
+
+var (
+	current *session
+	ran     atomic.Bool
+)
+
+// Configure validates cfg and makes it the configuration of the registered specs. The package's go
+// test suite calls it before RunSpecs; Run calls it itself.
+func Configure(ctx context.Context, cfg Config) error {
+	s, err := newSession(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	current = s
+	return nil
+}
+
+func newSession(ctx context.Context, cfg Config) (*session, error) {
+	if cfg.Spec == nil {
+		cfg.Spec = spec.Default()
+	}
+	if cfg.States == nil {
+		return nil, fmt.Errorf("%w: no provider-state arranger (a state URL or a profile)", ErrConfig)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = client.DefaultTimeout
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("%w: timeout %v is negative", ErrConfig, cfg.Timeout)
+	}
+	if cfg.Deadline == 0 {
+		cfg.Deadline = DefaultDeadline
+	}
+	if cfg.Deadline < 0 {
+		return nil, fmt.Errorf("%w: deadline %v is negative", ErrConfig, cfg.Deadline)
+	}
+	if cfg.Throttle.MaxCalls == 0 {
+		cfg.Throttle.MaxCalls = DefaultThrottleCalls
+	}
+	if cfg.LabelFilter != "" {
+		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
+			return nil, fmt.Errorf("%w: label filter %q: %s", ErrConfig, cfg.LabelFilter, oneLine(err.Error()))
+		}
+	}
+	opts := []client.Option{client.WithTimeout(cfg.Timeout)}
+	if cfg.HTTPClient != nil {
+		opts = append(opts, client.WithHTTPClient(cfg.HTTPClient))
+	}
+	c, err := client.New(cfg.Target, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: target: %v", ErrConfig, err)
+	}
+	cells, err := matrix(cfg.Methods, cfg.Signatures, cfg.Formats)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
+		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, started: map[string]bool{}}, nil
+}
+
+// Run runs the registered specs against cfg.Target once and returns their outcome. The error is
+// nil when the suite ran, whatever the verdict (see Result.Failed); it wraps ErrConfig when cfg is
+// unusable, and ErrUnreachable, ErrStateSetup, ErrDeadline or ErrInterrupted (with the Result of
+// what ran) when the harness could not do its job.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	s, err := newSession(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if !ran.CompareAndSwap(false, true) {
+		return nil, ErrRunTwice
+	}
+	current = s
+	defer func() { current = nil }()
+
+	suiteCfg := types.NewDefaultSuiteConfig()
+	suiteCfg.RandomSeed = 1 // the same order every run: reports compare line by line
+	suiteCfg.LabelFilter = s.cfg.LabelFilter
+	suiteCfg.Timeout = s.cfg.Deadline
+	suiteCfg.GracePeriod = 2 * time.Second
+	repCfg := types.ReporterConfig{NoColor: !s.cfg.Color, Succinct: !s.cfg.Verbose, Verbose: s.cfg.Verbose, SilenceSkips: !s.cfg.Verbose}
+
+	// Ginkgo writes its progress to formatter.ColorableStdOut; point it at cfg.Out for this run.
+	out := s.cfg.Out
+	if out == nil {
+		out = io.Discard
+	}
+	saved := formatter.ColorableStdOut
+	formatter.ColorableStdOut = out
+	defer func() { formatter.ColorableStdOut = saved }()
+
+	// A cancelled ctx ends the running call (s.ctx) and skips the cases left (see the BeforeEach of
+	// specs.go); SIGINT is Ginkgo's own to handle.
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	start := time.Now()
+	ginkgo.RunSpecs(quietT{}, "edgeconform contract", suiteCfg, repCfg)
+	elapsed := time.Since(start)
+
+	s.mu.Lock()
+	report := s.report
+	s.mu.Unlock()
+	if report == nil {
+		return nil, errors.New("contract: the suite produced no report")
+	}
+	res := s.result(*report)
+	res.Duration, res.Started = elapsed, start
+	return res, s.verdictError(ctx, *report, res)
+}
+
+// quietT is the GinkgoTestingT of a run outside go test: the outcome is read from the report.
+type quietT struct{}
+
+func (quietT) Fail() {}
+
+// verdictError tells the harness's own failures apart from the target's.
+func (s *session) verdictError(ctx context.Context, report types.Report, res *Result) error {
+	reasons := strings.Join(report.SpecialSuiteFailureReasons, "; ")
+	switch {
+	case ctx.Err() != nil || strings.Contains(reasons, "Interrupted"):
+		return fmt.Errorf("%w after %d of the cases", ErrInterrupted, len(res.Cases)-res.NotRun)
+	case strings.Contains(reasons, "Timeout"):
+		return fmt.Errorf("%w: %v elapsed, %d cases not run", ErrDeadline, s.cfg.Deadline, res.NotRun)
+	}
+	var ran, transport, state, stateTried int
+	for _, c := range res.Cases {
+		if c.Status == StatusSkipped {
+			continue
+		}
+		ran++
+		switch c.Kind {
+		case KindTransport:
+			transport++
+		case KindState:
+			state++
+		}
+	}
+	if ran > 0 && transport == ran {
+		return fmt.Errorf("%w: %s", ErrUnreachable, firstMessage(res, KindTransport))
+	}
+	stateTried = ran - transport
+	if stateTried > 0 && state == stateTried {
+		return fmt.Errorf("%w: %s", ErrStateSetup, firstMessage(res, KindState))
+	}
+	return nil
+}
+
+func firstMessage(res *Result, kind string) string {
+	for _, c := range res.Cases {
+		if c.Status == StatusFailed && c.Kind == kind {
+			return c.Message
+		}
+	}
+	return ""
+}
+
+// oneLine joins the lines of s, so that every message of a report stays on one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,74 @@
+package contract
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// A required parameter missing, or sent empty, is answered MissingParameter naming it. An empty
+// value (ClusterId=) counts as missing: an identifier of no characters identifies nothing, and the
+// older SDK sends parameters it was given empty. Entries come from spec.RequiredParams().
+var _ = container("Missing parameters", Label("errors", codeMissingParameter), func() {
+	s := current
+	if s == nil {
+		notConfigured()
+		return
+	}
+	e, known := s.spec.Error(codeMissingParameter)
+	required := s.spec.RequiredParams()
+
+	type variant struct {
+		name    string   // in the case id
+		missing []string // parameters left out
+		empty   []string // parameters sent empty
+	}
+	var variants []variant
+	for _, p := range required {
+		variants = append(variants,
+			variant{name: p + "-missing", missing: []string{p}},
+			variant{name: p + "-empty", empty: []string{p}})
+	}
+	if len(required) > 1 {
+		variants = append(variants, variant{name: "all-missing", missing: required})
+	}
+
+	for _, c := range s.cells {
+		table("when a required parameter is missing or empty, "+c.Text(), []any{Label(c.Labels()...)},
+			func(ctx SpecContext, id string, vr variant) {
+				if !known {
+					s.skip("the spec has no " + codeMissingParameter + " code")
+				}
+				v := s.caller(ctx)
+				call := s.startCall(c, v)
+				for _, p := range vr.missing {
+					call.Params.Del(p)
+				}
+				for _, p := range vr.empty {
+					call.Params[p] = []string{""}
+				}
+				a := s.send(ctx, id, credentials(v), call)
+				want := failure(e, c.Format)
+				want.Names = append(append([]string{}, vr.missing...), vr.empty...)
+				Expect(a).To(s.conform(ctx, want))
+			},
+			func() (entries []TableEntry) {
+				for _, vr := range variants {
+					id := "errors/" + codeMissingParameter + "." + vr.name + "/" + c.ID()
+					desc := fmt.Sprintf("answers MissingParameter naming it when %s", describeVariant(vr.missing, vr.empty))
+					entries = append(entries, entry(caseMeta{ID: id, Code: codeMissingParameter}, desc, id, vr))
+				}
+				return entries
+			})
+	}
+})
+
+func describeVariant(missing, empty []string) string {
+	switch {
+	case len(missing) > 0:
+		return fmt.Sprintf("%v is missing", missing)
+	default:
+		return fmt.Sprintf("%v is sent empty", empty)
+	}
+}

@@ -1,0 +1,149 @@
+package contract
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// The shape of a throttled answer: one fresh account is driven past the limit and the first
+// throttled answer is judged like any other (status, Code, Message, RequestId, Content-Type, the
+// spec), plus the rate-limit headers when present. Only when Config.Throttle.Safe says the target
+// takes it; the limit's exact value is the throttle scenario's business (edgeconform throttle).
+var _ = container("Throttled answers", Label("throttle"), func() {
+	s := current
+	if s == nil {
+		notConfigured()
+		return
+	}
+	var throttled spec.ErrorCode
+	for _, e := range s.spec.Errors() {
+		if slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+			throttled = e
+			break
+		}
+	}
+	for _, c := range s.cells {
+		id := "throttle/" + throttled.Code + "/" + c.ID()
+		container("when a fresh account exceeds the limit, "+c.Text(), Label(c.Labels()...), func() {
+			it(caseMeta{ID: id, Code: throttled.Code}, "answers the throttled call as the spec says", func(ctx SpecContext) {
+				if throttled.Code == "" {
+					s.skip("the spec has no throttling code")
+				}
+				t := s.cfg.Throttle
+				budget := 2*t.Limit.Calls + 10 // a fixed window may turn over once during the run
+				switch {
+				case !t.Safe || t.Limit.Calls <= 0:
+					s.skip("the target's limit is not known to be safe to exceed (give --rate-limit to run this case)")
+				case budget > t.MaxCalls:
+					s.skip(fmt.Sprintf("the limit %s needs up to %d calls, more than the %d allowed", t.Limit, budget, t.MaxCalls))
+				}
+				v := s.arrange(ctx, spec.StateFreshAccount, needAll...)
+				a, n, err := s.driveOver(ctx, id, credentials(v), s.startCall(c, v), budget)
+				if err != nil {
+					s.failKind(KindTransport, fmt.Sprintf("call %d: no answer: %v", n, err))
+				}
+				if a == nil {
+					Fail(fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, t.Limit))
+				}
+				want := failure(throttled, c.Format)
+				m := s.conform(ctx, want)
+				if ok, _ := m.Match(a); !ok {
+					Fail(fmt.Sprintf("call %d of one account, limit %s: %s", n, t.Limit, m.FailureMessage(a)))
+				}
+				if ps := rateLimitHeaderProblems(a); len(ps) > 0 {
+					Fail(strings.Join(ps, "; "))
+				}
+			})
+		})
+	}
+})
+
+// drivers is how many calls are in flight at once while driving an account over its limit.
+const drivers = 8
+
+// driveOver calls until an answer is neither a success nor the refusal of a running job's start
+// (the account's job runs after the first call), and returns that answer and its call number, or
+// nil after budget calls. A call without an answer stops it with that error.
+func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentials, call protocol.Call, budget int) (*answer, int, error) {
+	var (
+		next   atomic.Int64
+		once   sync.Once
+		found  *answer
+		failed error
+		at     int
+		wg     sync.WaitGroup
+		done   = make(chan struct{})
+	)
+	cctx, cancel := s.caseCtx(ctx)
+	defer cancel()
+	if call.Action == "" {
+		call.Action = s.spec.Action()
+	}
+	if call.Version == "" {
+		call.Version = s.spec.Version()
+	}
+	for range drivers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := int(next.Add(1))
+				if n > budget {
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+				a, err := s.client.Call(cctx, creds, call)
+				if err != nil {
+					once.Do(func() { failed, at = err, n; close(done) })
+					return
+				}
+				if a.Status == 200 && a.Code == "" || a.Code == codeOperationDenied {
+					continue
+				}
+				once.Do(func() {
+					first, _ := s.requests.record(a.RequestID, id)
+					found, at = &answer{Answer: a, dupOf: first}, n
+					close(done)
+				})
+				return
+			}
+		}()
+	}
+	wg.Wait()
+	if found == nil && failed == nil {
+		at = budget
+	}
+	return found, at, failed
+}
+
+// rateLimitHeaderProblems checks the rate-limit headers the official SDKs read, when present:
+// Key:Value pairs joined by "," with no spaces (interface.md §2).
+func rateLimitHeaderProblems(a *answer) []string {
+	var out []string
+	for _, h := range rateLimitHeaders {
+		for _, v := range a.Header.Values(h) {
+			if !rateLimitValue.MatchString(v) {
+				out = append(out, fmt.Sprintf("%s: want Limit:N,Remain:N,TimeLeft:N,Reset:N, got %q", h, v))
+			}
+		}
+	}
+	return out
+}
+
+var (
+	rateLimitHeaders = []string{"x-ratelimit-user-api", "x-ratelimit-user"}
+	rateLimitValue   = regexp.MustCompile(`^Limit:\d+,Remain:\d+,TimeLeft:\d+,Reset:\d+$`)
+)
