@@ -106,42 +106,45 @@ func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, status i
 	return nil
 }
 
-// problemsOf flattens kin-openapi's errors into findings with JSON pointers.
+// problemsOf flattens kin-openapi's errors into findings with JSON pointers into the body.
 func problemsOf(err error) []Problem {
-	var out []Problem
-	var walk func(error)
-	walk = func(err error) {
-		var multi openapi3.MultiError
-		if errors.As(err, &multi) {
-			for _, e := range multi {
-				walk(e)
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		var out []Problem
+		for _, sub := range e {
+			out = append(out, problemsOf(sub)...)
+		}
+		return out
+	case *openapi3.SchemaError:
+		return []Problem{{Pointer: pointer(e.JSONPointer()), Reason: e.Reason}}
+	case *openapi3filter.ResponseError:
+		if e.Err == nil {
+			return []Problem{{Reason: e.Reason}}
+		}
+		inner := problemsOf(e.Err)
+		if strings.HasPrefix(e.Reason, "response body doesn't match") {
+			return inner
+		}
+		// Not the body (a header, a decoding failure): the pointers are not into the body.
+		out := make([]Problem, len(inner))
+		for i, p := range inner {
+			reason := p.Reason
+			if p.Pointer != "" {
+				reason = p.Pointer + ": " + reason
 			}
-			return
+			out[i] = Problem{Reason: e.Reason + ": " + reason}
 		}
-		var se *openapi3.SchemaError
-		if errors.As(err, &se) {
-			out = append(out, Problem{Pointer: pointer(se.JSONPointer()), Reason: se.Reason})
-			return
-		}
-		var re *openapi3filter.ResponseError
-		if errors.As(err, &re) {
-			if re.Err != nil {
-				var inner openapi3.MultiError
-				var innerSE *openapi3.SchemaError
-				if errors.As(re.Err, &inner) || errors.As(re.Err, &innerSE) {
-					walk(re.Err)
-					return
-				}
-				out = append(out, Problem{Reason: re.Reason + ": " + re.Err.Error()})
-				return
-			}
-			out = append(out, Problem{Reason: re.Reason})
-			return
-		}
-		out = append(out, Problem{Reason: err.Error()})
+		return out
 	}
-	walk(err)
-	return out
+	if u := errors.Unwrap(err); u != nil {
+		var se *openapi3.SchemaError
+		var me openapi3.MultiError
+		if errors.As(err, &se) || errors.As(err, &me) {
+			return problemsOf(u)
+		}
+	}
+	reason, _, _ := strings.Cut(err.Error(), "\n")
+	return []Problem{{Reason: reason}}
 }
 
 func pointer(tokens []string) string {

@@ -112,9 +112,10 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 
 	// Parameters: common first, then the page's; the page wins a name both list.
 	type param struct {
-		name, desc, example, typ, source, def, pattern string
-		required                                       bool
-		enum                                           []string
+		name, desc, typ, source, def, pattern string
+		example                               any
+		required                              bool
+		enum                                  []string
 	}
 	var params []param
 	onPage := map[string]bool{}
@@ -125,11 +126,20 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		if onPage[c.Name] {
 			continue
 		}
-		params = append(params, param{name: c.Name, desc: c.Description, example: c.Example, typ: "string",
+		var ex any
+		if c.Example != "" {
+			ex = c.Example
+		}
+		params = append(params, param{name: c.Name, desc: c.Description, example: ex, typ: "string",
 			source: "common", def: c.Default, pattern: c.Pattern, required: c.Required, enum: c.Enum})
 	}
 	for _, pp := range p.Params {
-		params = append(params, param{name: pp.Name, desc: pp.Description, example: fill(pp.Example), typ: pp.Type,
+		ex, err := typedExample(pp.Type, fill(pp.Example))
+		if err != nil {
+			return nil, fmt.Errorf("page: %w", &docpage.ParseError{Section: docpage.SectionParameters, Line: pp.Line,
+				Msg: fmt.Sprintf("parameter %s: %v", pp.Name, err)})
+		}
+		params = append(params, param{name: pp.Name, desc: pp.Description, example: ex, typ: pp.Type,
 			source: "page", required: pp.Required})
 	}
 	paramSchema := func(pa param) obj {
@@ -160,7 +170,7 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 				po = append(po, kv{"description", desc})
 			}
 			po = append(po, kv{"schema", paramSchema(pa)})
-			if pa.example != "" {
+			if pa.example != nil {
 				po = append(po, kv{"example", pa.example})
 			}
 			po = append(po, kv{"x-source", pa.source})
@@ -218,8 +228,13 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 			s = requestIDSchema(e.Description)
 		} else {
 			s = append(schemaType(e.Type), kv{"description", e.Description})
-			if e.Example != "" {
-				s = append(s, kv{"example", fill(e.Example)})
+			ex, err := typedExample(e.Type, fill(e.Example))
+			if err != nil {
+				return nil, fmt.Errorf("page: %w", &docpage.ParseError{Section: docpage.SectionResponse, Line: e.Line,
+					Msg: fmt.Sprintf("element %s: %v", e.Name, err)})
+			}
+			if ex != nil {
+				s = append(s, kv{"example", ex})
 			}
 		}
 		successProps = append(successProps, kv{e.Name, s})
@@ -389,6 +404,35 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		{"x-error-codes", xCodes},
 		{"x-provider-states", toAny(states)},
 	}, nil
+}
+
+// typedExample converts a page example to its parameter's type; nil for none.
+func typedExample(typ, s string) (any, error) {
+	if s == "" {
+		return nil, nil
+	}
+	switch typ {
+	case "integer", "long":
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, fmt.Errorf("example %q is not an integer", s)
+		}
+		return n, nil
+	case "boolean":
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, fmt.Errorf("example %q is not a boolean", s)
+		}
+		return b, nil
+	case "float", "double":
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			return nil, fmt.Errorf("example %q is not a number", s)
+		}
+		return json.Number(s), nil
+	case "object", "array":
+		return nil, nil // the page's cell cannot hold one; leave it out
+	}
+	return s, nil
 }
 
 func errorName(status int) string { return "Error" + strconv.Itoa(status) }
