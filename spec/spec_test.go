@@ -340,11 +340,11 @@ func TestCheckBrokenFile(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"/components/schemas/Success/properties/JobId",            // type: strin
-		"/components/schemas/Error403/properties/Code/enum",       // Forbidden left out
+		"/components/schemas/Success/properties/JobId",             // type: strin
+		"/components/schemas/Error403/properties/Code/enum",        // Forbidden left out
 		"/components/responses/Error403/content/application~1json", // its example no longer validates
-		"/x-error-codes/6/status",                                 // 4040
-		"/x-rate-limit",                                           // "1 minute"
+		"/x-error-codes/6/status",                                  // 4040
+		"/x-rate-limit",                                            // "1 minute"
 	} {
 		if !got[want] {
 			t.Errorf("no problem reported at %s; got %v", want, problems)
