@@ -375,6 +375,9 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		{"description", p.Summary + "\n\n" + description + "\n\nGenerated from the " + o.Product +
 			" API reference page and an overlay of Alibaba Cloud's common conventions; do not edit by hand."},
 	}
+	if o.Contact.Name != "" {
+		info = append(info, kv{"contact", obj{{"name", o.Contact.Name}, {"url", o.Contact.URL}}})
+	}
 	if o.License.Name != "" {
 		info = append(info, kv{"license", obj{{"name", o.License.Name}, {"url", o.License.URL}}})
 	}

@@ -15,6 +15,7 @@ type Overlay struct {
 	Version            string       `yaml:"version"`
 	Title              string       `yaml:"title"`
 	Product            string       `yaml:"product"`
+	Contact            Contact      `yaml:"contact"`
 	License            License      `yaml:"license"`
 	Server             Server       `yaml:"server"`
 	Tag                Tag          `yaml:"tag"`
@@ -31,6 +32,12 @@ type Overlay struct {
 	CommonErrors       []CommonCode `yaml:"commonErrors"`
 	ThrottlingCodes    []string     `yaml:"throttlingCodes"`
 	States             []State      `yaml:"states"`
+}
+
+// Contact of the API's owner.
+type Contact struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
 }
 
 // License of the description.
