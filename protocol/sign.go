@@ -58,6 +58,11 @@ func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Cal
 	if call.Action == "" || call.Version == "" {
 		return nil, errors.New("protocol: a call needs an Action and a Version")
 	}
+	for k := range call.Params {
+		if k == "" {
+			return nil, errors.New("protocol: a parameter has an empty name")
+		}
+	}
 	if creds.AccessKeyID == "" || creds.AccessKeySecret == "" {
 		return nil, errors.New("protocol: credentials need an AccessKeyId and an AccessKeySecret")
 	}
