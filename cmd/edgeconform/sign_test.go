@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/mock"
 	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/states"
 )
 
 // runSignTest runs `edgeconform sign args...` in-process with the given environment.
@@ -213,5 +218,56 @@ func TestSignUsageErrors(t *testing.T) {
 	// --access-key-id alone with the env's secret is fine: flags then env, field by field.
 	if _, _, err := runSignTest(t, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}, "--access-key-id", "id"); err != nil {
 		t.Errorf("id flag + secret env: %v", err)
+	}
+}
+
+// The purpose of sign: what it prints gets the documented answers from an implementation (here
+// the reference one, arranged through its provider-state endpoint).
+func TestSignAgainstReferenceImplementation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := mock.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	arranger := states.NewEndpoint(r.AdminURL)
+	hc := &http.Client{Timeout: 10 * time.Second}
+	for _, args := range [][]string{
+		{"--format", "JSON"}, {"--format", "XML"}, {"--method", "POST"}, {"--signature", "v3"}, {"--signature", "v3", "--method", "POST"},
+	} {
+		v, err := arranger.Setup(ctx, spec.StateStoppedJob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": v["AccessKeyId"], "ALIBABA_CLOUD_ACCESS_KEY_SECRET": v["AccessKeySecret"]}
+		send := func() (int, string) {
+			out, _, err := runSignTest(t, env, append([]string{"--target", r.APIURL, "--curl",
+				"--param", "ClusterId=" + v["ClusterId"], "--param", "JobId=" + v["JobId"]}, args...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, err := parseCurl(strings.TrimSpace(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.RequestURI = ""
+			u, _ := url.Parse(req.URL.String())
+			req.URL = u
+			resp, err := hc.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+			return resp.StatusCode, string(b)
+		}
+		if status, body := send(); status != 200 || !strings.Contains(body, v["JobId"]) {
+			t.Errorf("%v: first start: %d %s", args, status, body)
+		}
+		if status, body := send(); status != 403 || !strings.Contains(body, "OperationDenied") {
+			t.Errorf("%v: second start: %d %s", args, status, body)
+		}
+		arranger.Teardown(ctx, spec.StateStoppedJob, v)
 	}
 }
