@@ -3,6 +3,7 @@ package spec
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ErrorCode is one error the API may answer with.
@@ -26,11 +27,19 @@ func (e ErrorCode) MatchesMessage(msg string) bool {
 	return templateRegexp(e.Template).MatchString(msg)
 }
 
+// templates caches compiled templates: suites match many messages against few templates.
+var templates sync.Map // string -> *regexp.Regexp
+
 func templateRegexp(template string) *regexp.Regexp {
+	if re, ok := templates.Load(template); ok {
+		return re.(*regexp.Regexp)
+	}
 	parts := strings.Split(template, "%s")
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
 	}
 	// (?s): a detail may span lines.
-	return regexp.MustCompile(`(?s)\A` + strings.Join(parts, ".+") + `\z`)
+	re := regexp.MustCompile(`(?s)\A` + strings.Join(parts, ".+") + `\z`)
+	templates.Store(template, re)
+	return re
 }

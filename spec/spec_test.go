@@ -270,7 +270,9 @@ func TestValidateResponse(t *testing.T) {
 		}(), errorJSON("Throttling.User", goodRequestID), "x-ratelimit-user-api"},
 		{"wrong status for code", getReq, 403, jsonHeader(), errorJSON("JobNotFound", goodRequestID), "/Code"},
 		{"wrong status for code XML", getReq, 400, xmlHeader(), errorXML("Error", "Forbidden"), "/Code"},
-		{"throttle as 429", getReq, 429, jsonHeader(), errorJSON("Throttling.User", goodRequestID), "status is not supported"},
+		{"redirect", getReq, 301, jsonHeader(), success, "status 301 is not documented"},
+		{"not modified", getReq, 304, jsonHeader(), "", "status 304 is not documented"},
+		{"throttle as 429", getReq, 429, jsonHeader(), errorJSON("Throttling.User", goodRequestID), "status 429 is not documented"},
 		{"missing RequestId", getReq, 200, jsonHeader(), `{"JobId":"j"}`, "RequestId"},
 		{"lowercase RequestId", getReq, 200, jsonHeader(), `{"JobId":"j","RequestId":"0000003b-0e1a-586a-ac29-742247000000"}`, "/RequestId"},
 		{"RequestId not a UUID", getReq, 404, jsonHeader(), errorJSON("JobNotFound", "REQ-1"), "/RequestId"},
@@ -361,6 +363,30 @@ func TestLoadRejectsGarbage(t *testing.T) {
 	for _, data := range []string{"", "not: [yaml", "openapi: 3.0.3\n", "{}"} {
 		if _, err := spec.Load([]byte(data)); err == nil {
 			t.Errorf("Load(%q) succeeded", data)
+		}
+	}
+}
+
+func TestValidateResponseConcurrently(t *testing.T) {
+	s := spec.Default()
+	good := []byte(`{"JobId":"j","RequestId":"` + goodRequestID + `"}`)
+	bad := []byte(`{"JobId":"j","RequestId":"x"}`)
+	errs := make(chan error, 64)
+	for i := 0; i < 32; i++ {
+		go func() {
+			errs <- s.ValidateResponse(context.Background(), nil, 200, jsonHeader(), good)
+		}()
+		go func() {
+			if err := s.ValidateResponse(context.Background(), nil, 200, xmlHeader(), bad); err == nil {
+				errs <- errors.New("bad XML-typed answer passed")
+				return
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < 64; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
