@@ -263,3 +263,22 @@ func parseXML(body []byte) (string, map[string]string, error) {
 	}
 	return doc.XMLName.Local, fields, nil
 }
+
+// String summarizes the answer without the request (which carries the signature), fit for a log.
+func (a Answer) String() string {
+	s := fmt.Sprintf("HTTP %d", a.Status)
+	if a.Code != "" {
+		s += " Code=" + a.Code
+	}
+	if a.RequestID != "" {
+		s += " RequestId=" + a.RequestID
+	}
+	s += fmt.Sprintf(" (%s, %d bytes", a.ContentType, len(a.Body))
+	if a.ParseErr != nil {
+		s += ", " + a.ParseErr.Error()
+	}
+	return s + ")"
+}
+
+// GoString keeps %#v free of the signed request too.
+func (a Answer) GoString() string { return "client.Answer{" + a.String() + "}" }

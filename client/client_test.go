@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -193,5 +194,21 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := c.Call(context.Background(), creds, protocol.Call{}); err == nil || errors.Is(err, ErrTransport) {
 		t.Errorf("bad call: err = %v, want a signing error", err)
+	}
+}
+
+func TestAnswerPrintsNoSignature(t *testing.T) {
+	a := do(t, answer(404, "application/json", `{"Code":"JobNotFound","RequestId":"R"}`))
+	sig := a.Request.URL.Query().Get("Signature")
+	if sig == "" {
+		t.Fatal("no signature in the request")
+	}
+	for _, s := range []string{fmt.Sprint(a), fmt.Sprintf("%+v", a), fmt.Sprintf("%#v", *a), fmt.Sprintf("%v", *a)} {
+		if strings.Contains(s, sig) || strings.Contains(s, url.QueryEscape(sig)) {
+			t.Errorf("printed the signature: %s", s)
+		}
+		if !strings.Contains(s, "Code=JobNotFound") {
+			t.Errorf("summary lacks the code: %s", s)
+		}
 	}
 }

@@ -446,3 +446,27 @@ func TestParseSignatureVersion(t *testing.T) {
 		t.Error("v2 accepted")
 	}
 }
+
+func TestIncomingPrintsNoSecret(t *testing.T) {
+	creds := Credentials{AccessKeyID: "id", AccessKeySecret: "s", SecurityToken: "sts-token-value"}
+	for _, sv := range []SignatureVersion{SignatureV1, SignatureV3} {
+		call := testCall(sv, "GET")
+		req, err := NewRequest(context.Background(), "http://127.0.0.1:1", creds, call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, err := ParseRequest(req, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := in.signature
+		for _, s := range []string{fmt.Sprint(in), fmt.Sprintf("%+v", in), fmt.Sprintf("%#v", in), fmt.Sprintf("%v", *in)} {
+			if strings.Contains(s, sig) || strings.Contains(s, "sts-token-value") {
+				t.Errorf("%s: printed the signature or token: %s", sv, s)
+			}
+		}
+		if !strings.Contains(fmt.Sprint(in), "JobId=job%2F1%2B2") {
+			t.Errorf("String lacks the parameters: %s", in)
+		}
+	}
+}

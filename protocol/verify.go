@@ -233,7 +233,7 @@ func (in *Incoming) Verify(secret string) bool {
 }
 
 // Redacted returns a copy of the parameters without Signature and SecurityToken, fit for a log.
-func (in *Incoming) Redacted() url.Values {
+func (in Incoming) Redacted() url.Values {
 	out := url.Values{}
 	for k, vs := range in.Params {
 		if k == "Signature" || k == "SecurityToken" {
@@ -243,3 +243,13 @@ func (in *Incoming) Redacted() url.Values {
 	}
 	return out
 }
+
+// String describes the call without its signature, headers or security token, fit for a log.
+func (in Incoming) String() string {
+	return fmt.Sprintf("%s %s %s/%s AccessKeyId=%s Nonce=%s Timestamp=%s Format=%s Params=%s",
+		in.method, in.SignatureVersion, in.Action, in.Version, in.AccessKeyID, in.Nonce,
+		in.Timestamp.Format(TimeFormat), in.Format, Encode(in.Redacted()))
+}
+
+// GoString keeps %#v as redacted as %v.
+func (in Incoming) GoString() string { return "protocol.Incoming{" + in.String() + "}" }
