@@ -307,3 +307,70 @@ func TestThrottlingThroughSDKs(t *testing.T) {
 		}
 	})
 }
+
+// Gateway errors as the SDKs see them: the reference implementation reads the SDKs' requests
+// well enough to refuse them for the right reason.
+func TestGatewayErrorsThroughSDKs(t *testing.T) {
+	tg := startMock(t)
+	s := spec.Default()
+	status := func(code string) int {
+		ec, ok := s.Error(code)
+		if !ok {
+			t.Fatalf("spec lacks %s", code)
+		}
+		return ec.Status
+	}
+	t.Run("older/unknown key", func(t *testing.T) {
+		v := tg.arrange(t, spec.StateStoppedJob)
+		v2 := states.Values{"AccessKeyId": "LTAI5tNoSuchKey", "AccessKeySecret": "x", "ClusterId": v["ClusterId"], "JobId": v["JobId"]}
+		_, err := olderSDKCall(t, tg.running.APIURL, v2, "POST", "JSON", false)
+		assertOlderSDKError(t, err, "JSON", "InvalidAccessKeyId.NotFound", status("InvalidAccessKeyId.NotFound"))
+	})
+	t.Run("older/wrong secret", func(t *testing.T) {
+		v := tg.arrange(t, spec.StateStoppedJob)
+		v["AccessKeySecret"] += "x"
+		_, err := olderSDKCall(t, tg.running.APIURL, v, "POST", "JSON", false)
+		assertOlderSDKError(t, err, "JSON", "SignatureDoesNotMatch", status("SignatureDoesNotMatch"))
+	})
+	t.Run("newer/wrong secret", func(t *testing.T) {
+		v := tg.arrange(t, spec.StateStoppedJob)
+		v["AccessKeySecret"] += "x"
+		_, err := newerSDKCall(t, tg.running.APIURL, v, "GET", nil)
+		assertNewerSDKError(t, err, "SignatureDoesNotMatch", status("SignatureDoesNotMatch"))
+	})
+	t.Run("newer/unknown key", func(t *testing.T) {
+		v := tg.arrange(t, spec.StateStoppedJob)
+		v["AccessKeyId"] = "LTAI5tNoSuchKey"
+		_, err := newerSDKCall(t, tg.running.APIURL, v, "GET", nil)
+		assertNewerSDKError(t, err, "InvalidAccessKeyId.NotFound", status("InvalidAccessKeyId.NotFound"))
+	})
+	for _, tc := range []struct{ action, version, code string }{
+		{"StopEdgeTranscodeJob", "2016-11-01", "InvalidAction.NotFound"},
+		{"StartEdgeTranscodeJob", "2014-05-26", "InvalidVersion"},
+	} {
+		t.Run("newer/"+tc.code, func(t *testing.T) {
+			v := tg.arrange(t, spec.StateStoppedJob)
+			c := newerSDK(t, tg.running.APIURL, protocol.Credentials{AccessKeyID: v["AccessKeyId"], AccessKeySecret: v["AccessKeySecret"]}, "")
+			c.DisableSDKError = dara.Bool(true)
+			p := rpcParams("GET")
+			p.Action, p.Version = dara.String(tc.action), dara.String(tc.version)
+			_, err := c.CallApi(p, &openapiutil.OpenApiRequest{Query: openapiutil.Query(map[string]interface{}{
+				"ClusterId": v["ClusterId"], "JobId": v["JobId"]})}, &dara.RuntimeOptions{})
+			assertNewerSDKError(t, err, tc.code, status(tc.code))
+		})
+	}
+	// The newer SDK can sign V1 too (SignatureAlgorithm v2): its RPC call succeeds.
+	t.Run("newer/v1 success", func(t *testing.T) {
+		v := tg.arrange(t, spec.StateStoppedJob)
+		c := newerSDK(t, tg.running.APIURL, protocol.Credentials{AccessKeyID: v["AccessKeyId"], AccessKeySecret: v["AccessKeySecret"]}, "v2")
+		c.DisableSDKError = dara.Bool(true)
+		res, err := c.CallApi(rpcParams("POST"), &openapiutil.OpenApiRequest{Query: openapiutil.Query(map[string]interface{}{
+			"ClusterId": v["ClusterId"], "JobId": v["JobId"]})}, &dara.RuntimeOptions{})
+		if err != nil {
+			t.Fatalf("CallApi (V1): %v", err)
+		}
+		if body, _ := res["body"].(map[string]interface{}); body["JobId"] != v["JobId"] {
+			t.Errorf("result %v", res)
+		}
+	})
+}
