@@ -1,7 +1,316 @@
 package main
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/edgeconform/edgeconform/fixtures"
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/suites/contract"
+)
+
+// contractFlags are the flags of `edgeconform contract` beyond the shared targetFlags.
+type contractFlags struct {
+	targetFlags
+	strict      bool
+	labelFilter string
+	deadline    time.Duration
+	verbose     bool
+	set         map[string]bool // the flags given on the command line
+}
+
+// contractEmbeddedLimit is the throttle of the embedded reference implementation when contract
+// starts it without --rate-limit: small, so the throttle cases check the throttled answer's shape
+// in a few hundred calls. The limit's value itself is `edgeconform throttle`'s business.
+var contractEmbeddedLimit = spec.RateLimit{Calls: 50, Window: time.Minute}
+
+// contractGrace is how long past --deadline the command waits for the suite to wrap up before it
+// gives up on it: never a hang.
+const contractGrace = 10 * time.Second
+
+func (f *contractFlags) register(fs *flag.FlagSet) {
+	f.targetFlags.register(fs)
+	fs.BoolVar(&f.strict, "strict", false, "fail the cases that would be skipped (a state the target cannot arrange)")
+	fs.StringVar(&f.labelFilter, "label-filter", "", "run only the cases whose labels match `EXPR` (Ginkgo syntax), e.g. 'errors && !xml'; labels: success, errors, gateway, throttle, get, post, v1, v3, json, xml, and each Code")
+	fs.DurationVar(&f.deadline, "deadline", contract.DefaultDeadline, "overall time limit of the run")
+	fs.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's progress and list every case")
+}
 
 func runContract(ctx context.Context, m *Main, args []string) error {
-	return notYet("contract", 4)
+	var f contractFlags
+	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--json FILE] [--junit FILE]")
+	f.register(fs)
+	if err := m.parseFlags(fs, args); err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+
+	cfg, desc, cleanup, err := f.config(ctx, m)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res, runErr := runContractSuite(ctx, cfg)
+	if errors.Is(runErr, contract.ErrConfig) {
+		return cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
+	}
+	if res == nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+	}
+	if len(res.Cases) == 0 && runErr == nil {
+		return cli.Usagef("contract: --label-filter %q selects no case", f.labelFilter)
+	}
+	printContractSummary(m.Stdout, res, desc, f.verbose)
+	if err := writeContractReports(res, f.jsonReport, f.junitReport); err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	switch {
+	case runErr != nil:
+		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+	case res.Failed > 0:
+		return fmt.Errorf("%w: %d of %d cases failed", cli.ErrNonConformant, res.Failed, len(res.Cases))
+	case res.Passed == 0:
+		// Nothing was verified: a gate must not pass on skips alone.
+		return fmt.Errorf("%w: contract: all %d selected cases were skipped, nothing was verified", cli.ErrHarness, res.Skipped)
+	}
+	return nil
+}
+
+// runContractSuite runs the suite and waits for it at most its deadline and a grace period: a
+// suite stuck past that is abandoned (the process exits), never waited on forever.
+func runContractSuite(ctx context.Context, cfg contract.Config) (*contract.Result, error) {
+	type outcome struct {
+		res *contract.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := contract.Run(ctx, cfg)
+		done <- outcome{res, err}
+	}()
+	deadline := cfg.Deadline
+	if deadline == 0 {
+		deadline = contract.DefaultDeadline
+	}
+	timer := time.NewTimer(deadline + contractGrace)
+	defer timer.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: the suite did not finish within %v", contract.ErrDeadline, deadline+contractGrace)
+	}
+}
+
+// config turns the flags into a contract.Config, starting the embedded reference implementation
+// when no --target is given. desc says in one line what is tested.
+func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, string, func(), error) {
+	nothing := func() {}
+	cfg := contract.Config{Strict: f.strict, LabelFilter: f.labelFilter, Deadline: f.deadline, Timeout: f.timeout, Verbose: f.verbose}
+	switch {
+	case f.deadline <= 0:
+		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)
+	case f.timeout <= 0:
+		return cfg, "", nothing, cli.Usagef("contract: --timeout %v: want a positive duration", f.timeout)
+	case f.stateURL != "" && f.profile != "":
+		return cfg, "", nothing, cli.Usagef("contract: give --state-url or --profile, not both")
+	case f.stateURL != "" && f.target == "":
+		return cfg, "", nothing, cli.Usagef("contract: --state-url needs --target (the embedded default has its own)")
+	case f.reportDir != "":
+		return cfg, "", nothing, cli.Usagef("contract: --report-dir does not apply (use --json and --junit)")
+	}
+	if f.set["signature"] {
+		sv, err := protocol.ParseSignatureVersion(f.signature)
+		if err != nil {
+			return cfg, "", nothing, cli.Usagef("contract: --signature: %v", err)
+		}
+		cfg.Signatures = []protocol.SignatureVersion{sv}
+	}
+	var rl spec.RateLimit
+	if f.rateLimit != "" {
+		var err error
+		if rl, err = spec.ParseRateLimit(f.rateLimit); err != nil {
+			return cfg, "", nothing, cli.Usagef("contract: --rate-limit: %v", err)
+		}
+	}
+	creds, err := f.credentials(m)
+	if err != nil {
+		return cfg, "", nothing, err
+	}
+	cfg.Credentials = creds
+	if f.verbose {
+		cfg.Out, cfg.Color = m.Stdout, isTerminal(m.Stdout) && m.getenv("NO_COLOR") == ""
+	}
+
+	var desc []string
+	cleanup := nothing
+	if f.target == "" {
+		if rl.Calls == 0 {
+			rl = contractEmbeddedLimit
+		}
+		r, err := startEmbedded(ctx, rl)
+		if err != nil {
+			return cfg, "", nothing, err
+		}
+		cleanup = func() { r.Close() }
+		cfg.Target = r.APIURL
+		cfg.States = states.NewEndpoint(r.AdminURL, states.WithTimeout(f.timeout))
+		desc = append(desc, "the embedded reference implementation at "+r.APIURL+" (rate limit "+rl.String()+")")
+		cfg.Throttle = contract.Throttle{Limit: rl, Safe: true}
+	} else {
+		if _, err := protocol.ParseBaseURL(f.target); err != nil {
+			return cfg, "", nothing, cli.Usagef("contract: --target: %v", err)
+		}
+		cfg.Target = f.target
+		desc = append(desc, f.target)
+		// A limit given by the user is one the target is known to take being driven past.
+		cfg.Throttle = contract.Throttle{Limit: rl, Safe: rl.Calls > 0}
+	}
+	switch {
+	case f.stateURL != "":
+		if err := states.ValidateURL(f.stateURL); err != nil {
+			cleanup()
+			return cfg, "", nothing, cli.Usagef("contract: --state-url: %v", err)
+		}
+		cfg.States = states.NewEndpoint(f.stateURL, states.WithTimeout(f.timeout))
+		desc = append(desc, "provider states from "+f.stateURL)
+	case f.profile != "":
+		p, err := states.LoadProfile(f.profile)
+		if err != nil {
+			cleanup()
+			return cfg, "", nothing, cli.Usagef("contract: --profile: %v", err)
+		}
+		cfg.States = p
+		desc = append(desc, "fixture mode, profile "+f.profile)
+	case f.target != "":
+		data, err := fixtures.Profile(fixtures.ReferenceProfile)
+		if err == nil {
+			var p *states.Profile
+			if p, err = states.ParseProfile("reference (embedded)", data, m.getenv); err == nil {
+				cfg.States = p
+			}
+		}
+		if err != nil {
+			return cfg, "", nothing, fmt.Errorf("%w: contract: %v", cli.ErrHarness, err)
+		}
+		desc = append(desc, "fixture mode, the embedded reference profile (give --state-url or --profile for another target)")
+	default:
+		desc = append(desc, "provider states from its endpoint")
+	}
+	return cfg, strings.Join(desc, "; "), cleanup, nil
+}
+
+// credentials are --access-key-id/--access-key-secret, else the environment; they sign the calls
+// whose state gives none. Both or neither.
+func (f *contractFlags) credentials(m *Main) (protocol.Credentials, error) {
+	id, secret := f.accessKeyID, f.accessKeySecret
+	if id == "" && secret == "" {
+		id, secret = m.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), m.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	}
+	if (id == "") != (secret == "") {
+		return protocol.Credentials{}, cli.Usagef("contract: an AccessKeyId needs its AccessKeySecret and the other way round")
+	}
+	return protocol.Credentials{AccessKeyID: id, AccessKeySecret: secret}, nil
+}
+
+func (m *Main) getenv(key string) string {
+	if m.Getenv == nil {
+		return ""
+	}
+	return m.Getenv(key)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// printContractSummary writes what a reader needs: what was tested, every failure and skip with
+// its reason, the counts per area, the verdict.
+func printContractSummary(w io.Writer, res *contract.Result, desc string, all bool) {
+	fmt.Fprintf(w, "edgeconform contract: %s\n", desc)
+	for _, c := range res.Cases {
+		switch {
+		case c.Status == contract.StatusFailed:
+			fmt.Fprintf(w, "FAIL  %s: %s\n", c.ID, c.Message)
+		case c.Status == contract.StatusSkipped:
+			fmt.Fprintf(w, "SKIP  %s: %s\n", c.ID, c.Message)
+		case all:
+			fmt.Fprintf(w, "ok    %s\n", c.ID)
+		}
+	}
+	type counts struct{ passed, failed, skipped int }
+	areas := map[string]*counts{}
+	for _, c := range res.Cases {
+		a := c.ID
+		if i := strings.IndexByte(a, '/'); i > 0 {
+			a = a[:i]
+		}
+		if areas[a] == nil {
+			areas[a] = &counts{}
+		}
+		switch c.Status {
+		case contract.StatusPassed:
+			areas[a].passed++
+		case contract.StatusFailed:
+			areas[a].failed++
+		case contract.StatusSkipped:
+			areas[a].skipped++
+		}
+	}
+	names := make([]string, 0, len(areas))
+	for a := range areas {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "\n%-10s %7s %7s %7s\n", "area", "passed", "failed", "skipped")
+	for _, a := range names {
+		c := areas[a]
+		fmt.Fprintf(&b, "%-10s %7d %7d %7d\n", a, c.passed, c.failed, c.skipped)
+	}
+	w.Write(b.Bytes())
+	verdict := "PASS"
+	if res.Failed > 0 {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "\n%s: %d cases, %d passed, %d failed, %d skipped in %v\n",
+		verdict, len(res.Cases), res.Passed, res.Failed, res.Skipped, res.Duration.Round(time.Millisecond))
+}
+
+// writeContractReports writes the --json and --junit files.
+func writeContractReports(res *contract.Result, jsonPath, junitPath string) error {
+	write := func(path string, fn func(io.Writer) error) error {
+		if path == "" {
+			return nil
+		}
+		var b bytes.Buffer
+		if err := fn(&b); err != nil {
+			return fmt.Errorf("contract: %s: %w", path, err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("contract: %w", err)
+		}
+		return nil
+	}
+	if err := write(jsonPath, res.WriteJSON); err != nil {
+		return err
+	}
+	return write(junitPath, res.WriteJUnit)
 }

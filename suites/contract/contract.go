@@ -154,8 +154,9 @@ type session struct {
 	requests *requestIDs
 
 	mu      sync.Mutex
-	kinds   map[string]string // full spec text → failure kind
-	started map[string]bool   // full spec texts of the cases that began
+	kinds   map[string]string         // full spec text → failure kind
+	started map[string]bool           // full spec texts of the cases that began
+	clients map[string]*client.Client // full spec text → the running case's client
 	report  *types.Report
 }
 
@@ -218,7 +219,7 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 		ctx = context.Background()
 	}
 	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
-		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, started: map[string]bool{}}, nil
+		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, started: map[string]bool{}, clients: map[string]*client.Client{}}, nil
 }
 
 // Run runs the registered specs against cfg.Target once and returns their outcome. The error is

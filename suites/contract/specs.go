@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -210,7 +211,7 @@ func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, c
 	if call.Version == "" {
 		call.Version = s.spec.Version()
 	}
-	a, err := s.client.Call(cctx, creds, call)
+	a, err := s.caseClient().Call(cctx, creds, call)
 	switch {
 	case errors.Is(err, client.ErrTransport):
 		s.failKind(KindTransport, "no answer: "+err.Error())
@@ -235,6 +236,38 @@ func (s *session) startCall(c cell, v states.Values) protocol.Call {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// caseClient returns the client of the running case. Unless Config.HTTPClient is set, each case
+// has its own connections, closed when it ends, so that a target's misbehaviour on one connection
+// (a body left unread, a reset) cannot fail the next case.
+func (s *session) caseClient() *client.Client {
+	if s.cfg.HTTPClient != nil {
+		return s.client
+	}
+	key := CurrentSpecReport().FullText()
+	s.mu.Lock()
+	c := s.clients[key]
+	s.mu.Unlock()
+	if c != nil {
+		return c
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = drivers
+	c, err := client.New(s.cfg.Target, client.WithTimeout(s.cfg.Timeout), client.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil { // checked by newSession already
+		Fail(oneLine("client: "+err.Error()), 1)
+	}
+	s.mu.Lock()
+	s.clients[key] = c
+	s.mu.Unlock()
+	DeferCleanup(func() {
+		tr.CloseIdleConnections()
+		s.mu.Lock()
+		delete(s.clients, key)
+		s.mu.Unlock()
+	})
+	return c
+}
 
 // requestIDs remembers every RequestId answered in the run and the case that got it first.
 type requestIDs struct {

@@ -85,6 +85,7 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 	)
 	cctx, cancel := s.caseCtx(ctx)
 	defer cancel()
+	cl := s.caseClient()
 	if call.Action == "" {
 		call.Action = s.spec.Action()
 	}
@@ -105,7 +106,7 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 					return
 				default:
 				}
-				a, err := s.client.Call(cctx, creds, call)
+				a, err := cl.Call(cctx, creds, call)
 				if err != nil {
 					once.Do(func() { failed, at = err, n; close(done) })
 					return
