@@ -312,7 +312,7 @@ func TestValidateResponse(t *testing.T) {
 }
 
 func TestValidateResponseProblemPointers(t *testing.T) {
-	body := `{"RequestId":"lower-case","HostId":"h","Code":"JobNotFound","Message":"m","Recommend":"r"}`
+	body := `{"RequestId":"lower-case","HostId":"h","Code":"JobNotFound","Message":"m","Recommend":"r","Debug/x":1}`
 	err := spec.Default().ValidateResponse(context.Background(), nil, 403, jsonHeader(), []byte(body))
 	var re *spec.ResponseError
 	if !errors.As(err, &re) {
@@ -323,7 +323,7 @@ func TestValidateResponseProblemPointers(t *testing.T) {
 		ptrs = append(ptrs, p.Pointer)
 	}
 	slices.Sort(ptrs)
-	if want := []string{"/Code", "/RequestId"}; !slices.Equal(ptrs, want) {
+	if want := []string{"/Code", "/Debug~1x", "/RequestId"}; !slices.Equal(ptrs, want) {
 		t.Errorf("pointers = %q, want %q (problems %v)", ptrs, want, re.Problems)
 	}
 }

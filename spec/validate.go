@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -53,6 +54,8 @@ func (e *ResponseError) Error() string {
 func (e *ResponseError) Unwrap() error { return e.Err }
 
 var registerXML sync.Once
+
+var unsupportedRe = regexp.MustCompile(`^property "(.+)" is unsupported$`)
 
 // ValidateResponse checks an answer to req against the operation of req's method on "/": the status
 // must be documented, the Content-Type must be JSON or XML, and the body must match that status's
@@ -121,7 +124,12 @@ func problemsOf(err error) []Problem {
 		}
 		return out
 	case *openapi3.SchemaError:
-		return []Problem{{Pointer: pointer(e.JSONPointer()), Reason: e.Reason}}
+		ptr := pointer(e.JSONPointer())
+		// An unexpected property is reported at its object; point at the property itself.
+		if m := unsupportedRe.FindStringSubmatch(e.Reason); m != nil {
+			ptr += "/" + esc(m[1])
+		}
+		return []Problem{{Pointer: ptr, Reason: e.Reason}}
 	case *openapi3filter.ResponseError:
 		if e.Err == nil {
 			return []Problem{{Reason: e.Reason}}
