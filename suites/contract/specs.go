@@ -75,7 +75,7 @@ func entry(meta caseMeta, description string, args ...any) TableEntry {
 // it registers meta and returns It(text, ...).
 func it(meta caseMeta, text string, args ...any) bool {
 	registry[registryKey(texts, text)] = meta
-	return It(text, args...)
+	return It(text, append([]any{Offset(1)}, args...)...)
 }
 
 // notConfigured stands in for the cases when the specs are run without Configure.
