@@ -49,7 +49,7 @@ var _ = container("Throttled answers", Label("throttle"), func() {
 				v := s.arrange(ctx, spec.StateFreshAccount, needAll...)
 				a, n, err := s.driveOver(ctx, id, credentials(v), s.startCall(c, v), budget)
 				if err != nil {
-					s.failKind(KindTransport, fmt.Sprintf("call %d: no answer: %v", n, err))
+					s.failKind(KindTransport, fmt.Sprintf("call %d of one account: no answer: %v", n, err))
 				}
 				if a == nil {
 					Fail(fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, t.Limit))
@@ -57,7 +57,7 @@ var _ = container("Throttled answers", Label("throttle"), func() {
 				want := failure(throttled, c.Format)
 				m := s.conform(ctx, want)
 				if ok, _ := m.Match(a); !ok {
-					Fail(fmt.Sprintf("call %d of one account, limit %s: %s", n, t.Limit, m.FailureMessage(a)))
+					Fail(fmt.Sprintf("answer %d of one account, limit %s: %s", n, t.Limit, m.FailureMessage(a)))
 				}
 				if ps := rateLimitHeaderProblems(a); len(ps) > 0 {
 					Fail(strings.Join(ps, "; "))
@@ -71,11 +71,13 @@ var _ = container("Throttled answers", Label("throttle"), func() {
 const drivers = 8
 
 // driveOver calls until an answer is neither a success nor the refusal of a running job's start
-// (the account's job runs after the first call), and returns that answer and its call number, or
-// nil after budget calls. A call without an answer stops it with that error.
+// (the account's job runs after the first call), and returns that answer and how many answers had
+// come by then (itself included), or nil after budget calls. A call without an answer stops it
+// with that error.
 func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentials, call protocol.Call, budget int) (*answer, int, error) {
 	var (
 		next   atomic.Int64
+		calls  atomic.Int64 // answered so far
 		once   sync.Once
 		found  *answer
 		failed error
@@ -108,15 +110,16 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 				}
 				a, err := cl.Call(cctx, creds, call)
 				if err != nil {
-					once.Do(func() { failed, at = err, n; close(done) })
+					once.Do(func() { failed, at = err, int(calls.Load())+1; close(done) })
 					return
 				}
+				answered := int(calls.Add(1))
 				if a.Status == 200 && a.Code == "" || a.Code == codeOperationDenied {
 					continue
 				}
 				once.Do(func() {
 					first, _ := s.requests.record(a.RequestID, id)
-					found, at = &answer{Answer: a, dupOf: first}, n
+					found, at = &answer{Answer: a, dupOf: first}, answered
 					close(done)
 				})
 				return
