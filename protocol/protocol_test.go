@@ -470,3 +470,26 @@ func TestIncomingPrintsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// Known answers computed by the official SDK (darabonba-openapi v2.1.13 GetAuthorization and
+// GetRPCSignature, see sdktest/) for testCall's inputs, pinned here so that the main module's tests
+// catch a regression without downloading the SDKs.
+func TestPinnedKnownAnswers(t *testing.T) {
+	req, err := NewRequest(context.Background(), "http://127.0.0.1:8080", testCreds, testCall(SignatureV3, "GET"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=1658784752781ec3b8688c618773cff06dd26632a45410c876ca41cb61a9dde9"
+	if got := req.Header.Get("Authorization"); got != want {
+		t.Errorf("V3 Authorization =\n%s\nwant\n%s", got, want)
+	}
+	call := testCall(SignatureV1, "GET")
+	call.Params.Set("SignatureType", "")
+	req, err = NewRequest(context.Background(), "http://127.0.0.1:8080", testCreds, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := req.URL.Query().Get("Signature"), "9XwcMFUgWDNEsJROvqdNhTDsDp4="; got != want {
+		t.Errorf("V1 Signature = %s, want %s", got, want)
+	}
+}
