@@ -94,9 +94,12 @@ func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Cal
 
 // ParseBaseURL checks that s is an absolute http or https URL with a host.
 func ParseBaseURL(s string) (*url.URL, error) {
+	if !strings.Contains(s, "://") {
+		return nil, fmt.Errorf("base URL %q: want an http:// or https:// URL", s)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("base URL %q: %w", s, err)
+		return nil, fmt.Errorf("base URL %q: %w", s, errors.Unwrap(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("base URL %q: want an http:// or https:// URL", s)

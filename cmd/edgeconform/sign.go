@@ -65,17 +65,17 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.version, "version", s.Version(), "the API Version")
 	fs.Var(&o.params, "param", "operation parameter `K=V` (repeat: ClusterId, JobId, RegionId; K= sends it empty)")
 	fs.BoolVar(&o.curl, "curl", false, "print a curl command instead of a URL")
-	fs.StringVar(&o.nonce, "nonce", "", "SignatureNonce to use instead of a fresh UUID (to try replays)")
-	fs.StringVar(&o.timestamp, "timestamp", "", "Timestamp to sign instead of now, `2006-01-02T15:04:05Z` (to try clock skew)")
+	fs.StringVar(&o.nonce, "nonce", "", "`NONCE` to sign instead of a fresh UUID (to try replays)")
+	fs.StringVar(&o.timestamp, "timestamp", "", "`TIME` to sign instead of now, UTC like 2026-01-02T15:04:05Z (to try clock skew)")
 	if err := m.parseFlags(fs, args); err != nil {
-		return err
-	}
-	call, creds, err := o.call(m)
-	if err != nil {
 		return err
 	}
 	if _, err := protocol.ParseBaseURL(o.target); err != nil {
 		return cli.Usagef("sign: --target: %v", err)
+	}
+	call, creds, err := o.call(m)
+	if err != nil {
+		return err
 	}
 	req, err := protocol.NewRequest(ctx, o.target, creds, call)
 	if err != nil {
