@@ -3,12 +3,15 @@ package load
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/edgeconform/edgeconform/protocol"
 )
@@ -155,5 +158,37 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		if _, err := Run(context.Background(), o); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// BenchmarkResultHandling is what Run does with each result: classify, add to the summary
+// (HDR histogram, breakdowns), and, with "save", redact and encode it in vegeta's format.
+func BenchmarkResultHandling(b *testing.B) {
+	body := []byte(`{"RequestId":"5C8A4F2E-1B7D-4E3A-9C6F-0A1B2C3D4E5F","HostId":"live.aliyuncs.com","Code":"OperationDenied","Message":"The job is running, please check and try again later.","Recommend":"https://api.aliyun.com/troubleshoot"}`)
+	url := "http://127.0.0.1:8080/?AccessKeyId=LTAIload01&Action=StartEdgeTranscodeJob&Signature=abc%3D&Timestamp=2026-11-26T23%3A54%3A14Z#LTAIload01"
+	for _, save := range []bool{false, true} {
+		name := "summary"
+		if save {
+			name = "summary+save"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := NewSummary(nil)
+			enc := vegeta.NewEncoder(io.Discard)
+			began := time.Now()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				r := vegeta.Result{Attack: "load", Seq: uint64(i), Code: 403, Body: body, URL: url, Method: "GET",
+					Timestamp: began.Add(time.Duration(i) * time.Microsecond), Latency: time.Duration(i%5000) * time.Microsecond}
+				s.Add(&r)
+				if save {
+					Redact(&r)
+					if err := enc.Encode(&r); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -38,21 +38,22 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	if len(r.Accounts) > 0 {
 		fmt.Fprintf(w, "Accounts (%d)\n", len(r.Accounts))
-		tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "  name\trequests\tok\trefused\tthrottled\tfailed\t\n")
+		width := len("(untagged)")
+		for _, a := range r.Accounts {
+			width = max(width, len(a.Name))
+		}
+		row := "  %-*s %10v %10v %10v %10v %10v\n"
+		fmt.Fprintf(w, row, width, "name", "requests", "ok", "refused", "throttled", "failed")
 		for i, a := range r.Accounts {
 			if i == maxAccountLines {
-				fmt.Fprintf(tw, "  ... %d more (see --json)\t\t\t\t\t\t\n", len(r.Accounts)-i)
+				fmt.Fprintf(w, "  ... %d more (see --json)\n", len(r.Accounts)-i)
 				break
 			}
 			name := a.Name
 			if name == "" {
 				name = "(untagged)"
 			}
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\t%d\t\n", name, a.Requests, a.OK, a.Refused, a.Throttled, a.Failed)
-		}
-		if err := tw.Flush(); err != nil {
-			return err
+			fmt.Fprintf(w, row, width, name, a.Requests, a.OK, a.Refused, a.Throttled, a.Failed)
 		}
 	}
 	if len(r.Errors) > 0 {

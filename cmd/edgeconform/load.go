@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,6 +40,7 @@ type loadOptions struct {
 	workers    uint64
 	maxWorkers uint64
 	progress   string
+	emit       int
 }
 
 // stringList is a repeatable string flag.
@@ -62,6 +64,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	fs.Uint64Var(&o.workers, "workers", 10, "initial attack workers")
 	fs.Uint64Var(&o.maxWorkers, "max-workers", 0, "cap on attack workers (0: unbounded at a fixed rate, 64 at --rate 0)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, none")
+	fs.IntVar(&o.emit, "emit-targets", 0, "instead of attacking, write `N` freshly signed targets in vegeta's JSON target format to --output (default stdout) and keep their accounts (for 'vegeta attack -format=json'; signatures expire after 15 minutes)")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -75,6 +78,9 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	}
 	if o.duration <= 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --duration must be positive")
+	}
+	if o.emit < 0 {
+		return nil, sh, "", rl, cli.Usagef("load: --emit-targets must not be negative")
 	}
 	if o.accounts < 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --accounts must not be negative")
@@ -171,6 +177,12 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
 	}
+	if o.emit > 0 {
+		if o.target == "" {
+			return cli.Usagef("load: --emit-targets needs --target (the embedded implementation ends with this process)")
+		}
+		return o.emitTargets(m, target, accounts, sig)
+	}
 	defer func() {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
@@ -255,6 +267,41 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	r.Target = target
 	r.RateRequested = float64(rate)
 	return finishReport(m, s, r, ts, o.jsonReport, o.reportDir, chart)
+}
+
+// emitTargets writes o.emit signed targets as vegeta's JSON target lines. The accounts are kept:
+// the targets are to be sent after this process ends.
+func (o *loadOptions) emitTargets(m *Main, target string, accounts []load.Account, sig protocol.SignatureVersion) error {
+	tr, err := load.NewTargeter(target, accounts, load.WithMethod(o.method), load.WithSignature(sig), load.WithFormat(o.format))
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	w := m.Stdout
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return cli.Usagef("load: %v", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	var tgt vegeta.Target
+	for range o.emit {
+		if err := tr(&tgt); err != nil {
+			return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		}
+		if err := enc.Encode(&tgt); err != nil {
+			return fmt.Errorf("%w: write targets: %v", cli.ErrHarness, err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("%w: write targets: %v", cli.ErrHarness, err)
+	}
+	fmt.Fprintf(m.Stderr, "load: wrote %d signed targets over %d accounts (kept, not torn down)\n", o.emit, len(accounts))
+	return nil
 }
 
 func rateString(rate int) string {

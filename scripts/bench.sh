@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# make bench: is the harness ever the bottleneck, and how fast is the reference implementation?
+#
+#   (a) `edgeconform load` at max rate against the reference implementation (a separate process)
+#   (b) `vegeta attack` at max rate with a static, pre-signed target list against the same server
+#       → ratio a/b (aim ≥ 0.9); both save their raw results, as vegeta always does
+#   (c) the reference implementation with signature checks + throttle vs a bare net/http handler,
+#       same run (mock's BenchmarkMockVsBare) → ratio (aim ≥ 0.7)
+#   (d) the reference implementation's p99 latency at half its max rate
+#   (e) the harness's cost per request: signing (targeter) and result handling
+#
+# Rounds alternate a and b and keep each one's best, so a noisy neighbour hurts both alike.
+# Bounded: about 1.5 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
+# BENCH_WORKERS, BENCH_ACCOUNTS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-4s}
+ROUNDS=${BENCH_ROUNDS:-3}
+WORKERS=${BENCH_WORKERS:-32}
+ACCOUNTS=${BENCH_ACCOUNTS:-40}
+GO=${GO:-go}
+
+command -v jq >/dev/null || { echo "bench: needs jq" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+mock_pid=""
+cleanup() {
+	if [ -n "$mock_pid" ]; then kill "$mock_pid" 2>/dev/null || true; wait "$mock_pid" 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "== building edgeconform and vegeta (v12.13.0, from the module cache)"
+"$GO" build -o "$tmp/edgeconform" ./cmd/edgeconform
+"$GO" build -o "$tmp/vegeta" github.com/tsenart/vegeta/v12
+ec="$tmp/edgeconform"
+vegeta="$tmp/vegeta"
+
+"$ec" mock --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$tmp/mock.out" 2>&1 &
+mock_pid=$!
+for _ in $(seq 100); do
+	grep -q '^admin: ' "$tmp/mock.out" 2>/dev/null && break
+	sleep 0.1
+done
+api=$(sed -n 's/^api: //p' "$tmp/mock.out")
+admin=$(sed -n 's/^admin: //p' "$tmp/mock.out")
+[ -n "$api" ] && [ -n "$admin" ] || { echo "bench: the mock did not start:" >&2; cat "$tmp/mock.out" >&2; exit 3; }
+echo "== reference implementation at $api (admin $admin); $(nproc) CPUs; rounds of $DURATION, $WORKERS workers, $ACCOUNTS accounts"
+
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+secs() { awk -v d="$1" 'BEGIN { sub(/s$/, "", d); print d }'; }
+
+best_a=0
+best_b=0
+for round in $(seq "$ROUNDS"); do
+	# (a) the harness: fresh accounts, a freshly signed call each time, raw results saved.
+	"$ec" load --target "$api" --state-url "$admin" --rate 0 --duration "$DURATION" \
+		--max-workers "$WORKERS" --accounts "$ACCOUNTS" --progress none \
+		--json "$tmp/a.json" --output "$tmp/a.bin" >/dev/null 2>"$tmp/a.err" || { cat "$tmp/a.err" >&2; exit 3; }
+	rate_a=$(jq -r '.rate' "$tmp/a.json")
+	failed_a=$(jq -r '.failed' "$tmp/a.json")
+
+	# (b) vegeta with a static list: enough pre-signed targets that none is sent twice (a nonce
+	# used again would be refused early and flatter the server).
+	n=$(awk -v r="$(best "$rate_a" "$best_b")" -v d="$(secs "$DURATION")" 'BEGIN { printf "%d", r * d * 1.6 + 20000 }')
+	"$ec" load --target "$api" --state-url "$admin" --accounts "$ACCOUNTS" \
+		--emit-targets "$n" --output "$tmp/targets.json" 2>/dev/null
+	"$vegeta" attack -format=json -targets="$tmp/targets.json" -rate=0 -max-workers="$WORKERS" \
+		-duration="$DURATION" -output "$tmp/b.bin"
+	"$vegeta" report -type=json "$tmp/b.bin" >"$tmp/b.json"
+	rate_b=$(jq -r '.rate' "$tmp/b.json")
+	sent_b=$(jq -r '.requests' "$tmp/b.json")
+	other_b=$(jq -r '[.status_codes | to_entries[] | select(.key != "200" and .key != "403") | .value] | add // 0' "$tmp/b.json")
+	if [ "$sent_b" -ge "$n" ] || [ "$other_b" -gt 0 ]; then
+		echo "bench: vegeta's list ran out or was refused ($sent_b sent of $n, $other_b not 200/403)" >&2
+	fi
+	printf "   round %d: (a) edgeconform load %9.1f/s (failed %s)   (b) vegeta attack %9.1f/s\n" "$round" "$rate_a" "$failed_a" "$rate_b"
+	best_a=$(best "$best_a" "$rate_a")
+	best_b=$(best "$best_b" "$rate_b")
+done
+rm -f "$tmp/targets.json" "$tmp/a.bin" "$tmp/b.bin"
+
+# (d) p99 at half the max rate the two reached.
+max_rate=$(best "$best_a" "$best_b")
+half=$(awk -v r="$max_rate" 'BEGIN { printf "%d", r / 2 }')
+"$ec" load --target "$api" --state-url "$admin" --rate "$half" --duration "$DURATION" \
+	--accounts "$ACCOUNTS" --progress none --json "$tmp/d.json" >/dev/null 2>"$tmp/d.err" || { cat "$tmp/d.err" >&2; exit 3; }
+p99_d=$(jq -r '.latency_ms.p99' "$tmp/d.json")
+rate_d=$(jq -r '.rate' "$tmp/d.json")
+
+kill "$mock_pid" 2>/dev/null || true
+wait "$mock_pid" 2>/dev/null || true
+mock_pid=""
+
+# (c) the mock's own benchmark: the reference implementation beside a bare handler, same run.
+echo "== (c) go test -bench BenchmarkMockVsBare ./mock"
+"$GO" test -run '^$' -bench 'BenchmarkMockVsBare' -benchtime 30000x -count 3 ./mock | tee "$tmp/c.txt" | grep '^Benchmark' || true
+# The median of the three runs' ratios.
+ratio_c=$(awk '/^BenchmarkMockVsBare/ { for (i = 2; i < NF; i++) if ($(i+1) == "mock/bare") print $i }' "$tmp/c.txt" | sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "n/a") }')
+
+# (e) the harness's cost per request.
+echo "== (e) go test -bench 'Targeter|ResultHandling|Classify' ./load"
+"$GO" test -run '^$' -bench 'BenchmarkTargeter|BenchmarkResultHandling|BenchmarkClassify' -benchtime 100000x ./load | tee "$tmp/e.txt" | grep '^Benchmark' || true
+ns() { awk -v name="$1" '$1 ~ name { print $3; exit }' "$tmp/e.txt"; }
+
+echo
+echo "== results"
+printf "(a) edgeconform load, max rate:                 %10.1f req/s (best of %d)\n" "$best_a" "$ROUNDS"
+printf "(b) vegeta attack, static pre-signed targets:   %10.1f req/s (best of %d)\n" "$best_b" "$ROUNDS"
+printf "    ratio load/vegeta:                          %10s   (aim >= 0.9)\n" "$(ratio "$best_a" "$best_b")"
+printf "(c) reference implementation / bare handler:    %10s   (aim >= 0.7; median of 3)\n" "$ratio_c"
+printf "(d) reference implementation p99 at %d/s:     %10s ms (rate reached %.1f/s)\n" "$half" "$p99_d" "$rate_d"
+printf "(e) signing per request (V1):                   %10s ns\n" "$(ns 'BenchmarkTargeter/v1')"
+printf "    signing per request (V3):                   %10s ns\n" "$(ns 'BenchmarkTargeter/v3')"
+printf "    result handling per request:                %10s ns (%s ns saving raw results too)\n" "$(ns 'BenchmarkResultHandling/summary-')" "$(ns 'BenchmarkResultHandling/summary\\+save')"
