@@ -101,7 +101,7 @@ func RunThrottle(ctx context.Context, o ThrottleOptions) (*ThrottleReport, error
 	}
 	w := lim.Window
 	if o.Timeout <= 0 {
-		o.Timeout = min(10*time.Second, max(w/maxLatencyFrac, time.Second))
+		o.Timeout = min(10*time.Second, max(w/20, time.Second))
 	}
 
 	// Arrange the accounts.

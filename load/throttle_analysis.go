@@ -51,8 +51,6 @@ const (
 	tolerance       = 0.03 // of N, before timing slack
 	recoveryGrace   = 0.10 // of W, beyond the one window a throttle may last after the load stops
 	probesPerWindow = 40   // recovery probes
-	maxLatencyFrac  = 20   // p99 latency must stay under W/maxLatencyFrac
-	maxLateFrac     = 50   // p99 lateness of the generator must stay under W/maxLateFrac
 )
 
 // Roles of the accounts the scenario drives.
@@ -224,11 +222,15 @@ func (z *analyzer) n() int           { return z.limit.Calls }
 func (z *analyzer) w() time.Duration { return z.limit.Window }
 func (z *analyzer) ws() string       { return z.limit.Window.String() }
 
-// generator checks the harness's own sending: rate kept, little lateness, answers in time. It also
-// sets the slack of the admission checks from the measured latency.
+// generator checks the harness's own sending and sets the admission checks' slack from it. Two
+// timing noises blur which window a call counts in: the latency (the server decides somewhere in
+// the round trip) and the generator's lateness (a late call followed by a catch-up moves calls
+// across a window's edge). Either moves about rate × noise calls; while that stays within 4% of N
+// (with the 3% tolerance, 7% < the 10% to detect) the counts can tell a limit 10% off.
 func (z *analyzer) generator() {
 	var msgs, problems []string
 	var lat []time.Duration
+	var lateP99 time.Duration
 	total, transport := 0, 0
 	for _, role := range []string{roleOverload, roleRecovery, roleBelow, roleIsolation} {
 		p, os := z.plans[role], z.obs[role]
@@ -263,42 +265,42 @@ func (z *analyzer) generator() {
 		got := float64(sent) / span.Seconds()
 		ratio := got / p.rate
 		p99 := quantile(late, 0.99)
-		msgs = append(msgs, fmt.Sprintf("%s %.1f/s (%.2f× plan)", role, got, ratio))
+		if role == roleOverload || role == roleRecovery {
+			lateP99 = max(lateP99, p99)
+		}
+		msgs = append(msgs, fmt.Sprintf("%s %.1f/s", role, got))
 		if ratio < 0.95 || ratio > 1.05 {
 			problems = append(problems, fmt.Sprintf("%s sent %.1f/s, plan %.1f/s", role, got, p.rate))
 		}
-		if p99 > z.w()/maxLateFrac {
-			problems = append(problems, fmt.Sprintf("%s: p99 lateness %s > W/%d", role, p99.Round(time.Millisecond), maxLateFrac))
-		}
 	}
 	latP99 := quantile(lat, 0.99)
-	z.inflight = int(math.Ceil(overloadFactor * z.limit.PerSecond() * latP99.Seconds()))
+	noise := latP99 + max(lateP99, 0)
+	rate := overloadFactor * z.limit.PerSecond()
+	z.inflight = int(math.Ceil(rate * noise.Seconds()))
 	z.slack = max(2, int(math.Ceil(tolerance*float64(z.n())))) + z.inflight
 	if total == 0 {
-		z.a.noVerdict = "no call was made"
+		problems = append(problems, "no call was made")
 	} else if float64(transport) > 0.01*float64(total) {
 		problems = append(problems, fmt.Sprintf("%d of %d calls got no answer", transport, total))
 	}
-	if latP99 > z.w()/maxLatencyFrac {
-		problems = append(problems, fmt.Sprintf("p99 latency %s > W/%d: decision times too uncertain", latP99.Round(time.Millisecond), maxLatencyFrac))
+	if float64(z.inflight) > 0.04*float64(z.n()) {
+		problems = append(problems, fmt.Sprintf("timing noise (p99 latency %s + p99 lateness %s) blurs the counts by ±%d calls, more than 4%% of %d: a limit 10%% off could pass",
+			latP99.Round(time.Millisecond), max(lateP99, 0).Round(time.Millisecond), z.inflight, z.n()))
 	}
 	rejected := 0
-	for _, os := range z.obs {
-		for _, o := range os {
-			if o.kind == kindRejected {
-				rejected++
-			}
+	for _, o := range z.all() {
+		if o.kind == kindRejected {
+			rejected++
 		}
 	}
 	if rejected > 0 {
 		problems = append(problems, fmt.Sprintf("%d calls were rejected before the throttle (%s): nothing to measure", rejected, firstCode(z.all(), kindRejected)))
 	}
-	summary := fmt.Sprintf("%s; p99 latency %s, %d without answer", strings.Join(msgs, ", "), latP99.Round(100*time.Microsecond), transport)
+	summary := fmt.Sprintf("sent %s as planned; p99 latency %s, p99 lateness %s, %d without answer",
+		strings.Join(msgs, ", "), latP99.Round(100*time.Microsecond), max(lateP99, 0).Round(100*time.Microsecond), transport)
 	if len(problems) > 0 {
-		if z.a.noVerdict == "" {
-			z.a.noVerdict = strings.Join(problems, "; ")
-		}
-		z.add(CheckGenerator, CheckFail, "plan not kept: %s (%s)", z.a.noVerdict, summary)
+		z.a.noVerdict = strings.Join(problems, "; ")
+		z.add(CheckGenerator, CheckFail, "plan not kept, no verdict: %s", z.a.noVerdict)
 		return
 	}
 	z.add(CheckGenerator, CheckPass, "%s", summary)
@@ -683,10 +685,9 @@ func (z *analyzer) keying() {
 	switch {
 	case total > n+z.slack:
 		z.add(CheckKeying, CheckFail, "the account's two keys got %d and %d calls through in one %s window, %d together (limit %d per account): limited per key", acc[0], acc[1], z.ws(), total, n)
-	case thr[0] == 0 || thr[1] == 0:
-		z.add(CheckKeying, CheckFail, "one of the account's two keys was never throttled (throttled %d and %d)", thr[0], thr[1])
 	default:
-		z.add(CheckKeying, CheckPass, "two keys of one account shared the limit: %d + %d = %d in the last %s window", acc[0], acc[1], total, z.ws())
+		// Either key alone may take the throttled answers: a shared limit owes no fairness between keys.
+		z.add(CheckKeying, CheckPass, "two keys of one account shared the limit: %d + %d = %d in the last %s window (throttled %d and %d)", acc[0], acc[1], total, z.ws(), thr[0], thr[1])
 	}
 }
 
@@ -742,18 +743,9 @@ func (z *analyzer) algorithm() string {
 		}
 		return "windowed (bursts not aligned to the epoch nor to the first call)"
 	}
-	// Smooth: a sliding window counter leaves a gap after the first throttle until its window turns.
-	gap := time.Duration(0)
-	for i := 1; i < len(acc); i++ {
-		if acc[i].Before(tf) {
-			continue
-		}
-		if acc[i].After(tf.Add(w)) {
-			break
-		}
-		gap = max(gap, acc[i].Sub(acc[i-1]))
-	}
-	if gap > w/8 {
+	// Smooth. A bucket is empty at t_f and admits N in the next W; a sliding window counter admits
+	// less until its (epoch) window turns: the previous window still weighs on its estimate.
+	if countIn(acc, tf, tf.Add(w)) < z.n()-z.slack {
 		return "sliding window counter"
 	}
 	return fmt.Sprintf("token bucket or GCRA (burst ≈ %d)", max(1, int(math.Round(burst))))

@@ -1,12 +1,19 @@
 package load
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/edgeconform/edgeconform/mock"
 	"github.com/edgeconform/edgeconform/ratelimit"
@@ -14,10 +21,11 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// testLimit is the scaled limit of the scenario tests: the same shape as 6000/1m in seconds.
-// THROTTLE_TEST_LIMIT overrides it (e.g. 600/6s) for a slower, closer-to-scale run.
+// testLimit is the scaled limit of the scenario tests: 100 calls per 4s keeps the counts' timing
+// noise (rate × p99 latency) well inside the 4% the generator check allows, even on a busy
+// machine. THROTTLE_TEST_LIMIT overrides it (e.g. 600/6s).
 func testLimit(t testing.TB) spec.RateLimit {
-	s := "100/2s"
+	s := "100/4s"
 	if v := os.Getenv("THROTTLE_TEST_LIMIT"); v != "" {
 		s = v
 	}
@@ -28,13 +36,56 @@ func testLimit(t testing.TB) spec.RateLimit {
 	return rl
 }
 
-func runAgainstMock(t *testing.T, rl spec.RateLimit, opts ...mock.Option) (*ThrottleReport, error) {
+// attempts bounds the reruns of a scenario that ended without a verdict (the machine was too busy
+// to keep the plan): the scenario says so itself, and the test asserts on a run that measured.
+const attempts = 3
+
+type mockRun struct {
+	name string
+	opts []mock.Option
+	rep  *ThrottleReport
+	err  error
+	runs int
+}
+
+// runAll runs the scenarios concurrently, each against its own reference implementation, at
+// most THROTTLE_TEST_PARALLEL (default 6) at a time: the runs are mostly waiting, so a few
+// together take about as long as one. A run without a verdict is retried after a pause.
+func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*rl.Window+30*time.Second)
+	par := 6
+	if v, err := strconv.Atoi(os.Getenv("THROTTLE_TEST_PARALLEL")); err == nil && v > 0 {
+		par = v
+	}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for _, r := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r.runs < attempts {
+				if r.runs > 0 {
+					time.Sleep(time.Duration(r.runs) * rl.Window) // let a burst of load on the machine pass
+				}
+				sem <- struct{}{}
+				r.runs++
+				r.rep, r.err = runAgainstMock(rl, r.opts...)
+				<-sem
+				if !errors.Is(r.err, ErrNoVerdict) || r.rep == nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*ThrottleReport, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*rl.Window+30*time.Second)
 	defer cancel()
 	m, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(rl)}, opts...)...)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer m.Close()
 	return RunThrottle(ctx, ThrottleOptions{Target: m.APIURL, States: states.NewEndpoint(m.AdminURL), RateLimit: rl})
@@ -49,73 +100,199 @@ func checkOf(r *ThrottleReport, name string) Check {
 	return Check{Name: name, Status: "missing"}
 }
 
-func logReport(t *testing.T, r *ThrottleReport) {
+func logReport(t *testing.T, r *mockRun) {
 	t.Helper()
-	t.Logf("verdict %s, estimate %.0f±%.0f, %s, %d requests in %.1fs", r.Verdict, r.EstimatedLimit, r.Uncertainty, r.Algorithm, r.Requests, r.DurationSec)
-	for _, c := range r.Checks {
-		t.Logf("  %-16s %-7s %s", c.Name, c.Status, c.Message)
+	if r.rep == nil {
+		t.Logf("%s: no report (%d runs): %v", r.name, r.runs, r.err)
+		return
 	}
+	var b strings.Builder
+	_ = WriteThrottleText(&b, r.rep)
+	t.Logf("%s (run %d of at most %d):\n%s", r.name, r.runs, attempts, b.String())
 }
 
-// TestThrottlePassesEveryAlgorithm: the reference implementation with each algorithm conforms.
-func TestThrottlePassesEveryAlgorithm(t *testing.T) {
+// TestThrottleAgainstReference: the reference implementation passes with every algorithm and
+// fails, on the right check, with every broken throttle.
+func TestThrottleAgainstReference(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a dozen scaled throttle scenarios (about 15s)")
+	}
 	rl := testLimit(t)
+	var good []*mockRun
 	for _, alg := range ratelimit.Algorithms() {
-		t.Run(string(alg), func(t *testing.T) {
-			t.Parallel()
-			r, err := runAgainstMock(t, rl, mock.WithAlgorithm(alg))
-			if err != nil {
-				if r != nil {
-					logReport(t, r)
-				}
-				t.Fatal(err)
-			}
-			logReport(t, r)
-			if r.Verdict != "pass" {
-				t.Errorf("verdict %q, want pass; failed: %v", r.Verdict, r.Failed())
-			}
-			if d := r.EstimatedLimit - float64(rl.Calls); d > r.Uncertainty+float64(rl.Calls)*tolerance || -d > r.Uncertainty+float64(rl.Calls)*tolerance {
-				t.Errorf("estimated %.0f±%.0f, want about %d", r.EstimatedLimit, r.Uncertainty, rl.Calls)
-			}
-		})
+		good = append(good, &mockRun{name: string(alg), opts: []mock.Option{mock.WithAlgorithm(alg)}})
 	}
-}
-
-// TestThrottleFailsBrokenVariants: each deliberately broken throttle fails, on the right check.
-func TestThrottleFailsBrokenVariants(t *testing.T) {
-	rl := testLimit(t)
-	for _, tc := range []struct {
-		defect mock.Defect
-		check  string
+	bad := []struct {
+		run   *mockRun
+		check string
 	}{
-		{mock.NoLimit, CheckOverAdmission},
-		{mock.LimitScaled(1.1), CheckOverAdmission},
-		{mock.LimitScaled(0.9), CheckUnderAdmission},
-		{mock.GlobalLimit, CheckIsolation},
-		{mock.PerKeyLimit, CheckKeying},
-		{mock.NeverLifts, CheckRecovery},
-		{mock.ThrottleWrongCode, CheckShape},
-		{mock.ThrottleWrongStatus, CheckShape},
-	} {
-		t.Run(tc.defect.String(), func(t *testing.T) {
-			t.Parallel()
-			r, err := runAgainstMock(t, rl, mock.WithDefects(tc.defect))
-			if err != nil {
-				if r != nil {
-					logReport(t, r)
-				}
-				t.Fatal(err)
-			}
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.NoLimit)}}, CheckOverAdmission},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.LimitScaled(1.1))}}, CheckOverAdmission},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.LimitScaled(0.9))}}, CheckUnderAdmission},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.GlobalLimit)}}, CheckIsolation},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.PerKeyLimit)}}, CheckKeying},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.NeverLifts)}}, CheckRecovery},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.ThrottleWrongCode)}}, CheckShape},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.ThrottleWrongStatus)}}, CheckShape},
+		// The sliding window counter is the slowest to settle: prove the power holds for it too.
+		{&mockRun{opts: []mock.Option{mock.WithAlgorithm(ratelimit.SlidingWindow), mock.WithDefects(mock.LimitScaled(1.1))}}, CheckOverAdmission},
+		{&mockRun{opts: []mock.Option{mock.WithAlgorithm(ratelimit.TokenBucket), mock.WithDefects(mock.LimitScaled(0.9))}}, CheckUnderAdmission},
+	}
+	all := append([]*mockRun(nil), good...)
+	for i, b := range bad {
+		b.run.name = []string{"NoLimit", "LimitScaled(1.1)", "LimitScaled(0.9)", "GlobalLimit", "PerKeyLimit", "NeverLifts",
+			"ThrottleWrongCode", "ThrottleWrongStatus", "sliding-window+LimitScaled(1.1)", "token-bucket+LimitScaled(0.9)"}[i]
+		all = append(all, b.run)
+	}
+	runAll(t, rl, all)
+
+	for _, r := range good {
+		t.Run(r.name, func(t *testing.T) {
 			logReport(t, r)
-			if r.Verdict != "fail" {
-				t.Errorf("verdict %q, want fail", r.Verdict)
+			if r.err != nil {
+				t.Fatalf("after %d runs: %v", r.runs, r.err)
 			}
-			if c := checkOf(r, tc.check); c.Status != CheckFail {
-				t.Errorf("check %s: %s (%s), want fail", tc.check, c.Status, c.Message)
+			if r.rep.Verdict != "pass" {
+				t.Errorf("verdict %q, want pass; failed: %v", r.rep.Verdict, r.rep.Failed())
+			}
+			if d := r.rep.EstimatedLimit - float64(rl.Calls); d > r.rep.Uncertainty+2 || -d > r.rep.Uncertainty+2 {
+				t.Errorf("estimated %.0f±%.0f, want %d", r.rep.EstimatedLimit, r.rep.Uncertainty, rl.Calls)
+			}
+			for _, c := range r.rep.Checks {
+				if c.Status == CheckSkipped {
+					t.Errorf("check %s skipped against the reference implementation: %s", c.Name, c.Message)
+				}
+			}
+		})
+	}
+	for _, b := range bad {
+		t.Run(b.run.name, func(t *testing.T) {
+			r := b.run
+			logReport(t, r)
+			if r.rep == nil {
+				t.Fatalf("after %d runs: %v", r.runs, r.err)
+			}
+			if r.rep.Verdict != "fail" {
+				t.Errorf("verdict %q, want fail (err %v)", r.rep.Verdict, r.err)
+			}
+			if c := checkOf(r.rep, b.check); c.Status != CheckFail {
+				t.Errorf("check %s: %s (%s), want fail", b.check, c.Status, c.Message)
 			}
 		})
 	}
 }
 
-var _ = errors.Is
-var _ = strconv.Itoa
+// TestThrottleReports: the §5 JSON parses with its fields; the report directory holds vegeta's
+// plot, the account chart and raw results that vegeta's decoder reads back, without signatures.
+func TestThrottleReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives a scaled throttle scenario")
+	}
+	rl := spec.RateLimit{Calls: 100, Window: 2 * time.Second}
+	r := &mockRun{name: "reports"}
+	runAll(t, rl, []*mockRun{r})
+	if r.rep == nil {
+		t.Fatal(r.err)
+	}
+	var b bytes.Buffer
+	if err := WriteThrottleJSON(&b, r.rep); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Verdict        string   `json:"verdict"`
+		RateLimit      string   `json:"rate_limit"`
+		EstimatedLimit *float64 `json:"estimated_limit"`
+		Algorithm      string   `json:"algorithm"`
+		Checks         []struct{ Name, Status, Message string }
+	}
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, b.String())
+	}
+	if got.RateLimit != "100/2s" || got.EstimatedLimit == nil || got.Algorithm == "" || (got.Verdict != "pass" && got.Verdict != "inconclusive") {
+		t.Errorf("JSON report fields: %+v", got)
+	}
+	names := map[string]bool{}
+	for _, c := range got.Checks {
+		names[c.Name] = true
+		if c.Status != "pass" && c.Status != "fail" && c.Status != "skipped" {
+			t.Errorf("check %s: status %q", c.Name, c.Status)
+		}
+		if c.Message == "" || strings.Contains(c.Message, "\n") {
+			t.Errorf("check %s: message %q is not one line", c.Name, c.Message)
+		}
+	}
+	for _, n := range []string{CheckGenerator, CheckOverAdmission, CheckUnderAdmission, CheckBelowLimit, CheckIsolation, CheckRecovery, CheckShape, CheckKeying} {
+		if !names[n] {
+			t.Errorf("JSON report lacks check %q", n)
+		}
+	}
+
+	dir := t.TempDir()
+	if err := WriteThrottleReportDir(dir, r.rep); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, ThrottleResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := vegeta.NewDecoder(bytes.NewReader(raw))
+	n := 0
+	for {
+		var res vegeta.Result
+		if err := dec.Decode(&res); err != nil {
+			break
+		}
+		n++
+		if strings.Contains(res.URL, "Signature") || strings.Contains(res.URL, "?") {
+			t.Fatalf("raw result keeps the query (and its signature): %s", res.URL)
+		}
+	}
+	if n != r.rep.Requests {
+		t.Errorf("decoded %d results, report counts %d requests", n, r.rep.Requests)
+	}
+	for _, f := range []string{ThrottlePlotFile, ThrottleChartFile} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(data, []byte("<html")) && !bytes.Contains(data, []byte("<!DOCTYPE")) {
+			t.Errorf("%s is not HTML", f)
+		}
+	}
+	chart, _ := os.ReadFile(filepath.Join(dir, ThrottleChartFile))
+	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation} {
+		if !bytes.Contains(chart, []byte(want)) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+}
+
+// TestThrottleNoAccounts: without a fresh account the scenario gives no verdict, with the reason.
+func TestThrottleNoAccounts(t *testing.T) {
+	_, err := RunThrottle(context.Background(), ThrottleOptions{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 100, Window: time.Second}})
+	if !errors.Is(err, ErrNoVerdict) || !errors.Is(err, states.ErrUnsupported) {
+		t.Errorf("err %v, want ErrNoVerdict wrapping ErrUnsupported", err)
+	}
+	if _, err := RunThrottle(context.Background(), ThrottleOptions{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 5, Window: time.Second}}); err == nil {
+		t.Error("a limit of 5 calls: want an error")
+	}
+}
+
+// TestThrottleUnreachableTarget: a target that does not answer gives no verdict (exit 3), not a fail.
+func TestThrottleUnreachableTarget(t *testing.T) {
+	v := states.Values{states.AccessKeyID: "LTAI-x", states.AccessKeySecret: "s3cr3t-value", states.ClusterID: "c", states.JobID: "j"}
+	st := states.Map{spec.StateFreshAccount: v}
+	rep, err := RunThrottle(context.Background(), ThrottleOptions{Target: "http://127.0.0.1:1", States: st, RateLimit: spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}})
+	if !errors.Is(err, ErrNoVerdict) {
+		t.Fatalf("err %v, want ErrNoVerdict", err)
+	}
+	if rep == nil || rep.Verdict != "inconclusive" {
+		t.Fatalf("report %+v, want verdict inconclusive", rep)
+	}
+	var b bytes.Buffer
+	_ = WriteThrottleJSON(&b, rep)
+	_ = WriteThrottleText(&b, rep)
+	if strings.Contains(b.String(), "s3cr3t-value") {
+		t.Error("a report holds the AccessKeySecret")
+	}
+}

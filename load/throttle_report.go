@@ -1,0 +1,106 @@
+package load
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+)
+
+// Files of the throttle scenario's report directory.
+const (
+	ThrottlePlotFile    = "throttle-plot.html"     // vegeta's latency plot
+	ThrottleChartFile   = "throttle-accounts.html" // accepted/throttled per second per account
+	ThrottleResultsFile = "throttle-results.bin"   // raw results, vegeta's binary format
+)
+
+// WriteThrottleJSON writes the §5 report.
+func WriteThrottleJSON(w io.Writer, r *ThrottleReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteThrottleText writes the human summary: the verdict, the estimate and one line per check.
+func WriteThrottleText(w io.Writer, r *ThrottleReport) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "throttle %s: %s\n", r.RateLimit, strings.ToUpper(r.Verdict))
+	fmt.Fprintf(&b, "  estimated limit  %.0f ± %.0f per %s\n", r.EstimatedLimit, r.Uncertainty, r.limit.Window)
+	fmt.Fprintf(&b, "  looks like       %s\n", r.Algorithm)
+	fmt.Fprintf(&b, "  requests         %d in %.1fs\n", r.Requests, r.DurationSec)
+	for _, c := range r.Checks {
+		fmt.Fprintf(&b, "  %-7s %-16s %s\n", c.Status, c.Name, c.Message)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteThrottleReportDir writes vegeta's HTML plot, the per-account chart and the raw results
+// (URLs without their query, so without signatures) into dir, creating it.
+func WriteThrottleReportDir(dir string, r *ThrottleReport) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report dir: %w", err)
+	}
+	write := func(name string, f func(io.Writer) error) error {
+		fh, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return fmt.Errorf("report dir: %w", err)
+		}
+		bw := bufio.NewWriter(fh)
+		err = f(bw)
+		err = errors.Join(err, bw.Flush(), fh.Close())
+		if err != nil {
+			return fmt.Errorf("report dir: %s: %w", name, err)
+		}
+		return nil
+	}
+	return errors.Join(
+		write(ThrottleResultsFile, func(w io.Writer) error {
+			enc := vegeta.NewEncoder(w)
+			for i := range r.results {
+				if err := enc.Encode(&r.results[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}),
+		write(ThrottlePlotFile, func(w io.Writer) error {
+			kinds := make(map[*vegeta.Result]answerKind, len(r.results))
+			for i := range r.results {
+				kinds[&r.results[i]] = r.obs[i].kind
+			}
+			label := func(res *vegeta.Result) string { return kindLabel(kinds[res], res) }
+			p := plot.New(plot.Title("edgeconform throttle "+r.RateLimit), plot.Label(label))
+			for i := range r.results {
+				if err := p.Add(&r.results[i]); err != nil {
+					return err
+				}
+			}
+			p.Close()
+			_, err := p.WriteTo(w)
+			return err
+		}),
+		write(ThrottleChartFile, func(w io.Writer) error { return WriteThrottleChart(w, r) }),
+	)
+}
+
+// kindLabel splits the latency plot by what the answers meant.
+func kindLabel(k answerKind, r *vegeta.Result) string {
+	switch k {
+	case kindAccepted:
+		return "accepted"
+	case kindThrottled:
+		return "throttled"
+	case kindTransport:
+		return "no answer"
+	default:
+		return fmt.Sprintf("other (HTTP %d)", r.Code)
+	}
+}
