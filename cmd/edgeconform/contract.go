@@ -41,6 +41,16 @@ const contractGrace = 10 * time.Second
 
 func (f *contractFlags) register(fs *flag.FlagSet) {
 	f.targetFlags.register(fs)
+	// What the shared flags mean for contract.
+	if fl := fs.Lookup("signature"); fl != nil {
+		fl.Usage, fl.DefValue = "run only the cases of this signature, v1 or v3 (default: both)", ""
+	}
+	if fl := fs.Lookup("rate-limit"); fl != nil {
+		fl.Usage = "the target's throttle, `N/DURATION`: lets the throttle cases drive one account past it (default: skip them; the embedded default runs at " + contractEmbeddedLimit.String() + ")"
+	}
+	if fl := fs.Lookup("profile"); fl != nil {
+		fl.Usage += " (with --target and neither this nor --state-url: the embedded reference profile)"
+	}
 	fs.BoolVar(&f.strict, "strict", false, "fail the cases that would be skipped (a state the target cannot arrange)")
 	fs.StringVar(&f.labelFilter, "label-filter", "", "run only the cases whose labels match `EXPR` (Ginkgo syntax), e.g. 'errors && !xml'; labels: success, errors, gateway, throttle, get, post, v1, v3, json, xml, and each Code")
 	fs.DurationVar(&f.deadline, "deadline", contract.DefaultDeadline, "overall time limit of the run")
