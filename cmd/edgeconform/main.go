@@ -110,8 +110,7 @@ func (m *Main) newFlagSet(name, synopsis string) *flag.FlagSet {
 func (m *Main) parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
-			return err
+			return err // fs.Parse has printed the usage already
 		}
 		return cli.Usagef("%s: %s", fs.Name(), strings.TrimSpace(err.Error()))
 	}
