@@ -6,10 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
@@ -211,5 +215,153 @@ func TestLoadReportDir(t *testing.T) {
 	err, stdout, _ = runCmd(t, "report", "merge", filepath.Join(dir, "results.bin"))
 	if err != nil || !strings.Contains(stdout, fmt.Sprintf("%d, ", r.Requests)) {
 		t.Errorf("merge of results.bin: %v\n%s", err, stdout)
+	}
+}
+
+// manifest reads the Kubernetes documents of a file in deploy/k8s.
+func manifest(t *testing.T, name string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "deploy", "k8s", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var docs []map[string]any
+	dec := yaml.NewDecoder(f)
+	for {
+		var d map[string]any
+		if err := dec.Decode(&d); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs
+			}
+			t.Fatalf("%s: %v", name, err)
+		}
+		docs = append(docs, d)
+	}
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// jobCommand returns the shell command of a Job's only container.
+func jobCommand(t *testing.T, job map[string]any) string {
+	t.Helper()
+	cs, _ := dig(job, "spec", "template", "spec", "containers").([]any)
+	if len(cs) != 1 {
+		t.Fatalf("job %v: want one container", dig(job, "metadata", "name"))
+	}
+	cmd, _ := dig(cs[0], "command").([]any)
+	args, _ := dig(cs[0], "args").([]any)
+	if len(cmd) != 2 || cmd[0] != "/bin/sh" || cmd[1] != "-c" || len(args) != 1 {
+		t.Fatalf("job %v: want command [/bin/sh -c] and one args string", dig(job, "metadata", "name"))
+	}
+	return args[0].(string)
+}
+
+// runShell runs a manifest's `exec edgeconform ...` line in-process: variables expanded from env,
+// words split on blanks, quotes dropped, globs expanded; /results is dir.
+func runShell(t *testing.T, line, dir string, env map[string]string) (error, string) {
+	t.Helper()
+	line = os.Expand(strings.ReplaceAll(line, "/results", dir), func(k string) string { return env[k] })
+	words := strings.Fields(line)
+	if len(words) < 2 || words[0] != "exec" || words[1] != "edgeconform" {
+		t.Fatalf("want `exec edgeconform ...`, got %q", line)
+	}
+	var args []string
+	for _, w := range words[2:] {
+		w = strings.Trim(w, `"'`)
+		if strings.Contains(w, "*") {
+			m, _ := filepath.Glob(w)
+			args = append(args, m...)
+			continue
+		}
+		args = append(args, w)
+	}
+	err, stdout, stderr := runCmd(t, args...)
+	return err, stdout + stderr
+}
+
+// TestK8sManifestShardsAndMerge runs deploy/k8s's own commands: every index of the Indexed Job
+// against the reference implementation on loopback, then the merge Job, and checks the merged
+// counts are the shards' sum.
+func TestK8sManifestShardsAndMerge(t *testing.T) {
+	docs := manifest(t, "indexed-job.yaml")
+	var config map[string]any
+	var job map[string]any
+	for _, d := range docs {
+		switch d["kind"] {
+		case "ConfigMap":
+			config, _ = d["data"].(map[string]any)
+		case "Job":
+			job = d
+		}
+	}
+	if config == nil || job == nil {
+		t.Fatal("indexed-job.yaml: want a ConfigMap and a Job")
+	}
+	shards, err := strconv.Atoi(fmt.Sprint(config["SHARDS"]))
+	if err != nil || shards < 1 {
+		t.Fatalf("SHARDS %v", config["SHARDS"])
+	}
+	spec := job["spec"]
+	if dig(spec, "completionMode") != "Indexed" || dig(spec, "completions") != shards || dig(spec, "parallelism") != shards {
+		t.Errorf("job spec: completionMode %v, completions %v, parallelism %v; want Indexed, %d, %d",
+			dig(spec, "completionMode"), dig(spec, "completions"), dig(spec, "parallelism"), shards, shards)
+	}
+	if dig(spec, "backoffLimit") != 0 {
+		t.Errorf("backoffLimit %v, want 0 (a retried shard sends its calls twice)", dig(spec, "backoffLimit"))
+	}
+
+	ref, err := mock.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	env := map[string]string{}
+	for k, v := range config {
+		env[k] = fmt.Sprint(v)
+	}
+	// The manifest's values, but on loopback and short.
+	env["TARGET"], env["STATE_URL"] = ref.APIURL, ref.AdminURL
+	env["RATE"], env["DURATION"], env["ACCOUNTS"] = "150", "200ms", fmt.Sprint(2*shards)
+	dir := t.TempDir()
+	line := jobCommand(t, job)
+	var sum uint64
+	for i := range shards {
+		env["JOB_COMPLETION_INDEX"] = strconv.Itoa(i)
+		if err, out := runShell(t, line, dir, env); err != nil {
+			t.Fatalf("shard %d: %v\n%s", i, err, out)
+		}
+		sum += readReport(t, filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))).Requests
+	}
+
+	var merge map[string]any
+	for _, d := range manifest(t, "merge-job.yaml") {
+		if d["kind"] == "Job" {
+			merge = d
+		}
+	}
+	if merge == nil {
+		t.Fatal("merge-job.yaml: no Job")
+	}
+	err, out := runShell(t, jobCommand(t, merge), dir, env)
+	// The merge's thresholds may hold or not on a busy machine; either way it must have merged.
+	if err != nil && cli.ExitCode(err) != cli.ExitNonConformant {
+		t.Fatalf("merge: %v\n%s", err, out)
+	}
+	r := readReport(t, filepath.Join(dir, "merged.json"))
+	if r.Requests != sum || sum == 0 || len(r.Shards) != shards {
+		t.Errorf("merged %d requests of %d shards, the shards made %d", r.Requests, len(r.Shards), sum)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report", "index.html")); err != nil {
+		t.Errorf("merge --report-dir: %v", err)
 	}
 }
