@@ -296,9 +296,6 @@ func TestContractCatchesEachDefect(t *testing.T) {
 		// message: every failure's message names this field ("" if it may vary).
 		message string
 	}{
-		{defect: mock.WrongStatus("JobNotFound"), about: area("errors/JobNotFound/"), message: "status: want 404"},
-		{defect: mock.WrongStatus("Forbidden"), about: area("errors/Forbidden/"), message: "status: want 403"},
-		{defect: mock.WrongStatus("InternalError"), about: area("errors/InternalError/"), message: "status: want 500"},
 		{defect: mock.NoRequestID, about: all, message: "RequestId"},
 		{defect: mock.LowercaseRequestID, about: all, message: "RequestId"},
 		{defect: mock.ReusedRequestID, about: all, allButFirst: true, message: "RequestId"},
@@ -322,6 +319,20 @@ func TestContractCatchesEachDefect(t *testing.T) {
 		{defect: mock.ThrottleWrongCode, about: area("throttle/"), message: "/Code"},
 		{defect: mock.ThrottleWrongStatus, about: area("throttle/"), message: "status: want 400"},
 		{defect: mock.NoLimit, about: area("throttle/"), message: "no call was throttled"},
+	}
+	// A wrong status for each code of the spec: the cases expecting that code fail, no other.
+	for _, e := range spec.Default().Errors() {
+		about := area("errors/"+e.Code+"/", "errors/"+e.Code+".", "gateway/"+e.Code+"/", "throttle/"+e.Code+"/")
+		if e.Code == "OperationDenied" {
+			about = area("errors/OperationDenied/", "success/second-start/")
+		}
+		tests = append(tests, struct {
+			defect      mock.Defect
+			about       func(id string) bool
+			allButFirst bool
+			mayPass     func(id string) bool
+			message     string
+		}{defect: mock.WrongStatus(e.Code), about: about, message: fmt.Sprintf("status: want %d", e.Status)})
 	}
 	for _, tt := range tests {
 		t.Run(tt.defect.String(), func(t *testing.T) {
