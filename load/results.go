@@ -213,16 +213,43 @@ func AccountOf(r *vegeta.Result) string {
 	return ""
 }
 
-// Redact drops the query string from r.URL, keeping the fragment that tags the account: a V1
-// GET carries its Signature there, and saved results must not.
+// Redact drops the query string from r.URL, keeping the fragment that tags the account, and
+// from any URL quoted in r.Error (Go's client errors quote the request URL): a V1 GET carries
+// its Signature there, and saved results and reports must not.
 func Redact(r *vegeta.Result) {
-	q := strings.IndexByte(r.URL, '?')
+	r.URL = redactURL(r.URL)
+	r.Error = RedactError(r.Error)
+}
+
+func redactURL(u string) string {
+	q := strings.IndexByte(u, '?')
 	if q < 0 {
-		return
+		return u
 	}
 	frag := ""
-	if h := strings.LastIndexByte(r.URL, '#'); h > q {
-		frag = r.URL[h:]
+	if h := strings.LastIndexByte(u, '#'); h > q {
+		frag = u[h:]
 	}
-	r.URL = r.URL[:q] + frag
+	return u[:q] + frag
+}
+
+// RedactError drops every query string from msg: from a '?' to the next quote or blank.
+func RedactError(msg string) string {
+	if strings.IndexByte(msg, '?') < 0 {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		q := strings.IndexByte(msg, '?')
+		if q < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:q])
+		end := strings.IndexAny(msg[q:], "\" \t\n")
+		if end < 0 {
+			return b.String()
+		}
+		msg = msg[q+end:]
+	}
 }

@@ -67,6 +67,16 @@ func TestRedact(t *testing.T) {
 			t.Errorf("Redact(%q) = %q, want %q", in, r.URL, want)
 		}
 	}
+	for in, want := range map[string]string{
+		`Get "http://127.0.0.1:1/?AccessKeyId=a&Signature=abc%3D#LTAI1": dial tcp 127.0.0.1:1: connection refused`: `Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connection refused`,
+		`Post "http://h/?x=1": EOF; Get "http://h/?Signature=s"`:                                                   `Post "http://h/": EOF; Get "http://h/"`,
+		"no query here":          "no query here",
+		"trailing ?Signature=zz": "trailing ",
+	} {
+		if got := RedactError(in); got != want {
+			t.Errorf("RedactError(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func BenchmarkClassify(b *testing.B) {

@@ -91,8 +91,9 @@ func (s *Summary) Add(r *vegeta.Result) Outcome {
 	}
 	a.add(o.Class)
 	if r.Code == 0 && r.Error != "" {
-		if _, ok := s.errors[r.Error]; ok || len(s.errors) < maxErrors {
-			s.errors[r.Error]++
+		msg := RedactError(r.Error)
+		if _, ok := s.errors[msg]; ok || len(s.errors) < maxErrors {
+			s.errors[msg]++
 		}
 	}
 	if !s.attacks[r.Attack] {

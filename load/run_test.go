@@ -144,8 +144,17 @@ func TestRunUnreachableTargetIsDataNotAnError(t *testing.T) {
 	if c := s.Counts(); c.Requests == 0 || c.Failed != c.Requests {
 		t.Fatalf("counts %+v, want every call failed", c)
 	}
-	if codes := s.Report().Codes; codes[CodeTransport] == 0 {
+	r := s.Report()
+	if codes := r.Codes; codes[CodeTransport] == 0 {
 		t.Errorf("codes %v, want %s", codes, CodeTransport)
+	}
+	if len(r.Errors) == 0 {
+		t.Fatal("no transport error reported")
+	}
+	for _, e := range r.Errors {
+		if strings.Contains(e.Error, "Signature") || strings.Contains(e.Error, "AccessKeyId=") {
+			t.Errorf("reported error carries the query: %s", e.Error)
+		}
 	}
 }
 
