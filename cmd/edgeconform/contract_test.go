@@ -12,7 +12,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -114,6 +116,7 @@ func runContractBinary(t *testing.T, args ...string) contractRun {
 		if err := json.Unmarshal(data, &r.json); err != nil {
 			t.Fatalf("the JSON report does not parse: %v", err)
 		}
+		checkJSONKeys(t, data)
 		data, err := os.ReadFile(junitPath)
 		if err != nil {
 			t.Fatalf("JSON report but no JUnit report: %v", err)
@@ -124,6 +127,36 @@ func runContractBinary(t *testing.T, args ...string) contractRun {
 		r.hasRep = true
 	}
 	return r
+}
+
+// checkJSONKeys asserts the report has exactly the members of interface.md §5.
+func checkJSONKeys(t *testing.T, data []byte) {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := sortedKeys(top), "cases,failed,passed,skipped,target"; got != want {
+		t.Errorf("JSON report members %s, want %s", got, want)
+	}
+	var cases []map[string]json.RawMessage
+	if err := json.Unmarshal(top["cases"], &cases); err != nil {
+		t.Fatalf("cases: %v", err)
+	}
+	for _, c := range cases {
+		if got, want := sortedKeys(c), "code,id,message,status"; got != want {
+			t.Fatalf("JSON case members %s, want %s", got, want)
+		}
+	}
+}
+
+func sortedKeys(m map[string]json.RawMessage) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
 }
 
 // failedIDs lists the ids of the failed cases.
@@ -447,7 +480,12 @@ func TestContractFixtureMode(t *testing.T) {
 func TestContractStateEndpointFailures(t *testing.T) {
 	t.Parallel()
 	ref := startRef(t)
-	// Supports everything but the quota state (501) and fails the fault state (500).
+	// Supports everything but the quota state (501) and fails the fault state (500); remembers the
+	// secrets it hands out, which must not reach any output.
+	var (
+		mu      sync.Mutex
+		secrets []string
+	)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch {
@@ -464,8 +502,19 @@ func TestContractStateEndpointFailures(t *testing.T) {
 			return
 		}
 		defer resp.Body.Close()
+		answer, _ := io.ReadAll(resp.Body)
+		var v map[string]any
+		if json.Unmarshal(answer, &v) == nil {
+			for _, k := range []string{"AccessKeySecret", "AccessKeySecret2"} {
+				if s, ok := v[k].(string); ok && s != "" {
+					mu.Lock()
+					secrets = append(secrets, s)
+					mu.Unlock()
+				}
+			}
+		}
 		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
+		w.Write(answer)
 	}))
 	defer proxy.Close()
 	r := runContractBinary(t, "--target", ref.APIURL, "--state-url", proxy.URL, "--label-filter", "errors && get && v1 && json")
@@ -473,6 +522,17 @@ func TestContractStateEndpointFailures(t *testing.T) {
 		t.Fatalf("exit %d, want 1; stdout:\n%s\nstderr:\n%s", r.exit, r.stdout, r.stderr)
 	}
 	r.checkReports(t)
+	mu.Lock()
+	if len(secrets) == 0 {
+		t.Error("the state endpoint handed out no secret: the check below proves nothing")
+	}
+	output := r.stdout + r.stderr + fmt.Sprint(r.json)
+	for _, s := range secrets {
+		if strings.Contains(output, s) {
+			t.Errorf("a secret from the state endpoint reached the output")
+		}
+	}
+	mu.Unlock()
 	for _, c := range r.json.Cases {
 		switch c.Code {
 		case "UserQuotaExceed":
