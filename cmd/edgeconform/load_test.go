@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"gopkg.in/yaml.v3"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
@@ -363,5 +365,50 @@ func TestK8sManifestShardsAndMerge(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "report", "index.html")); err != nil {
 		t.Errorf("merge --report-dir: %v", err)
+	}
+}
+
+// --emit-targets writes targets that vegeta can send later: each one a valid, distinct call.
+func TestLoadEmitTargets(t *testing.T) {
+	ref, err := mock.Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	out := filepath.Join(t.TempDir(), "targets.json")
+	err, stdout, stderr := runCmd(t, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
+		"--accounts", "2", "--emit-targets", "6", "--output", out)
+	if err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := vegeta.NewJSONTargeter(f, nil, nil)
+	statuses := map[int]int{}
+	for {
+		var tgt vegeta.Target
+		if err := tr(&tgt); err != nil {
+			if errors.Is(err, vegeta.ErrNoTargets) {
+				break
+			}
+			t.Fatal(err)
+		}
+		req, err := tgt.Request()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses[resp.StatusCode]++
+	}
+	// Two accounts: each job starts once (200), then is running (403); no replay, no bad signature.
+	if statuses[200] != 2 || statuses[403] != 4 || len(statuses) != 2 {
+		t.Errorf("statuses %v, want 200×2 and 403×4", statuses)
 	}
 }
