@@ -46,7 +46,9 @@ done
 api=$(sed -n 's/^api: //p' "$tmp/mock.out")
 admin=$(sed -n 's/^admin: //p' "$tmp/mock.out")
 [ -n "$api" ] && [ -n "$admin" ] || { echo "bench: the mock did not start:" >&2; cat "$tmp/mock.out" >&2; exit 3; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
 echo "== reference implementation at $api (admin $admin); $(nproc) CPUs; rounds of $DURATION, $WORKERS workers, $ACCOUNTS accounts"
+echo "   load average before: $(loadavg) (client and server share these CPUs: a busy machine lowers every figure)"
 
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
@@ -106,7 +108,7 @@ echo "== (e) go test -bench 'Targeter|ResultHandling|Classify' ./load"
 ns() { awk -v name="$1" '$1 ~ name { print $3; exit }' "$tmp/e.txt"; }
 
 echo
-echo "== results"
+echo "== results (load average after: $(loadavg))"
 printf "(a) edgeconform load, max rate:                 %10.1f req/s (best of %d)\n" "$best_a" "$ROUNDS"
 printf "(b) vegeta attack, static pre-signed targets:   %10.1f req/s (best of %d)\n" "$best_b" "$ROUNDS"
 printf "    ratio load/vegeta:                          %10s   (aim >= 0.9)\n" "$(ratio "$best_a" "$best_b")"

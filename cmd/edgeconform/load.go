@@ -82,6 +82,9 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	if o.emit < 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --emit-targets must not be negative")
 	}
+	if o.emit > 0 && o.target == "" {
+		return nil, sh, "", rl, cli.Usagef("load: --emit-targets needs --target (the embedded implementation ends with this process)")
+	}
 	if o.accounts < 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --accounts must not be negative")
 	}
@@ -121,6 +124,9 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	}
 	if o.junitReport != "" {
 		return nil, sh, "", rl, cli.Usagef("load: --junit is not supported (use --json; thresholds decide the exit status)")
+	}
+	if o.accessKeyID != "" || o.accessKeySecret != "" {
+		return nil, sh, "", rl, cli.Usagef("load: takes its accounts (keys and jobs) from %q provider states: use --state-url or --profile, not --access-key-id/--access-key-secret", spec.StateFreshAccount)
 	}
 	if o.target == "" && (o.stateURL != "" || o.profile != "") {
 		return nil, sh, "", rl, cli.Usagef("load: --state-url and --profile describe a --target; without --target the embedded reference implementation is used")
@@ -178,9 +184,6 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
 	}
 	if o.emit > 0 {
-		if o.target == "" {
-			return cli.Usagef("load: --emit-targets needs --target (the embedded implementation ends with this process)")
-		}
 		return o.emitTargets(m, target, accounts, sig)
 	}
 	defer func() {

@@ -96,6 +96,8 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"--target", "http://127.0.0.1:1"}, "--state-url"},
 		{[]string{"--state-url", "http://127.0.0.1:1"}, "without --target"},
 		{[]string{"--junit", "x.xml"}, "--junit"},
+		{[]string{"--access-key-id", "LTAI"}, "provider states"},
+		{[]string{"--emit-targets", "5"}, "needs --target"},
 		{[]string{"--bogus"}, "bogus"},
 	} {
 		err, _, _ := runCmd(t, append([]string{"load"}, tc.args...)...)
