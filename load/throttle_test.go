@@ -292,7 +292,43 @@ func TestThrottleUnreachableTarget(t *testing.T) {
 	var b bytes.Buffer
 	_ = WriteThrottleJSON(&b, rep)
 	_ = WriteThrottleText(&b, rep)
+	dir := t.TempDir()
+	if err := WriteThrottleReportDir(dir, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ThrottleResultsFile, ThrottlePlotFile, ThrottleChartFile} {
+		data, _ := os.ReadFile(filepath.Join(dir, f))
+		b.Write(data)
+	}
 	if strings.Contains(b.String(), "s3cr3t-value") {
 		t.Error("a report holds the AccessKeySecret")
+	}
+	// Transport errors quote the URL; a V1 GET has its Signature in the query.
+	if strings.Contains(b.String(), "Signature=") {
+		t.Error("a report holds a Signature")
+	}
+	if !strings.Contains(rep.Checks[0].Message, "got no answer") {
+		t.Errorf("generator check %q does not say the target did not answer", rep.Checks[0].Message)
+	}
+}
+
+// TestThrottleRecordRedacts: a kept result loses the query of its URL and of its error (a
+// transport error quotes the URL, and a V1 GET carries its Signature there).
+func TestThrottleRecordRedacts(t *testing.T) {
+	s := &scenario{o: ThrottleOptions{Spec: spec.Default()}, cls: NewClassifier(nil)}
+	r := &vegeta.Result{
+		URL:   "http://127.0.0.1:9/?AccessKeyId=LTAI-x&Signature=abc%3D&SignatureNonce=n#overload",
+		Error: `Get "http://127.0.0.1:9/?AccessKeyId=LTAI-x&Signature=abc%3D&SignatureNonce=n#overload": dial tcp: connection refused`,
+	}
+	o := s.record(roleOverload, []string{roleOverload}, r)
+	if o.kind != kindTransport {
+		t.Errorf("kind %d, want transport", o.kind)
+	}
+	kept := s.res[0]
+	if strings.Contains(kept.URL+kept.Error, "Signature") {
+		t.Errorf("kept result holds the signature: %q %q", kept.URL, kept.Error)
+	}
+	if !strings.Contains(kept.Error, "connection refused") || !strings.HasSuffix(kept.URL, "#overload") {
+		t.Errorf("redaction lost what is not secret: %q %q", kept.URL, kept.Error)
 	}
 }

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+func newTestMain() (*Main, *lockedBuffer, *lockedBuffer) {
+	var stdout, stderr lockedBuffer
+	return &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}, &stdout, &stderr
+}
+
+// throttleOnce runs the command, again when a busy machine left it without a verdict (exit 3 and
+// the report says so): the exit codes under test are 0 and 1.
+func throttleOnce(t *testing.T, args ...string) (error, string) {
+	t.Helper()
+	var err error
+	var out string
+	for try := 0; try < 3; try++ {
+		m, stdout, stderr := newTestMain()
+		err = m.Run(context.Background(), append([]string{"throttle", "--progress", "none"}, args...))
+		out = stdout.String() + stderr.String()
+		if !errors.Is(err, load.ErrNoVerdict) || !strings.Contains(out, "INCONCLUSIVE") {
+			return err, out
+		}
+		t.Logf("no verdict (busy machine), again: %v", err)
+		time.Sleep(2 * time.Second)
+	}
+	return err, out
+}
+
+func TestThrottleCommandPassesEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "throttle.json")
+	err, out := throttleOnce(t, "--rate-limit", "100/2s", "--json", jsonPath, "--report-dir", filepath.Join(dir, "report"))
+	if got := cli.ExitCode(err); got != cli.ExitOK {
+		t.Fatalf("exit %d (%v), want 0\n%s", got, err, out)
+	}
+	if !strings.Contains(out, "throttle 100/2s: PASS") {
+		t.Errorf("summary lacks the verdict:\n%s", out)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Verdict        string  `json:"verdict"`
+		RateLimit      string  `json:"rate_limit"`
+		EstimatedLimit float64 `json:"estimated_limit"`
+		Algorithm      string  `json:"algorithm"`
+		Checks         []struct {
+			Name, Status, Message string
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("--json: %v", err)
+	}
+	if rep.Verdict != "pass" || rep.RateLimit != "100/2s" || rep.EstimatedLimit < 95 || rep.EstimatedLimit > 105 || len(rep.Checks) != 8 {
+		t.Errorf("--json report: %+v", rep)
+	}
+	for _, f := range []string{load.ThrottlePlotFile, load.ThrottleChartFile, load.ThrottleResultsFile} {
+		if fi, err := os.Stat(filepath.Join(dir, "report", f)); err != nil || fi.Size() == 0 {
+			t.Errorf("--report-dir: %s: %v", f, err)
+		}
+	}
+}
+
+func TestThrottleCommandFailsBrokenTarget(t *testing.T) {
+	rl := spec.RateLimit{Calls: 100, Window: 2 * time.Second}
+	r, err := mock.Start(context.Background(), mock.WithRateLimit(rl), mock.WithDefects(mock.GlobalLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	err, out := throttleOnce(t, "--target", r.APIURL, "--state-url", r.AdminURL, "--rate-limit", rl.String())
+	if got := cli.ExitCode(err); got != cli.ExitNonConformant {
+		t.Fatalf("exit %d (%v), want 1\n%s", got, err, out)
+	}
+	if !strings.Contains(err.Error(), "isolation") {
+		t.Errorf("error %q does not name the failed check", err)
+	}
+}
+
+func TestThrottleCommandUsageAndHarnessErrors(t *testing.T) {
+	profile := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(profile, []byte(`states:
+  "a fresh account":
+    - {AccessKeyId: LTAI-one, AccessKeySecret: s3cr3t-one, ClusterId: c1, JobId: j1}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--rate-limit", "lots"}, cli.ExitUsage},
+		{[]string{"--rate-limit", "5/1s"}, cli.ExitUsage},
+		{[]string{"--junit", "x.xml"}, cli.ExitUsage},
+		{[]string{"--state-url", "http://127.0.0.1:1"}, cli.ExitUsage},
+		{[]string{"--target", "ftp://x"}, cli.ExitUsage},
+		{[]string{"--progress", "loud"}, cli.ExitUsage},
+		{[]string{"--signature", "v2"}, cli.ExitUsage},
+		// Nobody listens: no verdict, never a pass or a fail.
+		{[]string{"--target", "http://127.0.0.1:1", "--profile", profile, "--rate-limit", "20/400ms"}, cli.ExitHarness},
+	} {
+		m, stdout, stderr := newTestMain()
+		err := m.Run(context.Background(), append([]string{"throttle", "--progress", "none"}, tc.args...))
+		if got := cli.ExitCode(err); got != tc.want {
+			t.Errorf("throttle %v: exit %d (%v), want %d", tc.args, got, err, tc.want)
+		}
+		if all := stdout.String() + stderr.String() + errString(err); strings.Contains(all, "s3cr3t-one") {
+			t.Errorf("throttle %v: output holds the secret", tc.args)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// TestRunCommand builds the binary (the contract suite runs once per process) and runs
+// `edgeconform run` on the embedded default with a scaled limit: contract, then throttle.
+func TestRunCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the contract suites and a throttle scenario")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "edgeconform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	jsonPath := filepath.Join(dir, "run.json")
+	var code int
+	var out []byte
+	for try := 0; try < 3; try++ {
+		cmd := exec.Command(bin, "run", "--rate-limit", "100/2s", "--progress", "none", "--json", jsonPath)
+		out, _ = cmd.CombinedOutput()
+		code = cmd.ProcessState.ExitCode()
+		if code != cli.ExitHarness || !strings.Contains(string(out), "INCONCLUSIVE") {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if code != cli.ExitOK {
+		t.Fatalf("run: exit %d, want 0\n%s", code, out)
+	}
+	if i, j := strings.Index(string(out), "== contract"), strings.Index(string(out), "== throttle"); i < 0 || j < i {
+		t.Errorf("run did not run contract then throttle:\n%s", out)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Contract struct {
+			Failed int `json:"failed"`
+			Passed int `json:"passed"`
+		} `json:"contract"`
+		Throttle struct {
+			Verdict string `json:"verdict"`
+		} `json:"throttle"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("run --json: %v\n%s", err, data)
+	}
+	if rep.Contract.Passed == 0 || rep.Contract.Failed != 0 || rep.Throttle.Verdict != "pass" {
+		t.Errorf("run --json: %+v", rep)
+	}
+}
