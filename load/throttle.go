@@ -215,7 +215,7 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 	case kindThrottled:
 		s.throttled.Add(1)
 	}
-	Redact(r) // the URL's query and any quoted in the error: a V1 GET carries its Signature there
+	Redact(r)    // the URL's query and any quoted in the error: a V1 GET carries its Signature there
 	r.Body = nil // answers are small but many; the codes are in the observations
 	s.mu.Lock()
 	s.obs = append(s.obs, o)
