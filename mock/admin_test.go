@@ -174,3 +174,33 @@ func TestAdminMemoryBounded(t *testing.T) {
 	teardown(t, admin, spec.StateStoppedJob, map[string]string{"AccessKeyId": refKey.AccessKeyID})
 	e.do(refKey, start(refCluster, stoppedJob)).expect(t, http.StatusOK, "")
 }
+
+// TestConcurrentStateChanges: setups, calls and teardowns at once (run with -race); each case sees
+// only its own account.
+func TestConcurrentStateChanges(t *testing.T) {
+	e := newEnv(t, WithMaxAccounts(1000))
+	admin := httptest.NewServer(e.srv.Admin())
+	defer admin.Close()
+	states := spec.Default().States()
+	done := make(chan struct{})
+	for i := range 16 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			st := states[i%len(states)]
+			v := setup(t, admin, st.Name)
+			creds := protocol.Credentials{AccessKeyID: v["AccessKeyId"], AccessKeySecret: v["AccessKeySecret"]}
+			code := st.Code
+			if code == spec.CodeOK {
+				code = ""
+			}
+			e.do(creds, start(v["ClusterId"], v["JobId"])).expect(t, st.Status, code)
+			teardown(t, admin, st.Name, v)
+		}()
+	}
+	for range 16 {
+		<-done
+	}
+	if n := e.srv.store.live(); n != 0 {
+		t.Errorf("%d setup accounts alive after every teardown", n)
+	}
+}
