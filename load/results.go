@@ -15,7 +15,7 @@ import (
 type Class uint8
 
 const (
-	// ClassOK: a 2xx answer.
+	// ClassOK: a 2xx answer that names a JobId.
 	ClassOK Class = iota
 	// ClassThrottled: an answer whose Code is one of the spec's throttling codes.
 	ClassThrottled
@@ -24,7 +24,8 @@ const (
 	// handled the call as specified.
 	ClassRefused
 	// ClassFailed: no answer (transport error, timeout), a 5xx, a gateway rejection (bad
-	// signature, reused nonce, unknown key ...) or an answer without a readable Code. These are
+	// signature, reused nonce, unknown key ...), an answer without a readable Code, or a 2xx
+	// without a JobId (an HTML page, a body cut short: no job was started). These are
 	// the "errors" of a load run's thresholds.
 	ClassFailed
 )
@@ -48,7 +49,7 @@ const (
 type Outcome struct {
 	Class   Class
 	Status  uint16
-	Code    string // the answer's Code; spec.CodeOK for a 2xx without one; CodeNone, CodeTransport
+	Code    string // the answer's Code; spec.CodeOK for a 2xx naming a JobId without a Code; CodeNone, CodeTransport
 	Account string // the account's name, from the target's URL fragment
 }
 
@@ -87,6 +88,13 @@ func (c *Classifier) Classify(r *vegeta.Result) Outcome {
 	switch {
 	case r.Code == 0:
 		o.Class, o.Code = ClassFailed, CodeTransport
+		return o
+	case r.Code >= 200 && r.Code < 300 && !bytes.Contains(r.Body, jobIDKey):
+		// A 2xx that names no job started none: a proxy's page, a body cut short.
+		o.Class, o.Code = ClassFailed, CodeNone
+		if code := c.code(r.Body); code != "" {
+			o.Code = code
+		}
 		return o
 	case r.Code >= 200 && r.Code < 300:
 		o.Class, o.Code = ClassOK, spec.CodeOK
@@ -127,6 +135,7 @@ func (c *Classifier) code(body []byte) string {
 }
 
 var (
+	jobIDKey    = []byte("JobId") // in `"JobId":` and `<JobId>` alike
 	jsonCodeKey = []byte(`"Code"`)
 	xmlCodeOpen = []byte("<Code>")
 	xmlCodeEnd  = []byte("</Code>")

@@ -110,6 +110,8 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 		vegeta.Timeout(timeout),
 		vegeta.MaxBody(maxBody),
 		vegeta.KeepAlive(true),
+		// A redirect is the target's answer: following it would send signed calls elsewhere.
+		vegeta.Redirects(vegeta.NoFollow),
 	)
 
 	var enc vegeta.Encoder
