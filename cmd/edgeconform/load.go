@@ -166,7 +166,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		arr = states.NewEndpoint(ref.AdminURL)
 		fmt.Fprintf(m.Stderr, "load: no --target: the embedded reference implementation at %s (throttle %s per account)\n", target, rl)
 	case o.stateURL != "":
-		arr = states.NewEndpoint(o.stateURL)
+		arr = states.NewEndpoint(o.stateURL, states.WithTimeout(o.timeout))
 	default:
 		p, err := states.LoadProfile(o.profile)
 		if err != nil {
