@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeconform/edgeconform/internal/hostile"
+)
+
+// binRun is one run of the built binary.
+type binRun struct {
+	exit           int
+	stdout, stderr string
+	elapsed        time.Duration
+	hung           bool
+}
+
+// runBin runs the built edgeconform with args and the environment env (added to a clean one),
+// killing it after limit: a run that needs the kill has hung.
+func runBin(t *testing.T, limit time.Duration, env []string, args ...string) binRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, edgeconformBin, args...)
+	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID=", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=")
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := binRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), hung: ctx.Err() != nil}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exitErr):
+		r.exit = exitErr.ExitCode()
+	default:
+		t.Fatalf("running edgeconform %v: %v", args, err)
+	}
+	return r
+}
+
+// checkSane fails the test on a hang, a panic or a stack trace.
+func (r binRun) checkSane(t *testing.T) {
+	t.Helper()
+	if r.hung {
+		t.Fatalf("killed after %v: hung; stderr:\n%s", r.elapsed, r.stderr)
+	}
+	for _, s := range []string{"panic:", "goroutine ", "runtime error", "DATA RACE"} {
+		if strings.Contains(r.stdout+r.stderr, s) {
+			t.Fatalf("output contains %q:\nstdout:\n%s\nstderr:\n%s", s, r.stdout, r.stderr)
+		}
+	}
+}
+
+var referenceProfile = filepath.Join("..", "..", "fixtures", "profiles", "reference.yaml")
+
+// hostileLimit is how long a command may take against a hostile target before it counts as
+// hung: far past the deadlines and timeouts given, far below a test timeout.
+const hostileLimit = 90 * time.Second
+
+// Every command that calls a target, against every misbehaving target: a failed verdict (exit 1)
+// or a harness failure (exit 3), never a pass, a panic or a hang; contract's reports are written
+// and say what failed.
+func TestHostileTargetsCommands(t *testing.T) {
+	t.Parallel()
+	for _, mode := range hostile.Modes() {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			srv := hostile.New(mode)
+			t.Cleanup(srv.Close)
+			t.Run("contract", func(t *testing.T) {
+				t.Parallel()
+				js := filepath.Join(t.TempDir(), "contract.json")
+				r := runBin(t, hostileLimit, nil, "contract", "--target", srv.URL, "--profile", referenceProfile,
+					"--timeout", "300ms", "--deadline", "5s", "--label-filter", "get && v1 && json", "--json", js)
+				r.checkSane(t)
+				checkFailedOrHarness(t, mode, r)
+				var rep contractReport
+				data, err := os.ReadFile(js)
+				if err != nil {
+					t.Fatalf("no JSON report: %v; stderr:\n%s", err, r.stderr)
+				}
+				if err := json.Unmarshal(data, &rep); err != nil {
+					t.Fatalf("JSON report: %v", err)
+				}
+				if rep.Passed != 0 {
+					t.Errorf("%d cases passed against a target that %s", rep.Passed, mode)
+				}
+				for _, c := range rep.Cases {
+					if c.Status == "failed" && (c.Message == "" || strings.ContainsAny(c.Message, "\r\n")) {
+						t.Errorf("case %s: message %q, want one line saying what differed", c.ID, c.Message)
+					}
+				}
+			})
+			t.Run("throttle", func(t *testing.T) {
+				t.Parallel()
+				r := runBin(t, hostileLimit, nil, "throttle", "--target", srv.URL, "--profile", referenceProfile,
+					"--rate-limit", "10/1s", "--timeout", "300ms", "--progress", "none")
+				r.checkSane(t)
+				checkFailedOrHarness(t, mode, r)
+			})
+			t.Run("load", func(t *testing.T) {
+				t.Parallel()
+				r := runBin(t, hostileLimit, nil, "load", "--target", srv.URL, "--profile", referenceProfile,
+					"--rate", "20", "--duration", "300ms", "--timeout", "300ms", "--progress", "none", "--threshold", "errors<1%")
+				r.checkSane(t)
+				if mode == hostile.WrongContentType {
+					// A well-formed success under a wrong type is a success for a load run
+					// (its business is speed); contract and throttle judge the Content-Type.
+					if r.exit != 0 {
+						t.Errorf("exit %d, want 0; stderr:\n%s", r.exit, r.stderr)
+					}
+					return
+				}
+				checkFailedOrHarness(t, mode, r)
+			})
+		})
+	}
+}
+
+// checkFailedOrHarness wants exit 1 or 3 with a reason on stderr; exit 3 when no answer could be read.
+func checkFailedOrHarness(t *testing.T, mode hostile.Mode, r binRun) {
+	t.Helper()
+	if r.exit != 1 && r.exit != 3 {
+		t.Fatalf("exit %d after %v, want 1 or 3; stdout:\n%s\nstderr:\n%s", r.exit, r.elapsed, r.stdout, r.stderr)
+	}
+	if mode.Transport() && r.exit != 3 {
+		t.Errorf("no answer could be read, yet exit %d (want 3); stderr:\n%s", r.exit, r.stderr)
+	}
+	if strings.TrimSpace(r.stderr) == "" {
+		t.Errorf("exit %d with nothing on stderr", r.exit)
+	}
+	t.Logf("exit %d in %v: %s", r.exit, r.elapsed.Round(time.Millisecond), lastLine(r.stderr))
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// A provider-state endpoint that errors, answers garbage or hangs, beside a conforming target:
+// every command exits 3 (the harness could not arrange anything), never a pass or a hang.
+func TestHostileStateEndpointCommands(t *testing.T) {
+	t.Parallel()
+	ref := startRef(t)
+	for _, mode := range hostile.StateModes() {
+		t.Run(string(mode), func(t *testing.T) {
+			t.Parallel()
+			srv := hostile.New(mode)
+			t.Cleanup(srv.Close)
+			for name, args := range map[string][]string{
+				"contract": {"contract", "--target", ref.APIURL, "--state-url", srv.URL, "--timeout", "300ms", "--deadline", "10s",
+					"--label-filter", "errors && get && v1 && json"},
+				"throttle": {"throttle", "--target", ref.APIURL, "--state-url", srv.URL, "--rate-limit", throttleLimit.String(),
+					"--timeout", "300ms", "--progress", "none"},
+				"load": {"load", "--target", ref.APIURL, "--state-url", srv.URL, "--rate", "20", "--duration", "300ms",
+					"--timeout", "300ms", "--progress", "none"},
+			} {
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					r := runBin(t, hostileLimit, nil, args...)
+					r.checkSane(t)
+					if r.exit != 3 {
+						t.Fatalf("exit %d after %v, want 3; stdout:\n%s\nstderr:\n%s", r.exit, r.elapsed, r.stdout, r.stderr)
+					}
+					t.Logf("exit 3 in %v: %s", r.elapsed.Round(time.Millisecond), lastLine(r.stderr))
+				})
+			}
+		})
+	}
+}
