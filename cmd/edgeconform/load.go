@@ -266,6 +266,9 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
 	}
 
+	if ctx.Err() != nil {
+		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the calls made so far\n")
+	}
 	r := s.Report()
 	r.Target = target
 	r.RateRequested = float64(rate)
