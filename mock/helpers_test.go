@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -87,8 +88,17 @@ func newEnv(t *testing.T, opts ...Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.API())
-	t.Cleanup(ts.Close)
+	ts := httptest.NewUnstartedServer(srv.API())
+	// Any panic or protocol error of net/http while serving fails the test.
+	var serverLog syncBuffer
+	ts.Config.ErrorLog = log.New(&serverLog, "", 0)
+	ts.Start()
+	t.Cleanup(func() {
+		ts.Close()
+		if s := serverLog.String(); s != "" {
+			t.Errorf("the HTTP server logged:\n%s", s)
+		}
+	})
 	return &env{t: t, srv: srv, ts: ts, clock: clock}
 }
 

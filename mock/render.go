@@ -90,6 +90,9 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	h := w.Header()
 	h["Content-Type"] = []string{ct}
 	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	if a.closeConn {
+		h.Set("Connection", "close")
+	}
 	if a.rateLimit != "" {
 		h.Set(RateLimitHeader, a.rateLimit)
 	}

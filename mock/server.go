@@ -129,6 +129,7 @@ type answer struct {
 	format    string // "JSON" or "XML"
 	rateLimit string // x-ratelimit-user-api, once past the gateway
 	requestID string
+	closeConn bool
 
 	action, keyID string // for the log line
 }
@@ -167,6 +168,9 @@ const (
 func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	a := &answer{format: "JSON"}
 	if s.d.formIgnored && r.Method == http.MethodPost {
+		// Read the body all the same: net/http misbehaves on a kept-alive connection whose small
+		// body the handler left unread ("invalid concurrent Body.Read call", Go 1.26).
+		io.Copy(io.Discard, io.LimitReader(r.Body, s.maxBody))
 		r.Body, r.ContentLength = http.NoBody, 0
 	}
 	in, err := protocol.ParseRequest(r, s.maxBody)
@@ -175,6 +179,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 			a.format = "XML"
 		}
 		if errors.Is(err, protocol.ErrBodyTooLarge) {
+			a.closeConn = true // the rest of the body is not read: this connection cannot carry another request
 			return s.fail(a, codeTooLarge, fmt.Sprintf("The request body is larger than %d bytes", s.maxBody))
 		}
 		return s.fail(a, codeMalformed, "The request cannot be read: "+clip(errDetail(err)))
