@@ -187,6 +187,9 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		return o.emitTargets(m, target, accounts, sig)
 	}
 	defer func() {
+		if o.target == "" {
+			return // the embedded implementation goes away with its accounts
+		}
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := teardown(tctx); err != nil {
