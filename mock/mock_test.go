@@ -453,3 +453,18 @@ func (s *syncBuffer) String() string {
 }
 
 var _ = context.Background
+
+func TestLongNoncesAreBounded(t *testing.T) {
+	long := strings.Repeat("n", 10000)
+	if k := nonceKey("LTAI", long); len(k) > 100 {
+		t.Errorf("a 10000-byte nonce is kept as %d bytes", len(k))
+	}
+	if nonceKey("LTAI", long) == nonceKey("LTAI", long+"x") || nonceKey("A", "n") == nonceKey("B", "n") {
+		t.Error("distinct nonces or keys share an entry")
+	}
+	e := newEnv(t)
+	call := start(refCluster, runningJob)
+	call.Nonce = long
+	e.do(refKey, call).expect(t, http.StatusForbidden, "OperationDenied")
+	e.do(refKey, call).expect(t, http.StatusBadRequest, "SignatureNonceUsed")
+}

@@ -20,6 +20,7 @@
 package mock
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -231,7 +232,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 			return s.fail(a, "MissingParameter", missing(name, &s.d))
 		}
 		// Nonces are per AccessKey: two callers never collide by chance.
-		if !s.nonces.use(cred.keyID+"\x00"+in.Nonce, now) {
+		if !s.nonces.use(nonceKey(cred.keyID, in.Nonce), now) {
 			return s.fail(a, "SignatureNonceUsed", "")
 		}
 	}
@@ -268,6 +269,16 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 		a.jobID = randHex(32)
 	}
 	return a
+}
+
+// nonceKey is what the nonce store keeps: nonces are per AccessKey, and a long one is hashed so
+// that the store's memory is bounded by its count of entries.
+func nonceKey(keyID, nonce string) string {
+	if len(nonce) > 64 {
+		sum := sha256.Sum256([]byte(nonce))
+		nonce = "sha256:" + string(sum[:])
+	}
+	return keyID + "\x00" + nonce
 }
 
 // missing is the detail of MissingParameter, which names the parameter.
