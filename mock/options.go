@@ -2,7 +2,6 @@ package mock
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"time"
 
@@ -24,10 +23,10 @@ type config struct {
 	maxBody     int64
 	maxAccounts int
 	hostID      string
-	world       *world.World // Start only
-	apiAddr     string       // Start only
-	adminAddr   string       // Start only
-	connState   func(net.Conn, http.ConnState)
+	world       *world.World                    // Start only
+	apiAddr     string                          // Start only
+	adminAddr   string                          // Start only
+	wrapAPI     func(http.Handler) http.Handler // tests only
 }
 
 // Defaults.
@@ -97,7 +96,7 @@ func WithAddrs(api, admin string) Option {
 	return func(c *config) { c.apiAddr, c.adminAddr = api, admin }
 }
 
-// withConnState returns an option which observes the API listener's connections (tests only).
-func withConnState(f func(net.Conn, http.ConnState)) Option {
-	return func(c *config) { c.connState = f }
+// withAPIWrapper returns an option which wraps the API handler that Start serves (tests only).
+func withAPIWrapper(f func(http.Handler) http.Handler) Option {
+	return func(c *config) { c.wrapAPI = f }
 }

@@ -60,7 +60,9 @@ func Start(ctx context.Context, opts ...Option) (*Running, error) {
 		admin:    httpServer(srv.Admin()),
 		done:     make(chan struct{}),
 	}
-	r.api.ConnState = c.connState
+	if c.wrapAPI != nil {
+		r.api.Handler = c.wrapAPI(r.api.Handler)
+	}
 	go r.api.Serve(apiLn)
 	go r.admin.Serve(adminLn)
 	go func() {
