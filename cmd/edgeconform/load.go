@@ -53,10 +53,10 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	var o loadOptions
 	fs := m.newFlagSet("load", "load [--target URL --state-url URL | --profile FILE] --rate R --duration D [--threshold EXPR ...] [flags]")
 	o.targetFlags.register(fs)
-	fs.IntVar(&o.rate, "rate", 50, "calls per `second` (0: as fast as --max-workers allow)")
+	fs.IntVar(&o.rate, "rate", 50, "`R` calls per second (0: as fast as --max-workers allow)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send calls")
 	fs.IntVar(&o.accounts, "accounts", 0, "spread calls over `K` accounts (0: enough that each uses at most half its throttle budget)")
-	fs.Var(&o.thresholds, "threshold", "pass condition, repeatable, k6 style: p99<50ms, p(95)<=200, mean<10ms, max<1s, errors<0.1%, throttled<1%, rps>=100")
+	fs.Var(&o.thresholds, "threshold", "pass condition `EXPR`, repeatable, k6 style: p99<50ms, p(95)<=200, mean<10ms, max<1s, errors<0.1%, throttled<1%, rps>=100")
 	fs.StringVar(&o.shard, "shard", "", "run shard `i/n` (0-based i, as $JOB_COMPLETION_INDEX): 1/n of the rate and of the accounts")
 	fs.StringVar(&o.output, "output", "", "write the raw results to `FILE` in vegeta's binary format (for 'edgeconform report merge' or 'vegeta report')")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method: GET or POST")

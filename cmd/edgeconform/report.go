@@ -39,8 +39,8 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 	fset := m.newFlagSet("report merge", "report merge [-o FILE] [--threshold EXPR ...] [--report-dir DIR] RESULTS...")
 	fset.StringVar(&out, "o", "", "write the merged JSON report to `FILE`")
 	fset.StringVar(&out, "json", "", "same as -o")
-	fset.StringVar(&reportDir, "report-dir", "", "write the merged report, results and HTML chart to `DIR`")
-	fset.Var(&thresholds, "threshold", "pass condition on the merged figures, repeatable (as in 'edgeconform load')")
+	fset.StringVar(&reportDir, "report-dir", "", "write report.json, report.txt and the HTML chart to `DIR`")
+	fset.Var(&thresholds, "threshold", "pass condition `EXPR` on the merged figures, repeatable (as in 'edgeconform load')")
 	// Flags and files may interleave: parse, take the files up to the next flag, parse again.
 	var files []string
 	for rest := args; ; {
