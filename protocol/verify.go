@@ -80,12 +80,25 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 			return nil, err
 		}
 		in.SignatureVersion = SignatureV3
-		in.Action = r.Header.Get("x-acs-action")
-		in.Version = r.Header.Get("x-acs-version")
-		in.Nonce = r.Header.Get("x-acs-signature-nonce")
-		in.SecurityToken = r.Header.Get("x-acs-security-token")
+		// The values as signed: the canonical request trims each (Unicode spaces too) and joins
+		// repeats, so an untrimmed or repeated value would verify yet mean another call (a nonce
+		// with a trailing U+0085 is a replay the nonce check misses).
+		v3 := make(map[string]string, 5)
+		for _, name := range []string{"x-acs-action", "x-acs-version", "x-acs-signature-nonce", "x-acs-security-token", "x-acs-date"} {
+			vs := r.Header.Values(name)
+			if len(vs) > 1 {
+				return nil, fmt.Errorf("protocol: %w: header %s given %d times", ErrMalformed, name, len(vs))
+			}
+			if len(vs) == 1 {
+				v3[name] = strings.TrimSpace(vs[0])
+			}
+		}
+		in.Action = v3["x-acs-action"]
+		in.Version = v3["x-acs-version"]
+		in.Nonce = v3["x-acs-signature-nonce"]
+		in.SecurityToken = v3["x-acs-security-token"]
 		in.bodyHash = hashHex(body)
-		ts = r.Header.Get("x-acs-date")
+		ts = v3["x-acs-date"]
 	} else {
 		in.SignatureVersion = SignatureV1
 		in.AccessKeyID = params.Get("AccessKeyId")
