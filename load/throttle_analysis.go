@@ -17,9 +17,10 @@ import (
 //
 // Notation: the overloaded account is offered r = 2N/W calls, evenly paced, for 2.5W. t_f is the
 // decision time of its first throttled answer, "accepted(I)" the accepted calls whose decision time
-// (send time + latency/2) falls in I, and slack = max(2, 3% of N) + r × (p99 latency + p99
-// lateness of the generator): the calls whose window is uncertain because the server decided
-// somewhere in the round trip, or because a late call and its catch-up crossed a window's edge.
+// (send time + latency/2) falls in I, tol = max(2, 3% of N), and u(e) the calls whose side of an
+// edge e is uncertain: those whose span from the earlier of planned and actual send time to the end
+// of the round trip contains e (the server decided somewhere in the round trip; a late call and its
+// catch-up may have crossed the edge). A window's certain count is accepted(I) − u(start) − u(end).
 //
 // Every correct limiter admits, under that constant overload:
 //
@@ -35,14 +36,14 @@ import (
 //
 // Hence the checks:
 //
-//	over-admission:  accepted([s, s+W)) ≤ N + slack      for every s ≥ t_f, and
-//	                 accepted([s, s+W)) ≤ 2N + slack     for every s (the initial burst adds ≤ N)
-//	under-admission: accepted([end-W, end)) ≥ N − slack  (end: the overload's last call; every
-//	                 algorithm above is in its steady state by then: t_f ≤ W for all of them at
-//	                 r = 2N/W, and the counter's transient ends by 1.5W ≤ end − W)
+//	over-admission:  certain([s, s+W)) ≤ N + tol      for every s ≥ t_f, and
+//	                 certain([s, s+W)) ≤ 2N + tol     for every s (the initial burst adds ≤ N)
+//	under-admission: accepted([E-W, E)) + u(E-W) + unanswered ≥ N − tol   (E: just after the
+//	                 overload's last decision; every algorithm above is steady by then: t_f ≤ W
+//	                 for all of them at r = 2N/W, and the counter's transient ends by 1.5W ≤ E − W)
 //
-// A limit 10% off moves the steady count by 0.1N, more than the 3% tolerance plus the timing
-// slack, which the generator check keeps within 4% of N (else: no verdict).
+// A limit 10% off moves the steady count by 0.1N, more than tol plus the measured window's
+// uncertainty, which the generator check keeps within 4% of N (else: no verdict).
 //
 // The other accounts, started with the overload: one at 0.8N per window (below-limit: never
 // throttled by any algorithm above; a GCRA of burst 1 only while the generator's jitter stays under
@@ -57,7 +58,7 @@ const (
 	overloadWindows = 2.5  // for 2.5 windows
 	belowFactor     = 0.8  // the below-limit account: 80% of N
 	isolationFactor = 0.25 // the isolation account: a quarter of N
-	tolerance       = 0.03 // of N, before timing slack
+	tolerance       = 0.03 // of N, beyond the calls whose window is uncertain
 	recoveryGrace   = 0.10 // of W, beyond the one window a throttle may last after the load stops
 	probesPerWindow = 40   // recovery probes
 )
@@ -193,8 +194,12 @@ type analyzer struct {
 	obs      map[string][]*observation // by role, sorted by decision time
 	plans    map[string]*attackPlan
 	twoKeys  bool
-	slack    int
-	inflight int
+	tol      int        // max(2, 3% of N)
+	inflight int        // calls the overload sends during a p99 latency (header checks)
+	amb      *ambiguity // the overload's calls whose window is uncertain
+	measEnd  time.Time  // end of the measured window: just after the overload's last decision
+	ambLast  int        // uncertain calls at the measured window's start
+	lostLast int        // unanswered calls in the measured window
 	a        analysis
 }
 
@@ -231,11 +236,9 @@ func (z *analyzer) n() int           { return z.limit.Calls }
 func (z *analyzer) w() time.Duration { return z.limit.Window }
 func (z *analyzer) ws() string       { return z.limit.Window.String() }
 
-// generator checks the harness's own sending and sets the admission checks' slack from it. Two
-// timing noises blur which window a call counts in: the latency (the server decides somewhere in
-// the round trip) and the generator's lateness (a late call followed by a catch-up moves calls
-// across a window's edge). Either moves about rate × noise calls; while that stays within 4% of N
-// (with the 3% tolerance, 7% < the 10% to detect) the counts can tell a limit 10% off.
+// generator checks the harness's own sending: every account's rate kept, answers received, no
+// call rejected before the throttle, and the measured window's edge sharp enough (u(E−W) plus its
+// unanswered calls within 4% of N) for the counts to tell a limit 10% off. Otherwise: no verdict.
 func (z *analyzer) generator() {
 	var msgs, problems []string
 	var lat []time.Duration
@@ -283,28 +286,31 @@ func (z *analyzer) generator() {
 		}
 	}
 	latP99 := quantile(lat, 0.99)
-	noise := latP99 + max(lateP99, 0)
-	rate := overloadFactor * z.limit.PerSecond()
-	z.inflight = int(math.Ceil(rate * noise.Seconds()))
-	z.slack = max(2, int(math.Ceil(tolerance*float64(z.n())))) + z.inflight
+	z.inflight = int(math.Ceil(overloadFactor * z.limit.PerSecond() * latP99.Seconds()))
+	z.tol = max(2, int(math.Ceil(tolerance*float64(z.n()))))
 	if total == 0 {
 		problems = append(problems, "no call was made")
 	} else if float64(transport) > 0.01*float64(total) {
 		problems = append(problems, fmt.Sprintf("%d of %d calls got no answer", transport, total))
 	}
-	if float64(z.inflight) > 0.04*float64(z.n()) {
-		problems = append(problems, fmt.Sprintf("timing noise (p99 latency %s + p99 lateness %s) blurs the counts by ±%d calls, more than 4%% of %d: a limit 10%% off could pass",
-			latP99.Round(time.Millisecond), max(lateP99, 0).Round(time.Millisecond), z.inflight, z.n()))
-	}
-	if p := z.plans[roleOverload]; p != nil {
-		lost := 0
-		for _, o := range z.obs[roleOverload] {
-			if o.kind == kindTransport && !o.sent.Before(p.stopped.Add(-z.w())) {
-				lost++
+	if p := z.plans[roleOverload]; p != nil && len(z.obs[roleOverload]) > 0 {
+		os := z.obs[roleOverload]
+		z.amb = newAmbiguity(os, p)
+		for _, o := range os {
+			if e := o.at().Add(time.Nanosecond); e.After(z.measEnd) {
+				z.measEnd = e
 			}
 		}
-		if float64(lost) > 0.01*float64(z.n()) {
-			problems = append(problems, fmt.Sprintf("%d calls of the overload's measured window got no answer", lost))
+		from := z.measEnd.Add(-z.w())
+		z.ambLast = z.amb.at(from)
+		for _, o := range os {
+			if o.kind == kindTransport && !o.sent.Before(from) {
+				z.lostLast++
+			}
+		}
+		if u := z.ambLast + z.lostLast; float64(u) > 0.04*float64(z.n()) {
+			problems = append(problems, fmt.Sprintf("%d calls at the edge of the measured window were late or slow and %d got no answer: ±%d is more than 4%% of %d, a limit 10%% off could pass",
+				z.ambLast, z.lostLast, u, z.n()))
 		}
 	}
 	rejected := 0
@@ -316,8 +322,8 @@ func (z *analyzer) generator() {
 	if rejected > 0 {
 		problems = append(problems, fmt.Sprintf("%d calls were rejected before the throttle (%s): nothing to measure", rejected, firstCode(z.all(), kindRejected)))
 	}
-	summary := fmt.Sprintf("sent %s as planned; p99 latency %s, p99 lateness %s, %d without answer",
-		strings.Join(msgs, ", "), latP99.Round(100*time.Microsecond), max(lateP99, 0).Round(100*time.Microsecond), transport)
+	summary := fmt.Sprintf("sent %s as planned; p99 latency %s, p99 lateness %s, %d without answer; measured window ±%d",
+		strings.Join(msgs, ", "), latP99.Round(100*time.Microsecond), max(lateP99, 0).Round(100*time.Microsecond), transport, z.ambLast+z.lostLast)
 	if len(problems) > 0 {
 		z.a.noVerdict = strings.Join(problems, "; ")
 		z.add(CheckGenerator, CheckFail, "plan not kept, no verdict: %s", z.a.noVerdict)
@@ -354,20 +360,54 @@ func acceptedTimes(os []*observation, keep func(*observation) bool) []time.Time 
 	return ts
 }
 
-// maxInWindow is the most times in any half-open interval [s, s+w) with s ≥ from (ts sorted).
-func maxInWindow(ts []time.Time, w time.Duration, from time.Time) int {
-	best, j := 0, 0
-	for j < len(ts) && ts[j].Before(from) {
-		j++
-	}
-	for i := j; i < len(ts); i++ {
-		// Window starting at ts[j] (a maximum is always reached with s at an element).
-		for j < i && ts[i].Sub(ts[j]) >= w {
-			j++
+// ambiguity holds, for each of the overload's calls, the span over which its window is uncertain:
+// from the earlier of its planned and actual send times (a late call may have crossed an edge)
+// to the end of its round trip (the server decided somewhere in it).
+type ambiguity struct{ lo, hi []int64 }
+
+func newAmbiguity(os []*observation, p *attackPlan) *ambiguity {
+	a := &ambiguity{}
+	for _, o := range os {
+		planned := p.began.Add(time.Duration(float64(o.seq+1) / p.rate * float64(time.Second)))
+		lo := o.sent
+		if planned.Before(lo) {
+			lo = planned
 		}
-		best = max(best, i-j+1)
+		a.lo = append(a.lo, lo.UnixNano())
+		a.hi = append(a.hi, o.sent.Add(o.latency).UnixNano())
 	}
-	return best
+	slices.Sort(a.lo)
+	slices.Sort(a.hi)
+	return a
+}
+
+// at counts the calls whose span contains e: their side of an edge at e is uncertain.
+func (a *ambiguity) at(e time.Time) int {
+	if a == nil {
+		return 0
+	}
+	x := e.UnixNano()
+	below := func(v []int64) int { n, _ := slices.BinarySearch(v, x); return n }
+	return below(a.lo) - below(a.hi)
+}
+
+// worstWindow is, over the windows [s, s+w) that start at an accepted time s ≥ from (ts sorted),
+// the largest count less the uncertain calls at its two edges, with that window's raw count.
+func (z *analyzer) worstWindow(ts []time.Time, w time.Duration, from time.Time) (adjusted, raw int) {
+	adjusted = math.MinInt
+	for j, s := range ts {
+		if s.Before(from) {
+			continue
+		}
+		k, _ := slices.BinarySearchFunc(ts[j:], s.Add(w), func(t, target time.Time) int { return t.Compare(target) })
+		if a := k - z.amb.at(s) - z.amb.at(s.Add(w)); a > adjusted {
+			adjusted, raw = a, k
+		}
+	}
+	if adjusted == math.MinInt {
+		adjusted = 0
+	}
+	return adjusted, raw
 }
 
 func countIn(ts []time.Time, from, to time.Time) int {
@@ -399,42 +439,37 @@ func (z *analyzer) overload() {
 	}
 	n, w := z.n(), z.w()
 	acc := acceptedTimes(os, nil)
-	end := p.stopped
-	// The estimate: the overload's last window, when every correct algorithm is steady.
+	// The estimate: the overload's last window, when every correct algorithm is steady. Calls at
+	// its start whose side is uncertain, and calls in it that got no answer (they may have been
+	// admitted), make its uncertainty.
+	end := z.measEnd
 	last := countIn(acc, end.Add(-w), end)
-	// Calls of the measured window that got no answer may have been admitted: they widen the
-	// estimate upwards, and the generator check refuses a verdict when they are many.
-	var lost int
-	for _, o := range os {
-		if o.kind == kindTransport && !o.sent.Before(end.Add(-w)) && o.sent.Before(end) {
-			lost++
-		}
-	}
+	u := z.ambLast + z.lostLast
 	z.a.estimate = float64(last)
-	z.a.uncertainty = float64(1 + z.inflight + lost)
+	z.a.uncertainty = float64(u)
 
 	first := firstOf(os, kindThrottled)
-	whole := maxInWindow(acc, w, time.Time{})
+	whole, wholeRaw := z.worstWindow(acc, w, time.Time{})
 	if first == nil {
-		z.add(CheckOverAdmission, CheckFail, "never throttled at %.0f× the limit: up to %d accepted in one %s window (limit %d)", overloadFactor, whole, z.ws(), n)
+		z.add(CheckOverAdmission, CheckFail, "never throttled at %.0f× the limit: up to %d accepted in one %s window (limit %d)", overloadFactor, wholeRaw, z.ws(), n)
 	} else {
 		tf := first.at()
 		z.a.firstThrottle = tf
-		after := maxInWindow(acc, w, tf)
+		after, afterRaw := z.worstWindow(acc, w, tf)
 		burst := countIn(acc, time.Time{}, tf)
 		switch {
-		case after > n+z.slack:
-			z.add(CheckOverAdmission, CheckFail, "%d accepted in one %s window after the first throttled answer (limit %d, tolerance +%d)", after, z.ws(), n, z.slack)
-		case whole > 2*n+z.slack:
-			z.add(CheckOverAdmission, CheckFail, "%d accepted in one %s window including the initial burst (at most 2×%d, tolerance +%d)", whole, z.ws(), n, z.slack)
+		case after > n+z.tol:
+			z.add(CheckOverAdmission, CheckFail, "%d accepted in one %s window after the first throttled answer, %d of them certainly (limit %d, tolerance +%d)", afterRaw, z.ws(), after, n, z.tol)
+		case whole > 2*n+z.tol:
+			z.add(CheckOverAdmission, CheckFail, "%d accepted in one %s window including the initial burst, %d of them certainly (at most 2×%d, tolerance +%d)", wholeRaw, z.ws(), whole, n, z.tol)
 		default:
-			z.add(CheckOverAdmission, CheckPass, "at most %d accepted per %s window after the first throttled answer (%d accepted before it), limit %d ±%d", after, z.ws(), burst, n, z.slack)
+			z.add(CheckOverAdmission, CheckPass, "at most %d accepted per %s window after the first throttled answer (%d accepted before it), limit %d +%d", after, z.ws(), burst, n, z.tol)
 		}
 	}
-	if last+lost < n-z.slack {
-		z.add(CheckUnderAdmission, CheckFail, "only %d accepted in the last %s window of sustained overload (limit %d, tolerance −%d): throttling early", last, z.ws(), n, z.slack)
+	if last+u < n-z.tol {
+		z.add(CheckUnderAdmission, CheckFail, "only %d±%d accepted in the last %s window of sustained overload (limit %d, tolerance −%d): throttling early", last, u, z.ws(), n, z.tol)
 	} else {
-		z.add(CheckUnderAdmission, CheckPass, "%d accepted in the last %s window of sustained overload (limit %d ±%d)", last, z.ws(), n, z.slack)
+		z.add(CheckUnderAdmission, CheckPass, "%d±%d accepted in the last %s window of sustained overload (limit %d −%d)", last, u, z.ws(), n, z.tol)
 	}
 }
 
@@ -697,7 +732,7 @@ func (z *analyzer) keying() {
 	w, n := z.w(), z.n()
 	var acc [2]int
 	var thr [2]int
-	from := p.stopped.Add(-w)
+	from := z.measEnd.Add(-w)
 	for _, o := range os {
 		if o.key > 1 {
 			continue
@@ -705,13 +740,13 @@ func (z *analyzer) keying() {
 		if o.kind == kindThrottled {
 			thr[o.key]++
 		}
-		if o.kind == kindAccepted && !o.at().Before(from) && o.at().Before(p.stopped) {
+		if o.kind == kindAccepted && !o.at().Before(from) && o.at().Before(z.measEnd) {
 			acc[o.key]++
 		}
 	}
 	total := acc[0] + acc[1]
 	switch {
-	case total > n+z.slack:
+	case total-z.ambLast > n+z.tol:
 		z.add(CheckKeying, CheckFail, "the account's two keys got %d and %d calls through in one %s window, %d together (limit %d per account): limited per key", acc[0], acc[1], z.ws(), total, n)
 	default:
 		// Either key alone may take the throttled answers: a shared limit owes no fairness between keys.
@@ -730,10 +765,10 @@ func (z *analyzer) algorithm() string {
 	}
 	w := z.w()
 	acc := acceptedTimes(os, nil)
-	from := p.stopped.Add(-w)
+	from := z.measEnd.Add(-w)
 	bins := make([]int, 20)
 	for _, t := range acc {
-		if !t.Before(from) && t.Before(p.stopped) {
+		if !t.Before(from) && t.Before(z.measEnd) {
 			bins[min(19, int(t.Sub(from)*20/w))]++
 		}
 	}
@@ -773,7 +808,7 @@ func (z *analyzer) algorithm() string {
 	}
 	// Smooth. A bucket is empty at t_f and admits N in the next W; a sliding window counter admits
 	// less until its (epoch) window turns: the previous window still weighs on its estimate.
-	if countIn(acc, tf, tf.Add(w)) < z.n()-z.slack {
+	if countIn(acc, tf, tf.Add(w)) < z.n()-z.tol-z.ambLast {
 		return "sliding window counter"
 	}
 	return fmt.Sprintf("token bucket or GCRA (burst ≈ %d)", max(1, int(math.Round(burst))))

@@ -163,7 +163,7 @@ func statusOf(a analysis, name string) Check {
 	return Check{Name: name, Status: "missing"}
 }
 
-var simPhases = []float64{0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 0.95, 0.999}
+var simPhases = []float64{0, 0.1, 0.25, 0.4, 0.49, 0.5, 0.51, 0.6, 0.75, 0.9, 0.999}
 
 func TestSimulatedCorrectAlgorithmsPass(t *testing.T) {
 	type variant struct {

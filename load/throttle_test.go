@@ -49,11 +49,11 @@ type mockRun struct {
 }
 
 // runAll runs the scenarios concurrently, each against its own reference implementation, at
-// most THROTTLE_TEST_PARALLEL (default 6) at a time: the runs are mostly waiting, so a few
+// most THROTTLE_TEST_PARALLEL (default 8) at a time: the runs are mostly waiting, so a few
 // together take about as long as one. A run without a verdict is retried after a pause.
 func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 	t.Helper()
-	par := 6
+	par := 8
 	if v, err := strconv.Atoi(os.Getenv("THROTTLE_TEST_PARALLEL")); err == nil && v > 0 {
 		par = v
 	}
@@ -74,6 +74,7 @@ func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 				if !errors.Is(r.err, ErrNoVerdict) || r.rep == nil {
 					return
 				}
+				t.Logf("%s: run %d gave no verdict, again: %v", r.name, r.runs, r.err)
 			}
 		}()
 	}
@@ -138,10 +139,16 @@ func TestThrottleAgainstReference(t *testing.T) {
 		{&mockRun{opts: []mock.Option{mock.WithAlgorithm(ratelimit.SlidingWindow), mock.WithDefects(mock.LimitScaled(1.1))}}, CheckOverAdmission},
 		{&mockRun{opts: []mock.Option{mock.WithAlgorithm(ratelimit.TokenBucket), mock.WithDefects(mock.LimitScaled(0.9))}}, CheckUnderAdmission},
 	}
-	all := append([]*mockRun(nil), good...)
 	for i, b := range bad {
 		b.run.name = []string{"NoLimit", "LimitScaled(1.1)", "LimitScaled(0.9)", "GlobalLimit", "PerKeyLimit", "NeverLifts",
 			"ThrottleWrongCode", "ThrottleWrongStatus", "sliding-window+LimitScaled(1.1)", "token-bucket+LimitScaled(0.9)"}[i]
+	}
+	if raceEnabled {
+		// One correct and one broken target: the concurrency is the same, the CPU a fraction.
+		good, bad = good[:1], bad[3:4]
+	}
+	all := append([]*mockRun(nil), good...)
+	for _, b := range bad {
 		all = append(all, b.run)
 	}
 	runAll(t, rl, all)
