@@ -38,15 +38,25 @@ echo "== building edgeconform and vegeta (v12.13.0, from the module cache)"
 ec="$tmp/edgeconform"
 vegeta="$tmp/vegeta"
 
-"$ec" mock --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$tmp/mock.out" 2>&1 &
-mock_pid=$!
-for _ in $(seq 100); do
-	grep -q '^admin: ' "$tmp/mock.out" 2>/dev/null && break
-	sleep 0.1
-done
-api=$(sed -n 's/^api: //p' "$tmp/mock.out")
-admin=$(sed -n 's/^admin: //p' "$tmp/mock.out")
-[ -n "$api" ] && [ -n "$admin" ] || { echo "bench: the mock did not start:" >&2; cat "$tmp/mock.out" >&2; exit 3; }
+# start_mock serves the reference implementation (default world and throttle) on free loopback
+# ports, a separate process as a real target would be; sets api and admin.
+start_mock() {
+	"$ec" mock --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$tmp/mock.out" 2>&1 &
+	mock_pid=$!
+	for _ in $(seq 100); do
+		grep -q '^admin: ' "$tmp/mock.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	api=$(sed -n 's/^api: //p' "$tmp/mock.out")
+	admin=$(sed -n 's/^admin: //p' "$tmp/mock.out")
+	[ -n "$api" ] && [ -n "$admin" ] || { echo "bench: the mock did not start:" >&2; cat "$tmp/mock.out" >&2; exit 3; }
+}
+stop_mock() {
+	kill "$mock_pid" 2>/dev/null || true
+	wait "$mock_pid" 2>/dev/null || true
+	mock_pid=""
+}
+start_mock
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime; }
 echo "== reference implementation at $api (admin $admin); $(nproc) CPUs; rounds of $DURATION, $WORKERS workers, $ACCOUNTS accounts"
 echo "   load average before: $(loadavg) (client and server share these CPUs: a busy machine lowers every figure)"
@@ -111,14 +121,14 @@ rm -f "$tmp/targets.json" "$tmp/a.bin" "$tmp/b.bin"
 # "half" near saturation on a busy machine).
 max_rate=$(printf '%s\n' $all_rates | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
 half=$(awk -v r="$max_rate" 'BEGIN { printf "%d", r / 2 }')
+# A fresh server: not the one holding the rounds' nonces and accounts.
+stop_mock
+start_mock
 "$ec" load --target "$api" --state-url "$admin" --rate "$half" --duration "$DURATION" \
 	--accounts "$ACCOUNTS" --progress none --json "$tmp/d.json" >/dev/null 2>"$tmp/d.err" || { cat "$tmp/d.err" >&2; exit 3; }
 p99_d=$(jq -r '.latency_ms.p99' "$tmp/d.json")
 rate_d=$(jq -r '.rate' "$tmp/d.json")
-
-kill "$mock_pid" 2>/dev/null || true
-wait "$mock_pid" 2>/dev/null || true
-mock_pid=""
+stop_mock
 
 # (c) the mock's own benchmark: the reference implementation beside a bare handler, same run.
 echo "== (c) go test -bench BenchmarkMockVsBare ./mock"
