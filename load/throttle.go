@@ -169,6 +169,8 @@ func (s *scenario) attacker() *vegeta.Attacker {
 		vegeta.Timeout(s.o.Timeout),
 		vegeta.MaxBody(16<<10),
 		vegeta.KeepAlive(true),
+		// A redirect is the target's answer: following it would send signed calls elsewhere.
+		vegeta.Redirects(vegeta.NoFollow),
 	)
 }
 
