@@ -76,6 +76,12 @@ func TestHostileTargetsCommands(t *testing.T) {
 			t.Parallel()
 			srv := hostile.New(mode)
 			t.Cleanup(srv.Close)
+			t.Cleanup(func() {
+				// Runs after the commands: none may have sent its signed calls to the 302's Location.
+				if n := srv.Followed(); n > 0 {
+					t.Errorf("%d calls followed the redirect", n)
+				}
+			})
 			t.Run("contract", func(t *testing.T) {
 				t.Parallel()
 				js := filepath.Join(t.TempDir(), "contract.json")
