@@ -87,8 +87,9 @@ func httpServer(h http.Handler) *http.Server {
 	}
 }
 
-// Close stops both listeners gracefully: new connections are refused, requests in flight finish
-// (up to ShutdownTimeout). It is safe to call more than once.
+// Close stops both listeners gracefully: new connections are refused, requests in a handler finish
+// (up to ShutdownTimeout); net/http drops a request whose headers arrive as shutdown begins. It is
+// safe to call more than once.
 func (r *Running) Close() error {
 	r.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
