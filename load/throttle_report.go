@@ -32,7 +32,7 @@ func WriteThrottleJSON(w io.Writer, r *ThrottleReport) error {
 func WriteThrottleText(w io.Writer, r *ThrottleReport) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "throttle %s: %s\n", r.RateLimit, strings.ToUpper(r.Verdict))
-	fmt.Fprintf(&b, "  estimated limit  %.0f ± %.0f per %s\n", r.EstimatedLimit, r.Uncertainty, r.limit.Window)
+	fmt.Fprintf(&b, "  estimated limit  %.0f ± %.0f per %s\n", r.EstimatedLimit, r.Uncertainty, windowOf(r.RateLimit))
 	fmt.Fprintf(&b, "  looks like       %s\n", r.Algorithm)
 	fmt.Fprintf(&b, "  requests         %d in %.1fs\n", r.Requests, r.DurationSec)
 	for _, c := range r.Checks {
@@ -103,4 +103,10 @@ func kindLabel(k answerKind, r *vegeta.Result) string {
 	default:
 		return fmt.Sprintf("other (HTTP %d)", r.Code)
 	}
+}
+
+// windowOf is the window of a rate limit as the user wrote it: "1m" of "6000/1m".
+func windowOf(rateLimit string) string {
+	_, w, _ := strings.Cut(rateLimit, "/")
+	return w
 }
