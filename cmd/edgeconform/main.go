@@ -108,9 +108,9 @@ func (m *Main) newFlagSet(name, synopsis string) *flag.FlagSet {
 
 // parseFlags parses args and turns every flag problem into a one-line usage error.
 func (m *Main) parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseQuiet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err // fs.Parse has printed the usage already
+			return err // parseQuiet has printed the usage already
 		}
 		return cli.Usagef("%s: %s", fs.Name(), strings.TrimSpace(err.Error()))
 	}
@@ -118,6 +118,19 @@ func (m *Main) parseFlags(fs *flag.FlagSet, args []string) error {
 		return cli.Usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
+}
+
+// parseQuiet parses args, printing the usage for -h only: a bad flag gets its one-line error,
+// not the flag list on stdout, which carries results (spec generate > openapi.yaml).
+func parseQuiet(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		usage()
+	}
+	return err
 }
 
 // notYet is what a command whose issue is not done answers: never a fake result.

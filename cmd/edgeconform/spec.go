@@ -87,9 +87,8 @@ func (m *Main) specGenerate(args []string) error {
 
 func (m *Main) specValidate(args []string) error {
 	fs := m.newFlagSet("spec validate", "spec validate [FILE]")
-	if err := fs.Parse(args); err != nil {
+	if err := parseQuiet(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
 			return err
 		}
 		return cli.Usagef("spec validate: %v", err)
