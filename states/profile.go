@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 
 	"gopkg.in/yaml.v3"
@@ -86,7 +87,8 @@ var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
 func ParseProfile(name string, data []byte, getenv func(string) string) (*Profile, error) {
 	var f profileFile
 	if err := yaml.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("profile %s: %w", name, err)
+		// yaml.v3 lists type errors on lines of their own: one line for a usage error.
+		return nil, fmt.Errorf("profile %s: %s", name, strings.Join(strings.Fields(err.Error()), " "))
 	}
 	if len(f.States) == 0 {
 		return nil, fmt.Errorf("profile %s: no states", name)
