@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
@@ -54,6 +55,13 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 
 // options turns the flags into mock options and a one-line description.
 func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
+	// An address that cannot be listened on whatever the machine is bad usage (exit 2); a port in
+	// use is the machine's (exit 3, from Start).
+	for _, a := range []struct{ flag, addr string }{{"listen", f.listen}, {"admin-listen", f.adminListen}} {
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return nil, "", cli.Usagef("mock: --%s %q: want HOST:PORT (%v)", a.flag, a.addr, err)
+		}
+	}
 	if sameAddr(f.listen, f.adminListen) {
 		return nil, "", cli.Usagef("mock: --admin-listen %s must differ from --listen: the provider-state endpoint never shares the API's listener", f.adminListen)
 	}
