@@ -234,7 +234,7 @@ func (z *analyzer) add(name string, st CheckStatus, format string, args ...any) 
 
 func (z *analyzer) n() int           { return z.limit.Calls }
 func (z *analyzer) w() time.Duration { return z.limit.Window }
-func (z *analyzer) ws() string       { return z.limit.Window.String() }
+func (z *analyzer) ws() string       { return windowOf(z.limit.String()) }
 
 // generator checks the harness's own sending: every account's rate kept, answers received, no
 // call rejected before the throttle, and the measured window's edge sharp enough (u(E−W) plus its
