@@ -182,3 +182,54 @@ func TestRunCommand(t *testing.T) {
 		t.Errorf("run --json: %+v", rep)
 	}
 }
+
+// TestRunCommandWorstStatus: contract passes, throttle fails against a shared (global) limit:
+// run exits 1 and its JSON holds both reports.
+func TestRunCommandWorstStatus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the contract suites and a throttle scenario")
+	}
+	rl := spec.RateLimit{Calls: 100, Window: 2 * time.Second}
+	r, err := mock.Start(context.Background(), mock.WithRateLimit(rl), mock.WithDefects(mock.GlobalLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "edgeconform")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	jsonPath := filepath.Join(dir, "run.json")
+	var code int
+	var out []byte
+	for try := 0; try < 3; try++ {
+		cmd := exec.Command(bin, "run", "--target", r.APIURL, "--state-url", r.AdminURL, "--rate-limit", rl.String(), "--progress", "none", "--json", jsonPath)
+		out, _ = cmd.CombinedOutput()
+		code = cmd.ProcessState.ExitCode()
+		if code != cli.ExitHarness || !strings.Contains(string(out), "INCONCLUSIVE") {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if code != cli.ExitNonConformant {
+		t.Fatalf("run: exit %d, want 1\n%s", code, out)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Contract *struct{ Passed int } `json:"contract"`
+		Throttle struct {
+			Verdict string `json:"verdict"`
+			Checks  []struct{ Name, Status string }
+		} `json:"throttle"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("run --json: %v", err)
+	}
+	if rep.Contract == nil || rep.Contract.Passed == 0 || rep.Throttle.Verdict != "fail" {
+		t.Errorf("run --json: contract %+v, throttle %q\n%s", rep.Contract, rep.Throttle.Verdict, out)
+	}
+}
