@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -49,6 +53,9 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	defer cleanup()
+	if err := probeTarget(ctx, opts.Target, opts.Timeout); err != nil {
+		return fmt.Errorf("%w: throttle: target unreachable: %v", cli.ErrHarness, err)
+	}
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
 	planned := time.Duration(2.7 * float64(opts.RateLimit.Window))
 	progress, done := m.throttleProgress(f.progress, planned)
@@ -184,6 +191,32 @@ func (f *throttleFlags) options(ctx context.Context, m *Main) (load.ThrottleOpti
 	}
 	desc = append(desc, "rate limit "+o.RateLimit.String())
 	return o, strings.Join(desc, "; "), cleanup, nil
+}
+
+// probeTarget makes one unsigned GET of target: any HTTP answer will do (a gateway rejects it
+// before the throttle, so it costs no account any budget). Without one, the scenario would spend
+// 2.7 windows (minutes at the spec's limit) measuring nothing.
+func probeTarget(ctx context.Context, target string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return err
+	}
+	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return err
 }
 
 // throttleProgress returns the scenario's progress callback: a bar on a terminal, a line per tenth
