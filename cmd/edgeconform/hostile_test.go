@@ -183,3 +183,17 @@ func TestHostileStateEndpointCommands(t *testing.T) {
 		})
 	}
 }
+
+// A target that is down, at the spec's limit (a 2.7-minute scenario): exit 3 at once, not after
+// minutes of calls that cannot be answered.
+func TestThrottleUnreachableTarget(t *testing.T) {
+	t.Parallel()
+	srv := hostile.New(hostile.Reset)
+	url := srv.URL
+	srv.Close()
+	r := runBin(t, 60*time.Second, nil, "throttle", "--target", url, "--profile", referenceProfile, "--progress", "none")
+	r.checkSane(t)
+	if r.exit != 3 || !strings.Contains(r.stderr, "unreachable") {
+		t.Fatalf("exit %d after %v, want 3 saying unreachable; stderr:\n%s", r.exit, r.elapsed, r.stderr)
+	}
+}
