@@ -30,7 +30,9 @@ import (
 // fixtures with their secrets renamed, so a leak of any of them is one grep.
 const secretMark = "Zebra5ecretQx"
 
-func markSecrets(b []byte) []byte { return bytes.ReplaceAll(b, []byte("RefSecret"), []byte(secretMark)) }
+func markSecrets(b []byte) []byte {
+	return bytes.ReplaceAll(b, []byte("RefSecret"), []byte(secretMark))
+}
 
 // recorder keeps every secret and signature that went over the wire, to grep the outputs for.
 type recorder struct {
