@@ -3,8 +3,11 @@ package load
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -17,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/edgeconform/edgeconform/protocol"
@@ -90,9 +92,10 @@ type targeter struct {
 	pick      func(n uint64, k int) int
 	n         atomic.Uint64
 
-	v1s       []v1Account // V1 only
-	bufs      *sync.Pool
-	lastStamp atomic.Pointer[stamped]
+	v1s         []v1Account // V1 only
+	bufs        *sync.Pool
+	lastStamp   atomic.Pointer[stamped]
+	noncePrefix [8]byte
 }
 
 // NewTargeter returns a vegeta.Targeter that signs every target freshly (a new SignatureNonce and
@@ -160,6 +163,9 @@ func newTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (*t
 			}
 		}
 		t.bufs = &sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+		if _, err := rand.Read(t.noncePrefix[:]); err != nil {
+			return nil, fmt.Errorf("load: nonce prefix: %w", err)
+		}
 	}
 	return t, nil
 }
@@ -168,10 +174,11 @@ func (t *targeter) next(tgt *vegeta.Target) error {
 	if tgt == nil {
 		return vegeta.ErrNilTarget
 	}
-	i := t.pick(t.n.Add(1)-1, len(t.accounts))
+	n := t.n.Add(1) - 1
+	i := t.pick(n, len(t.accounts))
 	now := t.now()
 	if t.signature == protocol.SignatureV1 {
-		return t.v1(tgt, i, now)
+		return t.v1(tgt, i, n, now)
 	}
 	a := &t.accounts[i]
 	call := protocol.Call{
@@ -196,11 +203,13 @@ func (a *Account) params() url.Values {
 
 // v1 builds the target from the account's precompiled templates: only the nonce, the timestamp
 // and the signature change from call to call, so the canonical query and the string to sign are
-// filled in rather than sorted and encoded again. This keeps the harness's cost per call low;
-// the tests check the result byte for byte against protocol.NewRequest.
-func (t *targeter) v1(tgt *vegeta.Target, i int, now time.Time) error {
+// filled in rather than sorted and encoded again. This keeps the harness's cost per call low
+// (one allocation for a GET); the tests check the result byte for byte against
+// protocol.NewRequest.
+func (t *targeter) v1(tgt *vegeta.Target, i int, n uint64, now time.Time) error {
 	a := &t.v1s[i]
-	nonce := uuid.NewString()
+	var nonceBuf [36]byte
+	nonce := t.nonce(&nonceBuf, n)
 	ts := t.stamp(now)
 
 	buf := t.bufs.Get().(*[]byte)
@@ -212,26 +221,49 @@ func (t *targeter) v1(tgt *vegeta.Target, i int, now time.Time) error {
 	var sig [28]byte // base64 of 20 bytes
 	base64.StdEncoding.Encode(sig[:], mac.Sum(sum[:0]))
 	a.macs.Put(mac)
-
 	encSig := appendPercentEncoded(sts[:0], sig[:])
-	wire := make([]byte, 0, len(t.baseStr)+1+a.wire.size()+len(nonce)+len(ts.once)+len(encSig)+len(t.tags[i]))
+
 	tgt.Method = t.method
+	size := a.wire.size + len(nonce) + len(ts.once) + len(encSig)
 	if t.method == http.MethodGet {
-		wire = append(wire, t.baseStr...)
-		wire = append(wire, '?')
-		wire = a.wire.appendTo(wire, nonce, ts.once, string(encSig))
-		wire = append(wire, t.tags[i]...)
-		tgt.URL = string(wire)
+		var b strings.Builder
+		b.Grow(len(t.baseStr) + 1 + size + len(t.tags[i]))
+		b.WriteString(t.baseStr)
+		b.WriteByte('?')
+		a.wire.writeTo(&b, nonce, ts.once, encSig)
+		b.WriteString(t.tags[i])
+		tgt.URL = b.String()
 		tgt.Body = nil
 		tgt.Header = nil
 	} else {
 		tgt.URL = t.baseStr + t.tags[i]
-		tgt.Body = a.wire.appendTo(wire, nonce, ts.once, string(encSig))
+		tgt.Body = a.wire.appendTo(make([]byte, 0, size), nonce, ts.once, encSig)
 		tgt.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	}
 	*buf = encSig[:0]
 	t.bufs.Put(buf)
 	return nil
+}
+
+// nonce writes the n-th SignatureNonce of this targeter into buf, shaped as a version-4 UUID:
+// 8 random bytes drawn once per targeter, then n. Unique per call and, with 62 random bits,
+// across shards and runs: what the server's replay check needs, without a random read per call.
+func (t *targeter) nonce(buf *[36]byte, n uint64) []byte {
+	var u [16]byte
+	copy(u[:8], t.noncePrefix[:])
+	binary.BigEndian.PutUint64(u[8:], n)
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant (n never reaches 2^62)
+	hex.Encode(buf[0:8], u[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], u[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], u[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], u[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:36], u[10:16])
+	return buf[:]
 }
 
 // v1Account holds what V1 signing can prepare once per account.
@@ -269,6 +301,7 @@ func (t *targeter) compileV1(a Account) (v1Account, error) {
 type template struct {
 	lits  []string
 	slots []int // which value fills each slot
+	size  int   // of the literals
 }
 
 // compileTemplate finds each placeholder exactly once in s.
@@ -291,18 +324,13 @@ func compileTemplate(s string, placeholders ...string) (template, error) {
 		prev = h.at + len(placeholders[h.which])
 	}
 	t.lits = append(t.lits, s[prev:])
+	for _, l := range t.lits {
+		t.size += len(l)
+	}
 	return t, nil
 }
 
-func (t template) size() int {
-	n := 0
-	for _, l := range t.lits {
-		n += len(l)
-	}
-	return n
-}
-
-func (t template) appendTo(b []byte, values ...string) []byte {
+func (t template) appendTo(b []byte, values ...[]byte) []byte {
 	for i, slot := range t.slots {
 		b = append(b, t.lits[i]...)
 		b = append(b, values[slot]...)
@@ -310,10 +338,18 @@ func (t template) appendTo(b []byte, values ...string) []byte {
 	return append(b, t.lits[len(t.lits)-1]...)
 }
 
+func (t template) writeTo(b *strings.Builder, values ...[]byte) {
+	for i, slot := range t.slots {
+		b.WriteString(t.lits[i])
+		b.Write(values[slot])
+	}
+	b.WriteString(t.lits[len(t.lits)-1])
+}
+
 // stamped is a Timestamp percent-encoded once (the wire) and twice (the string to sign).
 type stamped struct {
 	sec         int64
-	once, twice string
+	once, twice []byte
 }
 
 // stamp returns now's encodings, formatted once per second.
@@ -323,8 +359,8 @@ func (t *targeter) stamp(now time.Time) *stamped {
 		return s
 	}
 	v := now.UTC().Format(protocol.TimeFormat)
-	once := string(appendPercentEncoded(nil, []byte(v)))
-	s := &stamped{sec: sec, once: once, twice: string(appendPercentEncoded(nil, []byte(once)))}
+	once := appendPercentEncoded(nil, []byte(v))
+	s := &stamped{sec: sec, once: once, twice: appendPercentEncoded(nil, once)}
 	t.lastStamp.Store(s)
 	return s
 }
