@@ -16,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${BENCH_DURATION:-3s}
-ROUNDS=${BENCH_ROUNDS:-4}
+DURATION=${BENCH_DURATION:-2s}
+ROUNDS=${BENCH_ROUNDS:-8}
 WORKERS=${BENCH_WORKERS:-32}
 ACCOUNTS=${BENCH_ACCOUNTS:-40}
 GO=${GO:-go}
@@ -67,37 +67,50 @@ secs() { awk -v d="$1" 'BEGIN { sub(/s$/, "", d); print d }'; }
 
 best_a=0
 best_b=0
-# Client CPU (user + sys) per request, summed over the rounds: steadier than rates on a busy
+# Client CPU (user + sys) per request, summed over the runs: steadier than rates on a busy
 # machine. (a) includes its process start and account set-up; (b) without loading its target list.
 TIMEFORMAT='%U %S'
 cpu_a=0 cpu_b=0 reqs_a=0 reqs_b=0
-all_rates=""
+all_rates="" rates_a="" rates_b=""
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-# (a) the harness: fresh accounts, a freshly signed call each time, raw results saved.
+# (a) the harness at rate $1 (0: max): fresh accounts, a freshly signed call each time, raw
+# results saved. Sets rate_a, failed_a, last_cpu, last_reqs; the report is $tmp/a.json.
 run_a() {
-	{ time "$ec" load --target "$api" --state-url "$admin" --rate 0 --duration "$DURATION" \
-		--max-workers "$WORKERS" --accounts "$ACCOUNTS" --progress none \
+	local workers=()
+	[ "$1" = 0 ] && workers=(--max-workers "$WORKERS")
+	{ time "$ec" load --target "$api" --state-url "$admin" --rate "$1" --duration "$DURATION" \
+		"${workers[@]}" --accounts "$ACCOUNTS" --progress none \
 		--json "$tmp/a.json" --output "$tmp/a.bin" >/dev/null 2>"$tmp/a.err" || { cat "$tmp/a.err" >&2; exit 3; }; } 2>"$tmp/a.time"
 	rate_a=$(jq -r '.rate' "$tmp/a.json")
-	cpu_a=$(awk -v t="$cpu_a" '{ print t + $1 + $2 }' "$tmp/a.time")
-	reqs_a=$((reqs_a + $(jq -r '.requests' "$tmp/a.json")))
 	failed_a=$(jq -r '.failed' "$tmp/a.json")
+	last_cpu=$(awk '{ print $1 + $2 }' "$tmp/a.time")
+	last_reqs=$(jq -r '.requests' "$tmp/a.json")
 }
 
-# (b) vegeta with a static list of $n targets signed beforehand.
+# emit_targets signs $1 targets beforehand for run_b.
+emit_targets() {
+	n=$1
+	"$ec" load --target "$api" --state-url "$admin" --accounts "$ACCOUNTS" \
+		--emit-targets "$n" --output "$tmp/targets.json" 2>/dev/null
+}
+
+# (b) vegeta at rate $1 (0: max) with the static list of emit_targets. Sets rate_b, last_cpu
+# (without loading the list), last_reqs.
 run_b() {
-	{ time "$vegeta" attack -format=json -targets="$tmp/targets.json" -rate=0 -max-workers="$WORKERS" \
+	local workers=()
+	[ "$1" = 0 ] && workers=(-max-workers="$WORKERS")
+	{ time "$vegeta" attack -format=json -targets="$tmp/targets.json" -rate="$1" "${workers[@]}" \
 		-duration="$DURATION" -output "$tmp/b.bin"; } 2>"$tmp/b.time"
 	"$vegeta" report -type=json "$tmp/b.bin" >"$tmp/b.json"
 	rate_b=$(jq -r '.rate' "$tmp/b.json")
-	sent_b=$(jq -r '.requests' "$tmp/b.json")
+	last_reqs=$(jq -r '.requests' "$tmp/b.json")
 	# What loading the list costs vegeta (an attack of one call) is not per-request work: take it off.
 	{ time "$vegeta" attack -format=json -targets="$tmp/targets.json" -rate=1 -duration=1ms -output /dev/null; } 2>"$tmp/b0.time"
-	cpu_b=$(awk -v t="$cpu_b" 'NR == FNR { load = $1 + $2; next } { print t + $1 + $2 - load }' "$tmp/b0.time" "$tmp/b.time")
-	reqs_b=$((reqs_b + sent_b))
+	last_cpu=$(awk 'NR == FNR { load = $1 + $2; next } { print $1 + $2 - load }' "$tmp/b0.time" "$tmp/b.time")
 	other_b=$(jq -r '[.status_codes | to_entries[] | select(.key != "200" and .key != "403") | .value] | add // 0' "$tmp/b.json")
-	if [ "$sent_b" -ge "$n" ] || [ "$other_b" -gt 0 ]; then
-		echo "bench: vegeta's list ran out or was refused ($sent_b sent of $n, $other_b not 200/403)" >&2
+	if [ "$last_reqs" -ge "$n" ] || [ "$other_b" -gt 0 ]; then
+		echo "bench: vegeta's list ran out or was refused ($last_reqs sent of $n, $other_b not 200/403)" >&2
 	fi
 }
 
@@ -105,29 +118,47 @@ for round in $(seq "$ROUNDS"); do
 	# Enough pre-signed targets that none is sent twice (a nonce used again would be refused
 	# early and flatter the server), sized on the best rate seen so far.
 	seen=$(best "$best_a" "$best_b")
-	n=$(awk -v r="$seen" -v d="$(secs "$DURATION")" 'BEGIN { if (r == 0) r = 20000; printf "%d", r * d * 1.6 + 10000 }')
-	"$ec" load --target "$api" --state-url "$admin" --accounts "$ACCOUNTS" \
-		--emit-targets "$n" --output "$tmp/targets.json" 2>/dev/null
+	emit_targets "$(awk -v r="$seen" -v d="$(secs "$DURATION")" 'BEGIN { if (r == 0) r = 20000; printf "%d", r * d * 1.6 + 10000 }')"
 	# Alternate which goes first, so that neither always meets the server warmer or more loaded.
-	if [ $((round % 2)) -eq 1 ]; then run_a; run_b; order="a, b"; else run_b; run_a; order="b, a"; fi
+	if [ $((round % 2)) -eq 1 ]; then
+		run_a 0; cpu_a=$(awk -v t="$cpu_a" -v c="$last_cpu" 'BEGIN { print t + c }'); reqs_a=$((reqs_a + last_reqs))
+		run_b 0; cpu_b=$(awk -v t="$cpu_b" -v c="$last_cpu" 'BEGIN { print t + c }'); reqs_b=$((reqs_b + last_reqs))
+		order="a, b"
+	else
+		run_b 0; cpu_b=$(awk -v t="$cpu_b" -v c="$last_cpu" 'BEGIN { print t + c }'); reqs_b=$((reqs_b + last_reqs))
+		run_a 0; cpu_a=$(awk -v t="$cpu_a" -v c="$last_cpu" 'BEGIN { print t + c }'); reqs_a=$((reqs_a + last_reqs))
+		order="b, a"
+	fi
 	printf "   round %d (%s): (a) edgeconform load %9.1f/s (failed %s)   (b) vegeta attack %9.1f/s\n" "$round" "$order" "$rate_a" "$failed_a" "$rate_b"
 	best_a=$(best "$best_a" "$rate_a")
 	best_b=$(best "$best_b" "$rate_b")
 	all_rates="$all_rates $rate_a $rate_b"
+	rates_a="$rates_a $rate_a"
+	rates_b="$rates_b $rate_b"
 done
 rm -f "$tmp/targets.json" "$tmp/a.bin" "$tmp/b.bin"
 
 # (d) p99 at half the max rate: the median of every max-rate run above (a lucky best would put
 # "half" near saturation on a busy machine).
-max_rate=$(printf '%s\n' $all_rates | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+max_rate=$(median $all_rates)
 half=$(awk -v r="$max_rate" 'BEGIN { printf "%d", r / 2 }')
 # A fresh server: not the one holding the rounds' nonces and accounts.
 stop_mock
 start_mock
-"$ec" load --target "$api" --state-url "$admin" --rate "$half" --duration "$DURATION" \
-	--accounts "$ACCOUNTS" --progress none --json "$tmp/d.json" >/dev/null 2>"$tmp/d.err" || { cat "$tmp/d.err" >&2; exit 3; }
+run_a "$half"
+cp "$tmp/a.json" "$tmp/d.json"
 p99_d=$(jq -r '.latency_ms.p99' "$tmp/d.json")
+p50_d=$(jq -r '.latency_ms.p50' "$tmp/d.json")
 rate_d=$(jq -r '.rate' "$tmp/d.json")
+# The clients' CPU per request at that same fixed rate, where neither is starved: the (d) run,
+# then vegeta, load, vegeta.
+fcpu_a=$last_cpu freqs_a=$last_reqs fcpu_b=0 freqs_b=0
+n_half=$(awk -v r="$half" -v d="$(secs "$DURATION")" 'BEGIN { printf "%d", r * d * 1.2 + 5000 }')
+emit_targets "$n_half"
+run_b "$half"; fcpu_b=$(awk -v t="$fcpu_b" -v c="$last_cpu" 'BEGIN { print t + c }'); freqs_b=$((freqs_b + last_reqs))
+run_a "$half"; fcpu_a=$(awk -v t="$fcpu_a" -v c="$last_cpu" 'BEGIN { print t + c }'); freqs_a=$((freqs_a + last_reqs))
+emit_targets "$n_half" # vegeta starts its list from the top again: fresh nonces
+run_b "$half"; fcpu_b=$(awk -v t="$fcpu_b" -v c="$last_cpu" 'BEGIN { print t + c }'); freqs_b=$((freqs_b + last_reqs))
 stop_mock
 
 # (c) the mock's own benchmark: the reference implementation beside a bare handler, same run.
@@ -145,12 +176,18 @@ echo
 echo "== results (load average after: $(loadavg))"
 printf "(a) edgeconform load, max rate:                 %10.1f req/s (best of %d)\n" "$best_a" "$ROUNDS"
 printf "(b) vegeta attack, static pre-signed targets:   %10.1f req/s (best of %d)\n" "$best_b" "$ROUNDS"
-printf "    ratio load/vegeta:                          %10s   (aim >= 0.9)\n" "$(ratio "$best_a" "$best_b")"
+med_a=$(median $rates_a)
+med_b=$(median $rates_b)
+printf "    ratio load/vegeta:                          %10s   (aim >= 0.9; best against best)\n" "$(ratio "$best_a" "$best_b")"
+printf "    medians: load %.1f/s, vegeta %.1f/s; ratio  %10s\n" "$med_a" "$med_b" "$(ratio "$med_a" "$med_b")"
 us_a=$(awk -v c="$cpu_a" -v n="$reqs_a" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
 us_b=$(awk -v c="$cpu_b" -v n="$reqs_b" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
-printf "    client CPU per request: load %s µs, vegeta %s µs; ratio vegeta/load %s (≥ 1: load is no costlier)\n" "$us_a" "$us_b" "$(ratio "$us_b" "$us_a")"
+printf "    client CPU per request at max rate:   load %6s µs, vegeta %6s µs; vegeta/load %s\n" "$us_a" "$us_b" "$(ratio "$us_b" "$us_a")"
+fus_a=$(awk -v c="$fcpu_a" -v n="$freqs_a" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
+fus_b=$(awk -v c="$fcpu_b" -v n="$freqs_b" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
+printf "    client CPU per request at %d/s:     load %6s µs, vegeta %6s µs; vegeta/load %s (≥ 1: load is no costlier)\n" "$half" "$fus_a" "$fus_b" "$(ratio "$fus_b" "$fus_a")"
 printf "(c) reference implementation / bare handler:    %10s   (aim >= 0.7; median of 3)\n" "$ratio_c"
-printf "(d) reference implementation p99 at %d/s:     %10s ms (rate reached %.1f/s; half the median max rate %.1f/s)\n" "$half" "$p99_d" "$rate_d" "$max_rate"
+printf "(d) reference implementation p99 at %d/s:     %10s ms (p50 %s ms; rate reached %.1f/s; half the median max rate %.1f/s)\n" "$half" "$p99_d" "$p50_d" "$rate_d" "$max_rate"
 printf "(e) signing per request (V1):                   %10s ns\n" "$(ns 'BenchmarkTargeter/v1')"
 printf "    signing per request (V3):                   %10s ns\n" "$(ns 'BenchmarkTargeter/v3')"
 printf "    result handling per request:                %10s ns (%s ns saving raw results too)\n" "$(ns 'BenchmarkResultHandling/summary-')" "$(ns 'BenchmarkResultHandling/summary\\+save')"
