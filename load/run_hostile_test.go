@@ -1,0 +1,76 @@
+package load
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/edgeconform/edgeconform/internal/hostile"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// A load run against every misbehaving target: it ends within its duration and timeout, every
+// call is a failed one, and no goroutine of the attack outlives it.
+func TestRunHostileTargets(t *testing.T) {
+	acct := Account{Credentials: protocol.Credentials{AccessKeyID: "LTAI5tHostile", AccessKeySecret: "hostile-secret"}, ClusterID: "c", JobID: "j"}
+	for _, mode := range hostile.Modes() {
+		t.Run(string(mode), func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			srv := hostile.New(mode)
+			defer srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s, err := Run(ctx, RunOptions{Target: srv.URL, Accounts: []Account{acct}, Rate: 20, Duration: 200 * time.Millisecond, Timeout: 300 * time.Millisecond})
+			if ctx.Err() != nil {
+				t.Fatal("the run outlived its deadline")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := s.Report()
+			if r.Requests == 0 {
+				t.Fatal("no call was made")
+			}
+			failed := r.Requests - r.OK
+			if mode == hostile.WrongContentType {
+				failed = r.Requests // a success under a wrong type: load counts speed, not types
+			}
+			if failed != r.Requests {
+				t.Errorf("%d of %d calls counted OK against a target that %s", r.OK, r.Requests, mode)
+			}
+		})
+	}
+}
+
+// The throttle scenario against a target that hangs or resets: no verdict, no leak, within its
+// planned duration.
+func TestThrottleHostileTargets(t *testing.T) {
+	for _, mode := range []hostile.Mode{hostile.Hang, hostile.Reset, hostile.NonJSON} {
+		t.Run(string(mode), func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			srv := hostile.New(mode)
+			defer srv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			rep, err := RunThrottle(ctx, ThrottleOptions{Target: srv.URL, States: &countingArranger{},
+				RateLimit: spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}, Timeout: 100 * time.Millisecond})
+			if ctx.Err() != nil {
+				t.Fatal("the scenario outlived its deadline")
+			}
+			if rep != nil && rep.Verdict == "pass" {
+				t.Errorf("verdict pass against a target that %s", mode)
+			}
+			t.Logf("verdict %v, err %v", verdictOf(rep), err)
+		})
+	}
+}
+
+func verdictOf(r *ThrottleReport) string {
+	if r == nil {
+		return "(no report)"
+	}
+	return r.Verdict
+}
