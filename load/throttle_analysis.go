@@ -38,9 +38,11 @@ import (
 //
 //	over-admission:  certain([s, s+W)) ≤ N + tol      for every s ≥ t_f, and
 //	                 certain([s, s+W)) ≤ 2N + tol     for every s (the initial burst adds ≤ N)
-//	under-admission: accepted([E-W, E)) + u(E-W) + unanswered ≥ N − tol   (E: just after the
-//	                 overload's last decision; every algorithm above is steady by then: t_f ≤ W
-//	                 for all of them at r = 2N/W, and the counter's transient ends by 1.5W ≤ E − W)
+//	under-admission: accepted([E-W, E)) + u(E-W) + u(E) + unanswered ≥ N − tol   (E: the
+//	                 overload's last throttled answer, when the limiter was full: a sliding log then
+//	                 holds N calls of (E-W, E], a fixed window N of [start, E), an empty bucket
+//	                 admitted N in (E-W, E]; a steady sliding window counter about N. All are
+//	                 steady by then: t_f ≤ W at r = 2N/W, the counter's transient ends by 1.5W)
 //
 // A limit 10% off moves the steady count by 0.1N, more than tol plus the measured window's
 // uncertainty, which the generator check keeps within 4% of N (else: no verdict).
@@ -296,15 +298,26 @@ func (z *analyzer) generator() {
 	if p := z.plans[roleOverload]; p != nil && len(z.obs[roleOverload]) > 0 {
 		os := z.obs[roleOverload]
 		z.amb = newAmbiguity(os, p)
+		// The measured window ends at the overload's last throttled answer: the limiter was full
+		// then, whatever the generator did just before (a stall near the end leaves slots free).
+		// Without any throttled answer it ends after the last decision.
+		var lastThrottled time.Time
 		for _, o := range os {
-			if e := o.at().Add(time.Nanosecond); e.After(z.measEnd) {
+			e := o.at().Add(time.Nanosecond)
+			if e.After(z.measEnd) {
 				z.measEnd = e
 			}
+			if o.kind == kindThrottled && e.After(lastThrottled) {
+				lastThrottled = e
+			}
+		}
+		if !lastThrottled.IsZero() {
+			z.measEnd = lastThrottled
 		}
 		from := z.measEnd.Add(-z.w())
-		z.ambLast = z.amb.at(from)
+		z.ambLast = z.amb.at(from) + z.amb.at(z.measEnd)
 		for _, o := range os {
-			if o.kind == kindTransport && !o.sent.Before(from) {
+			if o.kind == kindTransport && !o.sent.Before(from) && o.sent.Before(z.measEnd) {
 				z.lostLast++
 			}
 		}
@@ -330,6 +343,20 @@ func (z *analyzer) generator() {
 		return
 	}
 	z.add(CheckGenerator, CheckPass, "%s", summary)
+}
+
+// planBroken records that the generator did not keep its plan: the run gives no verdict.
+func (z *analyzer) planBroken(why string) {
+	if z.a.noVerdict == "" {
+		z.a.noVerdict = why
+	} else {
+		z.a.noVerdict += "; " + why
+	}
+	for i := range z.a.checks {
+		if z.a.checks[i].Name == CheckGenerator {
+			z.a.checks[i] = Check{Name: CheckGenerator, Status: CheckFail, Message: "plan not kept, no verdict: " + z.a.noVerdict}
+		}
+	}
 }
 
 func (z *analyzer) all() []*observation {
@@ -494,6 +521,22 @@ func (z *analyzer) below() {
 		}
 	}
 	if thr > 0 {
+		// Did the generator keep 80%? A stall and its catch-up can crowd a window: count what was
+		// actually offered in the window before each throttled answer.
+		var all []time.Time
+		for _, o := range os {
+			all = append(all, o.at())
+		}
+		for _, o := range os {
+			if o.kind != kindThrottled {
+				continue
+			}
+			if offered := countIn(all, o.at().Add(-z.w()), o.at().Add(time.Nanosecond)); offered >= z.n()-z.tol {
+				z.planBroken(fmt.Sprintf("the below-limit account was offered %d calls in one %s window (plan %.0f)", offered, z.ws(), belowFactor*float64(z.n())))
+				z.add(CheckBelowLimit, CheckSkipped, "the generator crowded %d calls into one window: throttling them proves nothing", offered)
+				return
+			}
+		}
 		z.add(CheckBelowLimit, CheckFail, "%d of %d calls throttled at %.0f%% of the limit (first after %s)", thr, len(os), 100*belowFactor, first.at().Sub(z.plans[roleBelow].began).Round(time.Millisecond))
 		return
 	}
@@ -682,8 +725,11 @@ func (z *analyzer) headers() (problems []string, summary string) {
 	if seen == 0 && len(bad) == 0 {
 		return nil, "; no rate-limit headers"
 	}
-	// Remain falling: over the overload's accepted calls before its first throttle.
-	rises, pairs, firstRemain, lastRemain := 0, 0, -1, -1
+	// Remain falling: over the overload's accepted calls before its first throttle. Answers are
+	// ordered by estimated decision time, which noise may swap, and a window may turn inside the
+	// burst: a few rises are allowed, a trend is not.
+	rises, pairs, firstRemain := 0, 0, -1
+	var before []int
 	var prev *observation
 	for _, o := range z.obs[roleOverload] {
 		if !z.a.firstThrottle.IsZero() && !o.at().Before(z.a.firstThrottle) {
@@ -701,15 +747,20 @@ func (z *analyzer) headers() (problems []string, summary string) {
 		} else {
 			firstRemain = o.rl.Remain
 		}
-		lastRemain = o.rl.Remain
+		before = append(before, o.rl.Remain)
 		prev = o
 	}
 	if pairs >= 10 {
-		// One rise is a window boundary inside the burst.
-		if rises > 1 {
+		// The lowest Remain among the last answers before the first throttle (or the end).
+		tail := before[max(0, len(before)-1-z.inflight):]
+		lowest := slices.Min(tail)
+		switch {
+		case rises*10 > pairs:
 			note("Remain rising during the initial burst", fmt.Sprintf("%d rises in %d answers", rises, pairs+1))
-		} else if lastRemain >= firstRemain {
-			note("Remain not falling during the initial burst", fmt.Sprintf("Remain %d then %d", firstRemain, lastRemain))
+		case !z.a.firstThrottle.IsZero() && lowest > z.tol+z.inflight:
+			note("Remain far from 0 when the throttle began", fmt.Sprintf("Remain %d just before the first throttled answer", lowest))
+		case z.a.firstThrottle.IsZero() && lowest >= firstRemain:
+			note("Remain not falling", fmt.Sprintf("Remain %d then %d", firstRemain, lowest))
 		}
 	}
 	for k, c := range bad {
