@@ -11,7 +11,7 @@
 #
 # Rounds alternate the order of a and b and keep each one's best, so a noisy neighbour hurts both
 # alike; the client CPU per request (summed over the rounds) is printed beside, being steadier.
-# Bounded: about a minute with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
+# Bounded: about 1.5 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
 # BENCH_WORKERS, BENCH_ACCOUNTS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
