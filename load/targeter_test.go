@@ -240,3 +240,53 @@ func TestTargeterV1MatchesProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestTargeterV3MatchesProtocol checks the templated V3 path against protocol.NewRequest given
+// the same nonce and time: the same URL and the same headers, value for value.
+func TestTargeterV3MatchesProtocol(t *testing.T) {
+	accounts := testAccounts(2)
+	accounts[1].RegionID = "cn-shanghai"
+	accounts[1].Credentials.SecurityToken = "sts token/with+odd=chars"
+	clock := time.Date(2026, 11, 26, 23, 59, 58, 0, time.UTC)
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		for _, format := range []string{"JSON", "XML"} {
+			tr, err := NewTargeter("http://127.0.0.1:8080/", accounts, WithSignature(protocol.SignatureV3), WithMethod(method), WithFormat(format),
+				WithClock(func() time.Time { clock = clock.Add(700 * time.Millisecond); return clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n := 0; n < 6; n++ {
+				var tgt vegeta.Target
+				if err := tr(&tgt); err != nil {
+					t.Fatal(err)
+				}
+				in := parseTarget(t, &tgt)
+				a := accounts[n%2]
+				want, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080/", a.Credentials, protocol.Call{
+					Method: method, Signature: protocol.SignatureV3, Format: format, Action: spec.Default().Action(), Version: spec.Default().Version(),
+					Params: a.params(), Nonce: in.Nonce, Time: in.Timestamp,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := tgt.Request()
+				if got.Method != want.Method || got.URL.RawQuery != want.URL.RawQuery || got.URL.Path != want.URL.Path {
+					t.Errorf("%s %s #%d: %s %s, want %s %s", method, format, n, got.Method, got.URL, want.Method, want.URL)
+				}
+				for k := range want.Header {
+					if g, w := got.Header.Values(k), want.Header.Values(k); strings.Join(g, ",") != strings.Join(w, ",") {
+						t.Errorf("%s %s #%d: header %s = %q, want %q", method, format, n, k, g, w)
+					}
+				}
+				for k := range got.Header {
+					if k != "X-Vegeta-Seq" && k != "X-Vegeta-Attack" && want.Header.Get(k) == "" {
+						t.Errorf("%s %s #%d: extra header %s", method, format, n, k)
+					}
+				}
+				if !in.Verify(a.Credentials.AccessKeySecret) {
+					t.Errorf("%s %s #%d: does not verify", method, format, n)
+				}
+			}
+		}
+	}
+}
