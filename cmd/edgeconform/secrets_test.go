@@ -204,8 +204,29 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	runs = append(runs, leakRun{name: "report"})
 	results = append(results, merge)
 
+	// A positive control: sign's URL, sent through the recording proxy, must then be found by
+	// the grep in sign's own stdout (were that not exempt).
+	var signOut string
+	for i, lr := range runs {
+		if lr.name == "sign" {
+			signOut = results[i].stdout
+		}
+	}
+	if resp, err := http.Get(strings.TrimSpace(signOut)); err != nil {
+		t.Errorf("sign's URL: %v", err)
+	} else {
+		resp.Body.Close()
+	}
+
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	found := false
+	for s := range rc.signatures {
+		found = found || strings.Contains(signOut, url.QueryEscape(s))
+	}
+	if !found {
+		t.Errorf("the grep does not find the signature of sign's URL %q: it would miss a leak", signOut)
+	}
 	if len(rc.signatures) < 100 || len(rc.secrets) == 0 {
 		t.Fatalf("recorded %d signatures and %d state secrets: the runs did not call the targets", len(rc.signatures), len(rc.secrets))
 	}
