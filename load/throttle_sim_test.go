@@ -222,6 +222,9 @@ func statusOf(a analysis, name string) Check {
 var simPhases = []float64{0, 0.1, 0.25, 0.4, 0.49, 0.5, 0.51, 0.6, 0.75, 0.9, 0.999}
 
 func TestSimulatedCorrectAlgorithmsPass(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-goroutine arithmetic: nothing for the race detector, and many times slower under it")
+	}
 	type variant struct {
 		alg  ratelimit.Algorithm
 		opts []ratelimit.Option
@@ -257,6 +260,9 @@ func TestSimulatedCorrectAlgorithmsPass(t *testing.T) {
 }
 
 func TestSimulatedBrokenLimitersFail(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-goroutine arithmetic: nothing for the race detector, and many times slower under it")
+	}
 	for _, tc := range []struct {
 		name   string
 		calls  int
@@ -311,6 +317,9 @@ func TestSimulatedAlgorithmNames(t *testing.T) {
 // server deciding anywhere in the round trip, a run may end without a verdict, but a correct
 // limiter never fails and a broken one never passes.
 func TestSimulatedNoiseNeverMisleads(t *testing.T) {
+	if raceEnabled {
+		t.Skip("single-goroutine arithmetic: nothing for the race detector, and many times slower under it")
+	}
 	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
 	type variant struct {
 		name  string
