@@ -14,8 +14,12 @@ build:
 ## test: everything CI checks — formatting, vet, the race-enabled tests, SDK interop, a short fuzz run, spec lint.
 test: fmt-check vet test-main test-sdk fuzz-short lint-spec
 
+# The race detector over everything; then, without it, the throttle scenario's full matrices (every
+# algorithm and every broken limiter, simulated and against the reference implementation), which the
+# race build trims to one of each because it is many times slower and they are single-goroutine maths.
 test-main:
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -count=1 -run 'Sim|AgainstReference' ./load
 
 test-sdk:
 	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) test -count=1 ./...; fi

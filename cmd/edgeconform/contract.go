@@ -12,11 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeconform/edgeconform/fixtures"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
 	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
@@ -134,10 +132,6 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)
 	case f.timeout <= 0:
 		return cfg, "", nothing, cli.Usagef("contract: --timeout %v: want a positive duration", f.timeout)
-	case f.stateURL != "" && f.profile != "":
-		return cfg, "", nothing, cli.Usagef("contract: give --state-url or --profile, not both")
-	case f.stateURL != "" && f.target == "":
-		return cfg, "", nothing, cli.Usagef("contract: --state-url needs --target (the embedded default has its own)")
 	case f.reportDir != "":
 		return cfg, "", nothing, cli.Usagef("contract: --report-dir does not apply (use --json and --junit)")
 	}
@@ -164,62 +158,23 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		cfg.Out, cfg.Color = m.Stdout, isTerminal(m.Stdout) && m.getenv("NO_COLOR") == ""
 	}
 
-	var desc []string
-	cleanup := nothing
-	if f.target == "" {
-		if rl.Calls == 0 {
-			rl = contractEmbeddedLimit
-		}
-		r, err := startEmbedded(ctx, rl)
-		if err != nil {
-			return cfg, "", nothing, err
-		}
-		cleanup = func() { r.Close() }
-		cfg.Target = r.APIURL
-		cfg.States = states.NewEndpoint(r.AdminURL, states.WithTimeout(f.timeout))
-		desc = append(desc, "the embedded reference implementation at "+r.APIURL+" (rate limit "+rl.String()+")")
+	if f.target == "" && rl.Calls == 0 {
+		rl = contractEmbeddedLimit
+	}
+	a, err := f.arrange(ctx, m, "contract", rl)
+	if err != nil {
+		return cfg, "", nothing, err
+	}
+	cfg.Target, cfg.States = a.target, a.states
+	if a.embedded {
+		// The embedded default is known to take being driven past its (small) limit.
+		a.desc[0] += " (rate limit " + rl.String() + ")"
 		cfg.Throttle = contract.Throttle{Limit: rl, Safe: true}
 	} else {
-		if _, err := protocol.ParseBaseURL(f.target); err != nil {
-			return cfg, "", nothing, cli.Usagef("contract: --target: %v", err)
-		}
-		cfg.Target = f.target
-		desc = append(desc, f.target)
 		// A limit given by the user is one the target is known to take being driven past.
 		cfg.Throttle = contract.Throttle{Limit: rl, Safe: rl.Calls > 0}
 	}
-	switch {
-	case f.stateURL != "":
-		if err := states.ValidateURL(f.stateURL); err != nil {
-			cleanup()
-			return cfg, "", nothing, cli.Usagef("contract: --state-url: %v", err)
-		}
-		cfg.States = states.NewEndpoint(f.stateURL, states.WithTimeout(f.timeout))
-		desc = append(desc, "provider states from "+f.stateURL)
-	case f.profile != "":
-		p, err := states.LoadProfile(f.profile)
-		if err != nil {
-			cleanup()
-			return cfg, "", nothing, cli.Usagef("contract: --profile: %v", err)
-		}
-		cfg.States = p
-		desc = append(desc, "fixture mode, profile "+f.profile)
-	case f.target != "":
-		data, err := fixtures.Profile(fixtures.ReferenceProfile)
-		if err == nil {
-			var p *states.Profile
-			if p, err = states.ParseProfile("reference (embedded)", data, m.getenv); err == nil {
-				cfg.States = p
-			}
-		}
-		if err != nil {
-			return cfg, "", nothing, fmt.Errorf("%w: contract: %v", cli.ErrHarness, err)
-		}
-		desc = append(desc, "fixture mode, the embedded reference profile (give --state-url or --profile for another target)")
-	default:
-		desc = append(desc, "provider states from its endpoint")
-	}
-	return cfg, strings.Join(desc, "; "), cleanup, nil
+	return cfg, strings.Join(a.desc, "; "), a.close, nil
 }
 
 // credentials are --access-key-id/--access-key-secret, else the environment; they sign the calls

@@ -11,10 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/tsenart/vegeta/v12/lib/plot"
-	"golang.org/x/term"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
@@ -117,10 +115,8 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	default:
 		return nil, sh, "", rl, cli.Usagef("load: --format %q: want JSON or XML", o.format)
 	}
-	switch o.progress {
-	case "auto", "bar", "lines", "none":
-	default:
-		return nil, sh, "", rl, cli.Usagef("load: --progress %q: want auto, bar, lines or none", o.progress)
+	if err := checkProgressMode("load", o.progress); err != nil {
+		return nil, sh, "", rl, err
 	}
 	if o.junitReport != "" {
 		return nil, sh, "", rl, cli.Usagef("load: --junit is not supported (use --json; thresholds decide the exit status)")
@@ -153,26 +149,14 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	// Accounts come from the target's provider states, or the embedded reference implementation's.
-	target := o.target
-	var arr states.Arranger
-	switch {
-	case o.target == "":
-		ref, err := startEmbedded(ctx, rl)
-		if err != nil {
-			return err
-		}
-		defer ref.Close()
-		target = ref.APIURL
-		arr = states.NewEndpoint(ref.AdminURL)
-		fmt.Fprintf(m.Stderr, "load: no --target: the embedded reference implementation at %s (throttle %s per account)\n", target, rl)
-	case o.stateURL != "":
-		arr = states.NewEndpoint(o.stateURL, states.WithTimeout(o.timeout))
-	default:
-		p, err := states.LoadProfile(o.profile)
-		if err != nil {
-			return cli.Usagef("load: --profile: %v", err)
-		}
-		arr = p
+	a, err := o.arrange(ctx, m, "load", rl)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	target, arr := a.target, a.states
+	if a.embedded {
+		fmt.Fprintf(m.Stderr, "load: no --target: %s (throttle %s per account)\n", a.desc[0], rl)
 	}
 
 	k := o.accounts
@@ -187,7 +171,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		return o.emitTargets(m, target, accounts, sig)
 	}
 	defer func() {
-		if o.target == "" {
+		if a.embedded {
 			return // the embedded implementation goes away with its accounts
 		}
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -251,14 +235,17 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		results = io.MultiWriter(sinks...)
 	}
 
-	progress, finish := m.progress(o.progress, o.duration)
+	display := m.newProgress(o.progress, "load", o.duration)
+	progress := func(p load.Progress) {
+		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
+	}
 	s, runErr := load.Run(ctx, load.RunOptions{
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
 		Method: o.method, Signature: sig, Format: o.format, Name: name,
 		Results: results, Plot: chart, Progress: progress,
 	})
-	finish()
+	display.finish()
 	for _, f := range files {
 		if err := f.Close(); err != nil && runErr == nil {
 			runErr = fmt.Errorf("load: write results: %w", err)
@@ -397,48 +384,4 @@ func writeReportDir(dir string, r *load.Report, js []byte, chart *plot.Plot) err
 		return err
 	}
 	return f.Close()
-}
-
-// progress returns the Progress callback for mode and a function to call when the run ends.
-func (m *Main) progress(mode string, d time.Duration) (func(load.Progress), func()) {
-	if mode == "auto" {
-		mode = "lines"
-		if f, ok := m.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			mode = "bar"
-		}
-	}
-	switch mode {
-	case "bar":
-		bar := progressbar.NewOptions64(d.Milliseconds(),
-			progressbar.OptionSetWriter(m.Stderr),
-			progressbar.OptionSetDescription("load"),
-			progressbar.OptionSetPredictTime(false),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-			progressbar.OptionShowDescriptionAtLineEnd(),
-		)
-		return func(p load.Progress) {
-				bar.Describe(fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled))
-				_ = bar.Set64(min(p.Elapsed.Milliseconds(), d.Milliseconds()))
-			}, func() {
-				_ = bar.Finish()
-				_ = bar.Exit()
-			}
-	case "lines":
-		// A line each tenth of the run (at most every 10s): logs stay short.
-		every := max(d/10, time.Second)
-		every = min(every, 10*time.Second)
-		var next time.Duration = every
-		return func(p load.Progress) {
-			if p.Elapsed < next && !p.Done {
-				return
-			}
-			for next <= p.Elapsed {
-				next += every
-			}
-			fmt.Fprintf(m.Stderr, "load: %5.1fs %d calls, %d failed, %d throttled\n", p.Elapsed.Seconds(), p.Requests, p.Failed, p.Throttled)
-		}, func() {}
-	default:
-		return nil, func() {}
-	}
 }

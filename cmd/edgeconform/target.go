@@ -1,8 +1,16 @@
 package main
 
 import (
+	"context"
 	"flag"
+	"fmt"
 	"time"
+
+	"github.com/edgeconform/edgeconform/fixtures"
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/states"
 )
 
 // targetFlags are the flags shared by the commands that call a target (interface.md §1).
@@ -33,4 +41,73 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.junitReport, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&t.reportDir, "report-dir", "", "write HTML reports and charts to `DIR`")
 	fs.DurationVar(&t.timeout, "timeout", 10*time.Second, "per-request timeout")
+}
+
+// arrangement is where a command sends its calls and where its provider states come from.
+type arrangement struct {
+	target   string
+	states   states.Arranger
+	embedded bool     // the target is the in-process reference implementation
+	desc     []string // what was arranged, for the run's summary line
+	close    func()
+}
+
+// arrange starts the embedded reference implementation (throttling rl per account) when --target
+// is absent, and picks the provider states: --state-url, --profile, the embedded endpoint, or, for
+// a --target with neither, the embedded reference profile (fixture mode). Bad flags are usage
+// errors; the caller must call close.
+func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl spec.RateLimit) (*arrangement, error) {
+	switch {
+	case t.stateURL != "" && t.profile != "":
+		return nil, cli.Usagef("%s: give --state-url or --profile, not both", command)
+	case t.stateURL != "" && t.target == "":
+		return nil, cli.Usagef("%s: --state-url needs --target (the embedded default has its own)", command)
+	}
+	a := &arrangement{close: func() {}}
+	if t.target == "" {
+		r, err := startEmbedded(ctx, rl)
+		if err != nil {
+			return nil, err
+		}
+		a.target, a.embedded, a.close = r.APIURL, true, func() { r.Close() }
+		a.states = states.NewEndpoint(r.AdminURL, states.WithTimeout(t.timeout))
+		a.desc = append(a.desc, "the embedded reference implementation at "+r.APIURL)
+	} else {
+		if _, err := protocol.ParseBaseURL(t.target); err != nil {
+			return nil, cli.Usagef("%s: --target: %v", command, err)
+		}
+		a.target = t.target
+		a.desc = append(a.desc, t.target)
+	}
+	switch {
+	case t.stateURL != "":
+		if err := states.ValidateURL(t.stateURL); err != nil {
+			a.close()
+			return nil, cli.Usagef("%s: --state-url: %v", command, err)
+		}
+		a.states = states.NewEndpoint(t.stateURL, states.WithTimeout(t.timeout))
+		a.desc = append(a.desc, "provider states from "+t.stateURL)
+	case t.profile != "":
+		p, err := states.LoadProfile(t.profile)
+		if err != nil {
+			a.close()
+			return nil, cli.Usagef("%s: --profile: %v", command, err)
+		}
+		a.states = p
+		a.desc = append(a.desc, "fixture mode, profile "+t.profile)
+	case !a.embedded:
+		data, err := fixtures.Profile(fixtures.ReferenceProfile)
+		var p *states.Profile
+		if err == nil {
+			p, err = states.ParseProfile("reference (embedded)", data, m.getenv)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", cli.ErrHarness, command, err)
+		}
+		a.states = p
+		a.desc = append(a.desc, "fixture mode, the embedded reference profile (give --state-url or --profile for another target)")
+	default:
+		a.desc = append(a.desc, "provider states from its endpoint")
+	}
+	return a, nil
 }
