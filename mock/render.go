@@ -9,15 +9,19 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/edgeconform/edgeconform/spec"
 )
 
-// Content types as the cloud sends them; the newer SDK parses an XML error only with exactly this one.
-const (
-	ContentTypeJSON = "application/json;charset=utf-8"
-	ContentTypeXML  = "text/xml;charset=utf-8"
-	// RateLimitHeader carries the throttle's state on every answer past the gateway.
-	RateLimitHeader = "x-ratelimit-user-api"
+// Content types as the cloud sends them (from the spec); the newer SDK parses an XML error only
+// with exactly this one.
+var (
+	ContentTypeJSON = spec.Default().ContentType("JSON")
+	ContentTypeXML  = spec.Default().ContentType("XML")
 )
+
+// RateLimitHeader carries the throttle's state on every answer past the gateway.
+const RateLimitHeader = "x-ratelimit-user-api"
 
 // newRequestID is a fresh upper-case UUID, as the cloud's RequestIds are.
 func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
@@ -64,9 +68,8 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 		}
 	}
 	var buf bytes.Buffer
-	ct := ContentTypeJSON
+	ct := s.spec.ContentType(a.format)
 	if a.format == "XML" {
-		ct = ContentTypeXML
 		buf.WriteString(xml.Header[:len(xml.Header)-1]) // <?xml version="1.0" encoding="UTF-8"?> without the newline
 		if err := xml.NewEncoder(&buf).Encode(v); err != nil {
 			http.Error(w, "mock: encoding the answer failed", http.StatusInternalServerError)

@@ -47,17 +47,18 @@ const CodeOK = "OK"
 // Spec is a loaded, validated OpenAPI document with its facts decoded. It is read-only and safe
 // for concurrent use.
 type Spec struct {
-	doc        *openapi3.T
-	raw        []byte
-	action     string
-	version    string
-	errors     []ErrorCode
-	throttling []string
-	rate       RateLimit
-	required   []string
-	optional   []string
-	ram        RAM
-	states     []State
+	doc          *openapi3.T
+	raw          []byte
+	action       string
+	version      string
+	errors       []ErrorCode
+	throttling   []string
+	contentTypes map[string]string
+	rate         RateLimit
+	required     []string
+	optional     []string
+	ram          RAM
+	states       []State
 }
 
 // RAM is the authorization row of the page.
@@ -130,6 +131,20 @@ func (s *Spec) Error(code string) (ErrorCode, bool) {
 		}
 	}
 	return ErrorCode{}, false
+}
+
+// ContentType returns the exact Content-Type of an answer in format ("JSON" or "XML"), byte for
+// byte as the official SDKs need it; "" for a format the spec does not know.
+func (s *Spec) ContentType(format string) string { return s.contentTypes[format] }
+
+// Formats returns the answer formats the spec knows, sorted.
+func (s *Spec) Formats() []string {
+	fs := make([]string, 0, len(s.contentTypes))
+	for f := range s.contentTypes {
+		fs = append(fs, f)
+	}
+	slices.Sort(fs)
+	return fs
 }
 
 // ThrottlingCodes returns the codes the official SDKs treat as throttling.
@@ -224,6 +239,13 @@ func (s *Spec) decodeExtensions() []Problem {
 		})
 	}
 	add(s.extension("x-throttling-codes", &s.throttling))
+	if add(s.extension("x-content-types", &s.contentTypes)) {
+		for _, f := range []string{"JSON", "XML"} {
+			if s.contentTypes[f] == "" {
+				ps = append(ps, Problem{Pointer: "/x-content-types/" + f, Reason: "missing"})
+			}
+		}
+	}
 	var rl struct {
 		Calls  int    `json:"calls"`
 		Window string `json:"window"`

@@ -390,3 +390,16 @@ func TestValidateResponseConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// The exact Content-Types of interface.md §2 come from the document, not from code.
+func TestContentTypes(t *testing.T) {
+	s := spec.Default()
+	for format, want := range map[string]string{"JSON": "application/json;charset=utf-8", "XML": "text/xml;charset=utf-8", "YAML": ""} {
+		if got := s.ContentType(format); got != want {
+			t.Errorf("ContentType(%q) = %q, want %q", format, got, want)
+		}
+	}
+	if got := s.Formats(); !slices.Equal(got, []string{"JSON", "XML"}) {
+		t.Errorf("Formats() = %v", got)
+	}
+}

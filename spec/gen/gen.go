@@ -404,6 +404,7 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		{"x-rate-limit", obj{{"calls", p.QPS.Calls}, {"window", window}, {"per", o.RateLimitPer}, {"page", p.QPS.Text}}},
 		{"x-ram", ram},
 		{"x-throttling-codes", o.ThrottlingCodes},
+		{"x-content-types", obj{{"JSON", o.ContentTypes.JSON}, {"XML", o.ContentTypes.XML}}},
 		{"x-error-codes", xCodes},
 		{"x-provider-states", toAny(states)},
 	}, nil

@@ -24,6 +24,7 @@ type Overlay struct {
 	ExampleMaskFill    string       `yaml:"exampleMaskFill"`
 	MediaTypes         []string     `yaml:"mediaTypes"`
 	XMLRoot            XMLRoot      `yaml:"xmlRoot"`
+	ContentTypes       ContentTypes `yaml:"contentTypes"`
 	SuccessDescription string       `yaml:"successDescription"`
 	PostDescription    string       `yaml:"postDescription"`
 	ErrorBody          []BodyField  `yaml:"errorBody"`
@@ -56,6 +57,12 @@ type Server struct {
 type Tag struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
+}
+
+// ContentTypes are the exact Content-Type headers of answers, per Format.
+type ContentTypes struct {
+	JSON string `yaml:"JSON"`
+	XML  string `yaml:"XML"`
 }
 
 // XMLRoot names the root elements of XML answers.
@@ -118,6 +125,7 @@ func ParseOverlay(data []byte) (*Overlay, error) {
 	for name, v := range map[string]string{"action": o.Action, "version": o.Version, "title": o.Title,
 		"server.url": o.Server.URL, "tag.name": o.Tag.Name, "rateLimitPer": o.RateLimitPer,
 		"requestIdPattern": o.RequestIDPattern, "xmlRoot.success": o.XMLRoot.Success, "xmlRoot.error": o.XMLRoot.Error,
+		"contentTypes.JSON": o.ContentTypes.JSON, "contentTypes.XML": o.ContentTypes.XML,
 		"successDescription": o.SuccessDescription} {
 		if v == "" {
 			missing = append(missing, name)

@@ -55,7 +55,7 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 	if a.Status != e.Status {
 		add("status", strconv.Itoa(e.Status), strconv.Itoa(a.Status))
 	}
-	if want := contentTypes[e.Format]; a.ContentType != want {
+	if want := s.spec.ContentType(e.Format); a.ContentType != want {
 		add("Content-Type", strconv.Quote(want), quoteOrNone(a.ContentType))
 	}
 	if !a.Parsed {

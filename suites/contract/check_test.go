@@ -25,7 +25,7 @@ func testSession(t *testing.T) *session {
 // good answers, built as the client would parse them.
 func jsonAnswer(status int, body string, fields map[string]string) *answer {
 	a := &client.Answer{
-		Status: status, Header: http.Header{"Content-Type": {contentTypes["JSON"]}}, ContentType: contentTypes["JSON"],
+		Status: status, Header: http.Header{"Content-Type": {spec.Default().ContentType("JSON")}}, ContentType: spec.Default().ContentType("JSON"),
 		Body: []byte(body), Parsed: true, Format: "JSON", Fields: fields,
 		Request: &http.Request{Method: http.MethodGet, Header: http.Header{}},
 	}

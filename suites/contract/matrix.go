@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
 )
 
 // cell is one transport of the matrix: how a call travels and in which format it is answered.
@@ -33,12 +34,6 @@ func (c cell) call() protocol.Call {
 	return protocol.Call{Method: c.Method, Signature: c.Signature, Format: c.Format}
 }
 
-// The formats and their Content-Type, byte for byte as the official SDKs need them (interface.md §2).
-var contentTypes = map[string]string{
-	"JSON": "application/json;charset=utf-8",
-	"XML":  "text/xml;charset=utf-8",
-}
-
 // matrix returns every combination of the given methods, signatures and formats (nil: all).
 func matrix(methods []string, sigs []protocol.SignatureVersion, formats []string) ([]cell, error) {
 	if len(methods) == 0 {
@@ -62,7 +57,7 @@ func matrix(methods []string, sigs []protocol.SignatureVersion, formats []string
 			}
 			for _, f := range formats {
 				f = strings.ToUpper(f)
-				if _, ok := contentTypes[f]; !ok {
+				if spec.Default().ContentType(f) == "" {
 					return nil, fmt.Errorf("format %q: want JSON or XML", f)
 				}
 				cells = append(cells, cell{Method: m, Signature: sv, Format: f})
