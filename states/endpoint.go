@@ -40,11 +40,15 @@ func WithMaxBody(n int64) Option { return func(e *Endpoint) { e.maxBody = n } }
 // WithHTTPClient returns an option which sets the HTTP client used for state changes.
 func WithHTTPClient(c *http.Client) Option { return func(e *Endpoint) { e.client = c } }
 
+// noRedirects is the default client: a redirect is the endpoint's answer (a failure), never
+// followed — following it would turn the POST into a GET to wherever the endpoint points.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 // NewEndpoint returns an Arranger that asks the provider-state endpoint at rawURL. A malformed URL
 // is reported by the first Setup, so that the signature stays that of DEVELOPERS.md; use
 // ValidateURL to check it up front.
 func NewEndpoint(rawURL string, opts ...Option) Arranger {
-	e := &Endpoint{url: rawURL, client: http.DefaultClient, timeout: DefaultTimeout, maxBody: DefaultMaxBody}
+	e := &Endpoint{url: rawURL, client: noRedirects, timeout: DefaultTimeout, maxBody: DefaultMaxBody}
 	for _, o := range opts {
 		o(e)
 	}

@@ -31,6 +31,9 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.got = append(r.got, m)
+	if r.status/100 == 3 {
+		w.Header().Set("Location", "/elsewhere") // followed, it would answer 418
+	}
 	w.WriteHeader(r.status)
 	io.WriteString(w, r.body)
 }
@@ -87,6 +90,7 @@ func TestEndpointAnswers(t *testing.T) {
 		{name: "501 unsupported", status: 501, unsupported: true, wantErr: "answered 501"},
 		{name: "500 fails", status: 500, body: "boom", wantErr: "answered 500: boom"},
 		{name: "403 fails", status: 403, wantErr: "answered 403"},
+		{name: "302 fails, not followed", status: 302, wantErr: "answered 302"},
 		{name: "not JSON", status: 200, body: "<html>", wantErr: "not a JSON object"},
 		{name: "JSON array", status: 200, body: `["a"]`, wantErr: "not a JSON object"},
 		{name: "nested value", status: 200, body: `{"JobId":{"x":1}}`, wantErr: "JobId is not a string"},
