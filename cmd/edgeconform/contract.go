@@ -149,7 +149,7 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 			return cfg, "", nothing, cli.Usagef("contract: --rate-limit: %v", err)
 		}
 	}
-	creds, err := f.credentials(m)
+	creds, err := credentials(m, "contract", f.accessKeyID, f.accessKeySecret)
 	if err != nil {
 		return cfg, "", nothing, err
 	}
@@ -175,19 +175,6 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		cfg.Throttle = contract.Throttle{Limit: rl, Safe: rl.Calls > 0}
 	}
 	return cfg, strings.Join(a.desc, "; "), a.close, nil
-}
-
-// credentials are --access-key-id/--access-key-secret, else the environment; they sign the calls
-// whose state gives none. Both or neither.
-func (f *contractFlags) credentials(m *Main) (protocol.Credentials, error) {
-	id, secret := f.accessKeyID, f.accessKeySecret
-	if id == "" && secret == "" {
-		id, secret = m.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), m.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-	}
-	if (id == "") != (secret == "") {
-		return protocol.Credentials{}, cli.Usagef("contract: an AccessKeyId needs its AccessKeySecret and the other way round")
-	}
-	return protocol.Credentials{AccessKeyID: id, AccessKeySecret: secret}, nil
 }
 
 func (m *Main) getenv(key string) string {

@@ -131,22 +131,9 @@ func (o *signOptions) call(m *Main) (protocol.Call, protocol.Credentials, error)
 // credentials: the flags, then the environment, then the reference world's first key (test data,
 // valid against `edgeconform mock` only).
 func (o *signOptions) credentials(m *Main) (protocol.Credentials, error) {
-	getenv := m.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	c := protocol.Credentials{AccessKeyID: o.accessKeyID, AccessKeySecret: o.accessKeySecret}
-	if c.AccessKeyID == "" {
-		c.AccessKeyID = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
-	}
-	if c.AccessKeySecret == "" {
-		c.AccessKeySecret = getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-	}
-	switch {
-	case c.AccessKeyID != "" && c.AccessKeySecret != "":
-		return c, nil
-	case c.AccessKeyID != "" || c.AccessKeySecret != "":
-		return c, cli.Usagef("sign: an AccessKeyId needs its AccessKeySecret and the other way round (--access-key-id, --access-key-secret or $ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET)")
+	c, err := credentials(m, "sign", o.accessKeyID, o.accessKeySecret)
+	if err != nil || c.AccessKeyID != "" {
+		return c, err
 	}
 	w, err := world.Default()
 	if err != nil {

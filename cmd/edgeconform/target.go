@@ -111,3 +111,19 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 	}
 	return a, nil
 }
+
+// credentials are the flags' AccessKey, each half defaulting to the environment's (interface.md
+// §1); both halves or neither, or a usage error. No credentials at all is not an error here: each
+// command knows its own fallback.
+func credentials(m *Main, command, id, secret string) (protocol.Credentials, error) {
+	if id == "" {
+		id = m.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+	}
+	if secret == "" {
+		secret = m.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	}
+	if (id == "") != (secret == "") {
+		return protocol.Credentials{}, cli.Usagef("%s: an AccessKeyId needs its AccessKeySecret and the other way round (--access-key-id, --access-key-secret or $ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET)", command)
+	}
+	return protocol.Credentials{AccessKeyID: id, AccessKeySecret: secret}, nil
+}
