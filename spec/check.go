@@ -72,6 +72,22 @@ func esc(token string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
 }
 
+// validator is what every part of an openapi3 document can do.
+type validator interface {
+	Validate(ctx context.Context, opts ...openapi3.ValidationOption) error
+}
+
+// leafParts are the parts of a map of document elements with no children of their own, in key
+// order, each under base + its escaped key.
+func leafParts[V validator](base string, m map[string]V) []part {
+	var ps []part
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		ps = append(ps, part{ptr: base + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
+	}
+	return ps
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -113,30 +129,15 @@ func componentParts(c *openapi3.Components) part {
 		for _, k := range sortedKeys(c.Schemas) {
 			ps = append(ps, schemaPart(base+"/schemas/"+esc(k), c.Schemas[k]))
 		}
-		for _, k := range sortedKeys(c.Parameters) {
-			v := c.Parameters[k]
-			ps = append(ps, part{ptr: base + "/parameters/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
-		for _, k := range sortedKeys(c.Headers) {
-			v := c.Headers[k]
-			ps = append(ps, part{ptr: base + "/headers/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
-		for _, k := range sortedKeys(c.RequestBodies) {
-			v := c.RequestBodies[k]
-			ps = append(ps, part{ptr: base + "/requestBodies/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
+		ps = append(ps, leafParts(base+"/parameters/", c.Parameters)...)
+		ps = append(ps, leafParts(base+"/headers/", c.Headers)...)
+		ps = append(ps, leafParts(base+"/requestBodies/", c.RequestBodies)...)
 		for _, k := range sortedKeys(c.Responses) {
 			v := c.Responses[k]
 			ps = append(ps, responsePart(base+"/responses/"+esc(k), v))
 		}
-		for _, k := range sortedKeys(c.SecuritySchemes) {
-			v := c.SecuritySchemes[k]
-			ps = append(ps, part{ptr: base + "/securitySchemes/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
-		for _, k := range sortedKeys(c.Examples) {
-			v := c.Examples[k]
-			ps = append(ps, part{ptr: base + "/examples/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
+		ps = append(ps, leafParts(base+"/securitySchemes/", c.SecuritySchemes)...)
+		ps = append(ps, leafParts(base+"/examples/", c.Examples)...)
 		return ps
 	}}
 }
@@ -166,14 +167,8 @@ func responsePart(ptr string, r *openapi3.ResponseRef) part {
 			return nil
 		}
 		var ps []part
-		for _, k := range sortedKeys(r.Value.Headers) {
-			v := r.Value.Headers[k]
-			ps = append(ps, part{ptr: ptr + "/headers/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
-		for _, k := range sortedKeys(r.Value.Content) {
-			v := r.Value.Content[k]
-			ps = append(ps, part{ptr: ptr + "/content/" + esc(k), validate: func(ctx context.Context) error { return v.Validate(ctx) }})
-		}
+		ps = append(ps, leafParts(ptr+"/headers/", r.Value.Headers)...)
+		ps = append(ps, leafParts(ptr+"/content/", r.Value.Content)...)
 		return ps
 	}}
 }
