@@ -11,8 +11,9 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/edgeconform
 
-## test: everything CI checks — formatting, vet, the race-enabled tests, SDK interop, a short fuzz run, spec lint.
-test: fmt-check vet test-main test-sdk fuzz-short lint-spec
+## test: everything CI checks — formatting, vet, the race-enabled tests (the committed fuzz corpora
+## run as plain tests there), SDK interop, spec lint. Deterministic: random fuzzing is `make fuzz`.
+test: fmt-check vet test-main test-sdk lint-spec
 
 # The race detector over everything; then, without it, the throttle scenario's full matrices (every
 # algorithm and every broken limiter, simulated and against the reference implementation), which the
@@ -37,7 +38,9 @@ vet:
 lint-spec:
 	@if [ -x scripts/lint-spec.sh ]; then scripts/lint-spec.sh; fi
 
-## fuzz-short: a few seconds per fuzz target (CI); `make fuzz` runs each for $(FUZZTIME).
+## fuzz: random fuzzing, each target for $(FUZZTIME); commit what it finds (testdata/fuzz/) as seeds
+## with the fix. Never part of `make test`: a new finding would turn CI red on an unrelated commit.
+## fuzz-short: a few seconds per target, a smoke run.
 fuzz-short:
 	@FUZZTIME=3s scripts/fuzz.sh
 

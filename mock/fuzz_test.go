@@ -87,14 +87,15 @@ func FuzzAPIHandler(f *testing.F) {
 				t.Fatalf("transport answer %d %+v", res.StatusCode, a)
 			}
 			return
-		case method != http.MethodGet && method != http.MethodPost:
+		case req.Method != http.MethodGet && req.Method != http.MethodPost:
+			// req.Method, not the fuzz input: http.NewRequest turns an empty method into GET.
 			if res.StatusCode != http.StatusNotFound || a.Code != "InvalidAction.NotFound" {
-				t.Fatalf("method %q: %d %q, want 404 InvalidAction.NotFound", method, res.StatusCode, a.Code)
+				t.Fatalf("method %q: %d %q, want 404 InvalidAction.NotFound", req.Method, res.StatusCode, a.Code)
 			}
 			return
 		}
 		// A GET or POST: the answer conforms to the spec, message template included.
-		vreq := &http.Request{Method: method, URL: &url.URL{Path: "/"}, Header: http.Header{}}
+		vreq := &http.Request{Method: req.Method, URL: &url.URL{Path: "/"}, Header: http.Header{}}
 		if err := sp.ValidateResponse(context.Background(), vreq, res.StatusCode, res.Header, out); err != nil {
 			t.Fatalf("answer does not conform: %v\n%q", err, out)
 		}
