@@ -4,7 +4,7 @@ BIN     ?= bin/edgeconform
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-main test-sdk lint lint-spec fmt-check vet fuzz fuzz-short bench run clean
+.PHONY: all build test test-main test-sdk lint lint-spec fmt-check vet tidy-check fuzz fuzz-short bench run clean
 
 all: build
 
@@ -13,7 +13,7 @@ build:
 
 ## test: everything CI checks — formatting, vet, the race-enabled tests (the committed fuzz corpora
 ## run as plain tests there), SDK interop, spec lint. Deterministic: random fuzzing is `make fuzz`.
-test: fmt-check vet test-main test-sdk lint-spec
+test: fmt-check vet tidy-check test-main test-sdk lint-spec
 
 # The race detector over everything; then, without it, the throttle scenario's full matrices (every
 # algorithm and every broken limiter, simulated and against the reference implementation), which the
@@ -25,7 +25,7 @@ test-main:
 test-sdk:
 	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) test -count=1 ./...; fi
 
-lint: fmt-check vet lint-spec
+lint: fmt-check vet tidy-check lint-spec
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -34,6 +34,11 @@ fmt-check:
 vet:
 	$(GO) vet $(PKGS)
 	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) vet ./...; fi
+
+# go.mod and go.sum say exactly what the code imports (direct requirements direct, none unused).
+tidy-check:
+	$(GO) mod tidy -diff
+	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) mod tidy -diff; fi
 
 lint-spec:
 	@if [ -x scripts/lint-spec.sh ]; then scripts/lint-spec.sh; fi
