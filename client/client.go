@@ -112,12 +112,12 @@ func (c *Client) Call(ctx context.Context, creds protocol.Credentials, call prot
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("client: %w: %s %s: %v", ErrTransport, req.Method, c.baseURL, unwrapURLError(err))
+		return nil, fmt.Errorf("client: %w: %s %s: %w", ErrTransport, req.Method, c.baseURL, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("client: %w: reading the answer: %v", ErrTransport, err)
+		return nil, fmt.Errorf("client: %w: reading the answer: %w", ErrTransport, err)
 	}
 	a := &Answer{
 		Status:      resp.StatusCode,

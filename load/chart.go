@@ -74,7 +74,7 @@ func WriteThrottleChart(w io.Writer, r *ThrottleReport) error {
 <p><span class="k" style="background:#3a3"></span>accepted <span class="k" style="background:#d33"></span>throttled
 <span class="k" style="border-top:2px dashed #000;height:0"></span>limit: %.3g calls per %s (%s)
 <span class="k" style="border-top:2px solid #36c;height:0"></span>accepted over the trailing %s, per %s</p>
-`, html.EscapeString(r.RateLimit), html.EscapeString(r.Verdict), r.EstimatedLimit, r.Uncertainty, windowOf(r.RateLimit), html.EscapeString(r.Algorithm),
+`, html.EscapeString(r.RateLimit), html.EscapeString(string(r.Verdict)), r.EstimatedLimit, r.Uncertainty, windowOf(r.RateLimit), html.EscapeString(r.Algorithm),
 		limitPerBin, unit, html.EscapeString(r.RateLimit), lim.Window, unit)
 	for _, role := range order {
 		s := series[role]

@@ -72,5 +72,5 @@ func verdictOf(r *ThrottleReport) string {
 	if r == nil {
 		return "(no report)"
 	}
-	return r.Verdict
+	return string(r.Verdict)
 }

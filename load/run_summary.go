@@ -158,7 +158,7 @@ type Report struct {
 	BytesIn    uint64            `json:"bytes_in"`
 	BytesOut   uint64            `json:"bytes_out"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
-	Verdict    string            `json:"verdict"` // pass, or fail when a threshold is crossed
+	Verdict    Verdict           `json:"verdict"` // pass, or fail when a threshold is crossed
 }
 
 // LatencyReport is in milliseconds.
@@ -195,7 +195,7 @@ func (s *Summary) Report() *Report {
 		Codes:    map[string]uint64{},
 		BytesIn:  s.bytesIn,
 		BytesOut: s.bytesOut,
-		Verdict:  "pass",
+		Verdict:  VerdictPass,
 	}
 	for name := range s.attacks {
 		if name != "" {

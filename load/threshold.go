@@ -239,9 +239,9 @@ func Apply(ts []Threshold, s *Summary, r *Report) bool {
 		r.Thresholds = append(r.Thresholds, res)
 		pass = pass && res.Pass
 	}
-	r.Verdict = "pass"
+	r.Verdict = VerdictPass
 	if !pass {
-		r.Verdict = "fail"
+		r.Verdict = VerdictFail
 	}
 	return pass
 }

@@ -48,7 +48,7 @@ type ThrottleProgress struct {
 // ThrottleReport is the scenario's outcome: the §5 JSON report plus what the text summary and the
 // report directory need.
 type ThrottleReport struct {
-	Verdict        string  `json:"verdict"` // "pass", "fail", or "inconclusive" with ErrNoVerdict
+	Verdict        Verdict `json:"verdict"` // VerdictInconclusive comes with ErrNoVerdict
 	RateLimit      string  `json:"rate_limit"`
 	EstimatedLimit float64 `json:"estimated_limit"`
 	Uncertainty    float64 `json:"estimated_limit_uncertainty"`
@@ -141,7 +141,7 @@ func RunThrottle(ctx context.Context, o ThrottleOptions) (*ThrottleReport, error
 	if err != nil {
 		return rep, err
 	}
-	if rep.Verdict == "inconclusive" {
+	if rep.Verdict == VerdictInconclusive {
 		return rep, fmt.Errorf("%w: %s", ErrNoVerdict, r.noVerdict)
 	}
 	return rep, nil
@@ -421,12 +421,12 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]Account) (*Thr
 	}
 	switch {
 	case a.noVerdict != "":
-		rep.Verdict = "inconclusive"
+		rep.Verdict = VerdictInconclusive
 		s.noVerdict = a.noVerdict
 	case len(rep.Failed()) > 0:
-		rep.Verdict = "fail"
+		rep.Verdict = VerdictFail
 	default:
-		rep.Verdict = "pass"
+		rep.Verdict = VerdictPass
 	}
 	return rep, nil
 }

@@ -31,7 +31,7 @@ func WriteThrottleJSON(w io.Writer, r *ThrottleReport) error {
 // WriteThrottleText writes the human summary: the verdict, the estimate and one line per check.
 func WriteThrottleText(w io.Writer, r *ThrottleReport) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "throttle %s: %s\n", r.RateLimit, strings.ToUpper(r.Verdict))
+	fmt.Fprintf(&b, "throttle %s: %s\n", r.RateLimit, strings.ToUpper(string(r.Verdict)))
 	fmt.Fprintf(&b, "  estimated limit  %.0f ± %.0f per %s\n", r.EstimatedLimit, r.Uncertainty, windowOf(r.RateLimit))
 	fmt.Fprintf(&b, "  looks like       %s\n", r.Algorithm)
 	fmt.Fprintf(&b, "  requests         %d in %.1fs\n", r.Requests, r.DurationSec)

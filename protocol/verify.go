@@ -145,7 +145,7 @@ func isForm(contentType string) bool {
 func parseUnique(raw, where string) (url.Values, error) {
 	v, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, fmt.Errorf("protocol: %w: %s: %v", ErrMalformed, where, err)
+		return nil, fmt.Errorf("protocol: %w: %s: %w", ErrMalformed, where, err)
 	}
 	for k, vs := range v {
 		if len(vs) > 1 {

@@ -75,18 +75,18 @@ func runContract(ctx context.Context, m *Main, args []string) error {
 		return cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
 	}
 	if res == nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
 	if len(res.Cases) == 0 && runErr == nil {
 		return cli.Usagef("contract: --label-filter %q selects no case", f.labelFilter)
 	}
 	printContractSummary(m.Stdout, res, desc, f.verbose)
 	if err := writeContractReports(res, f.jsonReport, f.junitReport); err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return err
 	}
 	switch {
 	case runErr != nil:
-		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	case res.Failed > 0:
 		return fmt.Errorf("%w: %d of %d cases failed", cli.ErrNonConformant, res.Failed, len(res.Cases))
 	case res.Passed == 0:
@@ -248,21 +248,8 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 
 // writeContractReports writes the --json and --junit files.
 func writeContractReports(res *contract.Result, jsonPath, junitPath string) error {
-	write := func(path string, fn func(io.Writer) error) error {
-		if path == "" {
-			return nil
-		}
-		var b bytes.Buffer
-		if err := fn(&b); err != nil {
-			return fmt.Errorf("contract: %s: %w", path, err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("contract: %w", err)
-		}
-		return nil
-	}
-	if err := write(jsonPath, res.WriteJSON); err != nil {
+	if err := writeOutput("contract", "json", jsonPath, res.WriteJSON); err != nil {
 		return err
 	}
-	return write(junitPath, res.WriteJUnit)
+	return writeOutput("contract", "junit", junitPath, res.WriteJUnit)
 }

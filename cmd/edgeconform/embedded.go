@@ -19,7 +19,7 @@ func startEmbedded(ctx context.Context, rl spec.RateLimit, opts ...mock.Option) 
 	}
 	r, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(rl)}, opts...)...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: embedded reference implementation: %v", cli.ErrHarness, err)
+		return nil, fmt.Errorf("%w: embedded reference implementation: %w", cli.ErrHarness, err)
 	}
 	return r, nil
 }

@@ -165,7 +165,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	}
 	accounts, teardown, short, err := load.SetupAccounts(ctx, arr, k, sh)
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if o.emit > 0 {
 		return o.emitTargets(m, target, accounts, sig)
@@ -253,7 +253,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	}
 	files = nil
 	if runErr != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
 
 	if ctx.Err() != nil {
@@ -262,7 +262,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	r := s.Report()
 	r.Target = target
 	r.RateRequested = float64(rate)
-	return finishReport(m, s, r, ts, o.jsonReport, o.reportDir, chart)
+	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, chart)
 }
 
 // emitTargets writes o.emit signed targets as vegeta's JSON target lines. The accounts are kept:
@@ -270,7 +270,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 func (o *loadOptions) emitTargets(m *Main, target string, accounts []load.Account, sig protocol.SignatureVersion) error {
 	tr, err := load.NewTargeter(target, accounts, load.WithMethod(o.method), load.WithSignature(sig), load.WithFormat(o.format))
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	w := m.Stdout
 	if o.output != "" {
@@ -287,14 +287,14 @@ func (o *loadOptions) emitTargets(m *Main, target string, accounts []load.Accoun
 	var tgt vegeta.Target
 	for range o.emit {
 		if err := tr(&tgt); err != nil {
-			return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+			return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 		}
 		if err := enc.Encode(&tgt); err != nil {
-			return fmt.Errorf("%w: write targets: %v", cli.ErrHarness, err)
+			return fmt.Errorf("%w: write targets: %w", cli.ErrHarness, err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("%w: write targets: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: write targets: %w", cli.ErrHarness, err)
 	}
 	fmt.Fprintf(m.Stderr, "load: wrote %d signed targets over %d accounts (kept, not torn down)\n", o.emit, len(accounts))
 	return nil
@@ -317,24 +317,24 @@ func newChart(title string) *plot.Plot {
 
 // finishReport evaluates the thresholds, writes the text report to stdout and the files asked
 // for, and decides the exit status: 3 when no call got any answer, 1 when a threshold is crossed.
-func finishReport(m *Main, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir string, chart *plot.Plot) error {
+func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir string, chart *plot.Plot) error {
 	pass := load.Apply(ts, s, r)
 	if err := load.WriteText(m.Stdout, r); err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	js, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	js = append(js, '\n')
 	if jsonPath != "" {
 		if err := os.WriteFile(jsonPath, js, 0o644); err != nil {
-			return cli.Usagef("--json: %v", err)
+			return outputError(command, "json", err)
 		}
 	}
 	if reportDir != "" {
 		if err := writeReportDir(reportDir, r, js, chart); err != nil {
-			return cli.Usagef("--report-dir: %v", err)
+			return outputError(command, "report-dir", err)
 		}
 	}
 	if r.Requests > 0 && r.Codes[load.CodeTransport] == r.Requests {

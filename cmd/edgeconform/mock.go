@@ -40,7 +40,7 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	}
 	r, err := mock.Start(ctx, opts...)
 	if err != nil {
-		return fmt.Errorf("%w: mock: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: mock: %w", cli.ErrHarness, err)
 	}
 	// The addresses first: scripts read them.
 	fmt.Fprintf(m.Stdout, "api: %s\n", r.APIURL)
@@ -48,7 +48,7 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintf(m.Stdout, "%s; until SIGINT/SIGTERM\n", desc)
 	<-ctx.Done()
 	if err := r.Close(); err != nil {
-		return fmt.Errorf("%w: mock: shutdown: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: mock: shutdown: %w", cli.ErrHarness, err)
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
 		}
 		source = f.world
 	} else if w, err = world.Default(); err != nil {
-		return nil, "", fmt.Errorf("%w: mock: %v", cli.ErrHarness, err)
+		return nil, "", fmt.Errorf("%w: mock: %w", cli.ErrHarness, err)
 	}
 	opts := []mock.Option{
 		mock.WithAddrs(f.listen, f.adminListen),

@@ -82,5 +82,5 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 		return cli.Usagef("report: %v", err)
 	}
 	r := s.Report()
-	return finishReport(m, s, r, ts, out, reportDir, chart)
+	return finishReport(m, "report merge", s, r, ts, out, reportDir, chart)
 }

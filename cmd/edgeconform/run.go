@@ -59,7 +59,7 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 
 	if f.jsonReport != "" {
 		if err := combineReports(f.jsonReport, contractJSON, throttleJSON); err != nil {
-			return errors.Join(cerr, terr, fmt.Errorf("run: %w", err))
+			return errors.Join(outputError("run", "json", err), cerr, terr)
 		}
 	}
 	switch {

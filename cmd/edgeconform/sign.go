@@ -137,7 +137,7 @@ func (o *signOptions) credentials(m *Main) (protocol.Credentials, error) {
 	}
 	w, err := world.Default()
 	if err != nil {
-		return c, fmt.Errorf("sign: %w: %v", cli.ErrHarness, err)
+		return c, fmt.Errorf("sign: %w: %w", cli.ErrHarness, err)
 	}
 	if len(w.Accounts) == 0 || len(w.Accounts[0].Keys) == 0 {
 		return c, cli.Usagef("sign: no credentials given and the reference world has none")

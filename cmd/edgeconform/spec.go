@@ -69,11 +69,11 @@ func (m *Main) specGenerate(args []string) error {
 	}
 	data, err := gen.Generate(page, overlay)
 	if err != nil {
-		return fmt.Errorf("%w: spec generate: %v", cli.ErrUsage, err)
+		return fmt.Errorf("%w: spec generate: %w", cli.ErrUsage, err)
 	}
 	// Never write a document the spec package would refuse.
 	if _, err := spec.Load(data); err != nil {
-		return fmt.Errorf("%w: spec generate: the generated document is invalid: %v", cli.ErrUsage, err)
+		return fmt.Errorf("%w: spec generate: the generated document is invalid: %w", cli.ErrUsage, err)
 	}
 	if *out == "" {
 		_, err = m.Stdout.Write(data)
@@ -128,7 +128,7 @@ func (m *Main) specShow(args []string) error {
 			return cli.Usagef("spec show: %v", err)
 		}
 		if s, err = spec.Load(data); err != nil {
-			return fmt.Errorf("%w: spec show: %s: %v", cli.ErrUsage, *file, err)
+			return fmt.Errorf("%w: spec show: %s: %w", cli.ErrUsage, *file, err)
 		}
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)

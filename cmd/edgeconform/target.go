@@ -102,7 +102,7 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 			p, err = states.ParseProfile("reference (embedded)", data, m.getenv)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", cli.ErrHarness, command, err)
+			return nil, fmt.Errorf("%w: %s: %w", cli.ErrHarness, command, err)
 		}
 		a.states = p
 		a.desc = append(a.desc, "fixture mode, the embedded reference profile (give --state-url or --profile for another target)")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -49,7 +47,7 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 	}
 	defer cleanup()
 	if err := probeTarget(ctx, opts.Target, opts.Timeout); err != nil {
-		return fmt.Errorf("%w: throttle: target unreachable: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: throttle: target unreachable: %w", cli.ErrHarness, err)
 	}
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
 	planned := time.Duration(2.7 * float64(opts.RateLimit.Window))
@@ -61,18 +59,18 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 	display.finish()
 	if rep == nil {
 		// Nothing measured (no account, no answer, interrupted): no verdict either way.
-		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
 	if err := load.WriteThrottleText(m.Stdout, rep); err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if err := f.writeReports(rep); err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return err
 	}
 	switch {
 	case runErr != nil:
-		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
-	case rep.Verdict == "fail":
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+	case rep.Verdict == load.VerdictFail:
 		var names []string
 		for _, c := range rep.Failed() {
 			names = append(names, c.Name)
@@ -83,17 +81,13 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 }
 
 func (f *throttleFlags) writeReports(rep *load.ThrottleReport) error {
-	if f.jsonReport != "" {
-		var b bytes.Buffer
-		if err := load.WriteThrottleJSON(&b, rep); err != nil {
-			return err
-		}
-		if err := os.WriteFile(f.jsonReport, b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("throttle: %w", err)
-		}
+	if err := writeOutput("throttle", "json", f.jsonReport, func(w io.Writer) error { return load.WriteThrottleJSON(w, rep) }); err != nil {
+		return err
 	}
 	if f.reportDir != "" {
-		return load.WriteThrottleReportDir(f.reportDir, rep)
+		if err := load.WriteThrottleReportDir(f.reportDir, rep); err != nil {
+			return outputError("throttle", "report-dir", err)
+		}
 	}
 	return nil
 }

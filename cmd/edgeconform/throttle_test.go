@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,13 +33,50 @@ func throttleOnce(t *testing.T, args ...string) (error, string) {
 		m, stdout, stderr := newTestMain()
 		err = m.Run(context.Background(), append([]string{"throttle", "--progress", "none"}, args...))
 		out = stdout.String() + stderr.String()
-		if !errors.Is(err, load.ErrNoVerdict) || !strings.Contains(out, "INCONCLUSIVE") {
+		if !inconclusive(err, out) {
 			return err, out
 		}
 		t.Logf("no verdict (busy machine), again: %v", err)
 		time.Sleep(2 * time.Second)
 	}
 	return err, out
+}
+
+// inconclusive: the scenario ran and said it could not judge (exit 3 with its report).
+func inconclusive(err error, out string) bool {
+	return errors.Is(err, load.ErrNoVerdict) && strings.Contains(out, "INCONCLUSIVE")
+}
+
+// TestThrottleCommandKeepsNoVerdictCause: every call rejected before the throttle (the profile's
+// secret is wrong) is a run without a verdict. The command's error still wraps load.ErrNoVerdict
+// under cli.ErrHarness, so the retry of throttleOnce does run when a busy machine spoils a run.
+func TestThrottleCommandKeepsNoVerdictCause(t *testing.T) {
+	rl := spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}
+	r, err := mock.Start(context.Background(), mock.WithRateLimit(rl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	profile := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(profile, []byte(`states:
+  "a fresh account":
+    - {AccessKeyId: LTAI5tRefAdmin000000001, AccessKeySecret: wrong-secret, ClusterId: c1, JobId: j1}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, stdout, stderr := newTestMain()
+	err = m.Run(context.Background(), []string{"throttle", "--progress", "none", "--target", r.APIURL, "--profile", profile, "--rate-limit", rl.String()})
+	out := stdout.String() + stderr.String()
+	if got := cli.ExitCode(err); got != cli.ExitHarness {
+		t.Fatalf("exit %d (%v), want 3\n%s", got, err, out)
+	}
+	if !inconclusive(err, out) || !errors.Is(err, cli.ErrHarness) {
+		t.Errorf("err %v: want cli.ErrHarness and load.ErrNoVerdict, and INCONCLUSIVE in\n%s", err, out)
+	}
+	// Negative control: a run with a verdict is not retried.
+	if inconclusive(fmt.Errorf("%w: throttle: isolation failed", cli.ErrNonConformant), "throttle 20/400ms: FAIL") {
+		t.Error("a failed run counts as inconclusive")
+	}
 }
 
 func TestThrottleCommandPassesEmbedded(t *testing.T) {
@@ -112,6 +150,8 @@ func TestThrottleCommandUsageAndHarnessErrors(t *testing.T) {
 		{[]string{"--target", "ftp://x"}, cli.ExitUsage},
 		{[]string{"--progress", "loud"}, cli.ExitUsage},
 		{[]string{"--signature", "v2"}, cli.ExitUsage},
+		// A report that cannot be written: exit 2, as in contract and load.
+		{[]string{"--rate-limit", "20/400ms", "--json", filepath.Join(profile, "no-such-dir", "t.json")}, cli.ExitUsage},
 		// Nobody listens: no verdict, never a pass or a fail.
 		{[]string{"--target", "http://127.0.0.1:1", "--profile", profile, "--rate-limit", "20/400ms"}, cli.ExitHarness},
 	} {

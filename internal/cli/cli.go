@@ -43,7 +43,7 @@ func ExitCode(err error) int {
 	}
 }
 
-// Usagef returns an error that exits 2 with a one-line message.
+// Usagef returns an error that exits 2 with a one-line message. A %w in format keeps its cause.
 func Usagef(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrUsage, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: "+format, append([]any{ErrUsage}, args...)...)
 }

@@ -209,11 +209,11 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	}
 	c, err := client.New(cfg.Target, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: target: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: target: %w", ErrConfig, err)
 	}
 	cells, err := matrix(cfg.Methods, cfg.Signatures, cfg.Formats)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if ctx == nil {
 		ctx = context.Background()
