@@ -136,7 +136,7 @@ func RunThrottle(ctx context.Context, o ThrottleOptions) (*ThrottleReport, error
 		}
 	}
 
-	r := &scenario{o: o, lim: lim, cls: NewClassifier(o.Spec), plans: map[string]*attackPlan{}}
+	r := &scenario{o: o, lim: lim, cls: NewClassifier(o.Spec), plans: map[string]*attackPlan{}, rateHeaders: o.Spec.RateLimitHeaders()}
 	rep, err := r.run(ctx, accounts)
 	if err != nil {
 		return rep, err
@@ -155,6 +155,8 @@ type scenario struct {
 	plans map[string]*attackPlan
 	obs   []*observation
 	res   []vegeta.Result
+
+	rateHeaders []string // the spec's rate-limit headers, the API's own first
 
 	requests, accepted, throttled atomic.Uint64
 	noVerdict                     string
@@ -198,9 +200,11 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 		o.requestID = requestID(r.Body)
 	}
 	if r.Headers != nil {
-		v := r.Headers.Get("x-ratelimit-user-api")
-		if v == "" {
-			v = r.Headers.Get("x-ratelimit-user")
+		var v string
+		for _, h := range s.rateHeaders {
+			if v = r.Headers.Get(h); v != "" {
+				break
+			}
 		}
 		if v != "" {
 			h, err := parseRateHeader(v)

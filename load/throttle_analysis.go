@@ -3,7 +3,6 @@ package load
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -620,8 +619,6 @@ func latencies(os []*observation) []time.Duration {
 	return l
 }
 
-var requestIDRe = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
-
 // throttleError is the spec's documented throttling answer (Throttling.User, 400).
 func (z *analyzer) throttleError() (spec.ErrorCode, bool) {
 	for _, c := range z.spec.ThrottlingCodes() {
@@ -646,7 +643,7 @@ func (z *analyzer) shape() {
 			if ok && (o.code != want.Code || int(o.status) != want.Status) {
 				counts[fmt.Sprintf("%d %s", o.status, o.code)]++
 			}
-			if !requestIDRe.MatchString(o.requestID) {
+			if !z.spec.RequestIDPattern().MatchString(o.requestID) {
 				counts["RequestId "+strconv.Quote(o.requestID)]++
 			}
 		case o.kind == kindMalformed:

@@ -3,6 +3,8 @@ package mock
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/edgeconform/edgeconform/spec"
 )
 
 // A Defect is a deliberately broken behaviour, for tests only: the contract suites and the throttle
@@ -126,7 +128,7 @@ var (
 // one, so a test can range over them all.
 func Defects() []Defect {
 	return []Defect{
-		WrongStatus("JobNotFound"), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
+		WrongStatus(spec.CodeJobNotFound), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
 		JobIDNotEchoed, RunningJobRestartable, PermissionIgnored, SignatureUnchecked, XMLIgnored,
 		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
 		ActionUnchecked, VersionUnchecked, QuotaIgnored, TaskLimitIgnored, FaultIgnored,

@@ -21,7 +21,7 @@ var (
 )
 
 // RateLimitHeader carries the throttle's state on every answer past the gateway.
-const RateLimitHeader = "x-ratelimit-user-api"
+const RateLimitHeader = spec.HeaderRateLimitUserAPI
 
 // newRequestID is a fresh upper-case UUID, as the cloud's RequestIds are.
 func newRequestID() string { return strings.ToUpper(uuid.NewString()) }

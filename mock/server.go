@@ -75,6 +75,11 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	if c.maxBody <= 0 {
 		return nil, fmt.Errorf("mock: max body %d must be positive", c.maxBody)
 	}
+	for _, code := range answeredCodes {
+		if _, ok := c.spec.Error(code); !ok {
+			return nil, fmt.Errorf("mock: the spec has no error code %s, which the reference implementation answers", code)
+		}
+	}
 	d, err := collectDefects(c.defects)
 	if err != nil {
 		return nil, err
@@ -140,10 +145,9 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 	a.code = code
 	ec, ok := s.spec.Error(code)
 	if !ok {
-		// Codes outside the spec (only the transport's RequestEntityTooLarge and InvalidParameter).
-		ec = spec.ErrorCode{Code: code, Status: http.StatusBadRequest, Template: "%s."}
-		if code == codeTooLarge {
-			ec.Status = http.StatusRequestEntityTooLarge
+		if ec, ok = transportErrors[code]; !ok {
+			// newServer checked every code the pipeline answers against the spec: a bug, not a target's fault.
+			panic("mock: answering " + code + ", which neither the spec nor the transport knows")
 		}
 	}
 	a.status = ec.Status
@@ -165,6 +169,20 @@ const (
 	codeTooLarge  = "RequestEntityTooLarge"
 	codeMalformed = "InvalidParameter"
 )
+
+var transportErrors = map[string]spec.ErrorCode{
+	codeTooLarge:  {Code: codeTooLarge, Status: http.StatusRequestEntityTooLarge, Template: "%s."},
+	codeMalformed: {Code: codeMalformed, Status: http.StatusBadRequest, Template: "%s."},
+}
+
+// answeredCodes are the API's codes the pipeline answers with: a spec without one of them is
+// refused by New, never answered with a status made up here.
+var answeredCodes = []string{
+	spec.CodeInvalidAction, spec.CodeInvalidVersion, spec.CodeMissingParameter, spec.CodeInvalidAccessKeyID,
+	spec.CodeTimestampExpired, spec.CodeSignatureDoesNotMatch, spec.CodeSignatureNonceUsed, spec.CodeThrottlingUser,
+	spec.CodeForbidden, spec.CodeJobNotFound, spec.CodeInternalError, spec.CodeOperationDenied,
+	spec.CodeUserTaskExceed, spec.CodeUserQuotaExceed,
+}
 
 func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	a := &answer{format: "JSON"}
@@ -192,17 +210,17 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 
 	// The gateway: nothing rejected here counts against the throttle.
 	if (r.Method != http.MethodGet && r.Method != http.MethodPost) || in.Action != s.spec.Action() && !s.d.actionUnchecked {
-		return s.fail(a, "InvalidAction.NotFound", "")
+		return s.fail(a, spec.CodeInvalidAction, "")
 	}
 	if in.Version != s.spec.Version() && !s.d.versionUnchecked {
-		return s.fail(a, "InvalidVersion", "")
+		return s.fail(a, spec.CodeInvalidVersion, "")
 	}
 	if in.AccessKeyID == "" {
-		return s.fail(a, "MissingParameter", missing("AccessKeyId", &s.d))
+		return s.fail(a, spec.CodeMissingParameter, missing("AccessKeyId", &s.d))
 	}
 	cred, ok := s.store.lookup(in.AccessKeyID)
 	if !ok {
-		return s.fail(a, "InvalidAccessKeyId.NotFound", "")
+		return s.fail(a, spec.CodeInvalidAccessKeyID, "")
 	}
 	if !s.d.timestampUnchecked {
 		if in.TimestampErr != nil {
@@ -211,17 +229,17 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 				name, raw = "x-acs-date", r.Header.Get("x-acs-date")
 			}
 			if raw == "" {
-				return s.fail(a, "MissingParameter", missing(name, &s.d))
+				return s.fail(a, spec.CodeMissingParameter, missing(name, &s.d))
 			}
 			// An unreadable time is as good as an expired one.
-			return s.fail(a, "InvalidTimeStamp.Expired", "")
+			return s.fail(a, spec.CodeTimestampExpired, "")
 		}
 		if skew := now.Sub(in.Timestamp); skew > ClockSkew || skew < -ClockSkew {
-			return s.fail(a, "InvalidTimeStamp.Expired", "")
+			return s.fail(a, spec.CodeTimestampExpired, "")
 		}
 	}
 	if !s.d.signatureUnchecked && !in.Verify(cred.secret) {
-		return s.fail(a, "SignatureDoesNotMatch", "")
+		return s.fail(a, spec.CodeSignatureDoesNotMatch, "")
 	}
 	if !s.d.nonceUnchecked {
 		if in.Nonce == "" {
@@ -229,11 +247,11 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 			if in.SignatureVersion == protocol.SignatureV3 {
 				name = "x-acs-signature-nonce"
 			}
-			return s.fail(a, "MissingParameter", missing(name, &s.d))
+			return s.fail(a, spec.CodeMissingParameter, missing(name, &s.d))
 		}
 		// Nonces are per AccessKey: two callers never collide by chance.
 		if !s.nonces.use(nonceKey(cred.keyID, in.Nonce), now) {
-			return s.fail(a, "SignatureNonceUsed", "")
+			return s.fail(a, spec.CodeSignatureNonceUsed, "")
 		}
 	}
 
@@ -241,7 +259,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	allowed, rl := s.throt.allow(cred.accountID, cred.keyID, now)
 	a.rateLimit = rl
 	if !allowed {
-		s.fail(a, "Throttling.User", "")
+		s.fail(a, spec.CodeThrottlingUser, "")
 		if s.d.throttleWrongCode {
 			a.code = "ServiceUnavailable"
 		}
@@ -255,7 +273,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	for _, p := range s.spec.RequiredParams() {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
 		if params.Get(p) == "" {
-			return s.fail(a, "MissingParameter", missing(p, &s.d))
+			return s.fail(a, spec.CodeMissingParameter, missing(p, &s.d))
 		}
 	}
 	jobID := params.Get("JobId")

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/edgeconform/edgeconform/mock/world"
+	"github.com/edgeconform/edgeconform/spec"
 )
 
 // store is the running world: who holds which key, which jobs run, what quota is left. One mutex:
@@ -149,31 +150,31 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 	defer s.mu.Unlock()
 	k, ok := s.keys[keyID]
 	if !ok { // freed between the gateway and here by a teardown
-		return outcome{"InvalidAccessKeyId.NotFound", ""}
+		return outcome{spec.CodeInvalidAccessKeyID, ""}
 	}
 	a := k.account
 	if !k.allowed && !d.permissionIgnored {
-		return outcome{"Forbidden", fmt.Sprintf("The RAM user is not authorized to perform %s", s.action)}
+		return outcome{spec.CodeForbidden, fmt.Sprintf("The RAM user is not authorized to perform %s", s.action)}
 	}
 	c := s.clusters[clusterID]
 	j := s.jobs[jobID]
 	if c == nil || c.account != a || j == nil || j.cluster != c {
-		return outcome{"JobNotFound", fmt.Sprintf("The job %q does not exist in the cluster %q", clip(jobID), clip(clusterID))}
+		return outcome{spec.CodeJobNotFound, fmt.Sprintf("The job %q does not exist in the cluster %q", clip(jobID), clip(clusterID))}
 	}
 	if fault := firstNonEmpty(j.fault, c.fault); fault != "" && !d.faultIgnored {
-		return outcome{"InternalError", fault}
+		return outcome{spec.CodeInternalError, fault}
 	}
 	if j.running {
 		if d.runningJobRestartable {
 			return outcome{}
 		}
-		return outcome{"OperationDenied", fmt.Sprintf("The job %q is already running", j.id)}
+		return outcome{spec.CodeOperationDenied, fmt.Sprintf("The job %q is already running", j.id)}
 	}
 	if a.taskLimit >= 0 && a.running >= a.taskLimit && !d.taskLimitIgnored {
-		return outcome{"UserTaskExceed", fmt.Sprintf("The account runs %d jobs, its limit", a.running)}
+		return outcome{spec.CodeUserTaskExceed, fmt.Sprintf("The account runs %d jobs, its limit", a.running)}
 	}
 	if a.quota == 0 && !d.quotaIgnored {
-		return outcome{"UserQuotaExceed", "the account has no edge transcoding starts left"}
+		return outcome{spec.CodeUserQuotaExceed, "the account has no edge transcoding starts left"}
 	}
 	j.running = true
 	a.running++

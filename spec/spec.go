@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,10 @@ type Spec struct {
 	optional     []string
 	ram          RAM
 	states       []State
+
+	rateLimitHeaders []string       // from the success answer's headers (facts.go)
+	rateLimitPattern *regexp.Regexp // their value's pattern
+	requestIDPattern *regexp.Regexp // the Success schema's RequestId pattern
 }
 
 // RAM is the authorization row of the page.

@@ -47,4 +47,4 @@ var _ = container("Documented errors", Label("errors"), func() {
 })
 
 // codeMissingParameter is the page's code for a missing required parameter.
-const codeMissingParameter = "MissingParameter"
+const codeMissingParameter = spec.CodeMissingParameter

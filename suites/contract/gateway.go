@@ -67,33 +67,33 @@ const staleBy = time.Hour
 
 // provokers by the codes of interface.md §2.
 var provokers = map[string]provoker{
-	"InvalidAction.NotFound": {"an unknown Action", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeInvalidAction: {"an unknown Action", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Action = s.spec.Action() + "Edgeconform"
 		return s.send(ctx, id, creds, call)
 	}},
-	"InvalidVersion": {"a wrong Version", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeInvalidVersion: {"a wrong Version", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Version = "2000-01-01"
 		if call.Version == s.spec.Version() {
 			call.Version = "2000-01-02"
 		}
 		return s.send(ctx, id, creds, call)
 	}},
-	"InvalidAccessKeyId.NotFound": {"an unknown AccessKeyId", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeInvalidAccessKeyID: {"an unknown AccessKeyId", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		creds.AccessKeyID = "LTAIedgeconform" + strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:12])
 		return s.send(ctx, id, creds, call)
 	}},
-	"InvalidTimeStamp.Expired": {"a Timestamp an hour old", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeTimestampExpired: {"a Timestamp an hour old", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Time = time.Now().Add(-staleBy)
 		return s.send(ctx, id, creds, call)
 	}},
-	"SignatureDoesNotMatch": {"a call signed with the wrong secret", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		creds.AccessKeySecret += "x"
 		return s.send(ctx, id, creds, call)
 	}},
-	"SignatureNonceUsed": {"a second call with the same SignatureNonce", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Nonce = uuid.NewString()
 		first := s.send(ctx, id, creds, call)
-		if first.Code == "SignatureNonceUsed" {
+		if first.Code == spec.CodeSignatureNonceUsed {
 			Fail("the first call with a fresh SignatureNonce was answered SignatureNonceUsed", 1)
 		}
 		return s.send(ctx, id, creds, call)

@@ -46,4 +46,4 @@ var _ = container("Starting a job", Label("success"), func() {
 
 // codeOperationDenied is the code of a start of a running job; the spec carries its status and
 // template, this name ties the second-start case to it.
-const codeOperationDenied = "OperationDenied"
+const codeOperationDenied = spec.CodeOperationDenied

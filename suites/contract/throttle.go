@@ -2,7 +2,6 @@ package contract
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -59,7 +58,7 @@ var _ = container("Throttled answers", Label("throttle"), func() {
 				if ok, _ := m.Match(a); !ok {
 					Fail(fmt.Sprintf("answer %d of one account, limit %s: %s", n, t.Limit, m.FailureMessage(a)))
 				}
-				if ps := rateLimitHeaderProblems(a); len(ps) > 0 {
+				if ps := rateLimitHeaderProblems(s.spec, a); len(ps) > 0 {
 					Fail(strings.Join(ps, "; "))
 				}
 			})
@@ -134,20 +133,15 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 }
 
 // rateLimitHeaderProblems checks the rate-limit headers the official SDKs read, when present:
-// Key:Value pairs joined by "," with no spaces (interface.md §2).
-func rateLimitHeaderProblems(a *answer) []string {
+// Key:Value pairs joined by "," with no spaces (interface.md §2), as the document's pattern says.
+func rateLimitHeaderProblems(sp *spec.Spec, a *answer) []string {
 	var out []string
-	for _, h := range rateLimitHeaders {
+	for _, h := range sp.RateLimitHeaders() {
 		for _, v := range a.Header.Values(h) {
-			if !rateLimitValue.MatchString(v) {
+			if !sp.RateLimitHeaderPattern().MatchString(v) {
 				out = append(out, fmt.Sprintf("%s: want Limit:N,Remain:N,TimeLeft:N,Reset:N, got %q", h, v))
 			}
 		}
 	}
 	return out
 }
-
-var (
-	rateLimitHeaders = []string{"x-ratelimit-user-api", "x-ratelimit-user"}
-	rateLimitValue   = regexp.MustCompile(`^Limit:\d+,Remain:\d+,TimeLeft:\d+,Reset:\d+$`)
-)

@@ -1,0 +1,83 @@
+package spec_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// TestCodeConstantsAreTheDocuments: the Code constants and the document's x-error-codes are the
+// same set, each with its source, so a code cannot be added to one and forgotten in the other.
+func TestCodeConstantsAreTheDocuments(t *testing.T) {
+	page := []string{spec.CodeMissingParameter, spec.CodeUserTaskExceed, spec.CodeInternalError, spec.CodeUserQuotaExceed,
+		spec.CodeOperationDenied, spec.CodeForbidden, spec.CodeJobNotFound}
+	common := []string{spec.CodeInvalidAction, spec.CodeInvalidVersion, spec.CodeInvalidAccessKeyID, spec.CodeTimestampExpired,
+		spec.CodeSignatureDoesNotMatch, spec.CodeSignatureNonceUsed, spec.CodeThrottlingUser}
+	var docPage, docCommon []string
+	for _, e := range spec.Default().Errors() {
+		switch e.Source {
+		case spec.SourcePage:
+			docPage = append(docPage, e.Code)
+		case spec.SourceCommon:
+			docCommon = append(docCommon, e.Code)
+		}
+	}
+	if !slices.Equal(docPage, page) {
+		t.Errorf("document page codes %q\nconstants          %q", docPage, page)
+	}
+	if !slices.Equal(docCommon, common) {
+		t.Errorf("document common codes %q\nconstants            %q", docCommon, common)
+	}
+	if !slices.Contains(spec.Default().ThrottlingCodes(), spec.CodeThrottlingUser) {
+		t.Errorf("%s is not among the throttling codes %q", spec.CodeThrottlingUser, spec.Default().ThrottlingCodes())
+	}
+}
+
+func TestRateLimitHeadersAndRequestIDPattern(t *testing.T) {
+	s := spec.Default()
+	if got, want := s.RateLimitHeaders(), []string{spec.HeaderRateLimitUserAPI, spec.HeaderRateLimitUser}; !slices.Equal(got, want) {
+		t.Errorf("RateLimitHeaders() = %q, want %q", got, want)
+	}
+	rl := s.RateLimitHeaderPattern()
+	for v, want := range map[string]bool{
+		"Limit:6000,Remain:0,TimeLeft:2345,Reset:1764201600": true,
+		"Limit:6000, Remain:0,TimeLeft:2345,Reset:1":         false,
+		"Limit:6000,Remain:0,TimeLeft:2345":                  false,
+	} {
+		if rl.MatchString(v) != want {
+			t.Errorf("rate-limit pattern %s on %q: want %v", rl, v, want)
+		}
+	}
+	id := s.RequestIDPattern()
+	for v, want := range map[string]bool{
+		"0000003B-0E1A-586A-AC29-742247000000": true,
+		"0000003b-0e1a-586a-ac29-742247000000": false,
+		"0000003B-0E1A-586A-AC29-74224700000":  false,
+		"":                                     false,
+	} {
+		if id.MatchString(v) != want {
+			t.Errorf("RequestId pattern %s on %q: want %v", id, v, want)
+		}
+	}
+}
+
+// TestFactsMissingFromTheDocument: a document without the rate-limit headers or the RequestId
+// pattern does not load (no silent default).
+func TestFactsMissingFromTheDocument(t *testing.T) {
+	doc := string(spec.Default().YAML())
+	for name, broken := range map[string]string{
+		"no rate-limit headers": strings.ReplaceAll(doc, "x-ratelimit-user", "x-other-user"),
+		"no RequestId pattern":  strings.Replace(doc, "pattern: ^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$\n", "\n", 1),
+	} {
+		if broken == doc {
+			t.Fatalf("%s: the replacement changed nothing", name)
+		}
+		if _, err := spec.Load([]byte(broken)); err == nil {
+			t.Errorf("%s: Load succeeded", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
