@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,29 +19,6 @@ import (
 	"github.com/edgeconform/edgeconform/mock"
 	"github.com/edgeconform/edgeconform/spec"
 )
-
-// edgeconformBin is the binary built once by TestMain, for the tests that run it as a subprocess
-// (Ginkgo's RunSpecs runs once per process, so each contract run needs a process of its own).
-var edgeconformBin string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "edgeconform-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	edgeconformBin = filepath.Join(dir, "edgeconform")
-	build := exec.Command("go", "build", "-o", edgeconformBin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building edgeconform:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // contractReport is the §5 JSON, read back.
 type contractReport struct {
@@ -96,22 +71,11 @@ func runContractBinary(t *testing.T, args ...string) contractRun {
 	t.Helper()
 	dir := t.TempDir()
 	jsonPath, junitPath := filepath.Join(dir, "report.json"), filepath.Join(dir, "report.xml")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, edgeconformBin, append([]string{"contract", "--json", jsonPath, "--junit", junitPath}, args...)...)
-	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID=", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=")
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := contractRun{stdout: stdout.String(), stderr: stderr.String()}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		r.exit = exitErr.ExitCode()
-	default:
-		t.Fatalf("running edgeconform: %v", err)
+	b := runBin(t, 0, nil, append([]string{"contract", "--json", jsonPath, "--junit", junitPath}, args...)...)
+	if b.hung {
+		t.Fatalf("edgeconform contract %v: killed after %v", args, b.elapsed)
 	}
+	r := contractRun{exit: b.exit, stdout: b.stdout, stderr: b.stderr}
 	if data, err := os.ReadFile(jsonPath); err == nil {
 		if err := json.Unmarshal(data, &r.json); err != nil {
 			t.Fatalf("the JSON report does not parse: %v", err)
@@ -157,17 +121,6 @@ func sortedKeys(m map[string]json.RawMessage) string {
 	}
 	sort.Strings(keys)
 	return strings.Join(keys, ",")
-}
-
-// failedIDs lists the ids of the failed cases.
-func (r contractRun) failedIDs() []string {
-	var out []string
-	for _, c := range r.json.Cases {
-		if c.Status == "failed" {
-			out = append(out, c.ID)
-		}
-	}
-	return out
 }
 
 // checkReports asserts that the JSON and JUnit reports agree with each other and with the summary.

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,52 +10,6 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/hostile"
 )
-
-// binRun is one run of the built binary.
-type binRun struct {
-	exit           int
-	stdout, stderr string
-	elapsed        time.Duration
-	hung           bool
-}
-
-// runBin runs the built edgeconform with args and the environment env (added to a clean one),
-// killing it after limit: a run that needs the kill has hung.
-func runBin(t *testing.T, limit time.Duration, env []string, args ...string) binRun {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, edgeconformBin, args...)
-	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID=", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=")
-	cmd.Env = append(cmd.Env, env...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := binRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), hung: ctx.Err() != nil}
-	var exitErr *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		r.exit = exitErr.ExitCode()
-	default:
-		t.Fatalf("running edgeconform %v: %v", args, err)
-	}
-	return r
-}
-
-// checkSane fails the test on a hang, a panic or a stack trace.
-func (r binRun) checkSane(t *testing.T) {
-	t.Helper()
-	if r.hung {
-		t.Fatalf("killed after %v: hung; stderr:\n%s", r.elapsed, r.stderr)
-	}
-	for _, s := range []string{"panic:", "goroutine ", "runtime error", "DATA RACE"} {
-		if strings.Contains(r.stdout+r.stderr, s) {
-			t.Fatalf("output contains %q:\nstdout:\n%s\nstderr:\n%s", s, r.stdout, r.stderr)
-		}
-	}
-}
 
 var referenceProfile = filepath.Join("..", "..", "fixtures", "profiles", "reference.yaml")
 

@@ -22,15 +22,6 @@ import (
 	"github.com/edgeconform/edgeconform/mock"
 )
 
-// runCmd runs the command in-process and returns its error and output.
-func runCmd(t *testing.T, args ...string) (err error, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-	err = m.Run(context.Background(), args)
-	return err, out.String(), errOut.String()
-}
-
 func readReport(t *testing.T, path string) load.Report {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -48,7 +39,7 @@ func readReport(t *testing.T, path string) load.Report {
 func TestLoadThresholdsDecideExitStatus(t *testing.T) {
 	dir := t.TempDir()
 	pass := filepath.Join(dir, "pass.json")
-	err, stdout, stderr := runCmd(t, "load", "--rate", "200", "--duration", "300ms", "--progress", "none",
+	err, stdout, stderr := runMain(t, nil, "load", "--rate", "200", "--duration", "300ms", "--progress", "none",
 		"--threshold", "p99<5s", "--threshold", "errors<1%", "--threshold", "throttled<=0%", "--json", pass)
 	if err != nil {
 		t.Fatalf("passing thresholds: %v\n%s%s", err, stdout, stderr)
@@ -62,7 +53,7 @@ func TestLoadThresholdsDecideExitStatus(t *testing.T) {
 	}
 
 	fail := filepath.Join(dir, "fail.json")
-	err, stdout, _ = runCmd(t, "load", "--rate", "200", "--duration", "300ms", "--progress", "none",
+	err, stdout, _ = runMain(t, nil, "load", "--rate", "200", "--duration", "300ms", "--progress", "none",
 		"--threshold", "p99<5s", "--threshold", "rps>=1000000", "--json", fail)
 	if !errors.Is(err, cli.ErrNonConformant) || cli.ExitCode(err) != 1 {
 		t.Fatalf("crossed threshold: err %v (exit %d), want exit 1", err, cli.ExitCode(err))
@@ -100,7 +91,7 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"--emit-targets", "5"}, "needs --target"},
 		{[]string{"--bogus"}, "bogus"},
 	} {
-		err, _, _ := runCmd(t, append([]string{"load"}, tc.args...)...)
+		err, _, _ := runMain(t, nil, append([]string{"load"}, tc.args...)...)
 		if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("load %v: err %v (exit %d), want exit 2 mentioning %q", tc.args, err, cli.ExitCode(err), tc.want)
 		}
@@ -114,7 +105,7 @@ func TestLoadUnreachableTargetIsHarnessFailure(t *testing.T) {
 	}
 	defer ref.Close()
 	// Accounts from a live state endpoint, calls to a port nobody listens on.
-	err, _, _ = runCmd(t, "load", "--target", "http://127.0.0.1:1", "--state-url", ref.AdminURL,
+	err, _, _ = runMain(t, nil, "load", "--target", "http://127.0.0.1:1", "--state-url", ref.AdminURL,
 		"--rate", "50", "--duration", "100ms", "--progress", "none", "--timeout", "1s")
 	if cli.ExitCode(err) != cli.ExitHarness || !strings.Contains(err.Error(), "no call got an answer") {
 		t.Fatalf("err %v (exit %d), want exit 3", err, cli.ExitCode(err))
@@ -135,7 +126,7 @@ func TestLoadShardsThenReportMerge(t *testing.T) {
 	for i := range 3 {
 		bin := filepath.Join(dir, fmt.Sprintf("shard%d.bin", i))
 		js := filepath.Join(dir, fmt.Sprintf("shard%d.json", i))
-		err, stdout, stderr := runCmd(t, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
+		err, stdout, stderr := runMain(t, nil, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
 			"--rate", "300", "--duration", "200ms", "--accounts", "6", "--shard", fmt.Sprintf("%d/3", i),
 			"--output", bin, "--json", js, "--progress", "none")
 		if err != nil {
@@ -149,7 +140,7 @@ func TestLoadShardsThenReportMerge(t *testing.T) {
 		files = append(files, bin)
 	}
 	merged := filepath.Join(dir, "merged.json")
-	err, stdout, stderr := runCmd(t, append([]string{"report", "merge", "-o", merged, "--threshold", "errors<1%"}, files...)...)
+	err, stdout, stderr := runMain(t, nil, append([]string{"report", "merge", "-o", merged, "--threshold", "errors<1%"}, files...)...)
 	if err != nil {
 		t.Fatalf("merge: %v\n%s%s", err, stdout, stderr)
 	}
@@ -164,7 +155,7 @@ func TestLoadShardsThenReportMerge(t *testing.T) {
 		t.Errorf("merged text lacks the shard count:\n%s", stdout)
 	}
 	// The same files against a threshold they cross: exit 1.
-	err, _, _ = runCmd(t, append([]string{"report", "merge", "--threshold", "rps>1000000"}, files...)...)
+	err, _, _ = runMain(t, nil, append([]string{"report", "merge", "--threshold", "rps>1000000"}, files...)...)
 	if cli.ExitCode(err) != cli.ExitNonConformant {
 		t.Errorf("merge with a crossed threshold: err %v, want exit 1", err)
 	}
@@ -193,7 +184,7 @@ func TestReportMergeUsageErrors(t *testing.T) {
 		{[]string{"report", "merge", junk}, "junk.bin"},
 		{[]string{"report", "merge", "--threshold", "p99<", junk}, "no value"},
 	} {
-		err, _, _ := runCmd(t, tc.args...)
+		err, _, _ := runMain(t, nil, tc.args...)
 		if cli.ExitCode(err) != cli.ExitUsage || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err %v (exit %d), want exit 2 mentioning %q", tc.args, err, cli.ExitCode(err), tc.want)
 		}
@@ -202,7 +193,7 @@ func TestReportMergeUsageErrors(t *testing.T) {
 
 func TestLoadReportDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "report")
-	err, stdout, stderr := runCmd(t, "load", "--rate", "100", "--duration", "200ms", "--progress", "lines", "--report-dir", dir)
+	err, stdout, stderr := runMain(t, nil, "load", "--rate", "100", "--duration", "200ms", "--progress", "lines", "--report-dir", dir)
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, stdout, stderr)
 	}
@@ -216,7 +207,7 @@ func TestLoadReportDir(t *testing.T) {
 	}
 	// The saved raw results merge back to the run's count.
 	r := readReport(t, filepath.Join(dir, "report.json"))
-	err, stdout, _ = runCmd(t, "report", "merge", filepath.Join(dir, "results.bin"))
+	err, stdout, _ = runMain(t, nil, "report", "merge", filepath.Join(dir, "results.bin"))
 	if err != nil || !strings.Contains(stdout, fmt.Sprintf("%d, ", r.Requests)) {
 		t.Errorf("merge of results.bin: %v\n%s", err, stdout)
 	}
@@ -289,7 +280,7 @@ func runShell(t *testing.T, line, dir string, env map[string]string) (error, str
 		}
 		args = append(args, w)
 	}
-	err, stdout, stderr := runCmd(t, args...)
+	err, stdout, stderr := runMain(t, nil, args...)
 	return err, stdout + stderr
 }
 
@@ -378,7 +369,7 @@ func TestLoadEmitTargets(t *testing.T) {
 	}
 	defer ref.Close()
 	out := filepath.Join(t.TempDir(), "targets.json")
-	err, stdout, stderr := runCmd(t, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
+	err, stdout, stderr := runMain(t, nil, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
 		"--accounts", "2", "--emit-targets", "6", "--output", out)
 	if err != nil {
 		t.Fatalf("%v\n%s%s", err, stdout, stderr)

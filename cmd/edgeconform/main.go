@@ -132,8 +132,3 @@ func parseQuiet(fs *flag.FlagSet, args []string) error {
 	}
 	return err
 }
-
-// notYet is what a command whose issue is not done answers: never a fake result.
-func notYet(command string, issue int) error {
-	return cli.Usagef("%s is not implemented yet (issue %d)", command, issue)
-}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +17,6 @@ import (
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 )
-
-// lockedBuffer lets the test read what the command writes from its goroutine.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestMockCommandServesUntilCancelled(t *testing.T) {
 	var stdout, stderr lockedBuffer
@@ -117,8 +97,7 @@ func TestMockCommandBadUsage(t *testing.T) {
 		{[]string{"--world", filepath.Join(t.TempDir(), "none.yaml")}, "--world"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
-		m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-		err := m.Run(context.Background(), append([]string{"mock"}, tc.args...))
+		err, _, _ := runMain(t, nil, append([]string{"mock"}, tc.args...)...)
 		if !errors.Is(err, cli.ErrUsage) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%v: error %v, want a one-line usage error containing %q", tc.args, err, tc.want)
 		}
@@ -135,8 +114,7 @@ func TestMockCommandPortInUse(t *testing.T) {
 		t.Errorf("embedded rate limit %s, want the spec's", got)
 	}
 	busy := strings.TrimPrefix(r.APIURL, "http://")
-	m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
-	err = m.Run(context.Background(), []string{"mock", "--listen", busy, "--admin-listen", "127.0.0.1:0"})
+	err, _, _ = runMain(t, nil, "mock", "--listen", busy, "--admin-listen", "127.0.0.1:0")
 	if !errors.Is(err, cli.ErrHarness) {
 		t.Errorf("listening on a busy port: %v, want a harness error", err)
 	}

@@ -307,8 +307,7 @@ func around(text, s string) string {
 func runMockBriefly(t *testing.T, args []string, rc *recorder) binRun {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, edgeconformBin, args...)
-	cmd.Env = append(os.Environ(), "ALIBABA_CLOUD_ACCESS_KEY_ID=", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=")
+	cmd := binCommand(ctx, nil, args...)
 	stdoutPipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Error(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -19,15 +18,6 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// runSignTest runs `edgeconform sign args...` in-process with the given environment.
-func runSignTest(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
-	err = m.Run(context.Background(), append([]string{"sign"}, args...))
-	return out.String(), errb.String(), err
-}
-
 const (
 	signTestID     = "LTAIsignTest"
 	signTestSecret = "sign-test-secret-never-printed"
@@ -38,7 +28,7 @@ var signTestEnv = map[string]string{
 }
 
 func TestSignURLVerifies(t *testing.T) {
-	out, errOut, err := runSignTest(t, signTestEnv, "--target", "http://127.0.0.1:9999",
+	err, out, errOut := runMain(t, signTestEnv, "sign", "--target", "http://127.0.0.1:9999",
 		"--param", "ClusterId=c 1", "--param", "JobId=j*1", "--param", "RegionId=", "--format", "xml")
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +66,7 @@ func TestSignCurl(t *testing.T) {
 		{[]string{"--signature", "v3", "--method", "post", "--curl"}, "POST", protocol.SignatureV3},
 	} {
 		args := append([]string{"--target", "http://127.0.0.1:8080", "--param", "ClusterId=it's", "--param", "JobId=j1"}, tc.args...)
-		out, errOut, err := runSignTest(t, signTestEnv, args...)
+		err, out, errOut := runMain(t, signTestEnv, append([]string{"sign"}, args...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +160,7 @@ func parseCurl(cmd string) (*http.Request, error) {
 }
 
 func TestSignDefaultsToTheReferenceWorld(t *testing.T) {
-	out, errOut, err := runSignTest(t, nil, "--param", "ClusterId=c", "--param", "JobId=j")
+	err, out, errOut := runMain(t, nil, "sign", "--param", "ClusterId=c", "--param", "JobId=j")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,16 +174,16 @@ func TestSignDefaultsToTheReferenceWorld(t *testing.T) {
 
 func TestSignFixedNonceAndTimestamp(t *testing.T) {
 	args := []string{"--nonce", "n-1", "--timestamp", "2026-11-26T12:46:24Z", "--param", "JobId=j"}
-	a, _, err := runSignTest(t, signTestEnv, args...)
+	err, a, _ := runMain(t, signTestEnv, append([]string{"sign"}, args...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _, _ := runSignTest(t, signTestEnv, args...)
+	_, b, _ := runMain(t, signTestEnv, append([]string{"sign"}, args...)...)
 	if a != b || !strings.Contains(a, "SignatureNonce=n-1") || !strings.Contains(a, "Timestamp=2026-11-26T12%3A46%3A24Z") {
 		t.Errorf("not reproducible: %q vs %q", a, b)
 	}
-	c, _, _ := runSignTest(t, signTestEnv, "--param", "JobId=j")
-	d, _, _ := runSignTest(t, signTestEnv, "--param", "JobId=j")
+	_, c, _ := runMain(t, signTestEnv, "sign", "--param", "JobId=j")
+	_, d, _ := runMain(t, signTestEnv, "sign", "--param", "JobId=j")
 	if c == d {
 		t.Error("two plain calls printed the same URL: no fresh nonce")
 	}
@@ -205,18 +195,18 @@ func TestSignUsageErrors(t *testing.T) {
 		{"--param", "=x"}, {"--param", "A=1", "--param", "A=2"}, {"--target", "ftp://x"}, {"--target", "127.0.0.1:8080"},
 		{"--timestamp", "yesterday"}, {"--action", ""}, {"stray"},
 	} {
-		_, _, err := runSignTest(t, signTestEnv, args...)
+		err, _, _ := runMain(t, signTestEnv, append([]string{"sign"}, args...)...)
 		if cli.ExitCode(err) != cli.ExitUsage {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		} else if strings.Contains(err.Error(), signTestSecret) {
 			t.Errorf("%v: the error shows the secret", args)
 		}
 	}
-	if _, _, err := runSignTest(t, nil, "--access-key-id", "onlyid"); cli.ExitCode(err) != cli.ExitUsage {
+	if err, _, _ := runMain(t, nil, "sign", "--access-key-id", "onlyid"); cli.ExitCode(err) != cli.ExitUsage {
 		t.Errorf("an id without a secret: err = %v, want a usage error", err)
 	}
 	// --access-key-id alone with the env's secret is fine: flags then env, field by field.
-	if _, _, err := runSignTest(t, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}, "--access-key-id", "id"); err != nil {
+	if err, _, _ := runMain(t, map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "s"}, "sign", "--access-key-id", "id"); err != nil {
 		t.Errorf("id flag + secret env: %v", err)
 	}
 }
@@ -242,7 +232,7 @@ func TestSignAgainstReferenceImplementation(t *testing.T) {
 		}
 		env := map[string]string{"ALIBABA_CLOUD_ACCESS_KEY_ID": v["AccessKeyId"], "ALIBABA_CLOUD_ACCESS_KEY_SECRET": v["AccessKeySecret"]}
 		send := func() (int, string) {
-			out, _, err := runSignTest(t, env, append([]string{"--target", r.APIURL, "--curl",
+			err, out, _ := runMain(t, env, append([]string{"sign", "--target", r.APIURL, "--curl",
 				"--param", "ClusterId=" + v["ClusterId"], "--param", "JobId=" + v["JobId"]}, args...)...)
 			if err != nil {
 				t.Fatal(err)

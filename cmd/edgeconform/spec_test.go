@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,10 +13,8 @@ import (
 
 func runSpecTest(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	m := &Main{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
-	err := m.Run(context.Background(), append([]string{"spec"}, args...))
-	return out.String(), errb.String(), cli.ExitCode(err)
+	err, stdout, stderr := runMain(t, nil, append([]string{"spec"}, args...)...)
+	return stdout, stderr, cli.ExitCode(err)
 }
 
 func TestSpecShowListsThePageCodes(t *testing.T) {
@@ -93,9 +90,7 @@ func TestSpecGenerate(t *testing.T) {
 	if err := os.WriteFile(broken, bytes.Replace(page, []byte("| 404 | JobNotFound"), []byte("| 4o4 | JobNotFound"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var errb bytes.Buffer
-	m := &Main{Stdout: &bytes.Buffer{}, Stderr: &errb, Getenv: func(string) string { return "" }}
-	err := m.Run(context.Background(), []string{"spec", "generate", "-page", broken, "-o", filepath.Join(dir, "x.yaml")})
+	err, _, _ := runMain(t, nil, "spec", "generate", "-page", broken, "-o", filepath.Join(dir, "x.yaml"))
 	if cli.ExitCode(err) != cli.ExitUsage {
 		t.Fatalf("broken page: exit %d, want 2", cli.ExitCode(err))
 	}

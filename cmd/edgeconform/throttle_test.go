@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,11 +17,6 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-func newTestMain() (*Main, *lockedBuffer, *lockedBuffer) {
-	var stdout, stderr lockedBuffer
-	return &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}, &stdout, &stderr
-}
-
 // throttleOnce runs the command, again when a busy machine left it without a verdict (exit 3 and
 // the report says so): the exit codes under test are 0 and 1.
 func throttleOnce(t *testing.T, args ...string) (error, string) {
@@ -30,9 +24,9 @@ func throttleOnce(t *testing.T, args ...string) (error, string) {
 	var err error
 	var out string
 	for try := 0; try < 3; try++ {
-		m, stdout, stderr := newTestMain()
-		err = m.Run(context.Background(), append([]string{"throttle", "--progress", "none"}, args...))
-		out = stdout.String() + stderr.String()
+		var stdout, stderr string
+		err, stdout, stderr = runMain(t, nil, append([]string{"throttle", "--progress", "none"}, args...)...)
+		out = stdout + stderr
 		if !inconclusive(err, out) {
 			return err, out
 		}
@@ -64,9 +58,8 @@ func TestThrottleCommandKeepsNoVerdictCause(t *testing.T) {
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, stdout, stderr := newTestMain()
-	err = m.Run(context.Background(), []string{"throttle", "--progress", "none", "--target", r.APIURL, "--profile", profile, "--rate-limit", rl.String()})
-	out := stdout.String() + stderr.String()
+	err, stdout, stderr := runMain(t, nil, "throttle", "--progress", "none", "--target", r.APIURL, "--profile", profile, "--rate-limit", rl.String())
+	out := stdout + stderr
 	if got := cli.ExitCode(err); got != cli.ExitHarness {
 		t.Fatalf("exit %d (%v), want 3\n%s", got, err, out)
 	}
@@ -155,12 +148,11 @@ func TestThrottleCommandUsageAndHarnessErrors(t *testing.T) {
 		// Nobody listens: no verdict, never a pass or a fail.
 		{[]string{"--target", "http://127.0.0.1:1", "--profile", profile, "--rate-limit", "20/400ms"}, cli.ExitHarness},
 	} {
-		m, stdout, stderr := newTestMain()
-		err := m.Run(context.Background(), append([]string{"throttle", "--progress", "none"}, tc.args...))
+		err, stdout, stderr := runMain(t, nil, append([]string{"throttle", "--progress", "none"}, tc.args...)...)
 		if got := cli.ExitCode(err); got != tc.want {
 			t.Errorf("throttle %v: exit %d (%v), want %d", tc.args, got, err, tc.want)
 		}
-		if all := stdout.String() + stderr.String() + errString(err); strings.Contains(all, "s3cr3t-one") {
+		if all := stdout + stderr + errString(err); strings.Contains(all, "s3cr3t-one") {
 			t.Errorf("throttle %v: output holds the secret", tc.args)
 		}
 	}
@@ -254,9 +246,8 @@ func runUntilVerdict(t *testing.T, args ...string) (int, []byte) {
 	var code int
 	var out []byte
 	for try := 0; try < 3; try++ {
-		cmd := exec.Command(edgeconformBin, args...)
-		out, _ = cmd.CombinedOutput()
-		code = cmd.ProcessState.ExitCode()
+		r := runBin(t, 0, nil, args...)
+		out, code = []byte(r.stdout+r.stderr), r.exit
 		if code != cli.ExitHarness || !strings.Contains(string(out), "INCONCLUSIVE") {
 			break
 		}

@@ -77,7 +77,6 @@ type Server struct {
 	release        chan struct{}
 	closeOnce      sync.Once
 
-	requests  atomic.Int64
 	followed  atomic.Int64
 	hugeBytes atomic.Int64
 }
@@ -99,7 +98,6 @@ func New(m Mode) *Server {
 const successBody = `{"JobId":"5f0e20b48fb04483915d4f2cd8ac0001","RequestId":"4A3B2C1D-0000-4000-8000-00000000000A"}`
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.requests.Add(1)
 	switch s.Mode {
 	case NonJSON:
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
@@ -166,9 +164,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		panic(fmt.Sprintf("hostile: unknown mode %q", s.Mode))
 	}
 }
-
-// Requests is how many requests reached the server.
-func (s *Server) Requests() int64 { return s.requests.Load() }
 
 // Followed is how many requests reached the redirect's destination.
 func (s *Server) Followed() int64 { return s.followed.Load() }
