@@ -54,8 +54,62 @@ type code struct {
 	Status                                    int
 }
 
+// build assembles the document in its steps: error codes and provider states, parameters, schemas,
+// headers and responses, the operations, the extensions the spec package reads.
 func build(p *docpage.Page, o *Overlay) (obj, error) {
-	// Error codes: the page's in page order, then the overlay's common ones.
+	codes, states, err := errorCodes(p, o)
+	if err != nil {
+		return nil, err
+	}
+	byStatus := groupByStatus(codes)
+	b := &builder{p: p, o: o, codes: codes, byStatus: byStatus, statuses: sortedStatuses(byStatus)}
+	if b.requestIDExample, err = requestIDExample(p, o); err != nil {
+		return nil, err
+	}
+	params, err := parameters(p, o)
+	if err != nil {
+		return nil, err
+	}
+	schemas, err := b.schemas(params)
+	if err != nil {
+		return nil, err
+	}
+	headers, headerRefs := rateLimitHeaders(o)
+	extensions, err := b.extensions(states)
+	if err != nil {
+		return nil, err
+	}
+	description := strings.Join(append(slices.Clone(p.Description), p.QPS.Text), "\n\n")
+	doc := obj{
+		{"openapi", "3.0.3"},
+		{"info", info(p, o, description)},
+		{"servers", []any{obj{{"url", o.Server.URL}, {"description", o.Server.Description}}}},
+		{"security", []any{obj{{"SignatureV1", []string{}}}, obj{{"SignatureV3", []string{}}}}},
+		{"tags", []any{obj{{"name", o.Tag.Name}, {"description", o.Tag.Description}}}},
+		{"paths", obj{{"/", obj{{"get", b.operation(params, description, false)}, {"post", b.operation(params, description, true)}}}}},
+		{"components", obj{
+			{"securitySchemes", securitySchemes()},
+			{"headers", headers},
+			{"schemas", schemas},
+			{"responses", b.responses(headerRefs)},
+		}},
+	}
+	return append(doc, extensions...), nil
+}
+
+// builder holds what every later step reads: the inputs, the error codes and their statuses.
+type builder struct {
+	p                *docpage.Page
+	o                *Overlay
+	codes            []code           // the page's in page order, then the overlay's common ones
+	byStatus         map[int][]string // the codes of each status
+	statuses         []int            // sorted
+	requestIDExample string
+}
+
+// errorCodes lists the page's codes in page order, then the overlay's common ones, each with the
+// provider state whose case expects it; and the provider states with their expected answers.
+func errorCodes(p *docpage.Page, o *Overlay) ([]code, []obj, error) {
 	var codes []code
 	byCode := map[string]int{}
 	for _, e := range p.Errors {
@@ -64,7 +118,7 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 	}
 	for _, e := range o.CommonErrors {
 		if _, dup := byCode[e.Code]; dup {
-			return nil, fmt.Errorf("overlay: common error %s is on the page too: remove it from the overlay", e.Code)
+			return nil, nil, fmt.Errorf("overlay: common error %s is on the page too: remove it from the overlay", e.Code)
 		}
 		byCode[e.Code] = len(codes)
 		codes = append(codes, code{Code: e.Code, Status: e.Status, Message: e.Message, Description: e.Description, Source: "common"})
@@ -75,7 +129,7 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		if st.Code != "OK" {
 			i, ok := byCode[st.Code]
 			if !ok {
-				return nil, fmt.Errorf("overlay: state %q expects code %s, which neither the page nor the overlay lists", st.Name, st.Code)
+				return nil, nil, fmt.Errorf("overlay: state %q expects code %s, which neither the page nor the overlay lists", st.Name, st.Code)
 			}
 			status = codes[i].Status
 			if codes[i].State == "" {
@@ -84,39 +138,58 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		}
 		states = append(states, obj{{"name", st.Name}, {"status", status}, {"code", st.Code}})
 	}
-	statuses := map[int][]string{}
-	for _, c := range codes {
-		statuses[c.Status] = append(statuses[c.Status], c.Code)
-	}
-	statusList := make([]int, 0, len(statuses))
-	for s := range statuses {
-		statusList = append(statusList, s)
-	}
-	sort.Ints(statusList)
+	return codes, states, nil
+}
 
-	fill := func(s string) string {
-		if o.ExampleMaskFill == "" {
-			return s
-		}
-		return strings.ReplaceAll(s, "*", o.ExampleMaskFill)
+func groupByStatus(codes []code) map[int][]string {
+	byStatus := map[int][]string{}
+	for _, c := range codes {
+		byStatus[c.Status] = append(byStatus[c.Status], c.Code)
 	}
-	requestIDExample := ""
+	return byStatus
+}
+
+func sortedStatuses(byStatus map[int][]string) []int {
+	list := make([]int, 0, len(byStatus))
+	for s := range byStatus {
+		list = append(list, s)
+	}
+	sort.Ints(list)
+	return list
+}
+
+// fill replaces the page's masked example characters (*) with the overlay's fill.
+func fill(o *Overlay, s string) string {
+	if o.ExampleMaskFill == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, "*", o.ExampleMaskFill)
+}
+
+// requestIDExample is the page's RequestId example, unmasked.
+func requestIDExample(p *docpage.Page, o *Overlay) (string, error) {
+	ex := ""
 	for _, e := range p.Elements {
 		if e.Name == "RequestId" {
-			requestIDExample = fill(e.Example)
+			ex = fill(o, e.Example)
 		}
 	}
-	if requestIDExample == "" {
-		return nil, fmt.Errorf("page: the response elements have no RequestId")
+	if ex == "" {
+		return "", fmt.Errorf("page: the response elements have no RequestId")
 	}
+	return ex, nil
+}
 
-	// Parameters: common first, then the page's; the page wins a name both list.
-	type param struct {
-		name, desc, typ, source, def, pattern string
-		example                               any
-		required                              bool
-		enum                                  []string
-	}
+// param is one request parameter, common or the page's.
+type param struct {
+	name, desc, typ, source, def, pattern string
+	example                               any
+	required                              bool
+	enum                                  []string
+}
+
+// parameters lists the common parameters first, then the page's; the page wins a name both list.
+func parameters(p *docpage.Page, o *Overlay) ([]param, error) {
 	var params []param
 	onPage := map[string]bool{}
 	for _, pp := range p.Params {
@@ -134,7 +207,7 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 			source: "common", def: c.Default, pattern: c.Pattern, required: c.Required, enum: c.Enum})
 	}
 	for _, pp := range p.Params {
-		ex, err := typedExample(pp.Type, fill(pp.Example))
+		ex, err := typedExample(pp.Type, fill(o, pp.Example))
 		if err != nil {
 			return nil, fmt.Errorf("page: %w", &docpage.ParseError{Section: docpage.SectionParameters, Line: pp.Line,
 				Msg: fmt.Sprintf("parameter %s: %v", pp.Name, err)})
@@ -142,93 +215,92 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		params = append(params, param{name: pp.Name, desc: pp.Description, example: ex, typ: pp.Type,
 			source: "page", required: pp.Required})
 	}
-	paramSchema := func(pa param) obj {
-		s := schemaType(pa.typ)
-		if len(pa.enum) > 0 {
-			s = append(s, kv{"enum", pa.enum})
-		}
-		if pa.def != "" {
-			s = append(s, kv{"default", pa.def})
-		}
-		if pa.pattern != "" {
-			s = append(s, kv{"pattern", pa.pattern})
-		}
-		return s
-	}
-	parameters := func(post bool) []any {
-		var out []any
-		for _, pa := range params {
-			desc := pa.desc
-			required := pa.required
-			if post && required {
-				// In a POST a required parameter may be in the body instead.
-				required = false
-				desc = strings.TrimSpace(desc + " Required, in the query or in the form body.")
-			}
-			po := obj{{"name", pa.name}, {"in", "query"}, {"required", required}}
-			if desc != "" {
-				po = append(po, kv{"description", desc})
-			}
-			po = append(po, kv{"schema", paramSchema(pa)})
-			if pa.example != nil {
-				po = append(po, kv{"example", pa.example})
-			}
-			po = append(po, kv{"x-source", pa.source})
-			out = append(out, po)
-		}
-		return out
-	}
-	var formProps obj
-	for _, pa := range params {
-		s := paramSchema(pa)
-		if pa.desc != "" {
-			s = append(s, kv{"description", pa.desc})
-		}
-		formProps = append(formProps, kv{pa.name, s})
-	}
+	return params, nil
+}
 
+func (pa param) schema() obj {
+	s := schemaType(pa.typ)
+	if len(pa.enum) > 0 {
+		s = append(s, kv{"enum", pa.enum})
+	}
+	if pa.def != "" {
+		s = append(s, kv{"default", pa.def})
+	}
+	if pa.pattern != "" {
+		s = append(s, kv{"pattern", pa.pattern})
+	}
+	return s
+}
+
+// queryParameters are the operation's parameters; in a POST a required one may be in the body.
+func queryParameters(params []param, post bool) []any {
+	var out []any
+	for _, pa := range params {
+		desc := pa.desc
+		required := pa.required
+		if post && required {
+			required = false
+			desc = strings.TrimSpace(desc + " Required, in the query or in the form body.")
+		}
+		po := obj{{"name", pa.name}, {"in", "query"}, {"required", required}}
+		if desc != "" {
+			po = append(po, kv{"description", desc})
+		}
+		po = append(po, kv{"schema", pa.schema()})
+		if pa.example != nil {
+			po = append(po, kv{"example", pa.example})
+		}
+		po = append(po, kv{"x-source", pa.source})
+		out = append(out, po)
+	}
+	return out
+}
+
+// operation is the GET or the POST operation.
+func (b *builder) operation(params []param, description string, post bool) obj {
+	p, o := b.p, b.o
 	responses := obj{{"200", ref("responses", "Success")}}
-	for _, s := range statusList {
+	for _, s := range b.statuses {
 		responses = append(responses, kv{strconv.Itoa(s), ref("responses", errorName(s))})
 	}
-	description := strings.Join(append(slices.Clone(p.Description), p.QPS.Text), "\n\n")
-	operation := func(post bool) obj {
-		op := obj{
-			{"operationId", o.Action + map[bool]string{false: "", true: "Post"}[post]},
-			{"tags", []string{o.Tag.Name}},
-			{"summary", p.Summary},
-		}
-		d := description
-		if post {
-			op[2].v = strings.TrimSuffix(p.Summary, ".") + " (POST)."
-		}
-		if post && o.PostDescription != "" {
-			d += "\n\n" + o.PostDescription
-		}
-		op = append(op, kv{"description", d}, kv{"parameters", parameters(post)})
-		if post {
-			op = append(op, kv{"requestBody", obj{
-				{"required", false},
-				{"content", obj{{"application/x-www-form-urlencoded", obj{{"schema", ref("schemas", "FormParameters")}}}}},
-			}})
-		}
-		op = append(op, kv{"responses", responses})
-		return op
+	op := obj{
+		{"operationId", o.Action + map[bool]string{false: "", true: "Post"}[post]},
+		{"tags", []string{o.Tag.Name}},
+		{"summary", p.Summary},
 	}
+	d := description
+	if post {
+		op[2].v = strings.TrimSuffix(p.Summary, ".") + " (POST)."
+	}
+	if post && o.PostDescription != "" {
+		d += "\n\n" + o.PostDescription
+	}
+	op = append(op, kv{"description", d}, kv{"parameters", queryParameters(params, post)})
+	if post {
+		op = append(op, kv{"requestBody", obj{
+			{"required", false},
+			{"content", obj{{"application/x-www-form-urlencoded", obj{{"schema", ref("schemas", "FormParameters")}}}}},
+		}})
+	}
+	return append(op, kv{"responses", responses})
+}
 
-	// Schemas.
-	requestIDSchema := func(desc string) obj {
-		return obj{{"type", "string"}, {"description", desc}, {"pattern", o.RequestIDPattern}, {"example", requestIDExample}}
-	}
+func (b *builder) requestIDSchema(desc string) obj {
+	return obj{{"type", "string"}, {"description", desc}, {"pattern", b.o.RequestIDPattern}, {"example", b.requestIDExample}}
+}
+
+// schemas: the success answer's, one error answer's per status, the POST form's.
+func (b *builder) schemas(params []param) (obj, error) {
+	p, o := b.p, b.o
 	var successProps obj
 	var successRequired []string
 	for _, e := range p.Elements {
 		var s obj
 		if e.Name == "RequestId" {
-			s = requestIDSchema(e.Description)
+			s = b.requestIDSchema(e.Description)
 		} else {
 			s = append(schemaType(e.Type), kv{"description", e.Description})
-			ex, err := typedExample(e.Type, fill(e.Example))
+			ex, err := typedExample(e.Type, fill(o, e.Example))
 			if err != nil {
 				return nil, fmt.Errorf("page: %w", &docpage.ParseError{Section: docpage.SectionResponse, Line: e.Line,
 					Msg: fmt.Sprintf("element %s: %v", e.Name, err)})
@@ -252,15 +324,15 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 	for _, f := range o.ErrorBody {
 		bodyNames = append(bodyNames, f.Name)
 	}
-	for _, s := range statusList {
+	for _, s := range b.statuses {
 		var props obj
 		for _, f := range o.ErrorBody {
 			var ps obj
 			switch f.Name {
 			case "RequestId":
-				ps = requestIDSchema(f.Description)
+				ps = b.requestIDSchema(f.Description)
 			case "Code":
-				ps = obj{{"type", "string"}, {"description", f.Description}, {"enum", statuses[s]}}
+				ps = obj{{"type", "string"}, {"description", f.Description}, {"enum", b.byStatus[s]}}
 			default:
 				ps = obj{{"type", "string"}, {"description", f.Description}}
 			}
@@ -275,16 +347,25 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 			{"xml", obj{{"name", o.XMLRoot.Error}}},
 		}})
 	}
+	var formProps obj
+	for _, pa := range params {
+		s := pa.schema()
+		if pa.desc != "" {
+			s = append(s, kv{"description", pa.desc})
+		}
+		formProps = append(formProps, kv{pa.name, s})
+	}
 	form := obj{{"type", "object"}, {"description", "Parameters sent in a POST body; the same as the query parameters."}}
 	form = append(form, kv{"properties", formProps})
-	schemas = append(schemas, kv{"FormParameters", form})
+	return append(schemas, kv{"FormParameters", form}), nil
+}
 
-	// Responses.
-	var headerRefs obj
-	headers := obj{}
+// rateLimitHeaders are the header components and the references every response carries.
+func rateLimitHeaders(o *Overlay) (headers, refs obj) {
+	headers = obj{}
 	for _, name := range o.RateLimitHeaders.Names {
 		key := headerKey(name)
-		headerRefs = append(headerRefs, kv{name, ref("headers", key)})
+		refs = append(refs, kv{name, ref("headers", key)})
 		headers = append(headers, kv{key, obj{
 			{"description", o.RateLimitHeaders.Description},
 			{"required", false},
@@ -292,6 +373,12 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 			{"example", o.RateLimitHeaders.Example},
 		}})
 	}
+	return headers, refs
+}
+
+// responses: the success answer, then one per error status with an example of each code.
+func (b *builder) responses(headerRefs obj) obj {
+	p, o := b.p, b.o
 	media := func(schema string, jsonExtra ...kv) obj {
 		var out obj
 		for _, mt := range o.MediaTypes {
@@ -303,55 +390,64 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		}
 		return out
 	}
-	successExample := obj{}
-	for _, e := range p.Elements {
-		if v, ok := p.Example.Value[e.Name]; ok {
-			if s, isString := v.(string); isString {
-				v = fill(s)
-			}
-			successExample = append(successExample, kv{e.Name, v})
-		}
-	}
 	withHeaders := func(r obj) obj {
 		if len(headerRefs) > 0 {
 			r = append(r, kv{"headers", headerRefs})
 		}
 		return r
 	}
-	respComponents := obj{{"Success", withHeaders(obj{
+	successExample := obj{}
+	for _, e := range p.Elements {
+		if v, ok := p.Example.Value[e.Name]; ok {
+			if s, isString := v.(string); isString {
+				v = fill(o, s)
+			}
+			successExample = append(successExample, kv{e.Name, v})
+		}
+	}
+	out := obj{{"Success", withHeaders(obj{
 		{"description", o.SuccessDescription},
 	}).with("content", media("Success", kv{"example", successExample}))}}
-	for _, s := range statusList {
+	for _, s := range b.statuses {
 		var parts []string
 		examples := obj{}
-		for _, c := range codes {
+		for _, c := range b.codes {
 			if c.Status != s {
 				continue
 			}
 			parts = append(parts, c.Code)
-			value := obj{}
-			for _, f := range o.ErrorBody {
-				switch f.Name {
-				case "RequestId":
-					value = append(value, kv{f.Name, requestIDExample})
-				case "Code":
-					value = append(value, kv{f.Name, c.Code})
-				case "Message":
-					value = append(value, kv{f.Name, strings.ReplaceAll(c.Message, "%s", f.Example)})
-				default:
-					value = append(value, kv{f.Name, strings.ReplaceAll(f.Example, "{code}", c.Code)})
-				}
-			}
-			examples = append(examples, kv{c.Code, obj{{"summary", c.Description}, {"value", value}}})
+			examples = append(examples, kv{c.Code, obj{{"summary", c.Description}, {"value", b.errorExample(c)}}})
 		}
 		desc := fmt.Sprintf("HTTP %d: %s.", s, strings.Join(parts, ", "))
-		respComponents = append(respComponents, kv{errorName(s), withHeaders(obj{{"description", desc}}).
+		out = append(out, kv{errorName(s), withHeaders(obj{{"description", desc}}).
 			with("content", media(errorName(s), kv{"examples", examples}))})
 	}
+	return out
+}
 
-	// Extensions the spec package reads.
+// errorExample is the body of an answer with code c.
+func (b *builder) errorExample(c code) obj {
+	value := obj{}
+	for _, f := range b.o.ErrorBody {
+		switch f.Name {
+		case "RequestId":
+			value = append(value, kv{f.Name, b.requestIDExample})
+		case "Code":
+			value = append(value, kv{f.Name, c.Code})
+		case "Message":
+			value = append(value, kv{f.Name, strings.ReplaceAll(c.Message, "%s", f.Example)})
+		default:
+			value = append(value, kv{f.Name, strings.ReplaceAll(f.Example, "{code}", c.Code)})
+		}
+	}
+	return value
+}
+
+// extensions are the x- members the spec package reads.
+func (b *builder) extensions(states []obj) (obj, error) {
+	p, o := b.p, b.o
 	var xCodes []any
-	for _, c := range codes {
+	for _, c := range b.codes {
 		e := obj{{"code", c.Code}, {"status", c.Status}, {"message", c.Message}, {"description", c.Description}, {"source", c.Source}}
 		if c.State != "" {
 			e = append(e, kv{"state", c.State})
@@ -368,37 +464,7 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	info := obj{
-		{"title", o.Title},
-		{"version", o.Version},
-		{"description", p.Summary + "\n\n" + description + "\n\nGenerated from the " + o.Product +
-			" API reference page and an overlay of Alibaba Cloud's common conventions; do not edit by hand."},
-	}
-	if o.Contact.Name != "" {
-		info = append(info, kv{"contact", obj{{"name", o.Contact.Name}, {"url", o.Contact.URL}}})
-	}
-	if o.License.Name != "" {
-		info = append(info, kv{"license", obj{{"name", o.License.Name}, {"url", o.License.URL}}})
-	}
 	return obj{
-		{"openapi", "3.0.3"},
-		{"info", info},
-		{"servers", []any{obj{{"url", o.Server.URL}, {"description", o.Server.Description}}}},
-		{"security", []any{obj{{"SignatureV1", []string{}}}, obj{{"SignatureV3", []string{}}}}},
-		{"tags", []any{obj{{"name", o.Tag.Name}, {"description", o.Tag.Description}}}},
-		{"paths", obj{{"/", obj{{"get", operation(false)}, {"post", operation(true)}}}}},
-		{"components", obj{
-			{"securitySchemes", obj{
-				{"SignatureV1", obj{{"type", "apiKey"}, {"in", "query"}, {"name", "Signature"},
-					{"description", "Version 1 RPC signature: HMAC-SHA1 over the canonicalized parameters, with AccessKeyId, SignatureMethod, SignatureVersion, SignatureNonce and Timestamp in the query."}}},
-				{"SignatureV3", obj{{"type", "apiKey"}, {"in", "header"}, {"name", "Authorization"},
-					{"description", "Version 3 signature: Authorization: ACS3-HMAC-SHA256 with x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce and x-acs-content-sha256 headers."}}},
-			}},
-			{"headers", headers},
-			{"schemas", schemas},
-			{"responses", respComponents},
-		}},
 		{"x-action", o.Action},
 		{"x-api-version", o.Version},
 		{"x-rate-limit", obj{{"calls", p.QPS.Calls}, {"window", window}, {"per", o.RateLimitPer}, {"page", p.QPS.Text}}},
@@ -408,6 +474,31 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		{"x-error-codes", xCodes},
 		{"x-provider-states", toAny(states)},
 	}, nil
+}
+
+func info(p *docpage.Page, o *Overlay, description string) obj {
+	in := obj{
+		{"title", o.Title},
+		{"version", o.Version},
+		{"description", p.Summary + "\n\n" + description + "\n\nGenerated from the " + o.Product +
+			" API reference page and an overlay of Alibaba Cloud's common conventions; do not edit by hand."},
+	}
+	if o.Contact.Name != "" {
+		in = append(in, kv{"contact", obj{{"name", o.Contact.Name}, {"url", o.Contact.URL}}})
+	}
+	if o.License.Name != "" {
+		in = append(in, kv{"license", obj{{"name", o.License.Name}, {"url", o.License.URL}}})
+	}
+	return in
+}
+
+func securitySchemes() obj {
+	return obj{
+		{"SignatureV1", obj{{"type", "apiKey"}, {"in", "query"}, {"name", "Signature"},
+			{"description", "Version 1 RPC signature: HMAC-SHA1 over the canonicalized parameters, with AccessKeyId, SignatureMethod, SignatureVersion, SignatureNonce and Timestamp in the query."}}},
+		{"SignatureV3", obj{{"type", "apiKey"}, {"in", "header"}, {"name", "Authorization"},
+			{"description", "Version 3 signature: Authorization: ACS3-HMAC-SHA256 with x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce and x-acs-content-sha256 headers."}}},
+	}
 }
 
 // typedExample converts a page example to its parameter's type; nil for none.
