@@ -20,7 +20,7 @@ test: fmt-check vet tidy-check test-main test-sdk lint-spec
 # race build trims to one of each because it is many times slower and they are single-goroutine maths.
 test-main:
 	$(GO) test -race -count=1 $(PKGS)
-	$(GO) test -count=1 -run 'Sim|AgainstReference' ./load
+	$(GO) test -count=1 -run 'Sim|AgainstReference' ./throttle
 
 test-sdk:
 	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) test -count=1 ./...; fi

@@ -104,15 +104,7 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if maxBody == 0 {
 		maxBody = 4096
 	}
-	atk := vegeta.NewAttacker(
-		vegeta.Workers(workers),
-		vegeta.MaxWorkers(maxWorkers),
-		vegeta.Timeout(timeout),
-		vegeta.MaxBody(maxBody),
-		vegeta.KeepAlive(true),
-		// A redirect is the target's answer: following it would send signed calls elsewhere.
-		vegeta.Redirects(vegeta.NoFollow),
-	)
+	atk := NewAttacker(AttackerOptions{Workers: workers, MaxWorkers: maxWorkers, Timeout: timeout, MaxBody: maxBody})
 
 	var enc vegeta.Encoder
 	var bw *bufio.Writer
@@ -129,41 +121,15 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 			Failed: failed.Load(), Throttled: throttled.Load(), Done: done}
 	}
 
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		select {
-		case <-ctx.Done():
-			atk.Stop()
-		case <-stop:
-		}
-	}()
-	stopTicker, progressDone := make(chan struct{}), make(chan struct{})
+	var progress func()
 	if o.Progress != nil {
-		every := o.ProgressEvery
-		if every <= 0 {
-			every = 250 * time.Millisecond
-		}
-		go func() {
-			defer close(progressDone)
-			tick := time.NewTicker(every)
-			defer tick.Stop()
-			for {
-				select {
-				case <-tick.C:
-					o.Progress(snapshot(false))
-				case <-stopTicker:
-					return
-				}
-			}
-		}()
-	} else {
-		close(progressDone)
+		progress = func() { o.Progress(snapshot(false)) }
 	}
+	stopTicker := Ticker(o.ProgressEvery, progress)
 
 	var writeErr error
 	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
-	for r := range atk.Attack(tr, pacer, o.Duration, o.Name) {
+	Attack(ctx, atk, tr, pacer, o.Duration, o.Name, func(r *vegeta.Result) bool {
 		out := s.Add(r)
 		requests.Add(1)
 		switch out.Class {
@@ -180,18 +146,18 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 			r.Headers = nil // not needed to classify; saves most of the encoding cost
 			if err := enc.Encode(r); err != nil {
 				writeErr = fmt.Errorf("load: write results: %w", err)
-				atk.Stop()
+				return false
 			}
 		}
-	}
+		return true
+	})
 	if bw != nil && writeErr == nil {
 		if err := bw.Flush(); err != nil {
 			writeErr = fmt.Errorf("load: write results: %w", err)
 		}
 	}
+	stopTicker() // end the ticker before the final call
 	if o.Progress != nil {
-		close(stopTicker) // end the ticker before the final call
-		<-progressDone
 		o.Progress(snapshot(true))
 	}
 	if writeErr != nil {

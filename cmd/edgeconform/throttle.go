@@ -15,6 +15,7 @@ import (
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/throttle"
 )
 
 // throttleFlags are the flags of `edgeconform throttle`: the shared target flags plus the
@@ -52,16 +53,16 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
 	planned := time.Duration(2.7 * float64(opts.RateLimit.Window))
 	display := m.newProgress(f.progress, "throttle", planned)
-	opts.Progress = func(p load.ThrottleProgress) {
+	opts.Progress = func(p throttle.Progress) {
 		display.show(p.Elapsed, fmt.Sprintf("%s: %d calls, %d accepted, %d throttled", p.Phase, p.Requests, p.Accepted, p.Throttled), p.Done)
 	}
-	rep, runErr := load.RunThrottle(ctx, opts)
+	rep, runErr := throttle.Run(ctx, opts)
 	display.finish()
 	if rep == nil {
 		// Nothing measured (no account, no answer, interrupted): no verdict either way.
 		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
-	if err := load.WriteThrottleText(m.Stdout, rep); err != nil {
+	if err := throttle.WriteText(m.Stdout, rep); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if err := f.writeReports(rep); err != nil {
@@ -80,23 +81,23 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 	return nil
 }
 
-func (f *throttleFlags) writeReports(rep *load.ThrottleReport) error {
-	if err := writeOutput("throttle", "json", f.jsonReport, func(w io.Writer) error { return load.WriteThrottleJSON(w, rep) }); err != nil {
+func (f *throttleFlags) writeReports(rep *throttle.Report) error {
+	if err := writeOutput("throttle", "json", f.jsonReport, func(w io.Writer) error { return throttle.WriteJSON(w, rep) }); err != nil {
 		return err
 	}
 	if f.reportDir != "" {
-		if err := load.WriteThrottleReportDir(f.reportDir, rep); err != nil {
+		if err := throttle.WriteReportDir(f.reportDir, rep); err != nil {
 			return outputError("throttle", "report-dir", err)
 		}
 	}
 	return nil
 }
 
-// options turns the flags into load.ThrottleOptions, starting the embedded reference
+// options turns the flags into throttle.Options, starting the embedded reference
 // implementation (with the limit to verify) when no --target is given.
-func (f *throttleFlags) options(ctx context.Context, m *Main) (load.ThrottleOptions, string, func(), error) {
+func (f *throttleFlags) options(ctx context.Context, m *Main) (throttle.Options, string, func(), error) {
 	nothing := func() {}
-	var o load.ThrottleOptions
+	var o throttle.Options
 	switch {
 	case f.timeout <= 0:
 		return o, "", nothing, cli.Usagef("throttle: --timeout %v: want a positive duration", f.timeout)

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/mock"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/throttle"
 )
 
 // throttleOnce runs the command, again when a busy machine left it without a verdict (exit 3 and
@@ -38,11 +38,11 @@ func throttleOnce(t *testing.T, args ...string) (error, string) {
 
 // inconclusive: the scenario ran and said it could not judge (exit 3 with its report).
 func inconclusive(err error, out string) bool {
-	return errors.Is(err, load.ErrNoVerdict) && strings.Contains(out, "INCONCLUSIVE")
+	return errors.Is(err, throttle.ErrNoVerdict) && strings.Contains(out, "INCONCLUSIVE")
 }
 
 // TestThrottleCommandKeepsNoVerdictCause: every call rejected before the throttle (the profile's
-// secret is wrong) is a run without a verdict. The command's error still wraps load.ErrNoVerdict
+// secret is wrong) is a run without a verdict. The command's error still wraps throttle.ErrNoVerdict
 // under cli.ErrHarness, so the retry of throttleOnce does run when a busy machine spoils a run.
 func TestThrottleCommandKeepsNoVerdictCause(t *testing.T) {
 	rl := spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}
@@ -64,7 +64,7 @@ func TestThrottleCommandKeepsNoVerdictCause(t *testing.T) {
 		t.Fatalf("exit %d (%v), want 3\n%s", got, err, out)
 	}
 	if !inconclusive(err, out) || !errors.Is(err, cli.ErrHarness) {
-		t.Errorf("err %v: want cli.ErrHarness and load.ErrNoVerdict, and INCONCLUSIVE in\n%s", err, out)
+		t.Errorf("err %v: want cli.ErrHarness and throttle.ErrNoVerdict, and INCONCLUSIVE in\n%s", err, out)
 	}
 	// Negative control: a run with a verdict is not retried.
 	if inconclusive(fmt.Errorf("%w: throttle: isolation failed", cli.ErrNonConformant), "throttle 20/400ms: FAIL") {
@@ -101,7 +101,7 @@ func TestThrottleCommandPassesEmbedded(t *testing.T) {
 	if rep.Verdict != "pass" || rep.RateLimit != "100/2s" || rep.EstimatedLimit < 95 || rep.EstimatedLimit > 105 || len(rep.Checks) != 8 {
 		t.Errorf("--json report: %+v", rep)
 	}
-	for _, f := range []string{load.ThrottlePlotFile, load.ThrottleChartFile, load.ThrottleResultsFile} {
+	for _, f := range []string{throttle.PlotFile, throttle.ChartFile, throttle.ResultsFile} {
 		if fi, err := os.Stat(filepath.Join(dir, "report", f)); err != nil || fi.Size() == 0 {
 			t.Errorf("--report-dir: %s: %v", f, err)
 		}

@@ -1,6 +1,6 @@
 //go:build race
 
-package load
+package throttle
 
 // raceEnabled: under the race detector a scenario costs several times the CPU, so the tests that
 // drive the reference implementation run a smaller matrix.

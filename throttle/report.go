@@ -1,4 +1,4 @@
-package load
+package throttle
 
 import (
 	"bufio"
@@ -16,20 +16,20 @@ import (
 
 // Files of the throttle scenario's report directory.
 const (
-	ThrottlePlotFile    = "throttle-plot.html"     // vegeta's latency plot
-	ThrottleChartFile   = "throttle-accounts.html" // accepted/throttled per second per account
-	ThrottleResultsFile = "throttle-results.bin"   // raw results, vegeta's binary format
+	PlotFile    = "throttle-plot.html"     // vegeta's latency plot
+	ChartFile   = "throttle-accounts.html" // accepted/throttled per second per account
+	ResultsFile = "throttle-results.bin"   // raw results, vegeta's binary format
 )
 
-// WriteThrottleJSON writes the §5 report.
-func WriteThrottleJSON(w io.Writer, r *ThrottleReport) error {
+// WriteJSON writes the §5 report.
+func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
 
-// WriteThrottleText writes the human summary: the verdict, the estimate and one line per check.
-func WriteThrottleText(w io.Writer, r *ThrottleReport) error {
+// WriteText writes the human summary: the verdict, the estimate and one line per check.
+func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "throttle %s: %s\n", r.RateLimit, strings.ToUpper(string(r.Verdict)))
 	fmt.Fprintf(&b, "  estimated limit  %.0f ± %.0f per %s\n", r.EstimatedLimit, r.Uncertainty, windowOf(r.RateLimit))
@@ -42,9 +42,9 @@ func WriteThrottleText(w io.Writer, r *ThrottleReport) error {
 	return err
 }
 
-// WriteThrottleReportDir writes vegeta's HTML plot, the per-account chart and the raw results
+// WriteReportDir writes vegeta's HTML plot, the per-account chart and the raw results
 // (URLs without their query, so without signatures) into dir, creating it.
-func WriteThrottleReportDir(dir string, r *ThrottleReport) error {
+func WriteReportDir(dir string, r *Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report dir: %w", err)
 	}
@@ -62,7 +62,7 @@ func WriteThrottleReportDir(dir string, r *ThrottleReport) error {
 		return nil
 	}
 	return errors.Join(
-		write(ThrottleResultsFile, func(w io.Writer) error {
+		write(ResultsFile, func(w io.Writer) error {
 			enc := vegeta.NewEncoder(w)
 			for i := range r.results {
 				if err := enc.Encode(&r.results[i]); err != nil {
@@ -71,7 +71,7 @@ func WriteThrottleReportDir(dir string, r *ThrottleReport) error {
 			}
 			return nil
 		}),
-		write(ThrottlePlotFile, func(w io.Writer) error {
+		write(PlotFile, func(w io.Writer) error {
 			kinds := make(map[*vegeta.Result]answerKind, len(r.results))
 			for i := range r.results {
 				kinds[&r.results[i]] = r.obs[i].kind
@@ -87,7 +87,7 @@ func WriteThrottleReportDir(dir string, r *ThrottleReport) error {
 			_, err := p.WriteTo(w)
 			return err
 		}),
-		write(ThrottleChartFile, func(w io.Writer) error { return WriteThrottleChart(w, r) }),
+		write(ChartFile, func(w io.Writer) error { return WriteChart(w, r) }),
 	)
 }
 

@@ -1,4 +1,4 @@
-package load
+package throttle
 
 import (
 	"container/heap"
@@ -13,7 +13,7 @@ import (
 
 // The simulation drives the scenario's plan against ratelimit's algorithms on a virtual clock, for
 // many alignments of the run to the epoch: a deterministic proof that the bounds documented in
-// throttle_analysis.go hold with margin for every correct algorithm and catch the broken ones.
+// analysis.go hold with margin for every correct algorithm and catch the broken ones.
 
 type simDefect int
 
@@ -166,7 +166,7 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 		}
 		o.kind = s.decide(o.role, o.key, e.decide)
 		if o.kind == kindThrottled {
-			o.status, o.code, o.requestID = 400, "Throttling.User", simRequestID
+			o.status, o.code, o.requestID = 400, spec.CodeThrottlingUser, simRequestID
 		}
 		obs = append(obs, o)
 		p := plans[o.role]

@@ -1,4 +1,4 @@
-package load
+package throttle
 
 import (
 	"bytes"
@@ -43,7 +43,7 @@ const attempts = 3
 type mockRun struct {
 	name string
 	opts []mock.Option
-	rep  *ThrottleReport
+	rep  *Report
 	err  error
 	runs int
 }
@@ -81,7 +81,7 @@ func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 	wg.Wait()
 }
 
-func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*ThrottleReport, error) {
+func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*Report, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*rl.Window+30*time.Second)
 	defer cancel()
 	m, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(rl)}, opts...)...)
@@ -89,10 +89,10 @@ func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*ThrottleReport, er
 		return nil, err
 	}
 	defer m.Close()
-	return RunThrottle(ctx, ThrottleOptions{Target: m.APIURL, States: states.NewEndpoint(m.AdminURL), RateLimit: rl})
+	return Run(ctx, Options{Target: m.APIURL, States: states.NewEndpoint(m.AdminURL), RateLimit: rl})
 }
 
-func checkOf(r *ThrottleReport, name string) Check {
+func checkOf(r *Report, name string) Check {
 	for _, c := range r.Checks {
 		if c.Name == name {
 			return c
@@ -108,7 +108,7 @@ func logReport(t *testing.T, r *mockRun) {
 		return
 	}
 	var b strings.Builder
-	_ = WriteThrottleText(&b, r.rep)
+	_ = WriteText(&b, r.rep)
 	t.Logf("%s (run %d of at most %d):\n%s", r.name, r.runs, attempts, b.String())
 }
 
@@ -202,7 +202,7 @@ func TestThrottleReports(t *testing.T) {
 		t.Fatal(r.err)
 	}
 	var b bytes.Buffer
-	if err := WriteThrottleJSON(&b, r.rep); err != nil {
+	if err := WriteJSON(&b, r.rep); err != nil {
 		t.Fatal(err)
 	}
 	var got struct {
@@ -235,10 +235,10 @@ func TestThrottleReports(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	if err := WriteThrottleReportDir(dir, r.rep); err != nil {
+	if err := WriteReportDir(dir, r.rep); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, ThrottleResultsFile))
+	raw, err := os.ReadFile(filepath.Join(dir, ResultsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestThrottleReports(t *testing.T) {
 	if n != r.rep.Requests {
 		t.Errorf("decoded %d results, report counts %d requests", n, r.rep.Requests)
 	}
-	for _, f := range []string{ThrottlePlotFile, ThrottleChartFile} {
+	for _, f := range []string{PlotFile, ChartFile} {
 		data, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -266,7 +266,7 @@ func TestThrottleReports(t *testing.T) {
 			t.Errorf("%s is not HTML", f)
 		}
 	}
-	chart, _ := os.ReadFile(filepath.Join(dir, ThrottleChartFile))
+	chart, _ := os.ReadFile(filepath.Join(dir, ChartFile))
 	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation} {
 		if !bytes.Contains(chart, []byte(want)) {
 			t.Errorf("chart lacks %q", want)
@@ -276,11 +276,11 @@ func TestThrottleReports(t *testing.T) {
 
 // TestThrottleNoAccounts: without a fresh account the scenario gives no verdict, with the reason.
 func TestThrottleNoAccounts(t *testing.T) {
-	_, err := RunThrottle(context.Background(), ThrottleOptions{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 100, Window: time.Second}})
+	_, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 100, Window: time.Second}})
 	if !errors.Is(err, ErrNoVerdict) || !errors.Is(err, states.ErrUnsupported) {
 		t.Errorf("err %v, want ErrNoVerdict wrapping ErrUnsupported", err)
 	}
-	if _, err := RunThrottle(context.Background(), ThrottleOptions{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 5, Window: time.Second}}); err == nil {
+	if _, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 5, Window: time.Second}}); err == nil {
 		t.Error("a limit of 5 calls: want an error")
 	}
 }
@@ -289,7 +289,7 @@ func TestThrottleNoAccounts(t *testing.T) {
 func TestThrottleUnreachableTarget(t *testing.T) {
 	v := states.Values{states.AccessKeyID: "LTAI-x", states.AccessKeySecret: "s3cr3t-value", states.ClusterID: "c", states.JobID: "j"}
 	st := states.Map{spec.StateFreshAccount: v}
-	rep, err := RunThrottle(context.Background(), ThrottleOptions{Target: "http://127.0.0.1:1", States: st, RateLimit: spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}})
+	rep, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: st, RateLimit: spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}})
 	if !errors.Is(err, ErrNoVerdict) {
 		t.Fatalf("err %v, want ErrNoVerdict", err)
 	}
@@ -297,13 +297,13 @@ func TestThrottleUnreachableTarget(t *testing.T) {
 		t.Fatalf("report %+v, want verdict inconclusive", rep)
 	}
 	var b bytes.Buffer
-	_ = WriteThrottleJSON(&b, rep)
-	_ = WriteThrottleText(&b, rep)
+	_ = WriteJSON(&b, rep)
+	_ = WriteText(&b, rep)
 	dir := t.TempDir()
-	if err := WriteThrottleReportDir(dir, rep); err != nil {
+	if err := WriteReportDir(dir, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{ThrottleResultsFile, ThrottlePlotFile, ThrottleChartFile} {
+	for _, f := range []string{ResultsFile, PlotFile, ChartFile} {
 		data, _ := os.ReadFile(filepath.Join(dir, f))
 		b.Write(data)
 	}
@@ -322,7 +322,7 @@ func TestThrottleUnreachableTarget(t *testing.T) {
 // TestThrottleRecordRedacts: a kept result loses the query of its URL and of its error (a
 // transport error quotes the URL, and a V1 GET carries its Signature there).
 func TestThrottleRecordRedacts(t *testing.T) {
-	s := &scenario{o: ThrottleOptions{Spec: spec.Default()}, cls: NewClassifier(nil)}
+	s := newScenario(Options{Spec: spec.Default()})
 	r := &vegeta.Result{
 		URL:   "http://127.0.0.1:9/?AccessKeyId=LTAI-x&Signature=abc%3D&SignatureNonce=n#overload",
 		Error: `Get "http://127.0.0.1:9/?AccessKeyId=LTAI-x&Signature=abc%3D&SignatureNonce=n#overload": dial tcp: connection refused`,

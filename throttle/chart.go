@@ -1,4 +1,4 @@
-package load
+package throttle
 
 import (
 	"fmt"
@@ -15,12 +15,12 @@ type chartSeries struct {
 	accepted, throttled []int
 }
 
-// WriteThrottleChart writes a self-contained HTML page with one SVG panel per account: accepted
+// WriteChart writes a self-contained HTML page with one SVG panel per account: accepted
 // (green) and throttled (red) calls per second, stacked, the limit's average rate as a dashed line,
 // and, in blue, the calls accepted over the trailing window expressed per second, which a correct
 // limiter keeps on the dashed line once it throttles. Short windows are binned at W/20 instead of
 // a second, so tests' scaled runs still show a shape.
-func WriteThrottleChart(w io.Writer, r *ThrottleReport) error {
+func WriteChart(w io.Writer, r *Report) error {
 	lim := r.limit
 	if lim.Calls == 0 || lim.Window <= 0 {
 		return fmt.Errorf("chart: report without a rate limit")

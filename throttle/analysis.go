@@ -1,0 +1,538 @@
+package throttle
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// The bounds the throttle scenario holds a target to, for a limit of N calls per window W.
+//
+// Notation: the overloaded account is offered r = 2N/W calls, evenly paced, for 2.5W. t_f is the
+// decision time of its first throttled answer, "accepted(I)" the accepted calls whose decision time
+// (send time + latency/2) falls in I, tol = max(2, 3% of N), and u(e) the calls whose side of an
+// edge e is uncertain: those whose span from the earlier of planned and actual send time to the end
+// of the round trip contains e (the server decided somewhere in the round trip; a late call and its
+// catch-up may have crossed the edge). A window's certain count is accepted(I) − u(start) − u(end).
+//
+// Every correct limiter admits, under that constant overload:
+//
+//   - fixed window (epoch or first call): the window holding t_f is full; each later window fills
+//     in its first N/r = W/2 and refuses the rest, so any interval of length W starting at or after
+//     t_f holds exactly N (the tail of one window plus the head of the next add up to N);
+//   - sliding log: the N calls admitted before t_f expire one by one, each freeing one slot: any
+//     W-interval from t_f on holds N;
+//   - token bucket or GCRA with any burst b ≤ N: at t_f the bucket is empty and refills N per W:
+//     any W-interval from t_f on holds at most N+1;
+//   - sliding window counter: at most N per W-interval from t_f on; after the (epoch) window that
+//     holds t_f ends it admits N/W uniformly, before that it may admit less.
+//
+// Hence the checks:
+//
+//	over-admission:  certain([s, s+W)) ≤ N + tol      for every s ≥ t_f, and
+//	                 certain([s, s+W)) ≤ 2N + tol     for every s (the initial burst adds ≤ N)
+//	under-admission: accepted([E-W, E)) + u(E-W) + u(E) + unanswered ≥ N − tol   (E: the
+//	                 overload's last throttled answer, when the limiter was full: a sliding log then
+//	                 holds N calls of (E-W, E], a fixed window N of [start, E), an empty bucket
+//	                 admitted N in (E-W, E]; a steady sliding window counter about N. All are
+//	                 steady by then: t_f ≤ W at r = 2N/W, the counter's transient ends by 1.5W)
+//
+// A limit 10% off moves the steady count by 0.1N, more than tol plus the measured window's
+// uncertainty, which the generator check keeps within 4% of N (else: no verdict).
+//
+// The other accounts, started with the overload: one at 0.8N per window (below-limit: never
+// throttled by any algorithm above; a GCRA of burst 1 only while the generator's jitter stays under
+// 0.25 W/N, a burst of 2 or more tolerates a full interval), one at N/4 (isolation: no throttled
+// answer while the overload is throttled), and one driven at 2N/W until its first throttled answer,
+// then probed W/40 apart (recovery: served again within W plus 10%, a probe interval and a latency).
+// At 2N/W every correct algorithm throttles by t_f ≤ W: a bucket of burst N empties in W; a fixed
+// or sliding window started at offset o fills W/2 later if o ≤ W/2, else W/2 into the next window.
+// The run takes 2.5W plus set-up: 6000/1m ends in under three minutes.
+const (
+	overloadFactor  = 2.0  // the overloaded accounts are offered 2N per window
+	overloadWindows = 2.5  // for 2.5 windows
+	belowFactor     = 0.8  // the below-limit account: 80% of N
+	isolationFactor = 0.25 // the isolation account: a quarter of N
+	tolerance       = 0.03 // of N, beyond the calls whose window is uncertain
+	recoveryGrace   = 0.10 // of W, beyond the one window a throttle may last after the load stops
+	probesPerWindow = 40   // recovery probes
+)
+
+// Roles of the accounts the scenario drives.
+const (
+	roleOverload  = "overload"    // driven at 2N/W for 2.5W: admission, keying, estimate
+	roleRecovery  = "recovery"    // driven at 2N/W until throttled, then probed until served
+	roleIsolation = "isolation"   // N/4 per window, must pass while the overload is throttled
+	roleBelow     = "below-limit" // 0.8N per window, must never be throttled
+)
+
+// answerKind is what one call's answer means for the scenario.
+type answerKind uint8
+
+const (
+	kindAccepted  answerKind = iota // passed the throttle: any well-formed answer but a throttle or gateway rejection
+	kindThrottled                   // Code is one of the spec's throttling codes
+	kindRejected                    // rejected before the throttle (signature, nonce, key ...): not counted
+	kindMalformed                   // an HTTP answer without a readable Code
+	kindTransport                   // no answer
+)
+
+// observation is one call as the analysis sees it.
+type observation struct {
+	role      string
+	key       int // which AccessKey of the account (0, or 1 for its second key)
+	seq       uint64
+	sent      time.Time
+	latency   time.Duration
+	status    uint16
+	code      string
+	kind      answerKind
+	requestID string
+	rl        *rateHeader // nil when the answer has no rate-limit header
+	rlErr     string      // a header that does not parse
+}
+
+// at is the call's estimated decision time: the middle of its round trip.
+func (o *observation) at() time.Time { return o.sent.Add(o.latency / 2) }
+
+// rateHeader is x-ratelimit-user-api: "Limit:6000,Remain:0,TimeLeft:<ms>,Reset:<unix s>".
+type rateHeader struct {
+	Limit, Remain int
+	TimeLeft      time.Duration
+	Reset         int64
+}
+
+func parseRateHeader(v string) (*rateHeader, error) {
+	h := &rateHeader{}
+	seen := map[string]bool{}
+	for _, kv := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(kv, ":")
+		if !ok || strings.TrimSpace(k) != k || strings.TrimSpace(val) != val {
+			return nil, fmt.Errorf("%q: want Key:Value pairs joined by ',' without spaces", v)
+		}
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %s is not an integer", v, k)
+		}
+		seen[k] = true
+		switch k {
+		case "Limit":
+			h.Limit = int(n)
+		case "Remain":
+			h.Remain = int(n)
+		case "TimeLeft":
+			h.TimeLeft = time.Duration(n) * time.Millisecond
+		case "Reset":
+			h.Reset = n
+		}
+	}
+	for _, k := range []string{"Limit", "Remain", "TimeLeft"} {
+		if !seen[k] {
+			return nil, fmt.Errorf("%q: no %s", v, k)
+		}
+	}
+	return h, nil
+}
+
+// attackPlan is what one account's generator was asked to do.
+type attackPlan struct {
+	role     string
+	rate     float64 // calls per second
+	began    time.Time
+	stopped  time.Time // when the load ended (the last call sent); zero if never started
+	probing  bool      // recovery probes follow the load
+	keyNames []string
+}
+
+// analysis is the scenario's findings, computed from the observations by analyze.
+type analysis struct {
+	checks      []Check
+	estimate    float64 // calls per window, from the overload's last window
+	uncertainty float64
+	algorithm   string
+	noVerdict   string // why the generator's own measurement invalidates the run; "" if it holds
+}
+
+// input is what the scenario hands the analysis: the observations by role, each role's sorted by
+// decision time, and what each generator was asked to do.
+type input struct {
+	limit   spec.RateLimit
+	spec    *spec.Spec
+	obs     map[string][]*observation
+	plans   map[string]*attackPlan
+	twoKeys bool // the overloaded account was driven through two AccessKeys
+}
+
+func (in *input) n() int           { return in.limit.Calls }
+func (in *input) w() time.Duration { return in.limit.Window }
+func (in *input) ws() string       { return windowOf(in.limit.String()) }
+
+func (in *input) all() []*observation {
+	var all []*observation
+	for _, os := range in.obs {
+		all = append(all, os...)
+	}
+	return all
+}
+
+// measurement is what the measuring steps found before any check is judged; every check reads it
+// as a value (checks.go).
+type measurement struct {
+	tol      int // max(2, 3% of N)
+	inflight int // calls the overload sends during a p99 latency (header checks)
+
+	// The generator's own record (the generator check).
+	rates     []string // "role 12.3/s" per account driven
+	problems  []string // why the plan was not kept
+	latP99    time.Duration
+	lateP99   time.Duration
+	transport int // calls without an answer
+
+	// The overload's measured window [end−W, end): where the estimate and the steady counts come from.
+	window        measuredWindow
+	firstThrottle time.Time // decision time of the overload's first throttled answer; zero if never
+	estimate      int       // accepted calls in the measured window
+}
+
+// measuredWindow is the overload's last window of sustained overload and how sharp its edges are.
+type measuredWindow struct {
+	amb      *ambiguity // the overload's calls whose window is uncertain
+	end      time.Time  // just after the overload's last throttled answer (or last decision)
+	ambLast  int        // uncertain calls at its edges
+	lostLast int        // unanswered calls in it
+}
+
+// uncertainty is how many calls the window's count may be off by.
+func (m measuredWindow) uncertainty() int { return m.ambLast + m.lostLast }
+
+// analyze measures, then runs every check over the observations. It never fails: a check that
+// cannot be judged is skipped with the reason, and a generator that did not keep its plan sets
+// noVerdict.
+func analyze(limit spec.RateLimit, s *spec.Spec, obs []*observation, plans map[string]*attackPlan, twoKeys bool) analysis {
+	in := &input{limit: limit, spec: s, obs: map[string][]*observation{}, plans: plans, twoKeys: twoKeys}
+	for _, o := range obs {
+		in.obs[o.role] = append(in.obs[o.role], o)
+	}
+	for _, os := range in.obs {
+		sort.SliceStable(os, func(i, j int) bool { return os[i].at().Before(os[j].at()) })
+	}
+	m := measure(in)
+	checks, noVerdict := judge(in, m)
+	a := analysis{checks: checks, noVerdict: noVerdict, algorithm: algorithm(in, m)}
+	if in.obs[roleOverload] != nil && in.plans[roleOverload] != nil {
+		a.estimate, a.uncertainty = float64(m.estimate), float64(m.window.uncertainty())
+	}
+	return a
+}
+
+// measure runs the measuring steps in order, each handing what it found to the next.
+func measure(in *input) measurement {
+	m := measureGenerator(in)
+	m.window, m.problems = measureWindow(in, m.problems)
+	m.problems = append(m.problems, rejectedProblems(in)...)
+	if os, p := in.obs[roleOverload], in.plans[roleOverload]; len(os) > 0 && p != nil {
+		if first := firstOf(os, kindThrottled); first != nil {
+			m.firstThrottle = first.at()
+		}
+		w := m.window
+		m.estimate = countIn(acceptedTimes(os, nil), w.end.Add(-in.w()), w.end)
+	}
+	return m
+}
+
+// measureGenerator measures the harness's own sending: every account's rate against its plan,
+// lateness, latency and answers.
+func measureGenerator(in *input) measurement {
+	var m measurement
+	var lat []time.Duration
+	total := 0
+	for _, role := range roles {
+		p, os := in.plans[role], in.obs[role]
+		if p == nil || len(os) == 0 {
+			continue
+		}
+		var late []time.Duration
+		sent := 0
+		last := time.Time{}
+		for _, o := range os {
+			total++
+			if o.kind == kindTransport {
+				m.transport++
+			} else {
+				lat = append(lat, o.latency)
+			}
+			if p.probing && o.sent.After(p.stopped) {
+				continue // recovery probes have their own pace
+			}
+			sent++
+			late = append(late, o.sent.Sub(p.planned(o.seq)))
+			if o.sent.After(last) {
+				last = o.sent
+			}
+		}
+		span := last.Sub(p.began)
+		if sent < 2 || span <= 0 {
+			continue
+		}
+		got := float64(sent) / span.Seconds()
+		ratio := got / p.rate
+		p99 := quantile(late, 0.99)
+		if role == roleOverload || role == roleRecovery {
+			m.lateP99 = max(m.lateP99, p99)
+		}
+		m.rates = append(m.rates, fmt.Sprintf("%s %.1f/s", role, got))
+		if ratio < 0.95 || ratio > 1.05 {
+			m.problems = append(m.problems, fmt.Sprintf("%s sent %.1f/s, plan %.1f/s", role, got, p.rate))
+		}
+	}
+	m.latP99 = quantile(lat, 0.99)
+	m.inflight = int(math.Ceil(overloadFactor * in.limit.PerSecond() * m.latP99.Seconds()))
+	m.tol = max(2, int(math.Ceil(tolerance*float64(in.n()))))
+	if total == 0 {
+		m.problems = append(m.problems, "no call was made")
+	} else if float64(m.transport) > 0.01*float64(total) {
+		m.problems = append(m.problems, fmt.Sprintf("%d of %d calls got no answer", m.transport, total))
+	}
+	return m
+}
+
+// measureWindow finds the overload's measured window: it ends at the overload's last throttled
+// answer (the limiter was full then, whatever the generator did just before: a stall near the
+// end leaves slots free), or after the last decision without any. Its edges must be sharp enough
+// (u(E−W) plus its unanswered calls within 4% of N) for the counts to tell a limit 10% off.
+func measureWindow(in *input, problems []string) (measuredWindow, []string) {
+	var mw measuredWindow
+	p, os := in.plans[roleOverload], in.obs[roleOverload]
+	if p == nil || len(os) == 0 {
+		return mw, problems
+	}
+	mw.amb = newAmbiguity(os, p)
+	var lastThrottled time.Time
+	for _, o := range os {
+		e := o.at().Add(time.Nanosecond)
+		if e.After(mw.end) {
+			mw.end = e
+		}
+		if o.kind == kindThrottled && e.After(lastThrottled) {
+			lastThrottled = e
+		}
+	}
+	if !lastThrottled.IsZero() {
+		mw.end = lastThrottled
+	}
+	from := mw.end.Add(-in.w())
+	mw.ambLast = mw.amb.at(from) + mw.amb.at(mw.end)
+	for _, o := range os {
+		if o.kind == kindTransport && !o.sent.Before(from) && o.sent.Before(mw.end) {
+			mw.lostLast++
+		}
+	}
+	if u := mw.uncertainty(); float64(u) > 0.04*float64(in.n()) {
+		problems = append(problems, fmt.Sprintf("%d calls at the edge of the measured window were late or slow and %d got no answer: ±%d is more than 4%% of %d, a limit 10%% off could pass",
+			mw.ambLast, mw.lostLast, u, in.n()))
+	}
+	return mw, problems
+}
+
+// rejectedProblems: calls rejected before the throttle (signature, nonce, key ...) leave nothing
+// to measure.
+func rejectedProblems(in *input) []string {
+	rejected := 0
+	all := in.all()
+	for _, o := range all {
+		if o.kind == kindRejected {
+			rejected++
+		}
+	}
+	if rejected == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d calls were rejected before the throttle (%s): nothing to measure", rejected, firstCode(all, kindRejected))}
+}
+
+// planned is when the generator was to send call seq: vegeta's constant pacer sends call k at
+// (k+1) intervals after the attack began.
+func (p *attackPlan) planned(seq uint64) time.Time {
+	return p.began.Add(time.Duration(float64(seq+1) / p.rate * float64(time.Second)))
+}
+
+func firstCode(os []*observation, k answerKind) string {
+	for _, o := range os {
+		if o.kind == k {
+			return fmt.Sprintf("%d %s", o.status, o.code)
+		}
+	}
+	return ""
+}
+
+// acceptedTimes returns the decision times of accepted calls of os, in order.
+func acceptedTimes(os []*observation, keep func(*observation) bool) []time.Time {
+	var ts []time.Time
+	for _, o := range os {
+		if o.kind == kindAccepted && (keep == nil || keep(o)) {
+			ts = append(ts, o.at())
+		}
+	}
+	return ts
+}
+
+// ambiguity holds, for each of the overload's calls, the span over which its window is uncertain:
+// from the earlier of its planned and actual send times (a late call may have crossed an edge)
+// to the end of its round trip (the server decided somewhere in it).
+type ambiguity struct{ lo, hi []int64 }
+
+func newAmbiguity(os []*observation, p *attackPlan) *ambiguity {
+	a := &ambiguity{}
+	for _, o := range os {
+		planned := p.planned(o.seq)
+		lo := o.sent
+		if planned.Before(lo) {
+			lo = planned
+		}
+		a.lo = append(a.lo, lo.UnixNano())
+		a.hi = append(a.hi, o.sent.Add(o.latency).UnixNano())
+	}
+	slices.Sort(a.lo)
+	slices.Sort(a.hi)
+	return a
+}
+
+// at counts the calls whose span contains e: their side of an edge at e is uncertain.
+func (a *ambiguity) at(e time.Time) int {
+	if a == nil {
+		return 0
+	}
+	x := e.UnixNano()
+	below := func(v []int64) int { n, _ := slices.BinarySearch(v, x); return n }
+	return below(a.lo) - below(a.hi)
+}
+
+// worstWindow is, over the windows [s, s+w) that start at an accepted time s ≥ from (ts sorted),
+// the largest count less the uncertain calls at its two edges, with that window's raw count.
+func worstWindow(amb *ambiguity, ts []time.Time, w time.Duration, from time.Time) (adjusted, raw int) {
+	adjusted = math.MinInt
+	for j, s := range ts {
+		if s.Before(from) {
+			continue
+		}
+		k, _ := slices.BinarySearchFunc(ts[j:], s.Add(w), func(t, target time.Time) int { return t.Compare(target) })
+		if a := k - amb.at(s) - amb.at(s.Add(w)); a > adjusted {
+			adjusted, raw = a, k
+		}
+	}
+	if adjusted == math.MinInt {
+		adjusted = 0
+	}
+	return adjusted, raw
+}
+
+func countIn(ts []time.Time, from, to time.Time) int {
+	n := 0
+	for _, t := range ts {
+		if !t.Before(from) && t.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+func firstOf(os []*observation, k answerKind) *observation {
+	for _, o := range os {
+		if o.kind == k {
+			return o
+		}
+	}
+	return nil
+}
+
+func latencies(os []*observation) []time.Duration {
+	var l []time.Duration
+	for _, o := range os {
+		if o.kind != kindTransport {
+			l = append(l, o.latency)
+		}
+	}
+	return l
+}
+
+// algorithm names what the overload's accepted calls look like. Windowed limiters (fixed window,
+// sliding log) admit in bursts at the offered rate and then nothing until the window turns; smooth
+// ones (token bucket, GCRA, sliding window counter) admit about N/W all the time.
+func algorithm(in *input, m measurement) string {
+	os, p := in.obs[roleOverload], in.plans[roleOverload]
+	tf := m.firstThrottle
+	if len(os) == 0 || p == nil || tf.IsZero() {
+		return "unknown (never throttled)"
+	}
+	w := in.w()
+	acc := acceptedTimes(os, nil)
+	end := m.window.end
+	from := end.Add(-w)
+	bins := make([]int, 20)
+	for _, t := range acc {
+		if !t.Before(from) && t.Before(end) {
+			bins[min(19, int(t.Sub(from)*20/w))]++
+		}
+	}
+	empty := 0
+	for _, b := range bins {
+		if b == 0 {
+			empty++
+		}
+	}
+	start := acc[0]
+	before := countIn(acc, time.Time{}, tf)
+	burst := float64(before) - float64(in.n())*tf.Sub(start).Seconds()/w.Seconds()
+	if empty >= 5 {
+		// Windowed: where does a burst of admissions start? After the longest gap in the last window.
+		var gapEnd time.Time
+		longest := time.Duration(0)
+		for i := 1; i < len(acc); i++ {
+			if acc[i].Before(from) {
+				continue
+			}
+			if g := acc[i].Sub(acc[i-1]); g > longest {
+				longest, gapEnd = g, acc[i]
+			}
+		}
+		tol := w / 20
+		epoch := circDist(gapEnd.UnixNano(), 0, int64(w)) <= int64(tol)
+		first := circDist(gapEnd.Sub(start).Nanoseconds(), 0, int64(w)) <= int64(tol)
+		switch {
+		case epoch && !first:
+			return "fixed window aligned to the epoch"
+		case first && !epoch:
+			return "fixed window aligned to the first call, or sliding log"
+		case epoch && first:
+			return "fixed window (the run began on a window boundary: epoch or first call alike)"
+		}
+		return "windowed (bursts not aligned to the epoch nor to the first call)"
+	}
+	// Smooth. A bucket is empty at t_f and admits N in the next W; a sliding window counter admits
+	// less until its (epoch) window turns: the previous window still weighs on its estimate.
+	if countIn(acc, tf, tf.Add(w)) < in.n()-m.tol-m.window.ambLast {
+		return "sliding window counter"
+	}
+	return fmt.Sprintf("token bucket or GCRA (burst ≈ %d)", max(1, int(math.Round(burst))))
+}
+
+// circDist is the distance of a from b modulo m.
+func circDist(a, b, m int64) int64 {
+	d := ((a-b)%m + m) % m
+	return min(d, m-d)
+}
+
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
