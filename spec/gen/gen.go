@@ -32,6 +32,9 @@ func Generate(page, overlay []byte) ([]byte, error) {
 		return nil, fmt.Errorf("gen: %w", err)
 	}
 	doc, err := build(p, o)
+	if err == nil {
+		doc, err = applyWire(doc, o)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
 	}
@@ -84,11 +87,9 @@ func build(p *docpage.Page, o *Overlay) (obj, error) {
 		{"openapi", "3.0.3"},
 		{"info", info(p, o, description)},
 		{"servers", []any{obj{{"url", o.Server.URL}, {"description", o.Server.Description}}}},
-		{"security", []any{obj{{"SignatureV1", []string{}}}, obj{{"SignatureV3", []string{}}}}},
 		{"tags", []any{obj{{"name", o.Tag.Name}, {"description", o.Tag.Description}}}},
 		{"paths", obj{{"/", obj{{"get", b.operation(params, description, false)}, {"post", b.operation(params, description, true)}}}}},
 		{"components", obj{
-			{"securitySchemes", securitySchemes()},
 			{"headers", headers},
 			{"schemas", schemas},
 			{"responses", b.responses(headerRefs)},
@@ -232,19 +233,14 @@ func (pa param) schema() obj {
 	return s
 }
 
-// queryParameters are the operation's parameters; in a POST a required one may be in the body.
-func queryParameters(params []param, post bool) []any {
+// queryParameters are the operation's parameters as the page and the overlay say them; where else
+// one may be (the form body, a header) and what "required" then means is the wire step's (wire.go).
+func queryParameters(params []param) []any {
 	var out []any
 	for _, pa := range params {
-		desc := pa.desc
-		required := pa.required
-		if post && required {
-			required = false
-			desc = strings.TrimSpace(desc + " Required, in the query or in the form body.")
-		}
-		po := obj{{"name", pa.name}, {"in", "query"}, {"required", required}}
-		if desc != "" {
-			po = append(po, kv{"description", desc})
+		po := obj{{"name", pa.name}, {"in", "query"}, {"required", pa.required}}
+		if pa.desc != "" {
+			po = append(po, kv{"description", pa.desc})
 		}
 		po = append(po, kv{"schema", pa.schema()})
 		if pa.example != nil {
@@ -275,7 +271,7 @@ func (b *builder) operation(params []param, description string, post bool) obj {
 	if post && o.PostDescription != "" {
 		d += "\n\n" + o.PostDescription
 	}
-	op = append(op, kv{"description", d}, kv{"parameters", queryParameters(params, post)})
+	op = append(op, kv{"description", d}, kv{"parameters", queryParameters(params)})
 	if post {
 		op = append(op, kv{"requestBody", obj{
 			{"required", false},
@@ -490,15 +486,6 @@ func info(p *docpage.Page, o *Overlay, description string) obj {
 		in = append(in, kv{"license", obj{{"name", o.License.Name}, {"url", o.License.URL}}})
 	}
 	return in
-}
-
-func securitySchemes() obj {
-	return obj{
-		{"SignatureV1", obj{{"type", "apiKey"}, {"in", "query"}, {"name", "Signature"},
-			{"description", "Version 1 RPC signature: HMAC-SHA1 over the canonicalized parameters, with AccessKeyId, SignatureMethod, SignatureVersion, SignatureNonce and Timestamp in the query."}}},
-		{"SignatureV3", obj{{"type", "apiKey"}, {"in", "header"}, {"name", "Authorization"},
-			{"description", "Version 3 signature: Authorization: ACS3-HMAC-SHA256 with x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce and x-acs-content-sha256 headers."}}},
-	}
 }
 
 // typedExample converts a page example to its parameter's type; nil for none.

@@ -33,6 +33,7 @@ type Overlay struct {
 	CommonErrors       []CommonCode `yaml:"commonErrors"`
 	ThrottlingCodes    []string     `yaml:"throttlingCodes"`
 	States             []State      `yaml:"states"`
+	Wire               Wire         `yaml:"wire"`
 }
 
 // Contact of the API's owner.
