@@ -231,6 +231,7 @@ func load(data []byte) (*Spec, []Problem) {
 	s := &Spec{doc: doc, raw: append([]byte(nil), data...)}
 	problems = append(problems, s.decodeExtensions()...)
 	problems = append(problems, s.decodeFacts()...)
+	problems = append(problems, s.decodeWire()...)
 	problems = append(problems, dedupe(s.crossCheck())...)
 	if len(problems) > 0 {
 		return nil, problems

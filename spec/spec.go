@@ -61,9 +61,10 @@ type Spec struct {
 	ram          RAM
 	states       []State
 
-	rateLimitHeaders []string       // from the success answer's headers (facts.go)
-	rateLimitPattern *regexp.Regexp // their value's pattern
-	requestIDPattern *regexp.Regexp // the Success schema's RequestId pattern
+	rateLimitHeaders []string               // from the success answer's headers (facts.go)
+	rateLimitPattern *regexp.Regexp         // their value's pattern
+	requestIDPattern *regexp.Regexp         // the Success schema's RequestId pattern
+	placements       map[string][]Placement // by method: where each required parameter may be (request.go)
 }
 
 // RAM is the authorization row of the page.

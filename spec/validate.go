@@ -55,6 +55,17 @@ func (e *ResponseError) Unwrap() error { return e.Err }
 
 var registerXML sync.Once
 
+// RegisterXMLBodyDecoder registers with openapi3filter (once, unless text/xml has a decoder already)
+// the decoder of Alibaba Cloud XML answers that ValidateResponse uses, for callers that run
+// openapi3filter on the document themselves.
+func RegisterXMLBodyDecoder() {
+	registerXML.Do(func() {
+		if openapi3filter.RegisteredBodyDecoder("text/xml") == nil {
+			openapi3filter.RegisterBodyDecoder("text/xml", xmlBodyDecoder)
+		}
+	})
+}
+
 var unsupportedRe = regexp.MustCompile(`^property "(.+)" is unsupported$`)
 
 // ValidateResponse checks an answer to req against the operation of req's method on "/": the status
@@ -63,11 +74,7 @@ var unsupportedRe = regexp.MustCompile(`^property "(.+)" is unsupported$`)
 // response is validated: a V3 request carries Action and Version in headers, not the query. A nil
 // req means GET.
 func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
-	registerXML.Do(func() {
-		if openapi3filter.RegisteredBodyDecoder("text/xml") == nil {
-			openapi3filter.RegisterBodyDecoder("text/xml", xmlBodyDecoder)
-		}
-	})
+	RegisterXMLBodyDecoder()
 	if req == nil {
 		req = &http.Request{Method: http.MethodGet, Header: http.Header{}}
 	}
