@@ -4,7 +4,7 @@ BIN     ?= bin/edgeconform
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-main test-sdk lint lint-spec fmt-check vet tidy-check fuzz fuzz-short bench run clean
+.PHONY: all build test test-main test-sdk lint lint-spec prism fmt-check vet tidy-check fuzz fuzz-short bench run clean
 
 all: build
 
@@ -12,8 +12,9 @@ build:
 	$(GO) build -o $(BIN) ./cmd/edgeconform
 
 ## test: everything CI checks — formatting, vet, the race-enabled tests (the committed fuzz corpora
-## run as plain tests there), SDK interop, spec lint. Deterministic: random fuzzing is `make fuzz`.
-test: fmt-check vet tidy-check test-main test-sdk lint-spec
+## run as plain tests there), SDK interop, spec lint, the spec under Prism's validation proxy.
+## Deterministic: random fuzzing is `make fuzz`.
+test: fmt-check vet tidy-check test-main test-sdk lint-spec prism
 
 # The race detector over everything; then, without it, the throttle scenario's full matrices (every
 # algorithm and every broken limiter, simulated and against the reference implementation), which the
@@ -42,6 +43,11 @@ tidy-check:
 
 lint-spec:
 	@if [ -x scripts/lint-spec.sh ]; then scripts/lint-spec.sh; fi
+
+## prism: the reference implementation behind Stoplight Prism's validation proxy; every JSON cell's
+## success case and the official SDKs' captured requests must draw no violation (skipped without npx).
+prism:
+	@scripts/prism.sh
 
 ## fuzz: random fuzzing, each target for $(FUZZTIME); commit what it finds (testdata/fuzz/) as seeds
 ## with the fix. Never part of `make test`: a new finding would turn CI red on an unrelated commit.
