@@ -172,16 +172,11 @@ func TestSDKRequestsValidate(t *testing.T) {
 // startReference runs the reference implementation with its provider-state endpoint.
 func startReference(t *testing.T) (*mock.Running, states.Arranger) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	r, err := mock.Start(ctx)
+	r, err := mock.Start(t.Context())
 	if err != nil {
-		cancel()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		r.Close()
-	})
+	t.Cleanup(func() { r.Close() })
 	return r, states.NewEndpoint(r.AdminURL)
 }
 

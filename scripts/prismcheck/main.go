@@ -24,7 +24,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -76,9 +75,19 @@ func run(specPath, sdkDir, prismPkg string, wait time.Duration) error {
 	if err != nil {
 		return err
 	}
-	var log lockedBuffer
+	// Prism writes its log to a file of its own (read while it runs, no pipe goroutines).
+	log, err := os.CreateTemp("", "prismcheck-*.log")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(log.Name())
+	defer log.Close()
+	logText := func() string {
+		b, _ := os.ReadFile(log.Name())
+		return string(b)
+	}
 	cmd := exec.Command("npx", "--yes", prismPkg, "proxy", specPath, upURL, "--host", "127.0.0.1", "--port", port)
-	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // npx starts node: stop the whole group
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting prism: %w", err)
@@ -99,7 +108,7 @@ func run(specPath, sdkDir, prismPkg string, wait time.Duration) error {
 	}()
 	prismAddr := "127.0.0.1:" + port
 	if err := waitListening(prismAddr, wait, exited); err != nil {
-		return fmt.Errorf("%w\n%s", err, log.String())
+		return fmt.Errorf("%w\n%s", err, logText())
 	}
 	fmt.Printf("prism proxy %s %s listening on %s\n", specPath, upURL, prismAddr)
 
@@ -176,7 +185,7 @@ func run(specPath, sdkDir, prismPkg string, wait time.Duration) error {
 	}
 	time.Sleep(200 * time.Millisecond) // let Prism flush its log
 	var logged []string
-	sc := bufio.NewScanner(strings.NewReader(log.String()))
+	sc := bufio.NewScanner(strings.NewReader(logText()))
 	for sc.Scan() {
 		if line := sc.Text(); strings.Contains(strings.ToLower(line), "violation") {
 			logged = append(logged, line)
@@ -304,22 +313,4 @@ func waitListening(addr string, wait time.Duration, exited <-chan struct{}) erro
 		}
 	}
 	return fmt.Errorf("prism did not listen on %s within %v", addr, wait)
-}
-
-// lockedBuffer collects Prism's output from two pipes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
