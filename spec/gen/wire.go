@@ -69,6 +69,9 @@ func (w Wire) check(params map[string]obj) error {
 		if s.In[0] == inForm {
 			return fmt.Errorf("overlay: wire.signatures[%d]: the first place must be one OpenAPI can name (query or header)", i)
 		}
+		if slices.Contains(s.In, inForm) && w.FormAlternative == "" {
+			return fmt.Errorf("overlay: wire.signatures[%d] may be in the form: wire.formAlternative must say why POST lists {}", i)
+		}
 	}
 	return nil
 }
