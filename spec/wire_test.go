@@ -157,7 +157,7 @@ func TestSDKRequestsValidate(t *testing.T) {
 			rec := httptest.NewRecorder()
 			srv.API().ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
-				t.Fatalf("the reference answers %d: %s", rec.Code, rec.Body)
+				t.Fatalf("the reference answers %d: %s\n(if fixtures/world.yaml changed the key or the job, recapture: cd sdktest && go test -run TestSDKRequestFixtures -update-sdk-requests)", rec.Code, rec.Body)
 			}
 			validateResponse(t, in, rec.Code, rec.Header(), rec.Body.Bytes())
 		})
