@@ -82,6 +82,17 @@ func TestChangedPageIsFollowed(t *testing.T) {
 	if got, want := s.OptionalParams(), []string{"RegionId", "Force"}; !slices.Equal(got, want) {
 		t.Errorf("OptionalParams() = %v, want %v", got, want)
 	}
+	// The new required parameter gets the wire's places: the query on GET, the query or the form
+	// body on POST (optional in each, the rule written in its description).
+	for method, want := range map[string][]string{"GET": {"query"}, "POST": {"query", "form"}} {
+		i := slices.IndexFunc(s.Placements(method), func(p spec.Placement) bool { return p.Name == "Priority" })
+		if i < 0 || !slices.Equal(s.Placements(method)[i].In, want) {
+			t.Errorf("%s: Priority's placements %v, want %v", method, s.Placements(method), want)
+		}
+	}
+	if !strings.Contains(string(data), "The priority. Required in one of: the query, the form body.") {
+		t.Error("the POST parameter's description does not state the rule")
+	}
 	// The state keeps following its code to the new status.
 	for _, st := range s.States() {
 		if st.Name == spec.StateNoSuchJob && st.Status != 410 {

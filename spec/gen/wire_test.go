@@ -1,42 +1,12 @@
 package gen_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/gen"
 	"github.com/edgeconform/edgeconform/spec/source"
 )
-
-// A new required parameter on the page gets the wire's places like the others: the query on GET,
-// the query or the form body on POST, optional in each place of the POST.
-func TestWireFollowsANewRequiredParameter(t *testing.T) {
-	page := edit(t, source.Page, "Response elements", "| Priority |\ninteger |\nYes |\nThe priority. |\n5 |\nResponse elements")
-	data, err := gen.Generate(page, source.Overlay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := spec.Load(data)
-	if err != nil {
-		t.Fatalf("the generated spec does not load: %v", err)
-	}
-	for method, want := range map[string]string{"GET": "Priority:[query]", "POST": "Priority:[query form]"} {
-		var got string
-		for _, p := range s.Placements(method) {
-			if p.Name == "Priority" {
-				got = fmt.Sprintf("%s:%v", p.Name, p.In)
-			}
-		}
-		if got != want {
-			t.Errorf("%s: %q, want %q", method, got, want)
-		}
-	}
-	if !strings.Contains(string(data), "The priority. Required in one of: the query, the form body.") {
-		t.Error("the POST parameter's description does not state the rule")
-	}
-}
 
 func TestWireOverlayProblems(t *testing.T) {
 	tests := []struct{ name, old, new, want string }{
