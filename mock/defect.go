@@ -49,6 +49,8 @@ type defects struct {
 	neverLifts        bool
 	throttleWrongCode bool
 	throttleWrongStat bool
+
+	parity // defect_parity.go: differences from the recorded service that conform all the same
 }
 
 func toggle(name string, set func(*defects)) Defect { return Defect{name: name, apply: set} }

@@ -61,7 +61,7 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	} else {
 		v = errorBody{
 			RequestID: a.requestID,
-			HostID:    s.hostID,
+			HostID:    s.d.hostID(s.hostID),
 			Code:      a.code,
 			Message:   a.message,
 			Recommend: "https://api.aliyun.com/troubleshoot?q=" + a.code + "&product=live&requestId=" + a.requestID,
@@ -96,7 +96,7 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	if a.closeConn {
 		h.Set("Connection", "close")
 	}
-	if a.rateLimit != "" {
+	if a.rateLimit != "" && !s.d.noRateLimitHeader {
 		h.Set(RateLimitHeader, a.rateLimit)
 	}
 	w.WriteHeader(a.status)

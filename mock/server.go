@@ -151,7 +151,7 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 		}
 	}
 	a.status = ec.Status
-	a.message = ec.Message(detail)
+	a.message = ec.Message(s.d.reword(ec, detail))
 	if s.d.wrongStatus[code] {
 		a.status = http.StatusBadRequest
 		if ec.Status == http.StatusBadRequest {

@@ -26,6 +26,7 @@ type contractFlags struct {
 	deadline    time.Duration
 	verbose     bool
 	set         map[string]bool // the flags given on the command line
+	parity      parityFlags     // --snapshot, --snapshot-ignore, --baseline (parity.go)
 }
 
 // contractEmbeddedLimit is the throttle of the embedded reference implementation when contract
@@ -57,19 +58,24 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 
 func runContract(ctx context.Context, m *Main, args []string) error {
 	var f contractFlags
-	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--json FILE] [--junit FILE]")
+	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--json FILE] [--junit FILE]")
 	f.register(fs)
+	f.parity.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 
+	if err := f.parity.load(m, spec.Default()); err != nil {
+		return err
+	}
 	cfg, desc, cleanup, err := f.config(ctx, m)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	cfg.Observer = f.parity.observer()
 	res, runErr := runContractSuite(ctx, cfg)
 	if errors.Is(runErr, contract.ErrConfig) {
 		return cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
@@ -80,6 +86,11 @@ func runContract(ctx context.Context, m *Main, args []string) error {
 	if len(res.Cases) == 0 && runErr == nil {
 		return cli.Usagef("contract: --label-filter %q selects no case", f.labelFilter)
 	}
+	expired, err := applyBaseline(f.parity.base, res, time.Now())
+	if err != nil {
+		return err
+	}
+	res.Problems = append(res.Problems, expired...)
 	printContractSummary(m.Stdout, res, desc, f.verbose)
 	if err := writeContractReports(res, f.jsonReport, f.junitReport); err != nil {
 		return err
@@ -89,7 +100,9 @@ func runContract(ctx context.Context, m *Main, args []string) error {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	case res.Failed > 0:
 		return fmt.Errorf("%w: %d of %d cases failed", cli.ErrNonConformant, res.Failed, len(res.Cases))
-	case res.Passed == 0:
+	case len(expired) > 0:
+		return fmt.Errorf("%w: %d baseline entries expired", cli.ErrNonConformant, len(expired))
+	case res.Passed+res.Known+res.Fixed == 0:
 		// Nothing was verified: a gate must not pass on skips alone.
 		return fmt.Errorf("%w: contract: all %d selected cases were skipped, nothing was verified", cli.ErrHarness, res.Skipped)
 	}
@@ -203,9 +216,16 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 			fmt.Fprintf(w, "FAIL  %s: %s\n", c.ID, c.Message)
 		case c.Status == contract.StatusSkipped:
 			fmt.Fprintf(w, "SKIP  %s: %s\n", c.ID, c.Message)
+		case c.Status == contract.StatusKnown:
+			fmt.Fprintf(w, "KNOWN %s: %s\n", c.ID, c.Message)
+		case c.Status == contract.StatusFixed:
+			fmt.Fprintf(w, "FIXED %s: %s\n", c.ID, c.Message)
 		case all:
 			fmt.Fprintf(w, "ok    %s\n", c.ID)
 		}
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(w, "FAIL  %s\n", p)
 	}
 	type counts struct{ passed, failed, skipped int }
 	areas := map[string]*counts{}
@@ -239,11 +259,15 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 	}
 	w.Write(b.Bytes())
 	verdict := "PASS"
-	if res.Failed > 0 {
+	if res.Failed > 0 || len(res.Problems) > 0 {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "\n%s: %d cases, %d passed, %d failed, %d skipped in %v\n",
-		verdict, len(res.Cases), res.Passed, res.Failed, res.Skipped, res.Duration.Round(time.Millisecond))
+	var baselined string
+	if res.Known+res.Fixed > 0 {
+		baselined = fmt.Sprintf(", %d known, %d fixed", res.Known, res.Fixed)
+	}
+	fmt.Fprintf(w, "\n%s: %d cases, %d passed, %d failed, %d skipped%s in %v\n",
+		verdict, len(res.Cases), res.Passed, res.Failed, res.Skipped, baselined, res.Duration.Round(time.Millisecond))
 }
 
 // writeContractReports writes the --json and --junit files.

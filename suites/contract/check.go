@@ -41,6 +41,9 @@ type problem struct {
 }
 
 func (p problem) String() string {
+	if p.Field == "" { // an Observer's problem, whole
+		return p.Got
+	}
 	if p.Want == "" { // a finding of the spec: its reason says it all
 		return p.Field + ": " + p.Got
 	}
@@ -172,6 +175,7 @@ func (m *conformMatcher) Match(actual any) (bool, error) {
 		return false, fmt.Errorf("conform: want an answer, got %T", actual)
 	}
 	m.problems = m.s.check(m.ctx, a, m.e)
+	m.problems = append(m.problems, m.s.observe(a, len(m.problems) > 0)...)
 	return len(m.problems) == 0, nil
 }
 

@@ -90,6 +90,9 @@ type Config struct {
 	Verbose bool
 	// HTTPClient is used for the calls (default: a fresh one).
 	HTTPClient *http.Client
+	// Observer, if set, sees the answer each case is judged on (see observe.go): recordings and
+	// snapshot comparisons hook in here. It is called from the cases' goroutines.
+	Observer Observer
 }
 
 // Throttle configures the throttle case. The case drives one fresh account past Limit, so it runs
@@ -108,7 +111,12 @@ type Result struct {
 	Passed  int    `json:"passed"`
 	Failed  int    `json:"failed"`
 	Skipped int    `json:"skipped"`
-	Cases   []Case `json:"cases"`
+	// Known and Fixed count the cases a baseline covers (package baseline): failed and passed.
+	Known int    `json:"known,omitempty"`
+	Fixed int    `json:"fixed,omitempty"`
+	Cases []Case `json:"cases"`
+	// Problems fail the run beside its cases, one line each (an expired baseline entry).
+	Problems []string `json:"problems,omitempty"`
 
 	Duration time.Duration `json:"-"`
 	Started  time.Time     `json:"-"`
@@ -135,6 +143,9 @@ const (
 	StatusPassed  = "passed"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
+	// A baseline's statuses (package baseline): a covered case that failed, one that passed.
+	StatusKnown = "known"
+	StatusFixed = "fixed"
 )
 
 // Failure kinds of Case.Kind.

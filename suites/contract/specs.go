@@ -198,6 +198,10 @@ var needAll = []string{states.AccessKeyID, states.AccessKeySecret, states.Cluste
 type answer struct {
 	*client.Answer
 	dupOf string
+	// What was sent, for Config.Observer.
+	caseID string
+	creds  protocol.Credentials
+	call   protocol.Call
 }
 
 // send makes one call for case id; no answer fails the case (as a transport failure). Every
@@ -219,7 +223,7 @@ func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, c
 		Fail(oneLine("cannot make the call: "+err.Error()), 1)
 	}
 	first, _ := s.requests.record(a.RequestID, id)
-	return &answer{Answer: a, dupOf: first}
+	return &answer{Answer: a, dupOf: first, caseID: id, creds: creds, call: call}
 }
 
 // startCall is a start over cell c of the job that v names: each parameter of the spec (ClusterId,

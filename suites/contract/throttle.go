@@ -118,7 +118,7 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 				}
 				once.Do(func() {
 					first, _ := s.requests.record(a.RequestID, id)
-					found, at = &answer{Answer: a, dupOf: first}, answered
+					found, at = &answer{Answer: a, dupOf: first, caseID: id, creds: creds, call: call}, answered
 					close(done)
 				})
 				return

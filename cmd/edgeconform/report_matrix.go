@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/matrix"
+)
+
+const matrixSynopsis = "report matrix [--markdown FILE] [--html FILE] [NAME=]REPORT.json..."
+
+// runReportMatrix is `edgeconform report matrix`: contract --json reports of several
+// implementations side by side, the table on stdout, optionally as Markdown and HTML files.
+func runReportMatrix(_ context.Context, m *Main, args []string) error {
+	var markdown, html string
+	fset := m.newFlagSet("report matrix", matrixSynopsis)
+	fset.StringVar(&markdown, "markdown", "", "also write the table as Markdown to `FILE`")
+	fset.StringVar(&html, "html", "", "also write the table as one self-contained HTML page to `FILE`")
+	var files []string
+	for rest := args; ; {
+		if err := parseQuiet(fset, rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return cli.Usagef("report matrix: %v", err)
+		}
+		rest = fset.Args()
+		if len(rest) == 0 {
+			break
+		}
+		files = append(files, rest[0])
+		rest = rest[1:]
+	}
+	if len(files) == 0 {
+		return cli.Usagef("report matrix: no reports given (contract --json files, one per implementation)")
+	}
+	for _, out := range []string{markdown, html} {
+		if err := checkWritable(out); err != nil {
+			return cli.Usagef("report matrix: %v", err)
+		}
+	}
+	var cols []matrix.Column
+	var reports []matrix.Report
+	for _, arg := range files {
+		name, path := "", arg
+		if i := strings.IndexByte(arg, '='); i > 0 {
+			if _, err := os.Stat(arg); err != nil { // a file may have '=' in its name
+				name, path = arg[:i], arg[i+1:]
+			}
+		}
+		c, r, err := matrix.ReadFile(name, path)
+		if err != nil {
+			return cli.Usagef("report matrix: %v", err)
+		}
+		cols, reports = append(cols, c), append(reports, r)
+	}
+	mx, err := matrix.New(cols, reports)
+	if err != nil {
+		return cli.Usagef("report matrix: %v", err)
+	}
+	if err := mx.WriteText(m.Stdout); err != nil {
+		return fmt.Errorf("%w: report matrix: %v", cli.ErrHarness, err)
+	}
+	write := func(path string, fn func(io.Writer) error) error {
+		if path == "" {
+			return nil
+		}
+		var b bytes.Buffer
+		if err := fn(&b); err != nil {
+			return err
+		}
+		return os.WriteFile(path, b.Bytes(), 0o644)
+	}
+	if err := write(markdown, mx.WriteMarkdown); err != nil {
+		return fmt.Errorf("%w: report matrix: %v", cli.ErrHarness, err)
+	}
+	if err := write(html, mx.WriteHTML); err != nil {
+		return fmt.Errorf("%w: report matrix: %v", cli.ErrHarness, err)
+	}
+	return nil
+}
+
+// checkWritable says whether path ("" = none) can be written, without leaving a file behind
+// when it did not exist.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory", path)
+	}
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %v", path, errors.Unwrap(err))
+	}
+	f.Close()
+	if statErr != nil {
+		os.Remove(path)
+	}
+	return nil
+}
