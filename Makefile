@@ -4,7 +4,7 @@ BIN     ?= bin/edgeconform
 PKGS    := ./...
 FUZZTIME ?= 30s
 
-.PHONY: all build test test-main test-sdk lint lint-spec prism fmt-check vet tidy-check fuzz fuzz-short bench run clean
+.PHONY: all build test test-main test-sdk lint lint-spec prism fmt-check vet tidy-check fuzz fuzz-short bench run clean recordings
 
 all: build
 
@@ -63,6 +63,11 @@ bench:
 
 run: build
 	$(BIN) run
+
+## recordings: re-record the reference implementation into fixtures/recordings/reference (after a
+## change of its answers or of the spec; TestRecordingIsCurrent says when).
+recordings:
+	$(GO) run ./cmd/edgeconform record --out fixtures/recordings/reference
 
 clean:
 	rm -rf bin

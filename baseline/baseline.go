@@ -65,7 +65,7 @@ func Parse(name string, data []byte) (*Baseline, error) {
 		if e.Case == "" {
 			return nil, fmt.Errorf("%w: %s: no case (an id or a glob such as errors/JobNotFound/*)", ErrFile, where)
 		}
-		where += " (" + e.Case + ")"
+		where += fmt.Sprintf(" (%q)", e.Case)
 		if strings.TrimSpace(e.Reason) == "" {
 			return nil, fmt.Errorf("%w: %s: no reason", ErrFile, where)
 		}

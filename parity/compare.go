@@ -176,7 +176,7 @@ func ParseIgnore(name string, data []byte) (*Ignore, error) {
 		case !strings.HasPrefix(e.Pointer, "/"):
 			return nil, fmt.Errorf("%s: pointer %q: want a JSON pointer such as /body/HostId", where, e.Pointer)
 		case strings.TrimSpace(e.Reason) == "":
-			return nil, fmt.Errorf("%s (%s): no reason: say why the difference does not matter", where, e.Pointer)
+			return nil, fmt.Errorf("%s (%q): no reason: say why the difference does not matter", where, e.Pointer)
 		}
 		g, err := caseglob.Compile(e.Case)
 		if err != nil {

@@ -101,7 +101,6 @@ var generic = []struct {
 type placeholders struct {
 	byValue map[string]string
 	perKind map[string]int
-	secrets map[string]bool
 }
 
 func (p *placeholders) assign(kind, value string) {
@@ -121,11 +120,12 @@ func (p *placeholders) assign(kind, value string) {
 // sent, then UUIDs and dates. One value keeps one placeholder across the tree; placeholders are
 // assigned in the order of a walk over sorted keys, so the same answer normalizes the same way.
 func Normalize(tree any, volatile []string, sent Sent) any {
-	p := &placeholders{byValue: map[string]string{}, perKind: map[string]int{}, secrets: map[string]bool{}}
+	p := &placeholders{byValue: map[string]string{}, perKind: map[string]int{}}
 	for _, s := range sent.Secrets {
 		if len(s) >= MinValueLen {
-			p.byValue[s] = SecretPlaceholder
-			p.secrets[s] = true
+			for _, form := range forms(s) {
+				p.byValue[form] = SecretPlaceholder
+			}
 		}
 	}
 	vol := map[string]bool{}
@@ -145,9 +145,8 @@ func Normalize(tree any, volatile []string, sent Sent) any {
 	for _, k := range names {
 		if v := sent.Identifiers[k]; len(v) >= MinValueLen {
 			p.assign(k, v)
-			// The forms a value takes inside other strings: percent-encoded in a URL, quoted.
-			for _, form := range []string{url.QueryEscape(v), url.PathEscape(v), alibabaEscape(v), strings.Trim(strconv.Quote(v), `"`)} {
-				if form != v && p.byValue[form] == "" {
+			for _, form := range forms(v) {
+				if p.byValue[form] == "" {
 					p.byValue[form] = p.byValue[v]
 				}
 			}
@@ -253,6 +252,12 @@ func RateLimitShape(h http.Header, names []string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// forms are the ways v may appear inside other strings: as it is, percent-encoded in a URL or a
+// form, quoted.
+func forms(v string) []string {
+	return []string{v, url.QueryEscape(v), url.PathEscape(v), alibabaEscape(v), strings.Trim(strconv.Quote(v), `"`)}
 }
 
 // alibabaEscape is RFC 3986 percent-encoding as Alibaba Cloud's signatures write values.

@@ -39,6 +39,11 @@ func runRecord(ctx context.Context, m *Main, args []string) error {
 	if out == "" {
 		return cli.Usagef("record: --out DIR is required")
 	}
+	for _, v := range volatile {
+		if v == "" || strings.ContainsAny(v, " \t\n/") {
+			return cli.Usagef("record: --volatile %q: want the name of a body field, e.g. HostId", v)
+		}
+	}
 	if err := checkRecordOut(out); err != nil {
 		return cli.Usagef("record: --out: %v", err)
 	}

@@ -165,6 +165,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		{name: "contract-fixture", args: append([]string{"contract", "--target", fixtureAPI, "--profile", profile, "--verbose"}, reports("contract-fixture", "json", "junit")...)},
 		{name: "contract-env-creds", args: append([]string{"contract", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--verbose"}, reports("contract-env-creds", "json", "junit")...), env: env},
 		{name: "contract-bad-signature", args: append([]string{"contract", "--target", stateAPI, "--profile", wrongProfile, "--verbose"}, reports("contract-bad-signature", "json", "junit")...)},
+		{name: "record", args: append([]string{"record", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--out", out("record", "rec")}, reports("record", "json")...)},
+		{name: "contract-snapshot", args: append([]string{"contract", "--target", fixtureAPI, "--profile", profile, "--snapshot", referenceRecording}, reports("contract-snapshot", "json", "junit")...)},
 		{name: "contract-down", args: append([]string{"contract", "--target", down, "--profile", profile, "--timeout", "300ms"}, reports("contract-down", "json", "junit")...)},
 		{name: "contract-flag-secret", args: []string{"contract", "--access-key-id", key, "--access-key-secret", secretMark + "Flag000000", "--target", "ftp://x"}},
 		{name: "throttle", args: append([]string{"throttle", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--progress", "lines"}, reports("throttle", "json", "dir")...)},
@@ -282,7 +284,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	}
 	// The files the runs were asked for exist: the grep saw them.
 	for _, f := range []string{"run/report.json", "run/report.xml", "contract-bad-signature/report.json", "throttle/report.json",
-		"load/results.bin", "load/html/index.html", "load-bad-signature/results.bin", "load/merged.json"} {
+		"load/results.bin", "load/html/index.html", "record/rec/meta.json", "contract-snapshot/report.json", "load-bad-signature/results.bin", "load/merged.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s was not written: %v", f, err)
 		}
