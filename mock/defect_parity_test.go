@@ -9,9 +9,11 @@ import (
 // env.do checks every answer against the spec, the templates, RequestId and Content-Type.
 func TestParityDefectsConformButDiffer(t *testing.T) {
 	differ := map[string]func(good, bad *result) bool{
-		"MessageReworded":   func(g, b *result) bool { return g.message != b.message && strings.Contains(b.message, `"JobId"`) },
-		"OtherHostID":       func(g, b *result) bool { return g.hostID != b.hostID && b.hostID == OtherHost },
-		"NoRateLimitHeader": func(g, b *result) bool { return g.header.Get(RateLimitHeader) != "" && b.header.Get(RateLimitHeader) == "" },
+		"MessageReworded": func(g, b *result) bool { return g.message != b.message && strings.Contains(b.message, `"JobId"`) },
+		"OtherHostID":     func(g, b *result) bool { return g.hostID != b.hostID && b.hostID == OtherHost },
+		"NoRateLimitHeader": func(g, b *result) bool {
+			return g.header.Get(RateLimitHeader) != "" && b.header.Get(RateLimitHeader) == ""
+		},
 	}
 	if len(differ) != len(ParityDefects()) {
 		t.Fatalf("%d checks for %d parity defects", len(differ), len(ParityDefects()))

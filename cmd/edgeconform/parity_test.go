@@ -280,7 +280,7 @@ func TestBaseline(t *testing.T) {
 	var ju struct {
 		Failures int `xml:"failures,attr"`
 		Cases    []struct {
-			Name    string `xml:"name,attr"`
+			Name    string    `xml:"name,attr"`
 			Failure *struct{} `xml:"failure"`
 			Skipped *struct {
 				Message string `xml:"message,attr"`
