@@ -108,7 +108,11 @@ func (o Outcome) Err(name string) error {
 		for _, e := range o.Unmatched {
 			ids = append(ids, e.Case)
 		}
-		return fmt.Errorf("%w: %s: %d entries match no case: %s", ErrFile, name, len(ids), strings.Join(ids, ", "))
+		what := "an entry matches"
+		if len(ids) > 1 {
+			what = fmt.Sprintf("%d entries match", len(ids))
+		}
+		return fmt.Errorf("%w: %s: %s no case: %s", ErrFile, name, what, strings.Join(ids, ", "))
 	}
 	return nil
 }

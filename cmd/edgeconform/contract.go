@@ -227,7 +227,7 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 	for _, p := range res.Problems {
 		fmt.Fprintf(w, "FAIL  %s\n", p)
 	}
-	type counts struct{ passed, failed, skipped int }
+	type counts struct{ passed, failed, skipped, known, fixed int }
 	areas := map[string]*counts{}
 	for _, c := range res.Cases {
 		a := c.ID
@@ -244,6 +244,10 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 			areas[a].failed++
 		case contract.StatusSkipped:
 			areas[a].skipped++
+		case contract.StatusKnown:
+			areas[a].known++
+		case contract.StatusFixed:
+			areas[a].fixed++
 		}
 	}
 	names := make([]string, 0, len(areas))
@@ -252,10 +256,19 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 	}
 	sort.Strings(names)
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "\n%-10s %7s %7s %7s\n", "area", "passed", "failed", "skipped")
+	baseline := res.Known+res.Fixed > 0 // the baseline's columns only when it changed a status
+	fmt.Fprintf(&b, "\n%-10s %7s %7s %7s", "area", "passed", "failed", "skipped")
+	if baseline {
+		fmt.Fprintf(&b, " %7s %7s", "known", "fixed")
+	}
+	b.WriteString("\n")
 	for _, a := range names {
 		c := areas[a]
-		fmt.Fprintf(&b, "%-10s %7d %7d %7d\n", a, c.passed, c.failed, c.skipped)
+		fmt.Fprintf(&b, "%-10s %7d %7d %7d", a, c.passed, c.failed, c.skipped)
+		if baseline {
+			fmt.Fprintf(&b, " %7d %7d", c.known, c.fixed)
+		}
+		b.WriteString("\n")
 	}
 	w.Write(b.Bytes())
 	verdict := "PASS"

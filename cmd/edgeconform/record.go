@@ -82,7 +82,7 @@ func runRecord(ctx context.Context, m *Main, args []string) error {
 			fmt.Fprintf(m.Stdout, "SKIP  %s: %s\n", c.ID, c.Message)
 		}
 	}
-	fmt.Fprintf(m.Stdout, "recorded %d cases to %s (%d skipped, not recorded; %d answers failed their own checks and are recorded as answered)\n",
+	fmt.Fprintf(m.Stdout, "recorded %d cases to %s; %d skipped (not recorded); %d failed their own checks (recorded as answered)\n",
 		rec.Len(), out, res.Skipped, res.Failed)
 	return nil
 }
