@@ -58,6 +58,23 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"contract", "--deadline", "0s"}, "deadline"},
 		{[]string{"contract", "--label-filter", "(("}, "label"},
 		{[]string{"contract", "--strict=maybe"}, "strict"},
+		{[]string{"contract", "--target", tgt, "--snapshot", missing}, "snapshot"},
+		{[]string{"contract", "--target", tgt, "--snapshot", dir}, "snapshot"},
+		{[]string{"contract", "--target", tgt, "--snapshot-ignore", badYAML}, "snapshot"},
+		{[]string{"contract", "--target", tgt, "--baseline", missing}, "baseline"},
+		{[]string{"contract", "--target", tgt, "--baseline", badYAML}, "baseline"},
+		{[]string{"run", "--target", tgt, "--baseline", notAProfile}, "baseline"},
+
+		{[]string{"record"}, "out"},
+		{[]string{"record", "--out", badYAML}, "out"},
+		{[]string{"record", "--out", filepath.Join(dir, "rec"), "--bogus"}, "bogus"},
+		{[]string{"record", "--out", filepath.Join(dir, "rec"), "--target", "ftp://x"}, "target"},
+		{[]string{"record", "--out", filepath.Join(dir, "rec"), "--volatile", "a b"}, "volatile"},
+
+		{[]string{"report", "matrix"}, "reports"},
+		{[]string{"report", "matrix", missing}, "missing"},
+		{[]string{"report", "matrix", badYAML}, "report"},
+		{[]string{"report", "matrix", "--html", filepath.Join(missing, "x.html"), badYAML}, "html"},
 
 		{[]string{"throttle", "--bogus"}, "bogus"},
 		{[]string{"throttle", "--rate-limit", "0/1m"}, "rate-limit"},
