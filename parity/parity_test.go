@@ -169,14 +169,14 @@ func TestSentOfFindsSignatures(t *testing.T) {
 func TestRateLimitShape(t *testing.T) {
 	h := http.Header{}
 	h.Set("x-ratelimit-user-api", "Limit:6000,Remain:12,TimeLeft:345,Reset:1764201600")
-	got := RateLimitShape(h, RateLimitHeaders(spec.Default()))
+	got := RateLimitShape(h, spec.Default().RateLimitHeaders())
 	if want := map[string][]string{"x-ratelimit-user-api": {"Limit", "Remain", "TimeLeft", "Reset"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("shape %v, want %v", got, want)
 	}
-	if len(RateLimitHeaders(spec.Default())) != 2 {
-		t.Errorf("rate-limit headers of the spec: %v", RateLimitHeaders(spec.Default()))
+	if len(spec.Default().RateLimitHeaders()) != 2 {
+		t.Errorf("rate-limit headers of the spec: %v", spec.Default().RateLimitHeaders())
 	}
-	if RateLimitShape(http.Header{}, RateLimitHeaders(spec.Default())) != nil {
+	if RateLimitShape(http.Header{}, spec.Default().RateLimitHeaders()) != nil {
 		t.Error("a shape without the header")
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +59,7 @@ const maxText = 4096
 
 // Capture reduces a to its recorded form, normalized with the volatile fields and what was sent.
 func Capture(a *client.Answer, s *spec.Spec, volatile []string, sent Sent) Answer {
-	r := Answer{Status: a.Status, ContentType: a.ContentType, RateLimit: RateLimitShape(a.Header, RateLimitHeaders(s))}
+	r := Answer{Status: a.Status, ContentType: a.ContentType, RateLimit: RateLimitShape(a.Header, s.RateLimitHeaders())}
 	var tree any
 	var err error
 	switch {
@@ -98,35 +97,6 @@ func canonical(v any) any {
 		return v
 	}
 	return out
-}
-
-// RateLimitHeaders are the response headers the spec documents (the rate-limit headers).
-func RateLimitHeaders(s *spec.Spec) []string {
-	seen := map[string]bool{}
-	doc := s.Document()
-	if doc.Paths != nil {
-		for _, item := range doc.Paths.Map() {
-			for _, op := range item.Operations() {
-				if op.Responses == nil {
-					continue
-				}
-				for _, resp := range op.Responses.Map() {
-					if resp.Value == nil {
-						continue
-					}
-					for name := range resp.Value.Headers {
-						seen[strings.ToLower(name)] = true
-					}
-				}
-			}
-		}
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // SpecDigest names the spec a recording was made from: sha256 of its document.
