@@ -44,22 +44,9 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 	fset.StringVar(&out, "json", "", "same as -o")
 	fset.StringVar(&reportDir, "report-dir", "", "write report.json, report.txt and the HTML chart to `DIR`")
 	fset.Var(&thresholds, "threshold", "pass condition `EXPR` on the merged figures, repeatable (as in 'edgeconform load')")
-	// Flags and files may interleave: parse, take the files up to the next flag, parse again.
-	var files []string
-	for rest := args; ; {
-		if err := fset.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fset.Usage()
-				return err
-			}
-			return cli.Usagef("report merge: %v", err)
-		}
-		rest = fset.Args()
-		if len(rest) == 0 {
-			break
-		}
-		files = append(files, rest[0])
-		rest = rest[1:]
+	files, err := parseWithFiles(fset, args)
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return cli.Usagef("report merge: no results files given")
@@ -86,4 +73,24 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 	}
 	r := s.Report()
 	return finishReport(m, "report merge", s, r, ts, out, reportDir, chart)
+}
+
+// parseWithFiles parses args in which flags and file names may interleave (report merge a.bin
+// -o x b.bin): parse, take the files up to the next flag, parse again. A bad flag is a usage error.
+func parseWithFiles(fset *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for rest := args; ; {
+		if err := parseQuiet(fset, rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, cli.Usagef("%s: %v", fset.Name(), err)
+		}
+		rest = fset.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		files = append(files, rest[0])
+		rest = rest[1:]
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,20 +22,9 @@ func runReportMatrix(_ context.Context, m *Main, args []string) error {
 	fset := m.newFlagSet("report matrix", matrixSynopsis)
 	fset.StringVar(&markdown, "markdown", "", "also write the table as Markdown to `FILE`")
 	fset.StringVar(&html, "html", "", "also write the table as one self-contained HTML page to `FILE`")
-	var files []string
-	for rest := args; ; {
-		if err := parseQuiet(fset, rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return err
-			}
-			return cli.Usagef("report matrix: %v", err)
-		}
-		rest = fset.Args()
-		if len(rest) == 0 {
-			break
-		}
-		files = append(files, rest[0])
-		rest = rest[1:]
+	files, err := parseWithFiles(fset, args)
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return cli.Usagef("report matrix: no reports given (contract --json files, one per implementation)")
