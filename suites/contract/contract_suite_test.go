@@ -2,6 +2,8 @@ package contract_test
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,13 +28,43 @@ func TestContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ref.Close()
+	// The Observer seam: each case shows the answer it is judged on, once, with what was sent.
+	var mu sync.Mutex
+	observed := map[string]int{}
+	observer := func(o contract.Observation) contract.Verdict {
+		mu.Lock()
+		defer mu.Unlock()
+		if o.Case == "" || o.Answer == nil || o.Answer.Request == nil || o.Credentials.AccessKeyID == "" || o.Failed {
+			t.Errorf("observation %q: answer %v, key %q, failed %v", o.Case, o.Answer, o.Credentials.AccessKeyID, o.Failed)
+		}
+		observed[o.Case]++
+		return contract.Verdict{}
+	}
 	err = contract.Configure(ctx, contract.Config{
 		Target:   ref.APIURL,
 		States:   states.NewEndpoint(ref.AdminURL),
 		Throttle: contract.Throttle{Limit: limit, Safe: true},
+		Observer: observer,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	RunSpecs(t, "Contract suite")
+	var ids []string
+	for _, id := range contract.CaseIDs() {
+		if !strings.HasPrefix(id, "t/") { // the fake cases TestResultFromReport registers
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < 100 {
+		t.Fatalf("%d registered cases", len(ids))
+	}
+	for _, id := range ids {
+		if observed[id] != 1 {
+			t.Errorf("case %s observed %d times, want once", id, observed[id])
+		}
+	}
+	if len(observed) != len(ids) {
+		t.Errorf("%d cases observed, %d registered", len(observed), len(ids))
+	}
 }
