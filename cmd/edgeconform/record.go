@@ -69,7 +69,7 @@ func runRecord(ctx context.Context, m *Main, args []string) error {
 	if rec.Len() == 0 {
 		return fmt.Errorf("%w: record: no case got an answer to record (nothing written)", cli.ErrHarness)
 	}
-	meta := parity.Meta{Recorded: time.Now().UTC().Truncate(time.Second), Target: recordedHost(f.target), SpecDigest: parity.SpecDigest(s), Version: version()}
+	meta := parity.Meta{Recorded: time.Now().UTC().Truncate(time.Second), Target: recordedHost(f.target), SpecDigest: parity.SpecDigest(s), Version: recordedVersion()}
 	if err := rec.Write(out, meta); err != nil {
 		return fmt.Errorf("%w: record: %v", cli.ErrHarness, err)
 	}
@@ -116,8 +116,8 @@ func recordedHost(target string) string {
 	return u.Host
 }
 
-// version is edgeconform's version as the build knows it.
-func version() string {
+// recordedVersion is edgeconform's version as the build knows it, for meta.json.
+func recordedVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
 	}
