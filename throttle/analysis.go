@@ -198,7 +198,28 @@ type measurement struct {
 	window        measuredWindow
 	firstThrottle time.Time // decision time of the overload's first throttled answer; zero if never
 	estimate      int       // accepted calls in the measured window
+
+	keys keyEvidence // whether the overload's two keys shared one budget (keying, over-admission)
 }
+
+// keyEvidence compares the overloaded account, driven through its two keys, with the recovery
+// account, driven through one key at the same rate (2N/W) until throttled. A one-key account that
+// is throttled there while the two keys of one account, together, get most of the same offered
+// load through in the measured window: the keys had a budget each. A shared limit that is merely
+// too high throttles both alike (over-admission's business, not keying's).
+type keyEvidence struct {
+	judged    bool   // both accounts were measured
+	why       string // when not judged: what was missing
+	accepted  [2]int // per key, in the measured window
+	throttled [2]int // per key, over the run
+	oneKey    bool   // the one-key account was throttled at 2N/W
+	separate  bool   // the keys had a budget each
+}
+
+// separateKeysFactor: the two keys together must get more than this many times N through in the
+// measured window, less its uncertain calls, to show separate budgets: halfway between one shared
+// budget at the documented limit (N) and two of them (2N, all of the offered load).
+const separateKeysFactor = 1.5
 
 // measuredWindow is the overload's last window of sustained overload and how sharp its edges are.
 type measuredWindow struct {
@@ -243,7 +264,55 @@ func measure(in *input) measurement {
 		w := m.window
 		m.estimate = countIn(acceptedTimes(os, nil), w.end.Add(-in.w()), w.end)
 	}
+	m.keys = measureKeys(in, m.window)
 	return m
+}
+
+// measureKeys gathers the keying evidence (keyEvidence).
+func measureKeys(in *input, mw measuredWindow) keyEvidence {
+	var k keyEvidence
+	os, p := in.obs[roleOverload], in.plans[roleOverload]
+	rec := in.plans[roleRecovery]
+	switch {
+	case !in.twoKeys:
+		k.why = "the fresh account came with one AccessKey (no AccessKeyId2)"
+		return k
+	case len(os) == 0 || p == nil:
+		k.why = "no overload was run"
+		return k
+	case rec == nil || len(in.obs[roleRecovery]) == 0:
+		k.why = "no second fresh account: no one-key account to compare the two keys with"
+		return k
+	}
+	from := mw.end.Add(-in.w())
+	answered := 0
+	for _, o := range os {
+		if o.key > 1 {
+			continue
+		}
+		switch o.kind {
+		case kindThrottled:
+			k.throttled[o.key]++
+			answered++
+		case kindAccepted:
+			answered++
+			if !o.at().Before(from) && o.at().Before(mw.end) {
+				k.accepted[o.key]++
+			}
+		}
+	}
+	if answered == 0 {
+		k.why = "no evidence: none of the overloaded account's calls was accepted or throttled"
+		return k
+	}
+	if !rec.probing {
+		k.why = fmt.Sprintf("no evidence: the one-key account was never throttled at %.0f× the limit, so the two keys' admissions say nothing about their budgets", overloadFactor)
+		return k
+	}
+	k.judged, k.oneKey = true, true
+	total := k.accepted[0] + k.accepted[1]
+	k.separate = float64(total-mw.ambLast) > separateKeysFactor*float64(in.n())
+	return k
 }
 
 // measureGenerator measures the harness's own sending: every account's rate against its plan,

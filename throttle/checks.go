@@ -117,6 +117,12 @@ func judgeOverAdmission(in *input, m measurement) finding {
 	if len(os) == 0 || p == nil {
 		return skip("no overload was run")
 	}
+	if !answeredAny(os) {
+		return skip("no evidence: none of the overloaded account's %d calls was accepted or throttled", len(os))
+	}
+	if m.keys.separate {
+		return skip("the account's two keys had a budget each (keying): its limit cannot be measured through them")
+	}
 	n, w := in.n(), in.w()
 	acc := acceptedTimes(os, nil)
 	whole, wholeRaw := worstWindow(m.window.amb, acc, w, time.Time{})
@@ -141,6 +147,9 @@ func judgeUnderAdmission(in *input, m measurement) finding {
 	os, p := in.obs[roleOverload], in.plans[roleOverload]
 	if len(os) == 0 || p == nil {
 		return skip("no overload was run")
+	}
+	if !answeredAny(os) {
+		return skip("no evidence: none of the overloaded account's %d calls was accepted or throttled", len(os))
 	}
 	n, last, u := in.n(), m.estimate, m.window.uncertainty()
 	if last+u < n-m.tol {
@@ -186,6 +195,9 @@ func judgeBelowLimit(in *input, m measurement) finding {
 			}
 		}
 		return fail("%d of %d calls throttled at %.0f%% of the limit (first after %s)", thr, len(os), 100*belowFactor, first.at().Sub(in.plans[roleBelow].began).Round(time.Millisecond))
+	}
+	if acc == 0 {
+		return skip("no evidence: none of its %d calls at %.0f%% of the limit was accepted", len(os), 100*belowFactor)
 	}
 	return pass("%d calls at %.0f%% of the limit, none throttled", acc, 100*belowFactor)
 }
@@ -355,7 +367,7 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 	// ordered by estimated decision time, which noise may swap, and a window may turn inside the
 	// burst: a few rises are allowed, a trend is not.
 	tf := m.firstThrottle
-	rises, pairs, firstRemain := 0, 0, -1
+	rises, pairs := 0, 0
 	var before []int
 	var prev *observation
 	for _, o := range in.obs[roleOverload] {
@@ -371,8 +383,6 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 			if float64(o.rl.Remain-prev.rl.Remain) > refill+1+float64(m.inflight) {
 				rises++
 			}
-		} else {
-			firstRemain = o.rl.Remain
 		}
 		before = append(before, o.rl.Remain)
 		prev = o
@@ -386,9 +396,9 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 			note("Remain rising during the initial burst", fmt.Sprintf("%d rises in %d answers", rises, pairs+1))
 		case !tf.IsZero() && lowest > m.tol+m.inflight:
 			note("Remain far from 0 when the throttle began", fmt.Sprintf("Remain %d just before the first throttled answer", lowest))
-		case tf.IsZero() && lowest >= firstRemain:
-			note("Remain not falling", fmt.Sprintf("Remain %d then %d", firstRemain, lowest))
 		}
+		// Never throttled: a Remain that does not fall matches a limiter that counted nothing, which
+		// is over-admission's finding, not the headers'.
 	}
 	for k, c := range bad {
 		problems = append(problems, fmt.Sprintf("rate-limit header: %d× %s (e.g. %s)", c, k, example[k]))
@@ -396,34 +406,29 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 	return problems, fmt.Sprintf("; rate-limit headers consistent on %d answers", seen)
 }
 
-// judgeKeying: the two keys of one account share its limit.
+// judgeKeying: the two keys of one account share its budget. It fails only on evidence that they
+// had one each (keyEvidence): a limit that is merely too high is over-admission's finding.
 func judgeKeying(in *input, m measurement) finding {
-	if !in.twoKeys {
-		return skip("the fresh account came with one AccessKey (no AccessKeyId2)")
+	k := m.keys
+	if !k.judged {
+		return skip("%s", k.why)
 	}
-	os, p := in.obs[roleOverload], in.plans[roleOverload]
-	if len(os) == 0 || p == nil {
-		return skip("no overload was run")
-	}
-	w, n := in.w(), in.n()
-	var acc, thr [2]int
-	end := m.window.end
-	from := end.Add(-w)
-	for _, o := range os {
-		if o.key > 1 {
-			continue
-		}
-		if o.kind == kindThrottled {
-			thr[o.key]++
-		}
-		if o.kind == kindAccepted && !o.at().Before(from) && o.at().Before(end) {
-			acc[o.key]++
-		}
-	}
-	total := acc[0] + acc[1]
-	if total-m.window.ambLast > n+m.tol {
-		return fail("the account's two keys got %d and %d calls through in one %s window, %d together (limit %d per account): limited per key", acc[0], acc[1], in.ws(), total, n)
+	total := k.accepted[0] + k.accepted[1]
+	if k.separate {
+		return fail("the account's two keys got %d and %d calls through in one %s window, %d together of the %.0f offered, while one key of another account was throttled at the same rate (limit %d per account): limited per key",
+			k.accepted[0], k.accepted[1], in.ws(), total, overloadFactor*float64(in.n()), in.n())
 	}
 	// Either key alone may take the throttled answers: a shared limit owes no fairness between keys.
-	return pass("two keys of one account shared the limit: %d + %d = %d in the last %s window (throttled %d and %d)", acc[0], acc[1], total, in.ws(), thr[0], thr[1])
+	return pass("two keys of one account shared one budget: %d + %d = %d in the last %s window (throttled %d and %d), as one key of another account at the same rate",
+		k.accepted[0], k.accepted[1], total, in.ws(), k.throttled[0], k.throttled[1])
+}
+
+// answeredAny: some call got an answer the scenario can count, accepted or throttled.
+func answeredAny(os []*observation) bool {
+	for _, o := range os {
+		if o.kind == kindAccepted || o.kind == kindThrottled {
+			return true
+		}
+	}
+	return false
 }

@@ -185,6 +185,16 @@ func TestThrottleAgainstReference(t *testing.T) {
 			if c := checkOf(r.rep, b.check); c.Status != CheckFail {
 				t.Errorf("check %s: %s (%s), want fail", b.check, c.Status, c.Message)
 			}
+			if b.run.name != "NoLimit" && b.run.name != "PerKeyLimit" {
+				return
+			}
+			// Each check is judged on its own evidence: no limit is over-admission alone, a limit per
+			// key is keying alone.
+			for _, c := range r.rep.Failed() {
+				if c.Name != b.check {
+					t.Errorf("%s failed too (%s): one defect, one failed check", c.Name, c.Message)
+				}
+			}
 		})
 	}
 }
