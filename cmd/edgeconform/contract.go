@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -66,47 +64,55 @@ func runContract(ctx context.Context, m *Main, args []string) error {
 	}
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	_, err := f.run(ctx, m)
+	return err
+}
 
+// run is the contract suites behind parsed flags; `edgeconform run` calls it too. The result comes
+// back whenever the suite ran (so a caller can report it), with the command's error.
+func (f *contractFlags) run(ctx context.Context, m *Main) (*contract.Result, error) {
 	if err := f.parity.load(m, spec.Default()); err != nil {
-		return err
+		return nil, err
 	}
 	cfg, desc, cleanup, err := f.config(ctx, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cleanup()
 	cfg.Observer = f.parity.observer()
 	res, runErr := runContractSuite(ctx, cfg)
 	if errors.Is(runErr, contract.ErrConfig) {
-		return cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
+		return nil, cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
 	}
 	if res == nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return nil, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
 	if len(res.Cases) == 0 && runErr == nil {
-		return cli.Usagef("contract: --label-filter %q selects no case", f.labelFilter)
+		return nil, cli.Usagef("contract: --label-filter %q selects no case", f.labelFilter)
 	}
 	expired, err := applyBaseline(f.parity.base, res, time.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res.Problems = append(res.Problems, expired...)
-	printContractSummary(m.Stdout, res, desc, f.verbose)
+	if err := printContractSummary(m.Stdout, res, desc, f.verbose); err != nil {
+		return res, fmt.Errorf("%w: %w", cli.ErrHarness, err)
+	}
 	if err := writeContractReports(res, f.jsonReport, f.junitReport); err != nil {
-		return err
+		return res, err
 	}
 	switch {
 	case runErr != nil:
-		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return res, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	case res.Failed > 0:
-		return fmt.Errorf("%w: %d of %d cases failed", cli.ErrNonConformant, res.Failed, len(res.Cases))
+		return res, fmt.Errorf("%w: %d of %d cases failed", cli.ErrNonConformant, res.Failed, len(res.Cases))
 	case len(expired) > 0:
-		return fmt.Errorf("%w: %d baseline entries expired", cli.ErrNonConformant, len(expired))
+		return res, fmt.Errorf("%w: %d baseline entries expired", cli.ErrNonConformant, len(expired))
 	case res.Passed+res.Known+res.Fixed == 0:
 		// Nothing was verified: a gate must not pass on skips alone.
-		return fmt.Errorf("%w: contract: all %d selected cases were skipped, nothing was verified", cli.ErrHarness, res.Skipped)
+		return res, fmt.Errorf("%w: contract: all %d selected cases were skipped, nothing was verified", cli.ErrHarness, res.Skipped)
 	}
-	return nil
+	return res, nil
 }
 
 // runContractSuite runs the suite and waits for it at most its deadline and a grace period: a
@@ -206,81 +212,10 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// printContractSummary writes what a reader needs: what was tested, every failure and skip with
-// its reason, the counts per area, the verdict.
-func printContractSummary(w io.Writer, res *contract.Result, desc string, all bool) {
+// printContractSummary writes what was tested, then the result's text summary.
+func printContractSummary(w io.Writer, res *contract.Result, desc string, all bool) error {
 	fmt.Fprintf(w, "edgeconform contract: %s\n", desc)
-	for _, c := range res.Cases {
-		switch {
-		case c.Status == contract.StatusFailed:
-			fmt.Fprintf(w, "FAIL  %s: %s\n", c.ID, c.Message)
-		case c.Status == contract.StatusSkipped:
-			fmt.Fprintf(w, "SKIP  %s: %s\n", c.ID, c.Message)
-		case c.Status == contract.StatusKnown:
-			fmt.Fprintf(w, "KNOWN %s: %s\n", c.ID, c.Message)
-		case c.Status == contract.StatusFixed:
-			fmt.Fprintf(w, "FIXED %s: %s\n", c.ID, c.Message)
-		case all:
-			fmt.Fprintf(w, "ok    %s\n", c.ID)
-		}
-	}
-	for _, p := range res.Problems {
-		fmt.Fprintf(w, "FAIL  %s\n", p)
-	}
-	type counts struct{ passed, failed, skipped, known, fixed int }
-	areas := map[string]*counts{}
-	for _, c := range res.Cases {
-		a := c.ID
-		if i := strings.IndexByte(a, '/'); i > 0 {
-			a = a[:i]
-		}
-		if areas[a] == nil {
-			areas[a] = &counts{}
-		}
-		switch c.Status {
-		case contract.StatusPassed:
-			areas[a].passed++
-		case contract.StatusFailed:
-			areas[a].failed++
-		case contract.StatusSkipped:
-			areas[a].skipped++
-		case contract.StatusKnown:
-			areas[a].known++
-		case contract.StatusFixed:
-			areas[a].fixed++
-		}
-	}
-	names := make([]string, 0, len(areas))
-	for a := range areas {
-		names = append(names, a)
-	}
-	sort.Strings(names)
-	var b bytes.Buffer
-	baseline := res.Known+res.Fixed > 0 // the baseline's columns only when it changed a status
-	fmt.Fprintf(&b, "\n%-10s %7s %7s %7s", "area", "passed", "failed", "skipped")
-	if baseline {
-		fmt.Fprintf(&b, " %7s %7s", "known", "fixed")
-	}
-	b.WriteString("\n")
-	for _, a := range names {
-		c := areas[a]
-		fmt.Fprintf(&b, "%-10s %7d %7d %7d", a, c.passed, c.failed, c.skipped)
-		if baseline {
-			fmt.Fprintf(&b, " %7d %7d", c.known, c.fixed)
-		}
-		b.WriteString("\n")
-	}
-	w.Write(b.Bytes())
-	verdict := "PASS"
-	if res.Failed > 0 || len(res.Problems) > 0 {
-		verdict = "FAIL"
-	}
-	var baselined string
-	if res.Known+res.Fixed > 0 {
-		baselined = fmt.Sprintf(", %d known, %d fixed", res.Known, res.Fixed)
-	}
-	fmt.Fprintf(w, "\n%s: %d cases, %d passed, %d failed, %d skipped%s in %v\n",
-		verdict, len(res.Cases), res.Passed, res.Failed, res.Skipped, baselined, res.Duration.Round(time.Millisecond))
+	return res.WriteText(w, all)
 }
 
 // writeContractReports writes the --json and --junit files.

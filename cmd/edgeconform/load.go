@@ -220,10 +220,10 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
 			return cli.Usagef("load: --report-dir: %v", err)
 		}
-		if err := create(filepath.Join(o.reportDir, "results.bin")); err != nil {
+		if err := create(filepath.Join(o.reportDir, load.ReportResultsFile)); err != nil {
 			return err
 		}
-		chart = newChart("edgeconform load: " + target)
+		chart = load.NewPlot("edgeconform load: " + target)
 	}
 	if o.output != "" {
 		if err := create(o.output); err != nil {
@@ -307,14 +307,6 @@ func rateString(rate int) string {
 	return fmt.Sprintf("%d/s", rate)
 }
 
-// newChart returns vegeta's HTML latency chart, one line per outcome class.
-func newChart(title string) *plot.Plot {
-	c := load.NewClassifier(nil)
-	return plot.New(plot.Title(title), plot.Downsample(4000), plot.Label(func(r *vegeta.Result) string {
-		return c.Classify(r).Class.String()
-	}))
-}
-
 // finishReport evaluates the thresholds, writes the text report to stdout and the files asked
 // for, and decides the exit status: 3 when no call got any answer, 1 when a threshold is crossed.
 func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir string, chart *plot.Plot) error {
@@ -322,18 +314,11 @@ func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts [
 	if err := load.WriteText(m.Stdout, r); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
-	js, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
-	}
-	js = append(js, '\n')
-	if jsonPath != "" {
-		if err := os.WriteFile(jsonPath, js, 0o644); err != nil {
-			return outputError(command, "json", err)
-		}
+	if err := writeOutput(command, "json", jsonPath, func(w io.Writer) error { return load.WriteJSON(w, r) }); err != nil {
+		return err
 	}
 	if reportDir != "" {
-		if err := writeReportDir(reportDir, r, js, chart); err != nil {
+		if err := load.WriteReportDir(reportDir, r, chart); err != nil {
 			return outputError(command, "report-dir", err)
 		}
 	}
@@ -354,34 +339,4 @@ func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts [
 		return fmt.Errorf("%w: %d of %d thresholds crossed", cli.ErrNonConformant, crossed, len(r.Thresholds))
 	}
 	return nil
-}
-
-// writeReportDir writes report.json, report.txt and, with a chart, index.html.
-func writeReportDir(dir string, r *load.Report, js []byte, chart *plot.Plot) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.json"), js, 0o644); err != nil {
-		return err
-	}
-	var txt strings.Builder
-	if err := load.WriteText(&txt, r); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(txt.String()), 0o644); err != nil {
-		return err
-	}
-	if chart == nil {
-		return nil
-	}
-	f, err := os.Create(filepath.Join(dir, "index.html"))
-	if err != nil {
-		return err
-	}
-	chart.Close()
-	if _, err := chart.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

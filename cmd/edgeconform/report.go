@@ -65,7 +65,7 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 	}
 	var chart *plot.Plot
 	if reportDir != "" {
-		chart = newChart("edgeconform load (merged)")
+		chart = load.NewPlot("edgeconform load (merged)")
 	}
 	s := load.NewSummary(nil)
 	if err := load.MergeFiles(s, chart, files...); err != nil {

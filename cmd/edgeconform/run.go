@@ -1,15 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/suites/contract"
+	"github.com/edgeconform/edgeconform/throttle"
 )
 
 // runRun is `edgeconform run`: the contract suites, then the throttle scenario, against the same
@@ -20,32 +22,22 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	var f targetFlags
 	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--baseline FILE] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs)
-	fs.Bool("strict", false, "contract: fail the cases that would be skipped")
-	registerBaseline(fs, new(string)) // contract's, passed on to it
+	var cf contractFlags
+	strict := fs.Bool("strict", false, "contract: fail the cases that would be skipped")
+	registerBaseline(fs, &cf.parity.baseline) // contract's
 	progress := fs.String("progress", "auto", "throttle progress on stderr: auto, bar, lines or none")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 
-	// The contract command gets the flags given, but its reports go where run says.
-	var cargs []string
-	fs.Visit(func(fl *flag.Flag) {
-		switch fl.Name {
-		case "json", "report-dir", "progress":
-			return
-		}
-		cargs = append(cargs, "--"+fl.Name+"="+fl.Value.String())
-	})
-	tmp, err := os.MkdirTemp("", "edgeconform-run-")
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	contractJSON := filepath.Join(tmp, "contract.json")
-	cargs = append(cargs, "--json="+contractJSON)
-
+	// The contract suites get the flags given; the combined --json is run's, --report-dir the
+	// throttle's.
+	cf.targetFlags, cf.strict, cf.deadline, cf.set = f, *strict, contract.DefaultDeadline, set
+	cf.jsonReport, cf.reportDir = "", ""
 	fmt.Fprintln(m.Stdout, "== contract")
-	cerr := runContract(ctx, m, cargs)
+	cres, cerr := cf.run(ctx, m)
 	if errors.Is(cerr, cli.ErrUsage) {
 		return cerr // the same flags would be wrong for the throttle too
 	}
@@ -53,15 +45,11 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintln(m.Stdout, "\n== throttle")
 	tf := throttleFlags{targetFlags: f, progress: *progress}
 	// The scenario's accounts come from the "a fresh account" state; the credentials were the contract's.
-	tf.accessKeyID, tf.accessKeySecret, tf.junitReport = "", "", ""
-	throttleJSON := filepath.Join(tmp, "throttle.json")
-	tf.jsonReport = throttleJSON
-	terr := tf.run(ctx, m)
+	tf.accessKeyID, tf.accessKeySecret, tf.junitReport, tf.jsonReport = "", "", "", ""
+	trep, terr := tf.run(ctx, m)
 
-	if f.jsonReport != "" {
-		if err := combineReports(f.jsonReport, contractJSON, throttleJSON); err != nil {
-			return errors.Join(outputError("run", "json", err), cerr, terr)
-		}
+	if err := writeOutput("run", "json", f.jsonReport, func(w io.Writer) error { return writeRunJSON(w, cres, trep) }); err != nil {
+		return errors.Join(err, cerr, terr)
 	}
 	switch {
 	case cerr == nil && terr == nil:
@@ -76,22 +64,34 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	}
 }
 
-// combineReports writes {"contract": <§5 contract report>, "throttle": <§5 throttle report>};
-// a part that was not written (its command stopped before) is null.
-func combineReports(path, contractJSON, throttleJSON string) error {
-	read := func(p string) json.RawMessage {
-		b, err := os.ReadFile(p)
-		if err != nil || !json.Valid(b) {
-			return json.RawMessage("null")
+// writeRunJSON writes {"contract": <§5 contract report>, "throttle": <§5 throttle report>}; a part
+// that did not run to a result is null.
+func writeRunJSON(w io.Writer, cres *contract.Result, trep *throttle.Report) error {
+	part := func(ok bool, write func(io.Writer) error) (json.RawMessage, error) {
+		if !ok {
+			return json.RawMessage("null"), nil
 		}
-		return b
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+	c, err := part(cres != nil, func(w io.Writer) error { return cres.WriteJSON(w) })
+	if err != nil {
+		return err
+	}
+	t, err := part(trep != nil, func(w io.Writer) error { return throttle.WriteJSON(w, trep) })
+	if err != nil {
+		return err
 	}
 	out, err := json.MarshalIndent(struct {
 		Contract json.RawMessage `json:"contract"`
 		Throttle json.RawMessage `json:"throttle"`
-	}{read(contractJSON), read(throttleJSON)}, "", "  ")
+	}{c, t}, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(out, '\n'), 0o644)
+	_, err = w.Write(append(out, '\n'))
+	return err
 }

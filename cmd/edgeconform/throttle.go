@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -37,22 +35,23 @@ func runThrottle(ctx context.Context, m *Main, args []string) error {
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
-	return f.run(ctx, m)
+	_, err := f.run(ctx, m)
+	return err
 }
 
-// run is the throttle scenario behind parsed flags; `edgeconform run` calls it too.
-func (f *throttleFlags) run(ctx context.Context, m *Main) error {
+// run is the throttle scenario behind parsed flags; `edgeconform run` calls it too. The report
+// comes back whenever calls were made (so a caller can report it), with the command's error.
+func (f *throttleFlags) run(ctx context.Context, m *Main) (*throttle.Report, error) {
 	opts, desc, cleanup, err := f.options(ctx, m)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cleanup()
-	if err := probeTarget(ctx, opts.Target, opts.Timeout); err != nil {
-		return fmt.Errorf("%w: throttle: target unreachable: %w", cli.ErrHarness, err)
+	if err := client.Probe(ctx, opts.Target, opts.Timeout); err != nil {
+		return nil, fmt.Errorf("%w: throttle: target unreachable: %w", cli.ErrHarness, err)
 	}
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
-	planned := time.Duration(2.7 * float64(opts.RateLimit.Window))
-	display := m.newProgress(f.progress, "throttle", planned)
+	display := m.newProgress(f.progress, "throttle", throttle.Planned(opts.RateLimit))
 	opts.Progress = func(p throttle.Progress) {
 		display.show(p.Elapsed, fmt.Sprintf("%s: %d calls, %d accepted, %d throttled", p.Phase, p.Requests, p.Accepted, p.Throttled), p.Done)
 	}
@@ -60,25 +59,25 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) error {
 	display.finish()
 	if rep == nil {
 		// Nothing measured (no account, no answer, interrupted): no verdict either way.
-		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return nil, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
 	if err := throttle.WriteText(m.Stdout, rep); err != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
+		return rep, fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if err := f.writeReports(rep); err != nil {
-		return err
+		return rep, err
 	}
 	switch {
 	case runErr != nil:
-		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return rep, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	case rep.Verdict == load.VerdictFail:
 		var names []string
 		for _, c := range rep.Failed() {
 			names = append(names, c.Name)
 		}
-		return fmt.Errorf("%w: throttle: %s failed", cli.ErrNonConformant, strings.Join(names, ", "))
+		return rep, fmt.Errorf("%w: throttle: %s failed", cli.ErrNonConformant, strings.Join(names, ", "))
 	}
-	return nil
+	return rep, nil
 }
 
 func (f *throttleFlags) writeReports(rep *throttle.Report) error {
@@ -134,30 +133,4 @@ func (f *throttleFlags) options(ctx context.Context, m *Main) (throttle.Options,
 	o.Target, o.States = a.target, a.states
 	desc := append(a.desc, "rate limit "+o.RateLimit.String())
 	return o, strings.Join(desc, "; "), a.close, nil
-}
-
-// probeTarget makes one unsigned GET of target: any HTTP answer will do (a gateway rejects it
-// before the throttle, so it costs no account any budget). Without one, the scenario would spend
-// 2.7 windows (minutes at the spec's limit) measuring nothing.
-func probeTarget(ctx context.Context, target string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return err
-	}
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return err
-	}
-	_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return err
 }

@@ -1,0 +1,72 @@
+package load
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+)
+
+// Files of a load run's report folder (`edgeconform load --report-dir`, `report merge --report-dir`).
+const (
+	ReportJSONFile    = "report.json" // the JSON report, as --json writes it
+	ReportTextFile    = "report.txt"  // the text report, as on stdout
+	ReportChartFile   = "index.html"  // vegeta's latency plot, one line per outcome class
+	ReportResultsFile = "results.bin" // raw results, vegeta's binary format, redacted (written by Run)
+)
+
+// NewPlot returns vegeta's HTML latency chart with one line per outcome class.
+func NewPlot(title string) *plot.Plot {
+	c := NewClassifier(nil)
+	return plot.New(plot.Title(title), plot.Downsample(4000), plot.Label(func(r *vegeta.Result) string {
+		return c.Classify(r).Class.String()
+	}))
+}
+
+// WriteJSON writes the JSON report of `load --json`.
+func WriteJSON(w io.Writer, r *Report) error {
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(js, '\n'))
+	return err
+}
+
+// WriteReportDir writes ReportJSONFile, ReportTextFile and, with a plot, ReportChartFile into dir,
+// creating it.
+func WriteReportDir(dir string, r *Report, p *plot.Plot) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var js, txt strings.Builder
+	if err := WriteJSON(&js, r); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ReportJSONFile), []byte(js.String()), 0o644); err != nil {
+		return err
+	}
+	if err := WriteText(&txt, r); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ReportTextFile), []byte(txt.String()), 0o644); err != nil {
+		return err
+	}
+	if p == nil {
+		return nil
+	}
+	f, err := os.Create(filepath.Join(dir, ReportChartFile))
+	if err != nil {
+		return err
+	}
+	p.Close()
+	if _, err := p.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,84 @@
+package contract
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// WriteText writes the human summary: every failure, skip and baselined case with its reason
+// (every case with all), the run's own problems, the counts per area (with the baseline's columns
+// when it changed a status), and the verdict line.
+func (r *Result) WriteText(w io.Writer, all bool) error {
+	var b strings.Builder
+	for _, c := range r.Cases {
+		switch {
+		case c.Status == StatusFailed:
+			fmt.Fprintf(&b, "FAIL  %s: %s\n", c.ID, c.Message)
+		case c.Status == StatusSkipped:
+			fmt.Fprintf(&b, "SKIP  %s: %s\n", c.ID, c.Message)
+		case c.Status == StatusKnown:
+			fmt.Fprintf(&b, "KNOWN %s: %s\n", c.ID, c.Message)
+		case c.Status == StatusFixed:
+			fmt.Fprintf(&b, "FIXED %s: %s\n", c.ID, c.Message)
+		case all:
+			fmt.Fprintf(&b, "ok    %s\n", c.ID)
+		}
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "FAIL  %s\n", p)
+	}
+	type counts struct{ passed, failed, skipped, known, fixed int }
+	areas := map[string]*counts{}
+	for _, c := range r.Cases {
+		a := area(c.ID)
+		if areas[a] == nil {
+			areas[a] = &counts{}
+		}
+		switch c.Status {
+		case StatusPassed:
+			areas[a].passed++
+		case StatusFailed:
+			areas[a].failed++
+		case StatusSkipped:
+			areas[a].skipped++
+		case StatusKnown:
+			areas[a].known++
+		case StatusFixed:
+			areas[a].fixed++
+		}
+	}
+	names := make([]string, 0, len(areas))
+	for a := range areas {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	baseline := r.Known+r.Fixed > 0 // the baseline's columns only when it changed a status
+	fmt.Fprintf(&b, "\n%-10s %7s %7s %7s", "area", "passed", "failed", "skipped")
+	if baseline {
+		fmt.Fprintf(&b, " %7s %7s", "known", "fixed")
+	}
+	b.WriteString("\n")
+	for _, a := range names {
+		c := areas[a]
+		fmt.Fprintf(&b, "%-10s %7d %7d %7d", a, c.passed, c.failed, c.skipped)
+		if baseline {
+			fmt.Fprintf(&b, " %7d %7d", c.known, c.fixed)
+		}
+		b.WriteString("\n")
+	}
+	verdict := "PASS"
+	if r.Failed > 0 || len(r.Problems) > 0 {
+		verdict = "FAIL"
+	}
+	var baselined string
+	if baseline {
+		baselined = fmt.Sprintf(", %d known, %d fixed", r.Known, r.Fixed)
+	}
+	fmt.Fprintf(&b, "\n%s: %d cases, %d passed, %d failed, %d skipped%s in %v\n",
+		verdict, len(r.Cases), r.Passed, r.Failed, r.Skipped, baselined, r.Duration.Round(time.Millisecond))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
