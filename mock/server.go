@@ -75,7 +75,9 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	if c.maxBody <= 0 {
 		return nil, fmt.Errorf("mock: max body %d must be positive", c.maxBody)
 	}
-	for _, code := range answeredCodes {
+	// The pipeline answers every code spec names (spec.Codes): a spec without one of them is refused
+	// here, never answered with a status made up in the mock.
+	for _, code := range spec.Codes() {
 		if _, ok := c.spec.Error(code); !ok {
 			return nil, fmt.Errorf("mock: the spec has no error code %s, which the reference implementation answers", code)
 		}
@@ -173,15 +175,6 @@ const (
 var transportErrors = map[string]spec.ErrorCode{
 	codeTooLarge:  {Code: codeTooLarge, Status: http.StatusRequestEntityTooLarge, Template: "%s."},
 	codeMalformed: {Code: codeMalformed, Status: http.StatusBadRequest, Template: "%s."},
-}
-
-// answeredCodes are the API's codes the pipeline answers with: a spec without one of them is
-// refused by New, never answered with a status made up here.
-var answeredCodes = []string{
-	spec.CodeInvalidAction, spec.CodeInvalidVersion, spec.CodeMissingParameter, spec.CodeInvalidAccessKeyID,
-	spec.CodeTimestampExpired, spec.CodeSignatureDoesNotMatch, spec.CodeSignatureNonceUsed, spec.CodeThrottlingUser,
-	spec.CodeForbidden, spec.CodeJobNotFound, spec.CodeInternalError, spec.CodeOperationDenied,
-	spec.CodeUserTaskExceed, spec.CodeUserQuotaExceed,
 }
 
 func (s *Server) handle(r *http.Request, now time.Time) *answer {

@@ -10,8 +10,8 @@ import (
 )
 
 // The error codes the API answers with, as constants for the code that answers or expects them
-// (the reference implementation, the suites). A test checks that this list and the document's
-// x-error-codes are the same set, so neither can drift from the other; a code's status, template
+// (the reference implementation, the suites). A test checks that Codes and the document's
+// x-error-codes are the same list, so neither can drift from the other; a code's status, template
 // and source are read from the document with Error, never copied.
 const (
 	// The page's codes.
@@ -31,6 +31,18 @@ const (
 	CodeSignatureNonceUsed    = "SignatureNonceUsed"
 	CodeThrottlingUser        = "Throttling.User"
 )
+
+// codes lists the Code constants in the document's order: the page's, then the common ones.
+var codes = []string{
+	CodeMissingParameter, CodeUserTaskExceed, CodeInternalError, CodeUserQuotaExceed, CodeOperationDenied,
+	CodeForbidden, CodeJobNotFound,
+	CodeInvalidAction, CodeInvalidVersion, CodeInvalidAccessKeyID, CodeTimestampExpired,
+	CodeSignatureDoesNotMatch, CodeSignatureNonceUsed, CodeThrottlingUser,
+}
+
+// Codes returns the codes this package names as constants, in the document's order (the same list
+// as Errors' codes, by test). The reference implementation answers each of them.
+func Codes() []string { return slices.Clone(codes) }
 
 // The rate-limit headers of the document's answers, the API's own first (a test checks them
 // against the document; RateLimitHeaders reads them from it).

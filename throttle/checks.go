@@ -57,6 +57,15 @@ var checks = []struct {
 	{CheckKeying, judgeKeying},
 }
 
+// CheckNames lists the checks' names in report order.
+func CheckNames() []string {
+	names := make([]string, len(checks))
+	for i, c := range checks {
+		names[i] = c.name
+	}
+	return names
+}
+
 // finding is one check's outcome. noVerdict, when set, says why the run as a whole cannot support
 // a verdict (the generator did not keep its plan): the generator check then fails with it.
 type finding struct {

@@ -238,7 +238,7 @@ func TestThrottleReports(t *testing.T) {
 			t.Errorf("check %s: message %q is not one line", c.Name, c.Message)
 		}
 	}
-	for _, n := range []string{CheckGenerator, CheckOverAdmission, CheckUnderAdmission, CheckBelowLimit, CheckIsolation, CheckRecovery, CheckShape, CheckKeying} {
+	for _, n := range CheckNames() {
 		if !names[n] {
 			t.Errorf("JSON report lacks check %q", n)
 		}
