@@ -18,10 +18,11 @@ import (
 // proven failure outweighs a measurement that could not be made), then harness failure.
 func runRun(ctx context.Context, m *Main, args []string) error {
 	var f targetFlags
-	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--baseline FILE] [--json FILE] [--junit FILE] [--report-dir DIR]")
+	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs)
 	fs.Bool("strict", false, "contract: fail the cases that would be skipped")
 	registerBaseline(fs, new(string)) // contract's, passed on to it
+	registerExploreFlags(fs, new(int), new(uint64))
 	progress := fs.String("progress", "auto", "throttle progress on stderr: auto, bar, lines or none")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/onsi/gomega/types"
 
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -81,7 +82,7 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 			switch {
 			case !e.Error.MatchesMessage(a.Message):
 				add("/Message", "the template "+strconv.Quote(e.Error.Template), quoteOrNone(short(a.Message)))
-			case len(e.Names) > 0 && !namesOne(a.Message, e.Names):
+			case len(e.Names) > 0 && !explore.NamesOne(a.Message, e.Names):
 				add("/Message", "it to name "+strings.Join(e.Names, " or "), strconv.Quote(short(a.Message)))
 			}
 		}
@@ -107,30 +108,6 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 		}
 	}
 	return ps
-}
-
-// namesOne says whether msg names one of names as a word.
-func namesOne(msg string, names []string) bool {
-	for _, n := range names {
-		i := strings.Index(msg, n)
-		for i >= 0 {
-			before := i == 0 || !isWordByte(msg[i-1])
-			after := i+len(n) == len(msg) || !isWordByte(msg[i+len(n)])
-			if before && after {
-				return true
-			}
-			j := strings.Index(msg[i+1:], n)
-			if j < 0 {
-				break
-			}
-			i += 1 + j
-		}
-	}
-	return false
-}
-
-func isWordByte(b byte) bool {
-	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 func quoteOrNone(s string) string {

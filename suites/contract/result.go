@@ -38,6 +38,7 @@ func (s *session) result(r types.Report) *Result {
 			c.Status = StatusFailed
 			c.Message = failureMessage(sr)
 			c.Kind = s.kinds[full]
+			c.Reproduce = s.repro[full]
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 			if sr.Failure.Message == "" && !s.started[full] {
 				if !cut || !selected(sr.Labels()) {
