@@ -59,7 +59,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		add(PropNoServerError, "status %d", a.Status)
 	}
 	if !a.Parsed {
-		add(PropWellFormed, "neither JSON nor XML (Content-Type %s): %s", quote(a.ContentType), clip(errString(a.ParseErr), 80))
+		add(PropWellFormed, "body neither JSON nor XML (Content-Type %s): %s", quote(a.ContentType), clip(errString(a.ParseErr), 80))
 	} else {
 		success := a.Status >= 200 && a.Status < 300
 		var missing []string
@@ -69,25 +69,25 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 			}
 		}
 		if len(missing) > 0 {
-			add(PropWellFormed, "status %d without %s", a.Status, strings.Join(missing, ", "))
+			add(PropWellFormed, "body of a %d without %s", a.Status, strings.Join(missing, ", "))
 		}
 		if want := sp.ContentType(a.Format); a.ContentType != want {
-			add(PropContentType, "want %q for %s, got %s", want, a.Format, quote(a.ContentType))
+			add(PropContentType, "Content-Type: want %q for %s, got %s", want, a.Format, quote(a.ContentType))
 		}
 		if e.Format != "" && a.Format != e.Format {
-			add(PropAskedFormat, "want %s, got %s", e.Format, a.Format)
+			add(PropAskedFormat, "body: want %s, got %s", e.Format, a.Format)
 		}
 		switch {
 		case a.RequestID == "":
 		case !requestIDPattern.MatchString(a.RequestID):
-			add(PropFreshRequestID, "%q is not an upper-case UUID", clip(a.RequestID, 60))
+			add(PropFreshRequestID, "RequestId %q is not an upper-case UUID", clip(a.RequestID, 60))
 		case dupOf != "":
-			add(PropFreshRequestID, "%q again (first answered in %s)", a.RequestID, dupOf)
+			add(PropFreshRequestID, "RequestId %q again (first answered in %s)", a.RequestID, dupOf)
 		}
 	}
 	throttled := a.Parsed && slices.Contains(sp.ThrottlingCodes(), a.Code)
 	if e.ClientError && (a.Status < 400 || a.Status >= 500) && !(throttled && e.Throttleable) {
-		add(PropClientError, "want a 4xx (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
+		add(PropClientError, "status: want a 4xx (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
 	}
 	if e.Code != "" && !(throttled && e.Throttleable) {
 		prop := PropDocumentedCode
@@ -116,20 +116,20 @@ func codeMismatch(sp *spec.Spec, a *client.Answer, e Expectation) string {
 	if e.Code == spec.CodeOK {
 		switch {
 		case a.Status != http.StatusOK || a.Code != "":
-			return fmt.Sprintf("want 200 (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
+			return fmt.Sprintf("status: want 200 (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
 		case a.JobID != e.JobID:
-			return fmt.Sprintf("want JobId %q echoed, got %s", e.JobID, quote(a.JobID))
+			return fmt.Sprintf("/JobId: want %q echoed, got %s", e.JobID, quote(a.JobID))
 		}
 		return ""
 	}
 	if a.Status != e.Status || a.Code != e.Code {
-		return fmt.Sprintf("want %d %s (%s), got %d%s", e.Status, e.Code, e.Why, a.Status, codeSuffix(a))
+		return fmt.Sprintf("status, /Code: want %d %s (%s), got %d%s", e.Status, e.Code, e.Why, a.Status, codeSuffix(a))
 	}
 	if ec, ok := sp.Error(e.Code); ok && !ec.MatchesMessage(a.Message) {
-		return fmt.Sprintf("Message %q is not the template %q", clip(a.Message, 80), ec.Template)
+		return fmt.Sprintf("/Message: %q is not the template %q", clip(a.Message, 80), ec.Template)
 	}
 	if len(e.Names) > 0 && !NamesOne(a.Message, e.Names) {
-		return fmt.Sprintf("Message %q does not name %s", clip(a.Message, 80), strings.Join(e.Names, " or "))
+		return fmt.Sprintf("/Message: %q does not name %s", clip(a.Message, 80), strings.Join(e.Names, " or "))
 	}
 	return ""
 }
@@ -142,8 +142,12 @@ func specFindings(ctx context.Context, sp *spec.Spec, a *client.Answer) string {
 		return ""
 	}
 	if a.Code != "" {
-		if _, ok := sp.Error(a.Code); !ok {
+		ec, ok := sp.Error(a.Code)
+		if !ok {
 			return ""
+		}
+		if ec.Status != a.Status {
+			return fmt.Sprintf("status: want %d for %s, got %d", ec.Status, ec.Code, a.Status)
 		}
 	}
 	err := sp.ValidateResponse(ctx, a.Request, a.Status, a.Header, a.Body)
