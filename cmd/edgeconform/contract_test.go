@@ -27,9 +27,9 @@ type contractReport struct {
 	Failed  int    `json:"failed"`
 	Skipped int    `json:"skipped"`
 	Cases   []struct {
-		ID      string `json:"id"`
-		Code    string `json:"code"`
-		Status  string `json:"status"`
+		ID        string `json:"id"`
+		Code      string `json:"code"`
+		Status    string `json:"status"`
 		Message   string `json:"message"`
 		Reproduce string `json:"reproduce"`
 	} `json:"cases"`

@@ -187,7 +187,9 @@ func (m *judgeMatcher) Match(actual any) (bool, error) {
 
 func (m *judgeMatcher) FailureMessage(any) string { return violations(m.vs) }
 
-func (m *judgeMatcher) NegatedFailureMessage(any) string { return "the answer conforms, and should not" }
+func (m *judgeMatcher) NegatedFailureMessage(any) string {
+	return "the answer conforms, and should not"
+}
 
 func violations(vs []explore.Violation) string {
 	parts := make([]string, len(vs))
