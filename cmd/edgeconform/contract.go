@@ -220,6 +220,9 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 		switch {
 		case c.Status == contract.StatusFailed:
 			fmt.Fprintf(w, "FAIL  %s: %s\n", c.ID, c.Message)
+			if c.Reproduce != "" {
+				fmt.Fprintf(w, "      reproduce: %s\n", c.Reproduce)
+			}
 		case c.Status == contract.StatusSkipped:
 			fmt.Fprintf(w, "SKIP  %s: %s\n", c.ID, c.Message)
 		case c.Status == contract.StatusKnown:
