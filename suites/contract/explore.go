@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -33,7 +34,8 @@ var _ = container("Explored calls", Label("explore"), func() {
 	for i := range s.cfg.Explore {
 		p := explore.Generate(s.spec, s.cfg.Seed, i, cells, sts)
 		c := cell{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format}
-		text := p.ID() + " " + strings.Join(mutationStrings(p.Mutations), " ") + " " + c.Text() + ", " + p.State
+		// Ginkgo orders specs of one code location by their text: the index, zero-padded, keeps them in order.
+		text := fmt.Sprintf("call %06d %s %s, %s", i, strings.Join(mutationStrings(p.Mutations), " "), c.Text(), p.State)
 		it(caseMeta{ID: p.ID(), Code: explore.Code(s.spec, p)}, text, Label(c.Labels()...), func(ctx SpecContext) {
 			r := explore.Runner{
 				Spec:   s.spec,
