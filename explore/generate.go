@@ -96,8 +96,9 @@ var (
 	commonV3 = []string{"x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce"}
 )
 
-// otherMethods are methods §2 does not serve; HEAD is left out (its answer has no body to judge).
-var otherMethods = []string{http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions}
+// otherMethods are methods §2 does not serve. HEAD is left out (its answer has no body to judge),
+// and OPTIONS (a gateway may answer a CORS preflight with an empty 200).
+var otherMethods = []string{http.MethodPut, http.MethodDelete, http.MethodPatch}
 
 func (g gen) one() Mutation {
 	r := g.r

@@ -230,7 +230,11 @@ func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, c
 	}
 	switch {
 	case errors.Is(err, client.ErrTransport):
-		s.failKind(KindTransport, "no answer: "+err.Error())
+		msg := "no answer: " + err.Error()
+		if len(muts) > 0 || strings.HasPrefix(id, "edges/") || strings.HasPrefix(id, "explore/") {
+			msg = explore.PropNoHang + ": " + msg // the unusual call is what the target could not answer
+		}
+		s.failKind(KindTransport, msg)
 	case err != nil:
 		Fail(oneLine("cannot make the call: "+err.Error()), 1)
 	}
