@@ -3,6 +3,7 @@ package explore
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -209,6 +210,11 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 			return effect{}, true
 		}
 		return free("an unusual " + m.Param)
+	case !known(sp, m.Param):
+		if m.Kind == Long && m.N > SmallCall {
+			return free("a call of more than " + strconv.Itoa(SmallCall>>10) + " KiB (proxies may refuse it)")
+		}
+		return effect{}, true // an unknown parameter is ignored
 	case m.Param == "Format":
 		switch {
 		case m.Kind == Drop, m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
@@ -222,6 +228,20 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 		return wrong(stageRead, "", "§2: "+m.Param+" is a common parameter of every call")
 	}
 	return free("an unusual " + m.Param)
+}
+
+// SmallCall: an unknown parameter up to this size changes nothing; past it (a long URL, a large
+// body) a front proxy may refuse the call, so only what every answer has is judged.
+const SmallCall = 8 << 10
+
+// commonParams are the V1 common parameters of §2 (V3 sends its own as x-acs-* headers).
+var commonParams = []string{"Action", "Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion",
+	"SignatureNonce", "Timestamp", "Signature", "SecurityToken", "SignatureType"}
+
+// known says whether name is a parameter of the API, of §2, or a V3 header.
+func known(sp *spec.Spec, name string) bool {
+	return slices.Contains(commonParams, name) || v3Header(name) || slices.Contains(sp.RequiredParams(), name) ||
+		slices.Contains(sp.OptionalParams(), name)
 }
 
 // Regions are real region ids (RegionId sent changes nothing).

@@ -118,6 +118,8 @@ func (g gen) one() Mutation {
 		{8, func() Mutation { return Mutation{Kind: Long, Param: pick(params), N: 1024 + r.IntN(7*1024)} }},
 		{8, func() Mutation { p := pick(params); return Mutation{Kind: Recase, Param: p, Value: recase(r, p)} }},
 		{10, func() Mutation { return Mutation{Kind: Unknown, Param: unknownName(r), Value: oddValue(r)} }},
+		// The size of the query or body: an unknown parameter of up to 48 KiB.
+		{4, func() Mutation { return Mutation{Kind: Long, Param: unknownName(r), N: 1024 + r.IntN(MaxLong-1024)} }},
 		{6, func() Mutation { return Mutation{Kind: Set, Param: "RegionId", Value: pick(Regions)} }},
 		{5, func() Mutation { return g.formatMutation() }},
 		{6, func() Mutation { return g.commonMutation(pick(common)) }},

@@ -79,8 +79,8 @@ func (m Mutation) String() string {
 	return string(m.Kind)
 }
 
-// MaxLong bounds Long's length: several KB, well under the reference's 64 KiB body limit.
-const MaxLong = 32 << 10
+// MaxLong bounds Long's length: under the reference's 64 KiB body limit with the rest of a call.
+const MaxLong = 48 << 10
 
 // ParseMutation reads a mutation in the form String writes.
 func ParseMutation(s string) (Mutation, error) {
