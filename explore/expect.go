@@ -212,7 +212,8 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 		return free("an unusual " + m.Param)
 	case !known(sp, m.Param):
 		if m.Kind == Long && m.N > SmallCall {
-			return free("a call of more than " + strconv.Itoa(SmallCall>>10) + " KiB (proxies may refuse it)")
+			// A server may refuse a large call unread: then it cannot know the Format asked for.
+			return effect{stage: stageRead, free: true, why: "a call of more than " + strconv.Itoa(SmallCall>>10) + " KiB (proxies may refuse it)"}, false
 		}
 		return effect{}, true // an unknown parameter is ignored
 	case m.Param == "Format":
