@@ -51,6 +51,9 @@ type Expectation struct {
 	Unchanged bool
 	// Throttleable: a throttled answer may come instead (the checks before the throttle passed).
 	Throttleable bool
+	// Large: the call is past SmallCall; a refusal for its size (413, 414, 431) may come from a
+	// front proxy or the HTTP server before any API code, in whatever body they write.
+	Large bool
 	// Why says in a few words where the expectation comes from.
 	Why string
 }
@@ -92,6 +95,7 @@ func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	if formatKnown && !readFailed(effects) {
 		e.Format = format
 	}
+	e.Large = slices.ContainsFunc(muts, func(m Mutation) bool { return m.Kind == Long && m.N > SmallCall })
 	return e
 }
 

@@ -47,6 +47,9 @@ func Properties(vs []Violation) []string {
 	return out
 }
 
+// tooLarge are the statuses that refuse a request for its size (content, URI, header fields).
+var tooLarge = []int{http.StatusRequestEntityTooLarge, http.StatusRequestURITooLong, http.StatusRequestHeaderFieldsTooLarge}
+
 // requestIDPattern: §2, every answer's RequestId is an upper-case UUID.
 var requestIDPattern = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
 
@@ -57,6 +60,9 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 	add := func(p, format string, args ...any) { vs = append(vs, Violation{p, fmt.Sprintf(format, args...)}) }
 	if a.Status >= 500 {
 		add(PropNoServerError, "status %d", a.Status)
+	}
+	if e.Large && slices.Contains(tooLarge, a.Status) {
+		return vs // refused for its size before any API code: HTTP's own answer, in HTTP's own body
 	}
 	if !a.Parsed {
 		add(PropWellFormed, "body neither JSON nor XML (Content-Type %s): %s", quote(a.ContentType), clip(errString(a.ParseErr), 80))
