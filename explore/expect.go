@@ -189,13 +189,13 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 		case d <= SkewInside:
 			return effect{}, true
 		case d >= SkewOutside:
-			return wrong(stageTimestamp, "InvalidTimeStamp.Expired", "§2: a Timestamp more than 15 minutes off")
+			return wrong(stageTimestamp, spec.CodeTimestampExpired, "§2: a Timestamp more than 15 minutes off")
 		}
 		return free("a clock within a minute of the 15 allowed")
 	case Key:
-		return wrong(stageKey, "InvalidAccessKeyId.NotFound", "§2: an unknown AccessKeyId")
+		return wrong(stageKey, spec.CodeInvalidAccessKeyID, "§2: an unknown AccessKeyId")
 	case Secret:
-		return wrong(stageSignature, "SignatureDoesNotMatch", "§2: a bad signature")
+		return wrong(stageSignature, spec.CodeSignatureDoesNotMatch, "§2: a bad signature")
 	case Unknown:
 		return effect{}, true
 	}
@@ -203,7 +203,7 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 	case required:
 		switch m.Kind {
 		case Drop, Empty, Recase: // recase: JobId is not jobid, so JobId is missing
-			return wrong(stageMissing, "MissingParameter", "the page: "+m.Param+" is required", m.Param)
+			return wrong(stageMissing, spec.CodeMissingParameter, "the page: "+m.Param+" is required", m.Param)
 		}
 		return wrong(stageBusiness, "", "a job nobody has")
 	case optional:

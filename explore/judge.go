@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,9 +49,6 @@ func Properties(vs []Violation) []string {
 // tooLarge are the statuses that refuse a request for its size (content, URI, header fields).
 var tooLarge = []int{http.StatusRequestEntityTooLarge, http.StatusRequestURITooLong, http.StatusRequestHeaderFieldsTooLarge}
 
-// requestIDPattern: §2, every answer's RequestId is an upper-case UUID.
-var requestIDPattern = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
-
 // Judge lists the properties a breaks, given what e says is due; dupOf names the case that got
 // a's RequestId before in the run ("" if none).
 func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, dupOf string) []Violation {
@@ -85,7 +81,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		}
 		switch {
 		case a.RequestID == "":
-		case !requestIDPattern.MatchString(a.RequestID):
+		case !sp.RequestIDPattern().MatchString(a.RequestID):
 			add(PropFreshRequestID, "RequestId %q is not an upper-case UUID", clip(a.RequestID, 60))
 		case dupOf != "":
 			add(PropFreshRequestID, "RequestId %q again (first answered in %s)", a.RequestID, dupOf)

@@ -119,7 +119,7 @@ func insert(ch string) func(string) string {
 }
 
 func edges(sp *spec.Spec) []edge {
-	const notFound = "JobNotFound"
+	const notFound = spec.CodeJobNotFound
 	var out []edge
 	for _, p := range []string{"JobId", "ClusterId"} {
 		for _, ch := range edgeChars {
@@ -138,7 +138,7 @@ func edges(sp *spec.Spec) []edge {
 		if sk.d.Abs() < 15*time.Minute {
 			e.code, e.desc = notFound, fmt.Sprintf("accepts a clock %v off (within the 15 minutes): the business answer JobNotFound", sk.d)
 		} else {
-			e.code, e.desc = "InvalidTimeStamp.Expired", fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
+			e.code, e.desc = spec.CodeTimestampExpired, fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
 		}
 		out = append(out, e)
 	}
