@@ -61,7 +61,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		return vs // refused for its size before any API code: HTTP's own answer, in HTTP's own body
 	}
 	if !a.Parsed {
-		add(PropWellFormed, "body neither JSON nor XML (Content-Type %s): %s", quote(a.ContentType), clip(errString(a.ParseErr), 80))
+		add(PropWellFormed, "body: %s", clip(ErrString(a.ParseErr), 120))
 	} else {
 		success := a.Status >= 200 && a.Status < 300
 		var missing []string
@@ -74,7 +74,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 			add(PropWellFormed, "body of a %d without %s", a.Status, strings.Join(missing, ", "))
 		}
 		if want := sp.ContentType(a.Format); a.ContentType != want {
-			add(PropContentType, "Content-Type: want %q for %s, got %s", want, a.Format, quote(a.ContentType))
+			add(PropContentType, "Content-Type: want %q for %s, got %s", want, a.Format, QuoteOrNone(a.ContentType))
 		}
 		if e.Format != "" && a.Format != e.Format {
 			add(PropAskedFormat, "body: want %s, got %s", e.Format, a.Format)
@@ -120,7 +120,7 @@ func codeMismatch(sp *spec.Spec, a *client.Answer, e Expectation) string {
 		case a.Status != http.StatusOK || a.Code != "":
 			return fmt.Sprintf("status: want 200 (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
 		case a.JobID != e.JobID:
-			return fmt.Sprintf("/JobId: want %q echoed, got %s", e.JobID, quote(a.JobID))
+			return fmt.Sprintf("/JobId: want %q echoed, got %s", e.JobID, QuoteOrNone(a.JobID))
 		}
 		return ""
 	}
@@ -174,14 +174,16 @@ func codeSuffix(a *client.Answer) string {
 	return " " + a.Code
 }
 
-func quote(s string) string {
+// QuoteOrNone quotes s for a message, "none" when empty.
+func QuoteOrNone(s string) string {
 	if s == "" {
 		return "none"
 	}
 	return strconv.Quote(s)
 }
 
-func errString(err error) string {
+// ErrString is err's text for a message, "no error" when nil.
+func ErrString(err error) string {
 	if err == nil {
 		return "no error"
 	}
