@@ -45,6 +45,7 @@ func TestContract(t *testing.T) {
 		States:   states.NewEndpoint(ref.AdminURL),
 		Throttle: contract.Throttle{Limit: limit, Safe: true},
 		Observer: observer,
+		Explore:  40, Seed: 1, // generated calls too (explore/1/0..39)
 	})
 	if err != nil {
 		t.Fatal(err)
