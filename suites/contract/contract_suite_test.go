@@ -53,7 +53,9 @@ func TestContract(t *testing.T) {
 	RunSpecs(t, "Contract suite")
 	var ids []string
 	for _, id := range contract.CaseIDs() {
-		if !strings.HasPrefix(id, "t/") { // the fake cases TestResultFromReport registers
+		// The fake cases TestResultFromReport registers, and the generated calls, which the
+		// Observer does not see (explore.go).
+		if !strings.HasPrefix(id, "t/") && !strings.HasPrefix(id, "explore/") {
 			ids = append(ids, id)
 		}
 	}

@@ -182,6 +182,9 @@ func (m *judgeMatcher) Match(actual any) (bool, error) {
 		return false, fmt.Errorf("satisfy: want an answer, got %T", actual)
 	}
 	m.vs = explore.Judge(m.ctx, m.s.spec, a.Answer, m.e, a.dupOf)
+	for _, p := range m.s.observe(a, len(m.vs) > 0) { // Config.Observer: recordings, snapshots
+		m.vs = append(m.vs, explore.Violation{Property: "observer", Detail: p.Got})
+	}
 	return len(m.vs) == 0, nil
 }
 

@@ -15,7 +15,9 @@ import (
 
 // The generated calls of --explore N --seed S (interface.md §6): explore.Generate's plans over
 // the run's cells, each to a job of a provider state, judged by explore.Judge's properties; a
-// failing one is shrunk to its smallest failing set of mutations and reported with it.
+// failing one is shrunk to its smallest failing set of mutations and reported with it. They are
+// judged by properties only: Config.Observer (recordings, snapshots) does not see them, as a
+// recording holds the cases every run has, not one seed's.
 var _ = container("Explored calls", Label("explore"), func() {
 	s := current
 	if s == nil || s.cfg.Explore == 0 {
