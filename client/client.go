@@ -109,6 +109,19 @@ func (c *Client) Call(ctx context.Context, creds protocol.Credentials, call prot
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
+	return c.do(req)
+}
+
+// Do sends a request built elsewhere (a generated or deliberately malformed call) within the
+// client's timeout and reads the answer as Call does. The request's URL should be the client's
+// target: redirects are answers, never followed.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*Answer, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	return c.do(req.WithContext(ctx))
+}
+
+func (c *Client) do(req *http.Request) (*Answer, error) {
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {

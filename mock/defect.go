@@ -3,6 +3,7 @@ package mock
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -41,6 +42,12 @@ type defects struct {
 	quotaIgnored          bool
 	taskLimitIgnored      bool
 	faultIgnored          bool
+	formEncodingSigner    bool
+	timestampWindow       time.Duration // 0: ClockSkew
+	longValue5xx          bool
+	nonASCII5xx           bool
+	regionIDRefused       bool
+	xmlByDefault          bool
 
 	noLimit           bool
 	limitFactor       float64 // 0: the configured limit
@@ -69,6 +76,11 @@ func WrongStatus(code string) Defect {
 // strict) while the rate-limit header still announces the configured one.
 func LimitScaled(factor float64) Defect {
 	return Defect{name: "LimitScaled(" + strconv.FormatFloat(factor, 'g', -1, 64) + ")", apply: func(d *defects) { d.limitFactor = factor }}
+}
+
+// TimestampWindow accepts a Timestamp only within d of the server's clock instead of 15 minutes.
+func TimestampWindow(d time.Duration) Defect {
+	return Defect{name: "TimestampWindow(" + d.String() + ")", apply: func(d2 *defects) { d2.timestampWindow = d }}
 }
 
 // The defects without parameters. Each changes exactly one behaviour.
@@ -112,6 +124,18 @@ var (
 	// FaultIgnored ignores the world's fault triggers (no InternalError).
 	FaultIgnored = toggle("FaultIgnored", func(d *defects) { d.faultIgnored = true })
 
+	// FormEncodingSigner verifies signatures over values encoded as an HTML form is (space as '+',
+	// '*' kept, '~' encoded): calls whose values hold those characters fail SignatureDoesNotMatch.
+	FormEncodingSigner = toggle("FormEncodingSigner", func(d *defects) { d.formEncodingSigner = true })
+	// ServerErrorOnLongValue answers a parameter value over 1 KiB with a 500 HTML page.
+	ServerErrorOnLongValue = toggle("ServerErrorOnLongValue", func(d *defects) { d.longValue5xx = true })
+	// ServerErrorOnNonASCII answers a parameter value with a non-ASCII byte with a 500 HTML page.
+	ServerErrorOnNonASCII = toggle("ServerErrorOnNonASCII", func(d *defects) { d.nonASCII5xx = true })
+	// RegionIDRefused refuses any call that sends RegionId (400 InvalidParameter).
+	RegionIDRefused = toggle("RegionIDRefused", func(d *defects) { d.regionIDRefused = true })
+	// XMLByDefault answers XML when Format is left out.
+	XMLByDefault = toggle("XMLByDefault", func(d *defects) { d.xmlByDefault = true })
+
 	// NoLimit never throttles.
 	NoLimit = toggle("NoLimit", func(d *defects) { d.noLimit = true })
 	// GlobalLimit shares one limit among all accounts.
@@ -134,6 +158,8 @@ func Defects() []Defect {
 		JobIDNotEchoed, RunningJobRestartable, PermissionIgnored, SignatureUnchecked, XMLIgnored,
 		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
 		ActionUnchecked, VersionUnchecked, QuotaIgnored, TaskLimitIgnored, FaultIgnored,
+		FormEncodingSigner, TimestampWindow(10 * time.Minute), ServerErrorOnLongValue, ServerErrorOnNonASCII,
+		RegionIDRefused, XMLByDefault,
 		NoLimit, LimitScaled(1.1), LimitScaled(0.9), GlobalLimit, PerKeyLimit, NeverLifts,
 		ThrottleWrongCode, ThrottleWrongStatus,
 	}
@@ -147,8 +173,36 @@ func collectDefects(ds []Defect) (defects, error) {
 		}
 		x.apply(&d)
 	}
+	if d.timestampWindow < 0 {
+		return d, fmt.Errorf("mock: TimestampWindow %v is negative", d.timestampWindow)
+	}
 	if d.limitFactor < 0 {
 		return d, fmt.Errorf("mock: LimitScaled factor %g is negative", d.limitFactor)
 	}
 	return d, nil
+}
+
+// longValue is the length past which ServerErrorOnLongValue fails.
+const longValue = 1 << 10
+
+// crashesOn says whether a ServerErrorOn* defect fails on params.
+func (d *defects) crashesOn(params map[string][]string) bool {
+	if !d.longValue5xx && !d.nonASCII5xx {
+		return false
+	}
+	for _, vs := range params {
+		for _, v := range vs {
+			if d.longValue5xx && len(v) > longValue {
+				return true
+			}
+			if d.nonASCII5xx {
+				for i := 0; i < len(v); i++ {
+					if v[i] >= 0x80 {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }

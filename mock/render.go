@@ -55,6 +55,12 @@ type errorBody struct {
 }
 
 func (s *Server) write(w http.ResponseWriter, a *answer) {
+	if a.html {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(a.status)
+		w.Write([]byte("<html><body><h1>500 Internal Server Error</h1></body></html>\n"))
+		return
+	}
 	var v any
 	if a.code == "" {
 		v = successBody{RequestID: a.requestID, JobID: a.jobID}

@@ -138,6 +138,7 @@ type answer struct {
 	rateLimit string // x-ratelimit-user-api, once past the gateway
 	requestID string
 	closeConn bool
+	html      bool // a bare 500 page (the ServerErrorOn* defects)
 
 	action, keyID string // for the log line
 }
@@ -196,8 +197,11 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 		}
 		return s.fail(a, codeMalformed, "The request cannot be read: "+clip(errDetail(err)))
 	}
-	if in.Format == "XML" && !s.d.xmlIgnored {
+	if in.Format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Params.Has("Format") {
 		a.format = "XML"
+	}
+	if s.d.crashesOn(in.Params) {
+		return &answer{status: http.StatusInternalServerError, html: true}
 	}
 	a.action, a.keyID = in.Action, in.AccessKeyID
 
@@ -227,11 +231,19 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 			// An unreadable time is as good as an expired one.
 			return s.fail(a, spec.CodeTimestampExpired, "")
 		}
-		if skew := now.Sub(in.Timestamp); skew > ClockSkew || skew < -ClockSkew {
+		window := ClockSkew
+		if s.d.timestampWindow > 0 {
+			window = s.d.timestampWindow
+		}
+		if skew := now.Sub(in.Timestamp); skew > window || skew < -window {
 			return s.fail(a, spec.CodeTimestampExpired, "")
 		}
 	}
-	if !s.d.signatureUnchecked && !in.Verify(cred.secret) {
+	verify := in.Verify
+	if s.d.formEncodingSigner {
+		verify = func(secret string) bool { return in.VerifyWith(secret, protocol.FormEncode) }
+	}
+	if !s.d.signatureUnchecked && !verify(cred.secret) {
 		return s.fail(a, spec.CodeSignatureDoesNotMatch, "")
 	}
 	if !s.d.nonceUnchecked {
@@ -263,6 +275,9 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	}
 
 	params := in.Params
+	if s.d.regionIDRefused && params.Has("RegionId") {
+		return s.fail(a, codeMalformed, "RegionId is not supported")
+	}
 	for _, p := range s.spec.RequiredParams() {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
 		if params.Get(p) == "" {

@@ -101,6 +101,34 @@ func (c Credentials) MarshalJSON() ([]byte, error) {
 	}{c.AccessKeyID, redact(c.AccessKeySecret), redact(c.SecurityToken)})
 }
 
+// Encoder encodes one name or value of a canonical query string.
+type Encoder func(string) string
+
+// PercentEncode is Alibaba Cloud's encoding of names and values in what is signed (RFC 3986).
+func PercentEncode(s string) string { return percentEncode(s) }
+
+// FormEncode is how an HTML form (and Java's URLEncoder) encodes: space as '+', '*' kept, '~' as
+// %7E, every other byte but A-Z a-z 0-9 - _ . as %XX. It is NOT what Alibaba Cloud signs: a signer
+// that uses it disagrees with the SDKs on exactly the values holding a space, '*' or '~'. It is
+// here for the reference implementation's FormEncodingSigner defect.
+func FormEncode(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			b.WriteByte('+')
+		case c == '*' || c != '~' && unreserved(c):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
 // percentEncode is Alibaba Cloud's encoding of names and values: RFC 3986, every byte but the
 // unreserved A-Z a-z 0-9 - _ . ~ as %XX (so space is %20, * is %2A, ~ stays).
 func percentEncode(s string) string {

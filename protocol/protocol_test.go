@@ -493,3 +493,18 @@ func TestPinnedKnownAnswers(t *testing.T) {
 		t.Errorf("V1 Signature = %s, want %s", got, want)
 	}
 }
+
+// FormEncode differs from the signed encoding exactly on space, '*' and '~'.
+func TestFormEncodeDiffersOnSpaceStarTilde(t *testing.T) {
+	for _, tc := range []struct{ in, form string }{
+		{"a b", "a+b"}, {"a*b", "a*b"}, {"a~b", "a%7Eb"}, {"a+b/c%=&", "a%2Bb%2Fc%25%3D%26"}, {"é", "%C3%A9"},
+	} {
+		if got := FormEncode(tc.in); got != tc.form {
+			t.Errorf("FormEncode(%q) = %q, want %q", tc.in, got, tc.form)
+		}
+		differs := strings.ContainsAny(tc.in, " *~")
+		if (PercentEncode(tc.in) != FormEncode(tc.in)) != differs {
+			t.Errorf("%q: PercentEncode %q, FormEncode %q: differ should be %v", tc.in, PercentEncode(tc.in), FormEncode(tc.in), differs)
+		}
+	}
+}

@@ -164,6 +164,11 @@ func Encode(params url.Values) string {
 
 // canonical encodes params sorted, leaving out the key skip.
 func canonical(params url.Values, skip string) string {
+	return canonicalWith(params, skip, percentEncode)
+}
+
+// canonicalWith is canonical with another encoding of names and values (FormEncode: a defect).
+func canonicalWith(params url.Values, skip string, enc Encoder) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		if k != skip {
@@ -182,9 +187,9 @@ func canonical(params url.Values, skip string) string {
 			if b.Len() > 0 {
 				b.WriteByte('&')
 			}
-			b.WriteString(percentEncode(k))
+			b.WriteString(enc(k))
 			b.WriteByte('=')
-			b.WriteString(percentEncode(v))
+			b.WriteString(enc(v))
 		}
 	}
 	return b.String()
@@ -193,13 +198,21 @@ func canonical(params url.Values, skip string) string {
 // StringToSignV1 is METHOD&%2F&percentEncode(canonical parameters), all parameters but
 // Signature, empty ones included.
 func StringToSignV1(method string, params url.Values) string {
-	return strings.ToUpper(method) + "&%2F&" + percentEncode(canonical(params, "Signature"))
+	return stringToSignV1(method, params, percentEncode)
+}
+
+func stringToSignV1(method string, params url.Values, enc Encoder) string {
+	return strings.ToUpper(method) + "&%2F&" + enc(canonicalWith(params, "Signature", enc))
 }
 
 // SignV1 is base64(HMAC-SHA1(secret + "&", StringToSignV1(method, params))).
 func SignV1(method string, params url.Values, secret string) string {
+	return signV1(method, params, secret, percentEncode)
+}
+
+func signV1(method string, params url.Values, secret string, enc Encoder) string {
 	m := hmac.New(sha1.New, []byte(secret+"&"))
-	m.Write([]byte(StringToSignV1(method, params)))
+	m.Write([]byte(stringToSignV1(method, params, enc)))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -262,6 +275,10 @@ func AuthorizationV3(accessKeyID string, signedHeaders []string, signature strin
 // CanonicalRequestV3 is METHOD\nURI\nquery\nheaders\nsigned;headers\npayload-hash; signedHeaders
 // are lower-case and sorted, values(name) returns the received values of one of them.
 func CanonicalRequestV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash string) string {
+	return canonicalRequestV3(method, path, query, signedHeaders, values, payloadHash, percentEncode)
+}
+
+func canonicalRequestV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash string, enc Encoder) string {
 	if path == "" {
 		path = "/"
 	}
@@ -270,7 +287,7 @@ func CanonicalRequestV3(method, path string, query url.Values, signedHeaders []s
 	b.WriteByte('\n')
 	b.WriteString(path)
 	b.WriteByte('\n')
-	b.WriteString(canonical(query, ""))
+	b.WriteString(canonicalWith(query, "", enc))
 	b.WriteByte('\n')
 	for _, name := range signedHeaders {
 		vs := values(name)
@@ -293,7 +310,11 @@ func CanonicalRequestV3(method, path string, query url.Values, signedHeaders []s
 
 // SignV3 is hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request)))).
 func SignV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash, secret string) string {
-	cr := CanonicalRequestV3(method, path, query, signedHeaders, values, payloadHash)
+	return signV3(method, path, query, signedHeaders, values, payloadHash, secret, percentEncode)
+}
+
+func signV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash, secret string, enc Encoder) string {
+	cr := canonicalRequestV3(method, path, query, signedHeaders, values, payloadHash, enc)
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(V3Algorithm + "\n" + hashHex([]byte(cr))))
 	return hex.EncodeToString(m.Sum(nil))

@@ -201,7 +201,11 @@ var v3Required = []string{"host", "x-acs-action", "x-acs-version", "x-acs-date",
 // canonical request from the method, path, query and the signed headers as received; the signed
 // headers must cover host, x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce and
 // x-acs-content-sha256, and x-acs-content-sha256 must be the hash of the body received.
-func (in *Incoming) Verify(secret string) bool {
+func (in *Incoming) Verify(secret string) bool { return in.VerifyWith(secret, percentEncode) }
+
+// VerifyWith is Verify with enc in place of the RFC 3986 encoding of the canonical query (and of
+// V1's string to sign). Only a deliberately broken server wants another one (FormEncode).
+func (in *Incoming) VerifyWith(secret string, enc Encoder) bool {
 	if in == nil || in.signature == "" {
 		return false
 	}
@@ -210,7 +214,7 @@ func (in *Incoming) Verify(secret string) bool {
 		if in.Params.Get("SignatureMethod") != V1Method || in.Params.Get("SignatureVersion") != V1Version {
 			return false
 		}
-		want := SignV1(in.method, in.Params, secret)
+		want := signV1(in.method, in.Params, secret, enc)
 		return hmac.Equal([]byte(want), []byte(in.signature))
 	case SignatureV3:
 		if in.algorithm != V3Algorithm {
@@ -239,7 +243,7 @@ func (in *Incoming) Verify(secret string) bool {
 			}
 			return in.header.Values(name)
 		}
-		want := SignV3(in.method, in.path, in.Params, in.signedHeaders, values, payload, secret)
+		want := signV3(in.method, in.path, in.Params, in.signedHeaders, values, payload, secret, enc)
 		return hmac.Equal([]byte(want), []byte(in.signature))
 	}
 	return false

@@ -23,6 +23,8 @@ type contractFlags struct {
 	labelFilter string
 	deadline    time.Duration
 	verbose     bool
+	explore     int
+	seed        uint64
 	set         map[string]bool // the flags given on the command line
 	parity      parityFlags     // --snapshot, --snapshot-ignore, --baseline (parity.go)
 }
@@ -52,11 +54,12 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.labelFilter, "label-filter", "", "run only the cases whose labels match `EXPR` (Ginkgo syntax), e.g. 'errors && !xml'; labels: success, errors, gateway, throttle, get, post, v1, v3, json, xml, and each Code")
 	fs.DurationVar(&f.deadline, "deadline", contract.DefaultDeadline, "overall time limit of the run")
 	fs.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's progress and list every case")
+	registerExploreFlags(fs, &f.explore, &f.seed)
 }
 
 func runContract(ctx context.Context, m *Main, args []string) error {
 	var f contractFlags
-	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--json FILE] [--junit FILE]")
+	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE]")
 	f.register(fs)
 	f.parity.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
@@ -146,6 +149,9 @@ func runContractSuite(ctx context.Context, cfg contract.Config) (*contract.Resul
 func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, string, func(), error) {
 	nothing := func() {}
 	cfg := contract.Config{Strict: f.strict, LabelFilter: f.labelFilter, Deadline: f.deadline, Timeout: f.timeout, Verbose: f.verbose}
+	if err := f.exploreConfig(m, &cfg); err != nil {
+		return cfg, "", nothing, err
+	}
 	switch {
 	case f.deadline <= 0:
 		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)

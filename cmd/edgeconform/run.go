@@ -20,11 +20,12 @@ import (
 // proven failure outweighs a measurement that could not be made), then harness failure.
 func runRun(ctx context.Context, m *Main, args []string) error {
 	var f targetFlags
-	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--baseline FILE] [--json FILE] [--junit FILE] [--report-dir DIR]")
+	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs)
 	var cf contractFlags
 	strict := fs.Bool("strict", false, "contract: fail the cases that would be skipped")
 	registerBaseline(fs, &cf.parity.baseline) // contract's
+	registerExploreFlags(fs, &cf.explore, &cf.seed)
 	progress := fs.String("progress", "auto", "throttle progress on stderr: auto, bar, lines or none")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/mock/world"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -26,9 +27,24 @@ type signOptions struct {
 	action          string
 	version         string
 	params          paramFlag
+	mutations       mutateFlag
 	curl            bool
 	nonce           string
 	timestamp       string
+}
+
+// mutateFlag collects repeated --mutate MUTATION.
+type mutateFlag struct{ list []explore.Mutation }
+
+func (f *mutateFlag) String() string { return "" }
+
+func (f *mutateFlag) Set(s string) error {
+	m, err := explore.ParseMutation(s)
+	if err != nil {
+		return err
+	}
+	f.list = append(f.list, m)
+	return nil
 }
 
 // paramFlag collects repeated --param K=V.
@@ -64,6 +80,7 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.action, "action", s.Action(), "the Action to call")
 	fs.StringVar(&o.version, "version", s.Version(), "the API Version")
 	fs.Var(&o.params, "param", "operation parameter `K=V` (repeat: ClusterId, JobId, RegionId; K= sends it empty)")
+	fs.Var(&o.mutations, "mutate", "apply `MUTATION` before signing, as --explore does (repeat; e.g. drop:JobId, long:JobId:8192, skew:-16m, method:PUT); a failed case's reproduce line uses it")
 	fs.BoolVar(&o.curl, "curl", false, "print a curl command instead of a URL")
 	fs.StringVar(&o.nonce, "nonce", "", "`NONCE` to sign instead of a fresh UUID (to try replays)")
 	fs.StringVar(&o.timestamp, "timestamp", "", "`TIME` to sign instead of now, UTC like 2026-01-02T15:04:05Z (to try clock skew)")
@@ -77,12 +94,17 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := protocol.NewRequest(ctx, o.target, creds, call)
+	var req *http.Request
+	if len(o.mutations.list) > 0 {
+		req, err = explore.Build(ctx, o.target, creds, call, o.mutations.list)
+	} else {
+		req, err = protocol.NewRequest(ctx, o.target, creds, call)
+	}
 	if err != nil {
 		return cli.Usagef("sign: %v", err)
 	}
-	if !o.curl && (req.Method != http.MethodGet || call.Signature == protocol.SignatureV3) {
-		fmt.Fprintln(m.Stderr, "sign: a POST or v3 call is not a plain URL: printing a curl command")
+	if !o.curl && (req.Method != http.MethodGet || req.Body != nil || req.Header.Get("Authorization") != "") {
+		fmt.Fprintln(m.Stderr, "sign: the call is not a plain GET URL (POST, v3, another method or a body): printing a curl command")
 		o.curl = true
 	}
 	if !o.curl {

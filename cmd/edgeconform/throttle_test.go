@@ -173,9 +173,12 @@ func TestRunCommand(t *testing.T) {
 	}
 	dir := t.TempDir()
 	jsonPath := filepath.Join(dir, "run.json")
-	code, out := runUntilVerdict(t, "run", "--rate-limit", "100/2s", "--progress", "none", "--json", jsonPath)
+	code, out := runUntilVerdict(t, "run", "--rate-limit", "100/2s", "--progress", "none", "--json", jsonPath, "--explore", "25", "--seed", "4")
 	if code != cli.ExitOK {
 		t.Fatalf("run: exit %d, want 0\n%s", code, out)
+	}
+	if n := strings.Count(string(data(t, jsonPath)), `"id": "explore/4/`); n != 25 {
+		t.Errorf("run --explore 25 --seed 4: %d cases explore/4/*, want 25", n)
 	}
 	if i, j := strings.Index(string(out), "== contract"), strings.Index(string(out), "== throttle"); i < 0 || j < i {
 		t.Errorf("run did not run contract then throttle:\n%s", out)
@@ -199,6 +202,15 @@ func TestRunCommand(t *testing.T) {
 	if rep.Contract.Passed == 0 || rep.Contract.Failed != 0 || rep.Throttle.Verdict != "pass" {
 		t.Errorf("run --json: %+v", rep)
 	}
+}
+
+func data(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestRunCommandWorstStatus: contract passes, throttle fails against a shared (global) limit:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/onsi/gomega/types"
 
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -59,10 +60,10 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 		add("status", strconv.Itoa(e.Status), strconv.Itoa(a.Status))
 	}
 	if want := s.spec.ContentType(e.Format); a.ContentType != want {
-		add("Content-Type", strconv.Quote(want), quoteOrNone(a.ContentType))
+		add("Content-Type", strconv.Quote(want), explore.QuoteOrNone(a.ContentType))
 	}
 	if !a.Parsed {
-		add("body", e.Format, "neither JSON nor XML ("+short(errString(a.ParseErr))+")")
+		add("body", e.Format, "neither JSON nor XML ("+short(explore.ErrString(a.ParseErr))+")")
 	} else if a.Format != e.Format {
 		add("body", e.Format, a.Format)
 	}
@@ -72,16 +73,16 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 				add("/Code", "none", strconv.Quote(a.Code))
 			}
 			if a.JobID != e.JobID {
-				add("/JobId", strconv.Quote(e.JobID)+" (echoed)", quoteOrNone(a.JobID))
+				add("/JobId", strconv.Quote(e.JobID)+" (echoed)", explore.QuoteOrNone(a.JobID))
 			}
 		} else {
 			if a.Code != e.Code {
-				add("/Code", strconv.Quote(e.Code), quoteOrNone(a.Code))
+				add("/Code", strconv.Quote(e.Code), explore.QuoteOrNone(a.Code))
 			}
 			switch {
 			case !e.Error.MatchesMessage(a.Message):
-				add("/Message", "the template "+strconv.Quote(e.Error.Template), quoteOrNone(short(a.Message)))
-			case len(e.Names) > 0 && !namesOne(a.Message, e.Names):
+				add("/Message", "the template "+strconv.Quote(e.Error.Template), explore.QuoteOrNone(short(a.Message)))
+			case len(e.Names) > 0 && !explore.NamesOne(a.Message, e.Names):
 				add("/Message", "it to name "+strings.Join(e.Names, " or "), strconv.Quote(short(a.Message)))
 			}
 		}
@@ -107,44 +108,6 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 		}
 	}
 	return ps
-}
-
-// namesOne says whether msg names one of names as a word.
-func namesOne(msg string, names []string) bool {
-	for _, n := range names {
-		i := strings.Index(msg, n)
-		for i >= 0 {
-			before := i == 0 || !isWordByte(msg[i-1])
-			after := i+len(n) == len(msg) || !isWordByte(msg[i+len(n)])
-			if before && after {
-				return true
-			}
-			j := strings.Index(msg[i+1:], n)
-			if j < 0 {
-				break
-			}
-			i += 1 + j
-		}
-	}
-	return false
-}
-
-func isWordByte(b byte) bool {
-	return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
-}
-
-func quoteOrNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return strconv.Quote(s)
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "no error"
-	}
-	return err.Error()
 }
 
 // short keeps a message readable: one line, at most 160 characters.

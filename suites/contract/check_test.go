@@ -9,6 +9,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/edgeconform/edgeconform/client"
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
 )
@@ -142,8 +143,8 @@ func TestNamesOne(t *testing.T) {
 		{"A parameter is missing.", []string{"JobId"}, false},
 		{"XJobId and JobId.", []string{"JobId"}, true},
 	} {
-		if got := namesOne(tt.msg, tt.names); got != tt.want {
-			t.Errorf("namesOne(%q, %v) = %v, want %v", tt.msg, tt.names, got, tt.want)
+		if got := explore.NamesOne(tt.msg, tt.names); got != tt.want {
+			t.Errorf("NamesOne(%q, %v) = %v, want %v", tt.msg, tt.names, got, tt.want)
 		}
 	}
 }

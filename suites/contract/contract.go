@@ -93,6 +93,10 @@ type Config struct {
 	// Observer, if set, sees the answer each case is judged on (see observe.go): recordings and
 	// snapshot comparisons hook in here. It is called from the cases' goroutines.
 	Observer Observer
+
+	// Explore adds that many generated calls of seed Seed (ids explore/<Seed>/<i>; explore.go).
+	Explore int
+	Seed    uint64
 }
 
 // Throttle configures the throttle case. The case drives one fresh account past Limit, so it runs
@@ -130,6 +134,8 @@ type Case struct {
 	Code    string `json:"code"`
 	Status  string `json:"status"`
 	Message string `json:"message"`
+	// Reproduce is a command line that sends the failed call again, signed afresh (§5).
+	Reproduce string `json:"reproduce,omitempty"`
 
 	Labels   []string      `json:"-"`
 	Duration time.Duration `json:"-"`
@@ -168,6 +174,7 @@ type session struct {
 	kinds   map[string]string         // full spec text → failure kind
 	started map[string]bool           // full spec texts of the cases that began
 	clients map[string]*client.Client // full spec text → the running case's client
+	repro   map[string]string         // full spec text → the reproduce line of its last call
 	report  *types.Report
 }
 
@@ -209,6 +216,9 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if cfg.Throttle.MaxCalls == 0 {
 		cfg.Throttle.MaxCalls = DefaultThrottleCalls
 	}
+	if cfg.Explore < 0 {
+		return nil, fmt.Errorf("%w: explore %d is negative", ErrConfig, cfg.Explore)
+	}
 	if cfg.LabelFilter != "" {
 		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
 			return nil, fmt.Errorf("%w: label filter %q: %s", ErrConfig, cfg.LabelFilter, oneLine(err.Error()))
@@ -230,7 +240,7 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 		ctx = context.Background()
 	}
 	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
-		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, started: map[string]bool{}, clients: map[string]*client.Client{}}, nil
+		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, started: map[string]bool{}, clients: map[string]*client.Client{}, repro: map[string]string{}}, nil
 }
 
 // Run runs the registered specs against cfg.Target once and returns their outcome. The error is

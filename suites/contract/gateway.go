@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -87,8 +88,7 @@ var provokers = map[string]provoker{
 		return s.send(ctx, id, creds, call)
 	}},
 	spec.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
-		creds.AccessKeySecret += "x"
-		return s.send(ctx, id, creds, call)
+		return s.send(ctx, id, creds, call, explore.Mutation{Kind: explore.Secret})
 	}},
 	spec.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Nonce = uuid.NewString()

@@ -38,6 +38,7 @@ func (s *session) result(r types.Report) *Result {
 			c.Status = StatusFailed
 			c.Message = failureMessage(sr)
 			c.Kind = s.kinds[full]
+			c.Reproduce = s.repro[full]
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 			if sr.Failure.Message == "" && !s.started[full] {
 				if !cut || !selected(sr.Labels()) {
@@ -126,7 +127,11 @@ func (r *Result) WriteJUnit(w io.Writer) error {
 		}
 		switch c.Status {
 		case StatusFailed:
-			tc.Failure = &reporters.JUnitFailure{Message: c.Message, Type: "failed", Description: "expected Code " + c.Code + ": " + c.Message}
+			desc := "expected Code " + c.Code + ": " + c.Message
+			if c.Reproduce != "" {
+				desc += "\nreproduce: " + c.Reproduce
+			}
+			tc.Failure = &reporters.JUnitFailure{Message: c.Message, Type: "failed", Description: desc}
 		case StatusSkipped, StatusKnown: // a known failure does not fail CI: skipped, with its reason
 			tc.Skipped = &reporters.JUnitSkipped{Message: c.Message}
 		}

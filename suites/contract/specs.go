@@ -14,6 +14,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/edgeconform/edgeconform/client"
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
@@ -204,9 +205,10 @@ type answer struct {
 	call   protocol.Call
 }
 
-// send makes one call for case id; no answer fails the case (as a transport failure). Every
-// answer's RequestId is recorded for the uniqueness check.
-func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, call protocol.Call) *answer {
+// send makes one call for case id, with muts (explore's mutations) applied when given; no answer
+// fails the case (as a transport failure). Every answer's RequestId is recorded for the
+// uniqueness check, every call's reproduce line for the report.
+func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, call protocol.Call, muts ...explore.Mutation) *answer {
 	cctx, cancel := s.caseCtx(ctx)
 	defer cancel()
 	if call.Action == "" {
@@ -215,10 +217,24 @@ func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, c
 	if call.Version == "" {
 		call.Version = s.spec.Version()
 	}
-	a, err := s.caseClient().Call(cctx, creds, call)
+	s.noteReproduce(explore.Reproduce(s.spec, s.cfg.Target, creds.AccessKeyID, call, muts))
+	var a *client.Answer
+	var err error
+	if len(muts) == 0 {
+		a, err = s.caseClient().Call(cctx, creds, call)
+	} else {
+		var req *http.Request
+		if req, err = explore.Build(cctx, s.cfg.Target, creds, call, muts); err == nil {
+			a, err = s.caseClient().Do(cctx, req)
+		}
+	}
 	switch {
 	case errors.Is(err, client.ErrTransport):
-		s.failKind(KindTransport, "no answer: "+err.Error())
+		msg := "no answer: " + err.Error()
+		if len(muts) > 0 || strings.HasPrefix(id, "edges/") || strings.HasPrefix(id, "explore/") {
+			msg = explore.PropNoHang + ": " + msg // the unusual call is what the target could not answer
+		}
+		s.failKind(KindTransport, msg)
 	case err != nil:
 		Fail(oneLine("cannot make the call: "+err.Error()), 1)
 	}
@@ -240,6 +256,13 @@ func (s *session) startCall(c cell, v states.Values) protocol.Call {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// noteReproduce keeps line as the reproduce of the running case's last call.
+func (s *session) noteReproduce(line string) {
+	s.mu.Lock()
+	s.repro[CurrentSpecReport().FullText()] = line
+	s.mu.Unlock()
+}
 
 // caseClient returns the client of the running case. Unless Config.HTTPClient is set, each case
 // has its own connections, closed when it ends, so that a target's misbehaviour on one connection

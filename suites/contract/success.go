@@ -4,6 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
 )
@@ -35,7 +36,7 @@ var _ = container("Starting a job", Label("success"), func() {
 					first := s.send(ctx, id, credentials(v), s.startCall(c, v))
 					if first.Status != 200 {
 						Fail(oneLine("the first start must succeed: status: want 200, got "+itoa(first.Status)+
-							" "+quoteOrNone(first.Code)), 0)
+							" "+explore.QuoteOrNone(first.Code)), 0)
 					}
 					a := s.send(ctx, id, credentials(v), s.startCall(c, v))
 					Expect(a).To(s.conform(ctx, failure(denied, c.Format)))

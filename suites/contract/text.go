@@ -17,6 +17,9 @@ func (r *Result) WriteText(w io.Writer, all bool) error {
 		switch {
 		case c.Status == StatusFailed:
 			fmt.Fprintf(&b, "FAIL  %s: %s\n", c.ID, c.Message)
+			if c.Reproduce != "" {
+				fmt.Fprintf(&b, "      reproduce: %s\n", c.Reproduce)
+			}
 		case c.Status == StatusSkipped:
 			fmt.Fprintf(&b, "SKIP  %s: %s\n", c.ID, c.Message)
 		case c.Status == StatusKnown:

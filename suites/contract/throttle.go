@@ -9,6 +9,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -93,6 +94,7 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 	if call.Version == "" {
 		call.Version = s.spec.Version()
 	}
+	s.noteReproduce(explore.Reproduce(s.spec, s.cfg.Target, creds.AccessKeyID, call, nil) + " # repeat past the limit")
 	for range drivers {
 		wg.Add(1)
 		go func() {
