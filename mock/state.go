@@ -25,6 +25,7 @@ type store struct {
 	// more than max are alive.
 	created *list.List
 	max     int
+	serials uint64 // the last key serial handed out
 }
 
 type account struct {
@@ -39,6 +40,7 @@ type account struct {
 
 type key struct {
 	id, secret string
+	serial     uint64 // unique per key for the server's life: the nonce store's name for it
 	account    *account
 	allowed    bool // RAM permission for the API's action
 }
@@ -78,7 +80,8 @@ func newStore(w *world.World, action string, maxAccounts int) *store {
 func (s *store) addAccount(wa world.Account) *account {
 	a := &account{id: wa.ID, taskLimit: limitOf(wa.TaskLimit), quota: limitOf(wa.Quota)}
 	for _, wk := range wa.Keys {
-		k := &key{id: wk.ID, secret: wk.Secret, account: a, allowed: wk.Allows(s.action)}
+		s.serials++
+		k := &key{id: wk.ID, secret: wk.Secret, serial: s.serials, account: a, allowed: wk.Allows(s.action)}
 		a.keys = append(a.keys, k)
 		s.keys[k.id] = k
 	}
@@ -126,6 +129,7 @@ func limitOf(p *int) int {
 // credential is what the gateway needs of a key: its secret and its account.
 type credential struct {
 	keyID, secret, accountID string
+	serial                   uint64
 }
 
 func (s *store) lookup(keyID string) (credential, bool) {
@@ -135,7 +139,7 @@ func (s *store) lookup(keyID string) (credential, bool) {
 	if !ok {
 		return credential{}, false
 	}
-	return credential{keyID: k.id, secret: k.secret, accountID: k.account.id}, true
+	return credential{keyID: k.id, secret: k.secret, accountID: k.account.id, serial: k.serial}, true
 }
 
 // outcome is the business answer to a start: a Code ("" for success) and the detail of its message.

@@ -1,0 +1,105 @@
+package mock
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Packing is exact: nonces that differ only in case, in dashes or in the key never share a
+// record, and what does not pack keeps its text.
+func TestPackNonceIsInjective(t *testing.T) {
+	const u = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+	nonces := []string{
+		u,
+		"0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", // the same digits upper-case: another string
+		"0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d",     // without dashes
+		"0A1B2C3D4E5F4A6B8C7D9E0F1A2B3C4D",
+		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e", // last digit
+		"00000000-0000-0000-0000-000000000000", // digits only: one shape
+		"00000000000000000000000000000000",
+	}
+	seen := map[packedNonce]string{}
+	for _, key := range []uint64{1, 2} {
+		for _, n := range nonces {
+			p, ok := packNonce(key, n)
+			if !ok {
+				t.Fatalf("%q does not pack", n)
+			}
+			if prev, dup := seen[p]; dup {
+				t.Errorf("%q (key %d) and %s share a record", n, key, prev)
+			}
+			seen[p] = strconv.Quote(n) + " key " + strconv.FormatUint(key, 10)
+		}
+	}
+	for _, n := range []string{
+		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1A2B3C4D", // mixed case: kept as text
+		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g", // not hex
+		"0a1b2c3d-4e5f-4a6b-8c7d+9e0f1a2b3c4d", // not a dash
+		"0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4",      // 31 digits
+		"n-1", "",
+	} {
+		if _, ok := packNonce(1, n); ok {
+			t.Errorf("%q packs", n)
+		}
+	}
+	// Control: the store refuses a replay of each shape and accepts its case twin.
+	now := newClock().Now()
+	st := newNonceStore(15*time.Minute, 100)
+	for _, n := range []string{u, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1A2B3C4D", "n-1"} {
+		if st.use(7, n, now) != nonceFresh {
+			t.Errorf("%q refused the first time", n)
+		}
+		if st.use(7, n, now) != nonceReplayed {
+			t.Errorf("%q accepted twice", n)
+		}
+		if st.use(8, n, now) != nonceFresh {
+			t.Errorf("%q of another key refused", n)
+		}
+	}
+}
+
+// A full store refuses new nonces rather than forget old ones early: a replay is never let in.
+func TestNonceStoreFullRefusesNeverForgets(t *testing.T) {
+	now := newClock().Now()
+	n := newNonceStore(15*time.Minute, 100)
+	for i := range 100 {
+		if n.use(1, strconv.Itoa(i), now) != nonceFresh {
+			t.Fatalf("nonce %d refused the first time", i)
+		}
+	}
+	if got := n.use(1, "new", now.Add(14*time.Minute)); got != nonceFull {
+		t.Errorf("a 101st nonce in a full generation: %d, want nonceFull", got)
+	}
+	for i := range 100 {
+		if n.use(1, strconv.Itoa(i), now.Add(14*time.Minute)) != nonceReplayed {
+			t.Fatalf("nonce %d forgotten within the window by a full store", i)
+		}
+	}
+	// After ttl the full generation becomes the old one: still remembered, room again.
+	if got := n.use(1, "new", now.Add(15*time.Minute)); got != nonceFresh {
+		t.Errorf("after the window: %d, want nonceFresh", got)
+	}
+	if n.use(1, "99", now.Add(29*time.Minute)) != nonceReplayed {
+		t.Error("nonce 99 forgotten before two windows")
+	}
+	// Everything expires.
+	n.use(1, "late", now.Add(46*time.Minute))
+	if got := n.size(); got != 1 {
+		t.Errorf("size %d after 46 minutes, want 1", got)
+	}
+}
+
+// The server answers a full store with 500 InternalError, and still refuses a replay.
+func TestNonceStoreFullAnswers503(t *testing.T) {
+	e := newEnv(t)
+	e.srv.nonces.max = 1
+	call := start(refCluster, runningJob)
+	call.Nonce = "a-1"
+	e.do(refKey, call).expect(t, http.StatusForbidden, "OperationDenied")
+	call.Nonce = "a-2"
+	e.do(refKey, call).expect(t, http.StatusInternalServerError, "InternalError")
+	call.Nonce = "a-1"
+	e.do(refKey, call).expect(t, http.StatusBadRequest, "SignatureNonceUsed")
+}
