@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -13,8 +14,8 @@ import (
 // Admin returns the provider-state handler of interface.md §3 (Pact's state-change protocol):
 // POST {"state", "params", "action": "setup"|"teardown"}. Every setup creates a fresh account
 // (keys, cluster, job) arranged for the state, so cases never share anything, and answers 200
-// with the values as a JSON object of strings; teardown frees what its params name. An unknown
-// state answers 501. Serve it on its own listener, never beside the API.
+// with the values as a JSON object of strings (or, asked for params.count N, {"batch": [N such
+// objects]}); teardown frees what its params name. An unknown state answers 501. Serve it on its own listener, never beside the API.
 func (s *Server) Admin() http.Handler { return http.HandlerFunc(s.serveAdmin) }
 
 // stateRequest is the body of a state change. Params are any JSON in Pact; only strings matter here.
@@ -79,12 +80,22 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 	switch req.Action {
 	case "", "setup": // Pact's default action is setup
-		v := s.store.create(f)
-		if req.State == spec.StateNoSuchJob {
-			v["JobId"] = randHex(32) // an id no job has
+		n, batch, err := batchCount(req.Params)
+		if err != nil {
+			adminError(w, http.StatusBadRequest, err.Error())
+			return
 		}
-		s.adminLog("setup", req.State)
-		adminJSON(w, http.StatusOK, v)
+		if !batch {
+			s.adminLog("setup", req.State)
+			adminJSON(w, http.StatusOK, s.setup(req.State, f))
+			return
+		}
+		out := make([]map[string]string, n)
+		for i := range out {
+			out[i] = s.setup(req.State, f)
+		}
+		s.adminLog(fmt.Sprintf("setup ×%d", n), req.State)
+		adminJSON(w, http.StatusOK, map[string]any{"batch": out})
 	case "teardown":
 		// Only accounts that setups created are freed; the world file's stay.
 		for _, name := range []string{"AccessKeyId", "AccessKeyId2"} {
@@ -97,6 +108,43 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	default:
 		adminError(w, http.StatusBadRequest, fmt.Sprintf("unknown action %q (want setup or teardown)", clip(req.Action)))
 	}
+}
+
+// setup arranges one instance of state.
+func (s *Server) setup(state string, f fresh) map[string]string {
+	v := s.store.create(f)
+	if state == spec.StateNoSuchJob {
+		v["JobId"] = randHex(32) // an id no job has
+	}
+	return v
+}
+
+// MaxBatch bounds the count of a batch setup: {"params": {"count": "N"}} sets the state up N
+// times and answers {"batch": [values, ...]} (docs/mock-authors.md). Load runs use it to keep a
+// pool of fresh jobs ahead of a high rate; without count, the answer is Pact's single object.
+const MaxBatch = 1000
+
+// batchCount reads params.count (a string or a number), if present.
+func batchCount(params map[string]any) (n int, batch bool, err error) {
+	raw, ok := params["count"]
+	if !ok {
+		return 0, false, nil
+	}
+	switch v := raw.(type) {
+	case string:
+		n, err = strconv.Atoi(v)
+	case float64:
+		n = int(v)
+		if float64(n) != v {
+			err = errors.New("not an integer")
+		}
+	default:
+		err = errors.New("not a number")
+	}
+	if err != nil || n < 1 || n > MaxBatch {
+		return 0, false, fmt.Errorf("params.count must be an integer from 1 to %d", MaxBatch)
+	}
+	return n, true, nil
 }
 
 func (s *Server) adminLog(action, state string) {
