@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -26,6 +27,7 @@ type Endpoint struct {
 	client  *http.Client
 	timeout time.Duration
 	maxBody int64
+	noBatch atomic.Bool // the endpoint answered a batch setup with one object
 }
 
 // Option configures an Endpoint.
@@ -96,6 +98,15 @@ func (e *Endpoint) Teardown(ctx context.Context, state string, v Values) error {
 }
 
 func (e *Endpoint) post(ctx context.Context, c change) (Values, error) {
+	data, err := e.postRaw(ctx, c, e.maxBody)
+	if err != nil {
+		return nil, err
+	}
+	return decodeValues(data)
+}
+
+// postRaw sends a state change and returns the body of a 2xx answer of at most maxBody bytes.
+func (e *Endpoint) postRaw(ctx context.Context, c change, maxBody int64) ([]byte, error) {
 	if err := ValidateURL(e.url); err != nil {
 		return nil, err
 	}
@@ -120,12 +131,12 @@ func (e *Endpoint) post(ctx context.Context, c change) (Values, error) {
 		return nil, fmt.Errorf("endpoint unreachable: %w", err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, e.maxBody+1))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading answer: %w", err)
 	}
-	if int64(len(data)) > e.maxBody {
-		return nil, fmt.Errorf("answer larger than %d bytes", e.maxBody)
+	if int64(len(data)) > maxBody {
+		return nil, fmt.Errorf("answer larger than %d bytes", maxBody)
 	}
 	switch {
 	case resp.StatusCode == http.StatusBadRequest, resp.StatusCode == http.StatusNotFound,
@@ -134,7 +145,7 @@ func (e *Endpoint) post(ctx context.Context, c change) (Values, error) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, fmt.Errorf("endpoint answered %d%s", resp.StatusCode, snippet(data))
 	}
-	return decodeValues(data)
+	return data, nil
 }
 
 // decodeValues reads a JSON object of string values. An empty body counts as {} (Pact allows it);
