@@ -28,9 +28,12 @@ const (
 	// without a JobId (an HTML page, a body cut short: no job was started). These are
 	// the "errors" of a load run's thresholds.
 	ClassFailed
+	// ClassDry: a call of a mixed run that was not sent because its path's pool had no
+	// identifier ready. Not a request: counted apart, per path, and a failed threshold.
+	ClassDry
 )
 
-var classNames = [...]string{"ok", "throttled", "refused", "failed"}
+var classNames = [...]string{"ok", "throttled", "refused", "failed", "dry"}
 
 func (c Class) String() string {
 	if int(c) < len(classNames) {
@@ -43,6 +46,7 @@ func (c Class) String() string {
 const (
 	CodeNone      = "(no code)"         // an HTTP error answer whose body has no readable Code
 	CodeTransport = "(transport error)" // no HTTP answer at all
+	CodeDry       = "(pool dry)"        // not sent: the path's pool was empty
 )
 
 // Outcome is a classified result.
@@ -51,6 +55,9 @@ type Outcome struct {
 	Status  uint16
 	Code    string // the answer's Code; spec.CodeOK for a 2xx naming a JobId without a Code; CodeNone, CodeTransport
 	Account string // the account's name, from the target's URL fragment
+	Path    string // the mixed run's path, from the fragment ("" outside a mix)
+	// Expected: a path's call got the Code the path expects (always false outside a mix).
+	Expected bool
 }
 
 // Classifier classifies vegeta results cheaply: it finds the Code in a JSON or XML body without
@@ -59,6 +66,7 @@ type Classifier struct {
 	throttling map[string]bool
 	page       map[string]bool   // page codes, the documented business answers
 	known      map[string]string // interned codes: looking a []byte up here does not allocate
+	expect     map[string]string // path → the Code it expects
 }
 
 // NewClassifier returns a classifier for the codes of s (spec.Default() when nil).
@@ -66,7 +74,10 @@ func NewClassifier(s *spec.Spec) *Classifier {
 	if s == nil {
 		s = spec.Default()
 	}
-	c := &Classifier{throttling: map[string]bool{}, page: map[string]bool{}, known: map[string]string{}}
+	c := &Classifier{throttling: map[string]bool{}, page: map[string]bool{}, known: map[string]string{}, expect: map[string]string{}}
+	for _, p := range Paths() {
+		c.expect[string(p)] = p.Expect(s)
+	}
 	for _, code := range s.ThrottlingCodes() {
 		c.throttling[code] = true
 		c.known[code] = code
@@ -82,9 +93,29 @@ func NewClassifier(s *spec.Spec) *Classifier {
 	return c
 }
 
-// Classify returns the outcome of r.
+// Classify returns the outcome of r. Within a mix, the answer a path expects is never a failure
+// (MissingParameter is the missing-param path's success) and Expected says whether it came.
 func (c *Classifier) Classify(r *vegeta.Result) Outcome {
-	o := Outcome{Status: r.Code, Account: AccountOf(r)}
+	path, account := splitTag(r.URL)
+	if path == "" {
+		return c.classify(r, account)
+	}
+	if account == dryAccount && r.Code == 0 {
+		return Outcome{Class: ClassDry, Code: CodeDry, Account: account, Path: path}
+	}
+	o := c.classify(r, account)
+	o.Path = path
+	if want, ok := c.expect[path]; ok && o.Code == want {
+		o.Expected = true
+		if o.Class == ClassFailed && r.Code < 500 {
+			o.Class = ClassRefused
+		}
+	}
+	return o
+}
+
+func (c *Classifier) classify(r *vegeta.Result, account string) Outcome {
+	o := Outcome{Status: r.Code, Account: account}
 	switch {
 	case r.Code == 0:
 		o.Class, o.Code = ClassFailed, CodeTransport
@@ -216,10 +247,28 @@ func xmlCode(body []byte) ([]byte, bool) {
 // AccountOf returns the account tag NewTargeter put in the URL fragment of r's target ("" when
 // there is none). It does not allocate.
 func AccountOf(r *vegeta.Result) string {
-	if i := strings.LastIndexByte(r.URL, '#'); i >= 0 {
-		return r.URL[i+1:]
+	_, a := splitTag(r.URL)
+	return a
+}
+
+// PathOf returns the path of a mixed run's result ("" outside a mix).
+func PathOf(r *vegeta.Result) string {
+	p, _ := splitTag(r.URL)
+	return p
+}
+
+// splitTag reads the fragment of a target's URL: "#account" (NewTargeter) or "#path/account"
+// (a mixed run's pools; an escaped account name holds no '/').
+func splitTag(u string) (path, account string) {
+	i := strings.LastIndexByte(u, '#')
+	if i < 0 {
+		return "", ""
 	}
-	return ""
+	frag := u[i+1:]
+	if j := strings.IndexByte(frag, '/'); j >= 0 {
+		return frag[:j], frag[j+1:]
+	}
+	return "", frag
 }
 
 // Redact drops the query string from r.URL, keeping the fragment that tags the account, and

@@ -43,6 +43,14 @@ type RunOptions struct {
 	// Progress, when set, is called about every ProgressEvery (default 250ms) and once at the end.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// Pools, when set, make a mixed run: each call's path and identifiers come from them, and
+	// Accounts, Method, Signature and Format are the pools' (NewPools).
+	Pools *Pools
+	// StartAt, when set, is when the first call goes out: shards given the same time begin
+	// together. Run waits for it (a time past starts at once).
+	StartAt time.Time
+	// Summary, when set, receives the results (a capacity run's steps share nothing else).
+	Summary *Summary
 }
 
 // Progress is a snapshot of a running load run.
@@ -78,9 +86,14 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if o.Format != "" {
 		topts = append(topts, WithFormat(o.Format))
 	}
-	tr, err := NewTargeter(o.Target, o.Accounts, topts...)
-	if err != nil {
-		return nil, err
+	var tr vegeta.Targeter
+	if o.Pools != nil {
+		tr = o.Pools.Targeter()
+	} else {
+		var err error
+		if tr, err = NewTargeter(o.Target, o.Accounts, topts...); err != nil {
+			return nil, err
+		}
 	}
 	workers := o.Workers
 	if workers == 0 {
@@ -113,7 +126,22 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 		enc = vegeta.NewEncoder(bw)
 	}
 
-	s := NewSummary(NewClassifier(o.Spec))
+	s := o.Summary
+	if s == nil {
+		s = NewSummary(NewClassifier(o.Spec))
+	}
+	if o.Pools != nil {
+		s.SetMix(o.Pools.Mix())
+	}
+	if !o.StartAt.IsZero() {
+		wait := time.NewTimer(time.Until(o.StartAt))
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			wait.Stop()
+			return s, ErrNoResults
+		}
+	}
 	var requests, failed, throttled atomic.Uint64
 	began := time.Now()
 	snapshot := func(done bool) Progress {
@@ -163,7 +191,7 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if writeErr != nil {
 		return s, writeErr
 	}
-	if s.Counts().Requests == 0 {
+	if c := s.Counts(); c.Requests == 0 && c.Dry == 0 {
 		return s, ErrNoResults
 	}
 	return s, nil

@@ -25,6 +25,8 @@ type Counts struct {
 	Throttled uint64 `json:"throttled"`
 	Refused   uint64 `json:"refused"`
 	Failed    uint64 `json:"failed"`
+	// Dry: calls of a mixed run not sent because the path's pool was empty (not in Requests).
+	Dry uint64 `json:"dry,omitempty"`
 }
 
 func (c *Counts) add(class Class) {
@@ -60,6 +62,9 @@ type Summary struct {
 	lastEnd    time.Time // latest answer
 	bytesIn    uint64
 	bytesOut   uint64
+	paths      map[string]*pathStats  // a mixed run's results by path
+	shards     map[string]*shardStats // by attack name
+	mix        *Mix                   // weights for the report, when known
 }
 
 // NewSummary returns an empty summary that classifies with c (NewClassifier(nil) when nil).
@@ -75,12 +80,22 @@ func NewSummary(c *Classifier) *Summary {
 		accounts:   map[string]*Counts{},
 		errors:     map[string]uint64{},
 		attacks:    map[string]bool{},
+		paths:      map[string]*pathStats{},
+		shards:     map[string]*shardStats{},
 	}
 }
 
 // Add records r and returns its outcome.
 func (s *Summary) Add(r *vegeta.Result) Outcome {
 	o := s.classifier.Classify(r)
+	if o.Path != "" {
+		s.path(o.Path).add(o, r)
+	}
+	if o.Class == ClassDry {
+		s.counts.Dry++
+		return o
+	}
+	s.shard(r.Attack).add(r)
 	s.counts.add(o.Class)
 	s.status[r.Code]++
 	s.codes[o.Code]++
@@ -157,6 +172,9 @@ type Report struct {
 	Errors     []ErrorCount      `json:"errors,omitempty"`
 	BytesIn    uint64            `json:"bytes_in"`
 	BytesOut   uint64            `json:"bytes_out"`
+	Mix        string            `json:"mix,omitempty"`
+	Paths      []PathReport      `json:"paths,omitempty"`
+	ShardStart *ShardStartReport `json:"shard_start,omitempty"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Verdict    Verdict           `json:"verdict"` // pass, or fail when a threshold is crossed
 }
@@ -222,6 +240,11 @@ func (s *Summary) Report() *Report {
 		}
 		return r.Errors[i].Error < r.Errors[j].Error
 	})
+	r.Paths = s.pathReports()
+	r.ShardStart = s.shardStartReport()
+	if s.mix != nil {
+		r.Mix = s.mix.String()
+	}
 	if s.counts.Requests == 0 {
 		return r
 	}
@@ -231,9 +254,7 @@ func (s *Summary) Report() *Report {
 	span := s.lastEnd.Sub(s.first)
 	r.Duration = span.Seconds()
 	// The rate is vegeta's: requests over the span of their starts (n-1 intervals).
-	if sent := s.lastStart.Sub(s.first); sent > 0 && n > 1 {
-		r.Rate = (n - 1) / sent.Seconds()
-	}
+	r.Rate = rateOf(s.counts.Requests, s.first, s.lastStart)
 	if span > 0 {
 		r.Throughput = float64(s.counts.OK+s.counts.Refused) / span.Seconds()
 	}

@@ -36,6 +36,8 @@ func WriteText(w io.Writer, r *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	writePaths(w, r)
+	writeShardStart(w, r)
 	if len(r.Accounts) > 0 {
 		fmt.Fprintf(w, "Accounts (%d)\n", len(r.Accounts))
 		width := len("(untagged)")
@@ -98,4 +100,54 @@ func counts(m map[string]uint64, numeric bool) string {
 		s += k + ":" + strconv.FormatUint(m[k], 10)
 	}
 	return s
+}
+
+// writePaths writes a mixed run's table: one row per path.
+func writePaths(w io.Writer, r *Report) {
+	if len(r.Paths) == 0 {
+		return
+	}
+	mix := ""
+	if r.Mix != "" {
+		mix = " " + r.Mix
+	}
+	fmt.Fprintf(w, "Paths%s\n", mix)
+	row := "  %-13s %-16s %9v %9v %9v %9v %9v %9v %8v %9v %9v %9v\n"
+	fmt.Fprintf(w, row, "path", "expects", "requests", "expected", "ok", "refused", "throttled", "failed", "dry", "p50 ms", "p99 ms", "max ms")
+	for _, p := range r.Paths {
+		fmt.Fprintf(w, row, p.Path, p.Expect, p.Requests, p.Expected, p.OK, p.Refused, p.Throttled, p.Failed, p.Dry,
+			strconv.FormatFloat(p.Latency.P50, 'f', 3, 64), strconv.FormatFloat(p.Latency.P99, 'f', 3, 64),
+			strconv.FormatFloat(p.Latency.Max, 'f', 3, 64))
+	}
+	for _, p := range r.Paths {
+		if p.Requests > p.Expected {
+			fmt.Fprintf(w, "  %s answered: %s\n", p.Path, counts(p.Codes, false))
+		}
+		if p.Dry > 0 {
+			fmt.Fprintf(w, "  %s: the pool ran dry from %.2fs to %.2fs: %d calls not sent\n", p.Path, p.DryFrom, p.DryTo, p.Dry)
+		}
+		if p.Pool != nil {
+			fmt.Fprintf(w, "  %s pool: %d set up in %d batches", p.Path, p.Pool.Setups, p.Pool.Batches)
+			if p.Pool.Error != "" {
+				fmt.Fprintf(w, "; last setup error: %s", p.Pool.Error)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// writeShardStart writes how far apart merged shards began and what each kept of its rate.
+func writeShardStart(w io.Writer, r *Report) {
+	ss := r.ShardStart
+	if ss == nil {
+		return
+	}
+	fmt.Fprintf(w, "Shard start\t spread %.3fs (latest first call after the earliest)\n", ss.Spread)
+	for _, sh := range ss.Shards {
+		kept := ""
+		if sh.Planned > 0 {
+			kept = fmt.Sprintf(" of %.0f/s planned: %.1f%% kept", sh.Planned, 100*sh.Kept)
+		}
+		fmt.Fprintf(w, "  %-20s started +%.3fs  %d calls  %.1f/s%s\n", sh.Name, sh.Started, sh.Requests, sh.Rate, kept)
+	}
 }

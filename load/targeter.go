@@ -113,38 +113,14 @@ func NewTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (ve
 }
 
 func newTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (*targeter, error) {
-	u, err := protocol.ParseBaseURL(baseURL)
-	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
-	}
 	if len(accounts) == 0 {
 		return nil, errors.New("load: no accounts to sign with")
 	}
-	t := &targeter{
-		base:      u,
-		baseStr:   u.String(),
-		accounts:  append([]Account(nil), accounts...),
-		method:    http.MethodGet,
-		signature: protocol.SignatureV1,
-		format:    "JSON",
-		now:       time.Now,
-		pick:      func(n uint64, k int) int { return int(n % uint64(k)) },
+	t, err := newSigner(baseURL, opts...)
+	if err != nil {
+		return nil, err
 	}
-	for _, opt := range opts {
-		opt(t)
-	}
-	if t.spec == nil {
-		t.spec = spec.Default()
-	}
-	if t.method != http.MethodGet && t.method != http.MethodPost {
-		return nil, fmt.Errorf("load: method %q: want GET or POST", t.method)
-	}
-	if t.signature != protocol.SignatureV1 && t.signature != protocol.SignatureV3 {
-		return nil, fmt.Errorf("load: unknown signature version %q (want v1 or v3)", t.signature)
-	}
-	if t.format != "JSON" && t.format != "XML" {
-		return nil, fmt.Errorf("load: format %q: want JSON or XML", t.format)
-	}
+	t.accounts = append([]Account(nil), accounts...)
 	t.tags = make([]string, len(t.accounts))
 	for i, a := range t.accounts {
 		if a.Credentials.AccessKeyID == "" || a.Credentials.AccessKeySecret == "" {
@@ -170,6 +146,40 @@ func newTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (*t
 			}
 		}
 	}
+	return t, nil
+}
+
+// newSigner returns a targeter with its signing configuration and no accounts: the mixed
+// targeter compiles accounts as its pools receive them.
+func newSigner(baseURL string, opts ...TargeterOption) (*targeter, error) {
+	u, err := protocol.ParseBaseURL(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	t := &targeter{
+		base:      u,
+		baseStr:   u.String(),
+		method:    http.MethodGet,
+		signature: protocol.SignatureV1,
+		format:    "JSON",
+		now:       time.Now,
+		pick:      func(n uint64, k int) int { return int(n % uint64(k)) },
+	}
+	for _, opt := range opts {
+		opt(t)
+	}
+	if t.spec == nil {
+		t.spec = spec.Default()
+	}
+	if t.method != http.MethodGet && t.method != http.MethodPost {
+		return nil, fmt.Errorf("load: method %q: want GET or POST", t.method)
+	}
+	if t.signature != protocol.SignatureV1 && t.signature != protocol.SignatureV3 {
+		return nil, fmt.Errorf("load: unknown signature version %q (want v1 or v3)", t.signature)
+	}
+	if t.format != "JSON" && t.format != "XML" {
+		return nil, fmt.Errorf("load: format %q: want JSON or XML", t.format)
+	}
 	t.bufs = &sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 	if _, err := rand.Read(t.noncePrefix[:]); err != nil {
 		return nil, fmt.Errorf("load: nonce prefix: %w", err)
@@ -185,13 +195,17 @@ func (t *targeter) next(tgt *vegeta.Target) error {
 	i := t.pick(n, len(t.accounts))
 	now := t.now()
 	if t.signature == protocol.SignatureV1 {
-		return t.v1(tgt, i, n, now)
+		return t.v1(tgt, &t.v1s[i], t.tags[i], n, now)
 	}
-	return t.v3(tgt, i, n, now)
+	return t.v3(tgt, &t.v3s[i], n, now)
 }
 
+// params are the operation's parameters; an empty JobId is left out (the missing-param path).
 func (a *Account) params() url.Values {
-	p := url.Values{"ClusterId": {a.ClusterID}, "JobId": {a.JobID}}
+	p := url.Values{"ClusterId": {a.ClusterID}}
+	if a.JobID != "" {
+		p.Set("JobId", a.JobID)
+	}
 	if a.RegionID != "" {
 		p.Set("RegionId", a.RegionID)
 	}
@@ -203,8 +217,7 @@ func (a *Account) params() url.Values {
 // filled in rather than sorted and encoded again. This keeps the harness's cost per call low
 // (one allocation for a GET); the tests check the result byte for byte against
 // protocol.NewRequest.
-func (t *targeter) v1(tgt *vegeta.Target, i int, n uint64, now time.Time) error {
-	a := &t.v1s[i]
+func (t *targeter) v1(tgt *vegeta.Target, a *v1Account, tag string, n uint64, now time.Time) error {
 	var nonceBuf [36]byte
 	nonce := t.nonce(&nonceBuf, n)
 	ts := t.stamp(now)
@@ -224,16 +237,16 @@ func (t *targeter) v1(tgt *vegeta.Target, i int, n uint64, now time.Time) error 
 	size := a.wire.size + len(nonce) + len(ts.once) + len(encSig)
 	if t.method == http.MethodGet {
 		var b strings.Builder
-		b.Grow(len(t.baseStr) + 1 + size + len(t.tags[i]))
+		b.Grow(len(t.baseStr) + 1 + size + len(tag))
 		b.WriteString(t.baseStr)
 		b.WriteByte('?')
 		a.wire.writeTo(&b, nonce, ts.once, encSig)
-		b.WriteString(t.tags[i])
+		b.WriteString(tag)
 		tgt.URL = b.String()
 		tgt.Body = nil
 		tgt.Header = nil
 	} else {
-		tgt.URL = t.baseStr + t.tags[i]
+		tgt.URL = t.baseStr + tag
 		tgt.Body = a.wire.appendTo(make([]byte, 0, size), nonce, ts.once, encSig)
 		tgt.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	}
@@ -440,8 +453,7 @@ func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 }
 
 // v3 fills the account's canonical request, hashes and signs it, and sets the headers.
-func (t *targeter) v3(tgt *vegeta.Target, i int, n uint64, now time.Time) error {
-	a := &t.v3s[i]
+func (t *targeter) v3(tgt *vegeta.Target, a *v3Account, n uint64, now time.Time) error {
 	var nonceBuf [36]byte
 	nonce := t.nonce(&nonceBuf, n)
 	ts := t.stamp(now)

@@ -16,9 +16,12 @@ var ErrThreshold = errors.New("bad threshold")
 //	p99<50ms  p(95)<=200  mean<10ms  max<1s      latency (a bare number is milliseconds)
 //	errors<0.1%  throttled<=1%  errors<0.001     rates (with %, or a fraction 0..1)
 //	rps>=900                                     requests per second sent
+//	unexpected<1%                                a mix's answers other than each path expects
+//	p99{path=start}<200ms  errors{path=denied}<1%   any of these for one path of a mix (k6's tags)
 type Threshold struct {
 	Expr   string
-	metric string  // "latency", "errors", "throttled", "rps"
+	path   string  // "" for the whole run
+	metric string  // "latency", "errors", "throttled", "rps", "unexpected"
 	q      float64 // latency: the quantile 0..1; -1 mean, -2 max, -3 min
 	op     string
 	value  float64 // latency in ms, rates as fractions, rps per second
@@ -46,10 +49,36 @@ func ParseThreshold(expr string) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("%w %q: %s", ErrThreshold, expr, fmt.Sprintf(format, args...))
 	}
 	i := strings.IndexAny(s, "<>=!")
+	// '=' may sit inside a tag {path=start}: the operator comes after the tag.
+	if open := strings.IndexByte(s, '{'); open >= 0 && (i < 0 || open < i) {
+		if end := strings.IndexByte(s, '}'); end > open {
+			if k := strings.IndexAny(s[end+1:], "<>=!"); k >= 0 {
+				i = end + 1 + k
+			} else {
+				i = -1
+			}
+		}
+	}
 	if i <= 0 {
 		return fail("want METRIC OP VALUE, e.g. p99<50ms, errors<0.1%%, rps>=100")
 	}
 	name := strings.ToLower(strings.TrimSpace(s[:i]))
+	var path string
+	if open := strings.IndexByte(name, '{'); open >= 0 {
+		tag, ok := strings.CutSuffix(name[open+1:], "}")
+		key, val, ok2 := strings.Cut(tag, "=")
+		if !ok2 {
+			key, val, ok2 = strings.Cut(tag, ":")
+		}
+		if !ok || !ok2 || strings.TrimSpace(key) != "path" {
+			return fail("want a tag {path=NAME}, e.g. p99{path=start}<200ms")
+		}
+		path = strings.TrimSpace(val)
+		if _, known := pathInfos[Path(path)]; !known {
+			return fail("unknown path %q (want start, not-found, denied or missing-param)", path)
+		}
+		name = strings.TrimSpace(name[:open])
+	}
 	rest := s[i:]
 	op := ""
 	for _, o := range []string{"<=", ">=", "<", ">"} {
@@ -65,8 +94,10 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if val == "" {
 		return fail("no value after %s", op)
 	}
-	t := Threshold{Expr: s, op: op}
+	t := Threshold{Expr: s, op: op, path: path}
 	switch name {
+	case "unexpected", "unexpected_rate":
+		t.metric = "unexpected"
 	case "errors", "error_rate", "failed":
 		t.metric = "errors"
 	case "throttled", "throttled_rate":
@@ -84,7 +115,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 	default:
 		p, ok := parsePercentile(name)
 		if !ok {
-			return fail("unknown metric %q (want p50, p90, p95, p99, p(99.9), mean, max, min, errors, throttled or rps)", name)
+			return fail("unknown metric %q (want p50, p90, p95, p99, p(99.9), mean, max, min, errors, throttled, unexpected or rps)", name)
 		}
 		t.metric, t.q = "latency", p
 	}
@@ -92,7 +123,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 	switch t.metric {
 	case "latency":
 		t.value, err = parseMillis(val)
-	case "errors", "throttled":
+	case "errors", "throttled", "unexpected":
 		t.value, err = parseRate(val)
 	case "rps":
 		t.value, err = strconv.ParseFloat(strings.TrimSuffix(val, "/s"), 64)
@@ -172,11 +203,27 @@ func ParseThresholds(exprs []string) ([]Threshold, error) {
 	return out, nil
 }
 
+// Path is the path the threshold is about ("" for the whole run).
+func (t Threshold) Path() string { return t.path }
+
 // Evaluate checks t against the summary s and its report r.
 func (t Threshold) Evaluate(s *Summary, r *Report) ThresholdResult {
+	if t.path != "" {
+		return t.evaluatePath(s, r)
+	}
 	res := ThresholdResult{Threshold: t.Expr}
 	var actual float64
 	switch t.metric {
+	case "unexpected":
+		res.Unit = "ratio"
+		var n, unexpected uint64
+		for _, p := range r.Paths {
+			n += p.Requests
+			unexpected += p.Requests - p.Expected
+		}
+		if n > 0 {
+			actual = float64(unexpected) / float64(n)
+		}
 	case "latency":
 		res.Unit = "ms"
 		switch t.q {
@@ -196,9 +243,50 @@ func (t Threshold) Evaluate(s *Summary, r *Report) ThresholdResult {
 	case "rps":
 		res.Unit, actual = "1/s", r.Rate
 	}
+	return t.judge(res, actual, r.Requests)
+}
+
+// evaluatePath checks t against its path's figures.
+func (t Threshold) evaluatePath(s *Summary, r *Report) ThresholdResult {
+	res := ThresholdResult{Threshold: t.Expr}
+	var pr PathReport
+	for _, p := range r.Paths {
+		if p.Path == t.path {
+			pr = p
+		}
+	}
+	var actual float64
+	switch t.metric {
+	case "latency":
+		res.Unit = "ms"
+		switch t.q {
+		case qMean:
+			actual = pr.Latency.Mean
+		case qMax:
+			actual = pr.Latency.Max
+		case qMin:
+			actual = pr.Latency.Min
+		default:
+			if p := s.paths[t.path]; p != nil {
+				actual = ms(p.quantile(t.q))
+			}
+		}
+	case "errors":
+		res.Unit, actual = "ratio", pr.ErrorRate
+	case "throttled":
+		res.Unit, actual = "ratio", pr.Throttled
+	case "unexpected":
+		res.Unit, actual = "ratio", pr.Unexpected
+	case "rps":
+		res.Unit, actual = "1/s", pr.Rate
+	}
+	return t.judge(res, actual, pr.Requests)
+}
+
+func (t Threshold) judge(res ThresholdResult, actual float64, requests uint64) ThresholdResult {
 	res.Actual = actual
-	if r.Requests == 0 {
-		res.Message = "no requests were made"
+	if requests == 0 {
+		res.Message = t.Expr + ": no requests were made"
 		return res
 	}
 	switch t.op {
@@ -230,7 +318,9 @@ func formatActual(unit string, v float64) string {
 	}
 }
 
-// Apply evaluates every threshold into r and sets its verdict; it reports whether all passed.
+// Apply evaluates every threshold into r and sets its verdict; it reports whether all passed. A
+// path whose pool ran dry is a crossed threshold of its own (pool{path=NAME}): calls the run
+// planned were not sent, so its figures do not describe the asked load.
 func Apply(ts []Threshold, s *Summary, r *Report) bool {
 	r.Thresholds = r.Thresholds[:0]
 	pass := true
@@ -238,6 +328,19 @@ func Apply(ts []Threshold, s *Summary, r *Report) bool {
 		res := t.Evaluate(s, r)
 		r.Thresholds = append(r.Thresholds, res)
 		pass = pass && res.Pass
+	}
+	for _, p := range r.Paths {
+		if p.Dry == 0 {
+			continue
+		}
+		msg := fmt.Sprintf("pool{path=%s}: ran dry from %.2fs to %.2fs into the run: %d calls not sent (crossed)",
+			p.Path, p.DryFrom, p.DryTo, p.Dry)
+		if p.Pool != nil && p.Pool.Error != "" {
+			msg += ": " + p.Pool.Error
+		}
+		r.Thresholds = append(r.Thresholds, ThresholdResult{Threshold: "pool{path=" + p.Path + "}", Actual: float64(p.Dry),
+			Unit: "calls", Message: msg})
+		pass = false
 	}
 	r.Verdict = VerdictPass
 	if !pass {

@@ -1,0 +1,475 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/states"
+)
+
+// PoolOptions configure the pools of a mixed run (NewPools).
+type PoolOptions struct {
+	Target    string
+	Mix       *Mix // nil: DefaultMix
+	States    states.Arranger
+	Rate      int // calls per second the pools must keep up with (0: assumedMaxRate)
+	Shard     Shard
+	RateLimit spec.RateLimit // the target's throttle: a reusable identifier serves at most half its budget
+	Method    string
+	Signature protocol.SignatureVersion
+	Format    string
+	Spec      *spec.Spec
+	// Lead is how many seconds of calls each pool keeps ready (default 2s); MaxReady caps it per
+	// pool (default 5000 calls: the reference implementation keeps its last 10,000 set-up
+	// accounts alive, so identifiers must not wait longer than that in a pool).
+	Lead     time.Duration
+	MaxReady int
+	// Batch is the largest setup batch (default 200).
+	Batch int
+	// Uses is how many calls one identifier of a reusable path serves (default 100, at most half
+	// the throttle's budget).
+	Uses int
+	// Clock stamps the dry events (default time.Now).
+	Clock func() time.Time
+}
+
+// assumedPoolRate is what the pools prepare for when the rate is 0 (as fast as possible).
+const assumedPoolRate = 5000
+
+// Pools hold the identifiers of each path of a mix, set up ahead of the calls in batches by
+// background fillers, and make the targeter that draws from them. A pool that has nothing when a
+// call needs it has run dry: the call is not sent (the targeter gives vegeta a target that fails
+// before the network, tagged (dry)), and the report counts it per path.
+type Pools struct {
+	mix    *Mix
+	signer *targeter
+	pools  []*pool // per mix path
+	clock  func() time.Time
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	shared bool // a profile: every shard sees the same entries
+	shard  Shard
+	arr    states.Arranger
+}
+
+// pool is one path's identifiers.
+type pool struct {
+	path     Path
+	info     pathInfo
+	uses     int
+	batchMax int
+	maxReady int
+
+	mu       sync.Mutex
+	ready    []*entry // FIFO from head
+	head     int
+	avail    int // calls the ready entries can serve
+	inflight int // calls being set up
+	want     int // calls to keep ready
+	setUp    []states.Values
+	seen     int // entries received (a profile's shard filter counts them)
+	kick     chan struct{}
+
+	setups, batches, dry atomic.Uint64
+	exhausted            atomic.Bool
+	lastErr              atomic.Pointer[string]
+}
+
+// entry is one identifier set, compiled for signing.
+type entry struct {
+	v1   v1Account
+	v3   v3Account
+	tag  string
+	left int // calls it may still serve
+}
+
+// NewPools prepares the pools and starts their fillers; Warm waits for the first fill, Close
+// stops them. ctx bounds the fillers' life.
+func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
+	if o.States == nil {
+		return nil, errors.New("load: pools need a provider-state arranger")
+	}
+	m := o.Mix
+	if m == nil {
+		m = DefaultMix()
+	}
+	topts := []TargeterOption{WithSpec(o.Spec)}
+	if o.Method != "" {
+		topts = append(topts, WithMethod(o.Method))
+	}
+	if o.Signature != "" {
+		topts = append(topts, WithSignature(o.Signature))
+	}
+	if o.Format != "" {
+		topts = append(topts, WithFormat(o.Format))
+	}
+	signer, err := newSigner(o.Target, topts...)
+	if err != nil {
+		return nil, err
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	uses := o.Uses
+	if uses <= 0 {
+		uses = 100
+	}
+	if o.RateLimit.Calls > 0 {
+		uses = max(1, min(uses, o.RateLimit.Calls/2))
+	}
+	batch := o.Batch
+	if batch <= 0 {
+		batch = 200
+	}
+	batch = min(batch, 1000)
+	maxReady := o.MaxReady
+	if maxReady <= 0 {
+		maxReady = 5000
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	_, shared := o.States.(*states.Profile)
+	p := &Pools{mix: m, signer: signer, clock: o.Clock, ctx: cctx, cancel: cancel, shared: shared, shard: o.Shard, arr: o.States}
+	for _, w := range m.Paths {
+		info := pathInfos[w.Path]
+		pl := &pool{path: w.Path, info: info, uses: 1, batchMax: batch, maxReady: maxReady, kick: make(chan struct{}, 1)}
+		if info.reusable {
+			pl.uses = uses
+		}
+		p.pools = append(p.pools, pl)
+	}
+	p.SetRate(o.Rate, o.Lead)
+	for _, pl := range p.pools {
+		fillers := 1
+		if !pl.info.reusable {
+			fillers = 4 // one identifier per call: keep several batches in flight
+		}
+		for range fillers {
+			p.wg.Add(1)
+			go p.fill(pl)
+		}
+	}
+	return p, nil
+}
+
+// SetRate sets the rate the pools keep up with (a capacity run's next step): lead seconds of each
+// path's share (default 2s), at least one batch's worth, at most MaxReady.
+func (p *Pools) SetRate(rate int, lead time.Duration) {
+	if rate <= 0 {
+		rate = assumedPoolRate
+	}
+	if lead <= 0 {
+		lead = 2 * time.Second
+	}
+	for i, pl := range p.pools {
+		share := float64(p.mix.Paths[i].Weight) / float64(p.mix.total())
+		want := int(math.Ceil(float64(rate) * share * lead.Seconds()))
+		pl.mu.Lock()
+		pl.want = max(20, min(want, pl.maxReady))
+		pl.mu.Unlock()
+		pl.wake()
+	}
+}
+
+func (m *Mix) total() int {
+	t := 0
+	for _, w := range m.Paths {
+		t += w.Weight
+	}
+	return t
+}
+
+func (pl *pool) wake() {
+	select {
+	case pl.kick <- struct{}{}:
+	default:
+	}
+}
+
+// fill keeps pl at its want: reserve a batch, set it up, compile it, add it.
+func (p *Pools) fill(pl *pool) {
+	defer p.wg.Done()
+	backoff := 50 * time.Millisecond
+	for {
+		pl.mu.Lock()
+		need := pl.want - pl.avail - pl.inflight
+		n := 0
+		if need > 0 && !pl.exhausted.Load() {
+			n = min(pl.batchMax, (need+pl.uses-1)/pl.uses)
+			n = max(n, 1)
+			pl.inflight += n * pl.uses
+		}
+		pl.mu.Unlock()
+		if n == 0 {
+			select {
+			case <-p.ctx.Done():
+				return
+			case <-pl.kick:
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		vs, err := states.SetupMany(p.ctx, p.arr, pl.info.state, n)
+		pl.batches.Add(1)
+		entries, cerr := p.compile(pl, vs)
+		if err == nil {
+			err = cerr
+		}
+		pl.mu.Lock()
+		pl.inflight -= n * pl.uses
+		pl.setUp = append(pl.setUp, vs...)
+		for _, e := range entries {
+			pl.ready = append(pl.ready, e)
+			pl.avail += e.left
+		}
+		pl.mu.Unlock()
+		pl.setups.Add(uint64(len(vs)))
+		if err != nil {
+			if p.ctx.Err() != nil {
+				return
+			}
+			msg := err.Error()
+			pl.lastErr.Store(&msg)
+			if errors.Is(err, states.ErrUnsupported) && len(vs) == 0 {
+				// A profile used up, or a target without the state: nothing more will come.
+				pl.exhausted.Store(true)
+				return
+			}
+			select {
+			case <-p.ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+	}
+}
+
+// compile turns set-up values into signing entries; with a profile shared by shards it keeps
+// this shard's one-shot entries only.
+func (p *Pools) compile(pl *pool, vs []states.Values) ([]*entry, error) {
+	out := make([]*entry, 0, len(vs))
+	for _, v := range vs {
+		pl.mu.Lock()
+		j := pl.seen
+		pl.seen++
+		pl.mu.Unlock()
+		if p.shared && !pl.info.reusable && !p.shard.Owns(j) {
+			continue
+		}
+		if err := v.Require(states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID); err != nil {
+			return out, fmt.Errorf("load: %q for path %s: %w", pl.info.state, pl.path, err)
+		}
+		a := Account{
+			Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
+			ClusterID:   v[states.ClusterID],
+			JobID:       v[states.JobID],
+		}
+		if pl.info.dropJob {
+			a.JobID = ""
+		}
+		e := &entry{tag: "#" + string(pl.path) + "/" + url.PathEscape(a.name()), left: pl.uses}
+		var err error
+		if p.signer.signature == protocol.SignatureV1 {
+			e.v1, err = p.signer.compileV1(a)
+		} else {
+			e.v3, err = p.signer.compileV3(a, e.tag)
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// take returns the next entry of pl to sign a call with, or nil when pl is dry.
+func (pl *pool) take() *entry {
+	pl.mu.Lock()
+	if pl.head == len(pl.ready) {
+		pl.mu.Unlock()
+		pl.dry.Add(1)
+		pl.wake()
+		return nil
+	}
+	e := pl.ready[pl.head]
+	pl.ready[pl.head] = nil
+	pl.head++
+	e.left--
+	if e.left > 0 {
+		pl.ready = append(pl.ready, e) // round-robin over the reusable ones
+	}
+	if pl.head > 1024 && pl.head*2 > len(pl.ready) {
+		pl.ready = append(pl.ready[:0], pl.ready[pl.head:]...)
+		pl.head = 0
+	}
+	pl.avail--
+	low := pl.avail+pl.inflight < pl.want
+	pl.mu.Unlock()
+	if low {
+		pl.wake()
+	}
+	return e
+}
+
+// Warm waits until every pool holds its want, or a pool cannot fill (its error is returned when
+// it holds nothing at all), or ctx ends.
+func (p *Pools) Warm(ctx context.Context) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		full := true
+		for _, pl := range p.pools {
+			pl.mu.Lock()
+			avail, want := pl.avail, pl.want
+			pl.mu.Unlock()
+			if avail >= want {
+				continue
+			}
+			if pl.exhausted.Load() {
+				if avail == 0 {
+					return fmt.Errorf("load: path %s: no identifiers: %s", pl.path, pl.lastError())
+				}
+				continue // a short pool: it will run dry, and the report will say so
+			}
+			full = false
+		}
+		if full {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			for _, pl := range p.pools {
+				if pl.setups.Load() == 0 {
+					return fmt.Errorf("load: path %s: no identifiers set up in time: %s", pl.path, pl.lastError())
+				}
+			}
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+func (pl *pool) lastError() string {
+	if e := pl.lastErr.Load(); e != nil {
+		return *e
+	}
+	return "no error reported"
+}
+
+// Close stops the fillers.
+func (p *Pools) Close() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+// Teardown tears down every identifier set up (call Close first), with up to 16 at once; it
+// stops at ctx's end and returns the first error.
+func (p *Pools) Teardown(ctx context.Context) error {
+	type job struct {
+		state string
+		v     states.Values
+	}
+	jobs := make(chan job)
+	var first atomic.Pointer[error]
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				if err := p.arr.Teardown(ctx, j.state, j.v); err != nil {
+					first.CompareAndSwap(nil, &err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, pl := range p.pools {
+		for _, v := range pl.setUp {
+			select {
+			case jobs <- job{pl.info.state, v}:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if e := first.Load(); e != nil {
+		return *e
+	}
+	return ctx.Err()
+}
+
+// PoolStats is what a path's pool did.
+type PoolStats struct {
+	Setups  uint64 `json:"setups"`  // identifier sets set up
+	Batches uint64 `json:"batches"` // setup requests
+	Dry     uint64 `json:"dry"`     // calls not sent: nothing in the pool
+	Error   string `json:"error,omitempty"`
+}
+
+// Stats returns each path's pool figures.
+func (p *Pools) Stats() map[Path]PoolStats {
+	out := map[Path]PoolStats{}
+	for _, pl := range p.pools {
+		s := PoolStats{Setups: pl.setups.Load(), Batches: pl.batches.Load(), Dry: pl.dry.Load()}
+		if e := pl.lastErr.Load(); e != nil {
+			s.Error = *e
+		}
+		out[pl.path] = s
+	}
+	return out
+}
+
+// Mix returns the pools' mix.
+func (p *Pools) Mix() *Mix { return p.mix }
+
+// dryAccount tags a call not sent because its pool was dry. PathEscape always escapes '(' so
+// no account's tag can read the same.
+const dryAccount = "(dry)"
+
+// dryMethod makes a dry target fail inside vegeta before it reaches the network: net/http
+// refuses a method with a space.
+const dryMethod = "POOL DRY"
+
+// Targeter returns a vegeta.Targeter that picks each call's path from the mix by the call counter
+// and signs it with the next identifier of that path's pool.
+func (p *Pools) Targeter() vegeta.Targeter {
+	var n atomic.Uint64
+	t := p.signer
+	dry := make([]string, len(p.pools))
+	for i, pl := range p.pools {
+		dry[i] = t.baseStr + "#" + string(pl.path) + "/" + dryAccount
+	}
+	return func(tgt *vegeta.Target) error {
+		if tgt == nil {
+			return vegeta.ErrNilTarget
+		}
+		c := n.Add(1) - 1
+		i := p.mix.Pick(c)
+		e := p.pools[i].take()
+		if e == nil {
+			tgt.Method, tgt.URL, tgt.Body, tgt.Header = dryMethod, dry[i], nil, nil
+			return nil
+		}
+		now := t.now()
+		if t.signature == protocol.SignatureV1 {
+			return t.v1(tgt, &e.v1, e.tag, c, now)
+		}
+		return t.v3(tgt, &e.v3, c, now)
+	}
+}
