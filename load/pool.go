@@ -61,6 +61,7 @@ type Pools struct {
 	shared bool // a profile: every shard sees the same entries
 	shard  Shard
 	arr    states.Arranger
+	calls  atomic.Uint64 // the call counter of every targeter: nonces never repeat across steps
 }
 
 // pool is one path's identifiers.
@@ -189,6 +190,10 @@ func (m *Mix) total() int {
 	return t
 }
 
+// refillAt is how many calls must be missing before a batch is fetched: a batch, or half the
+// want when that is less. The caller holds mu.
+func (pl *pool) refillAt() int { return max(1, min(pl.batchMax*pl.uses, pl.want/2)) }
+
 func (pl *pool) wake() {
 	select {
 	case pl.kick <- struct{}{}:
@@ -202,9 +207,10 @@ func (p *Pools) fill(pl *pool) {
 	backoff := 50 * time.Millisecond
 	for {
 		pl.mu.Lock()
+		// Refill in batches: once a batch's worth is missing, top it up.
 		need := pl.want - pl.avail - pl.inflight
 		n := 0
-		if need > 0 && !pl.exhausted.Load() {
+		if need >= pl.refillAt() && !pl.exhausted.Load() {
 			n = min(pl.batchMax, (need+pl.uses-1)/pl.uses)
 			n = max(n, 1)
 			pl.inflight += n * pl.uses
@@ -316,7 +322,7 @@ func (pl *pool) take() *entry {
 		pl.head = 0
 	}
 	pl.avail--
-	low := pl.avail+pl.inflight < pl.want
+	low := pl.want-pl.avail-pl.inflight >= pl.refillAt()
 	pl.mu.Unlock()
 	if low {
 		pl.wake()
@@ -324,7 +330,7 @@ func (pl *pool) take() *entry {
 	return e
 }
 
-// Warm waits until every pool holds its want, or a pool cannot fill (its error is returned when
+// Warm waits until every pool holds its want (within a batch), or a pool cannot fill (its error is returned when
 // it holds nothing at all), or ctx ends.
 func (p *Pools) Warm(ctx context.Context) error {
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -333,9 +339,9 @@ func (p *Pools) Warm(ctx context.Context) error {
 		full := true
 		for _, pl := range p.pools {
 			pl.mu.Lock()
-			avail, want := pl.avail, pl.want
+			avail, ready := pl.avail, pl.want-pl.avail < pl.refillAt()
 			pl.mu.Unlock()
-			if avail >= want {
+			if ready {
 				continue
 			}
 			if pl.exhausted.Load() {
@@ -447,9 +453,9 @@ const dryAccount = "(dry)"
 const dryMethod = "POOL DRY"
 
 // Targeter returns a vegeta.Targeter that picks each call's path from the mix by the call counter
-// and signs it with the next identifier of that path's pool.
+// and signs it with the next identifier of that path's pool. The counter (and so the nonces) goes
+// on across the targeters of one Pools: a capacity run's steps reuse identifiers, never a nonce.
 func (p *Pools) Targeter() vegeta.Targeter {
-	var n atomic.Uint64
 	t := p.signer
 	dry := make([]string, len(p.pools))
 	for i, pl := range p.pools {
@@ -459,7 +465,7 @@ func (p *Pools) Targeter() vegeta.Targeter {
 		if tgt == nil {
 			return vegeta.ErrNilTarget
 		}
-		c := n.Add(1) - 1
+		c := p.calls.Add(1) - 1
 		i := p.mix.Pick(c)
 		e := p.pools[i].take()
 		if e == nil {

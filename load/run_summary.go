@@ -99,12 +99,14 @@ func (s *Summary) Add(r *vegeta.Result) Outcome {
 	s.counts.add(o.Class)
 	s.status[r.Code]++
 	s.codes[o.Code]++
-	a := s.accounts[o.Account]
-	if a == nil {
-		a = &Counts{}
-		s.accounts[o.Account] = a
+	if o.Path == "" { // a mix's identifiers are many and short-lived: counted per path instead
+		a := s.accounts[o.Account]
+		if a == nil {
+			a = &Counts{}
+			s.accounts[o.Account] = a
+		}
+		a.add(o.Class)
 	}
-	a.add(o.Class)
 	if r.Code == 0 && r.Error != "" {
 		msg := RedactError(r.Error)
 		if _, ok := s.errors[msg]; ok || len(s.errors) < maxErrors {

@@ -39,6 +39,7 @@ type loadOptions struct {
 	maxWorkers uint64
 	progress   string
 	emit       int
+	mixFlags
 }
 
 // stringList is a repeatable string flag.
@@ -53,7 +54,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	o.targetFlags.register(fs)
 	fs.IntVar(&o.rate, "rate", 50, "`R` calls per second (0: as fast as --max-workers allow)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send calls")
-	fs.IntVar(&o.accounts, "accounts", 0, "spread calls over `K` accounts (0: enough that each uses at most half its throttle budget)")
+	fs.IntVar(&o.accounts, "accounts", 0, "instead of --mix, repeat calls over `K` fresh accounts, one job each (the first start succeeds, the rest are refused: the harness benchmark's mode; with --emit-targets, 0 means enough that each uses at most half its throttle budget)")
 	fs.Var(&o.thresholds, "threshold", "pass condition `EXPR`, repeatable, k6 style: p99<50ms, p(95)<=200, mean<10ms, max<1s, errors<0.1%, throttled<1%, rps>=100")
 	fs.StringVar(&o.shard, "shard", "", "run shard `i/n` (0-based i, as $JOB_COMPLETION_INDEX): 1/n of the rate and of the accounts")
 	fs.StringVar(&o.output, "output", "", "write the raw results to `FILE` in vegeta's binary format (for 'edgeconform report merge' or 'vegeta report')")
@@ -63,6 +64,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	fs.Uint64Var(&o.maxWorkers, "max-workers", 0, "cap on attack workers (0: unbounded at a fixed rate, 64 at --rate 0)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, none")
 	fs.IntVar(&o.emit, "emit-targets", 0, "instead of attacking, write `N` freshly signed targets in vegeta's JSON target format to --output (default stdout) and keep their accounts (for 'vegeta attack -format=json'; signatures expire after 15 minutes)")
+	o.mixFlags.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -140,6 +142,9 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 			return nil, sh, "", rl, cli.Usagef("load: needs accounts for --target: give --state-url (%q setups) or --profile", spec.StateFreshAccount)
 		}
 	}
+	if err := o.checkMix(ts, sh); err != nil {
+		return nil, sh, "", rl, err
+	}
 	return ts, sh, sig, rl, nil
 }
 
@@ -157,6 +162,9 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	target, arr := a.target, a.states
 	if a.embedded {
 		fmt.Fprintf(m.Stderr, "load: no --target: %s (throttle %s per account)\n", a.desc[0], rl)
+	}
+	if o.pooled() {
+		return o.runPooled(ctx, m, a, ts, sh, sig, rl)
 	}
 
 	k := o.accounts
@@ -187,7 +195,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	name := "load"
 	if sh.Count > 1 {
 		rate = sh.Split(o.rate)
-		name = "shard " + sh.String()
+		name = load.ShardName(sh, rate)
 	}
 	if o.rate > 0 && rate == 0 {
 		return cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
@@ -198,43 +206,12 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	}
 	fmt.Fprintf(m.Stderr, "load: %s at %s for %s over %d accounts (%s %s, %s)\n", target, rateString(rate), o.duration, len(accounts), o.method, sig, name)
 
-	// Where the raw results go: --output, and results.bin of --report-dir.
-	var sinks []io.Writer
-	var files []*os.File
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
-	create := func(path string) error {
-		f, err := os.Create(path)
-		if err != nil {
-			return cli.Usagef("load: %v", err)
-		}
-		files = append(files, f)
-		sinks = append(sinks, f)
-		return nil
+	sinks, err := o.openSinks(target)
+	if err != nil {
+		return err
 	}
-	var chart *plot.Plot
-	if o.reportDir != "" {
-		if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
-			return cli.Usagef("load: --report-dir: %v", err)
-		}
-		if err := create(filepath.Join(o.reportDir, load.ReportResultsFile)); err != nil {
-			return err
-		}
-		chart = load.NewPlot("edgeconform load: " + target)
-	}
-	if o.output != "" {
-		if err := create(o.output); err != nil {
-			return err
-		}
-	}
-	var results io.Writer
-	if len(sinks) > 0 {
-		results = io.MultiWriter(sinks...)
-	}
-
+	defer sinks.closeAll()
+	results, chart := sinks.results, sinks.chart
 	display := m.newProgress(o.progress, "load", o.duration)
 	progress := func(p load.Progress) {
 		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
@@ -243,15 +220,12 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
 		Method: o.method, Signature: sig, Format: o.format, Name: name,
-		Results: results, Plot: chart, Progress: progress,
+		Results: results, Plot: chart, Progress: progress, StartAt: o.startTime,
 	})
 	display.finish()
-	for _, f := range files {
-		if err := f.Close(); err != nil && runErr == nil {
-			runErr = fmt.Errorf("load: write results: %w", err)
-		}
+	if err := sinks.closeAll(); err != nil && runErr == nil {
+		runErr = err
 	}
-	files = nil
 	if runErr != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
@@ -263,6 +237,60 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	r.Target = target
 	r.RateRequested = float64(rate)
 	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, chart)
+}
+
+// sinks are where a run's raw results go: --output, and results.bin of --report-dir (with the
+// HTML chart).
+type sinks struct {
+	results io.Writer // nil: nowhere
+	chart   *plot.Plot
+	files   []*os.File
+}
+
+func (o *loadOptions) openSinks(target string) (*sinks, error) {
+	s := &sinks{}
+	var ws []io.Writer
+	create := func(path string) error {
+		f, err := os.Create(path)
+		if err != nil {
+			return cli.Usagef("load: %v", err)
+		}
+		s.files = append(s.files, f)
+		ws = append(ws, f)
+		return nil
+	}
+	if o.reportDir != "" {
+		if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
+			return nil, cli.Usagef("load: --report-dir: %v", err)
+		}
+		if err := create(filepath.Join(o.reportDir, load.ReportResultsFile)); err != nil {
+			s.closeAll()
+			return nil, err
+		}
+		s.chart = load.NewPlot("edgeconform load: " + target)
+	}
+	if o.output != "" {
+		if err := create(o.output); err != nil {
+			s.closeAll()
+			return nil, err
+		}
+	}
+	if len(ws) > 0 {
+		s.results = io.MultiWriter(ws...)
+	}
+	return s, nil
+}
+
+// closeAll closes the files (once) and returns the first error.
+func (s *sinks) closeAll() error {
+	var first error
+	for _, f := range s.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = fmt.Errorf("load: write results: %w", err)
+		}
+	}
+	s.files = nil
+	return first
 }
 
 // emitTargets writes o.emit signed targets as vegeta's JSON target lines. The accounts are kept:

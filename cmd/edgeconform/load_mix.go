@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/tsenart/vegeta/v12/lib/plot"
+
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// mixFlags are the flags of `load` for mixed, stepped and synchronised runs (interface.md §8).
+type mixFlags struct {
+	mixSpec      string
+	steps        string
+	ramp         string
+	stepDuration time.Duration
+	startAt      string
+
+	mix       *load.Mix
+	stepRates []int
+	startTime time.Time
+}
+
+func (f *mixFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.mixSpec, "mix", "", "what the calls do, `NAME=WEIGHT,...` of start (a stopped job: success), not-found (JobNotFound), denied (a running job: OperationDenied), missing-param (MissingParameter); default start=100")
+	fs.StringVar(&f.steps, "steps", "", "capacity run: rising rates `R1,R2,...` per second, each for --step-duration, until a threshold is crossed")
+	fs.StringVar(&f.ramp, "ramp", "", "capacity run: rates `FROM:TO:STEP` per second (as --steps FROM,FROM+STEP,...,TO)")
+	fs.DurationVar(&f.stepDuration, "step-duration", 0, "how long each capacity step lasts (default: --duration)")
+	fs.StringVar(&f.startAt, "start-at", "", "send the first call at `TIME` (RFC 3339, e.g. 2026-11-30T01:00:00Z), so that shards begin together; identifiers are set up before")
+}
+
+// maxStartAhead bounds how far ahead --start-at may be: further is taken for a typo.
+const maxStartAhead = 24 * time.Hour
+
+// checkMix parses the flags above; ts are the run's thresholds (each path they name must be in
+// the mix).
+func (o *loadOptions) checkMix(ts []load.Threshold, sh load.Shard) error {
+	f := &o.mixFlags
+	if o.accounts > 0 && f.mixSpec != "" {
+		return cli.Usagef("load: give --mix (identifiers from provider states per path) or --accounts (repeat calls over K accounts), not both")
+	}
+	var err error
+	f.mix = load.DefaultMix()
+	if f.mixSpec != "" {
+		if f.mix, err = load.ParseMix(f.mixSpec); err != nil {
+			return cli.Usagef("load: --mix: %v", err)
+		}
+	}
+	for _, t := range ts {
+		if p := t.Path(); p != "" && (!o.pooled() || !f.mix.Has(load.Path(p))) {
+			return cli.Usagef("load: --threshold %s: path %s is not in the mix (%s)", t.Expr, p, f.mix)
+		}
+	}
+	if f.stepRates, err = load.ParseSteps(f.steps, f.ramp); err != nil {
+		return cli.Usagef("load: %v", err)
+	}
+	if f.stepDuration < 0 {
+		return cli.Usagef("load: --step-duration must be positive")
+	}
+	if f.stepDuration > 0 && len(f.stepRates) == 0 {
+		return cli.Usagef("load: --step-duration needs --steps or --ramp")
+	}
+	if len(f.stepRates) > 0 {
+		switch {
+		case sh.Count > 1:
+			return cli.Usagef("load: a capacity run (--steps/--ramp) is not sharded: run it from one process")
+		case o.emit > 0 || o.accounts > 0:
+			return cli.Usagef("load: a capacity run (--steps/--ramp) draws its calls from --mix, not --accounts or --emit-targets")
+		}
+		if f.stepDuration == 0 {
+			f.stepDuration = o.duration
+		}
+	}
+	if f.startAt != "" {
+		if f.startTime, err = time.Parse(time.RFC3339, f.startAt); err != nil {
+			return cli.Usagef("load: --start-at %q: want an RFC 3339 time such as 2026-11-30T01:00:00Z", f.startAt)
+		}
+		if time.Until(f.startTime) > maxStartAhead {
+			return cli.Usagef("load: --start-at %s is more than %s ahead", f.startAt, maxStartAhead)
+		}
+	}
+	return nil
+}
+
+// pooled: the run draws its calls from per-path pools (the default), not from --accounts.
+func (o *loadOptions) pooled() bool { return o.accounts == 0 && o.emit == 0 }
+
+// runPooled is a mixed run (or a capacity run) with identifiers from the provider states.
+func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts []load.Threshold, sh load.Shard,
+	sig protocol.SignatureVersion, rl spec.RateLimit) error {
+	f := &o.mixFlags
+	rate := o.rate
+	name := "load"
+	if sh.Count > 1 {
+		rate = sh.Split(o.rate)
+		name = load.ShardName(sh, rate)
+		if o.rate > 0 && rate == 0 {
+			return cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
+		}
+	}
+	firstRate := rate
+	if len(f.stepRates) > 0 {
+		firstRate = f.stepRates[0]
+	}
+	pctx, stopPools := context.WithCancel(ctx)
+	defer stopPools()
+	pools, err := load.NewPools(pctx, load.PoolOptions{
+		Target: a.target, Mix: f.mix, States: a.states, Rate: firstRate, Shard: sh, RateLimit: rl,
+		Method: o.method, Signature: sig, Format: o.format,
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	defer func() {
+		pools.Close()
+		if a.embedded {
+			return // the embedded implementation goes away with its identifiers
+		}
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := pools.Teardown(tctx); err != nil {
+			fmt.Fprintf(m.Stderr, "load: teardown: %v\n", err)
+		}
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = pools.Warm(wctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	if !f.startTime.IsZero() {
+		if late := time.Since(f.startTime); late > 0 {
+			fmt.Fprintf(m.Stderr, "load: --start-at %s passed %s ago: starting now\n", f.startAt, late.Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(m.Stderr, "load: identifiers ready; starting at %s (in %s)\n", f.startAt, (-late).Round(time.Millisecond))
+		}
+	}
+	maxWorkers := o.maxWorkers
+	if rate == 0 && maxWorkers == 0 {
+		maxWorkers = 64
+	}
+
+	sinks, err := o.openSinks(a.target)
+	if err != nil {
+		return err
+	}
+	defer sinks.closeAll()
+	if sinks.chart != nil {
+		sinks.chart = newPathChart("edgeconform load: "+a.target, len(f.stepRates) > 0)
+	}
+	ro := load.RunOptions{
+		Target: a.target, Rate: rate, Duration: o.duration, Workers: o.workers, MaxWorkers: maxWorkers,
+		Timeout: o.timeout, Name: name, Results: sinks.results, Plot: sinks.chart, Pools: pools, StartAt: f.startTime,
+	}
+	if len(f.stepRates) > 0 {
+		return o.runSteps(ctx, m, a.target, ro, ts, sinks)
+	}
+	fmt.Fprintf(m.Stderr, "load: %s at %s for %s, mix %s (%s %s, %s)\n", a.target, rateString(rate), o.duration, f.mix, o.method, sig, name)
+	display := m.newProgress(o.progress, "load", o.duration)
+	ro.Progress = func(p load.Progress) {
+		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
+	}
+	s, runErr := load.Run(ctx, ro)
+	display.finish()
+	if err := sinks.closeAll(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the calls made so far\n")
+	}
+	r := s.Report()
+	r.Target = a.target
+	r.RateRequested = float64(rate)
+	load.SetPoolStats(r, pools.Stats())
+	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, sinks.chart)
+}
+
+// runSteps is a capacity run: the steps until a threshold is crossed.
+func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro load.RunOptions, ts []load.Threshold, sinks *sinks) error {
+	f := &o.mixFlags
+	fmt.Fprintf(m.Stderr, "load: capacity run against %s: steps %v/s of %s each, mix %s\n", target, f.stepRates, f.stepDuration, f.mix)
+	cr, err := load.RunCapacity(ctx, load.CapacityOptions{
+		Run: ro, Steps: f.stepRates, StepDuration: f.stepDuration, Thresholds: ts,
+		OnStep: func(st load.StepReport) {
+			verdict := "kept every threshold"
+			if !st.Pass {
+				verdict = "crossed a threshold"
+			}
+			fmt.Fprintf(m.Stderr, "load: step %d/s: %d calls, %.1f/s sent, p99 %.3fms: %s\n",
+				st.Rate, st.Report.Requests, st.Report.Rate, st.Report.Latency.P99, verdict)
+		},
+	})
+	if cerr := sinks.closeAll(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	if err := load.WriteCapacityText(m.Stdout, cr); err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	js, err := json.MarshalIndent(cr, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+	}
+	js = append(js, '\n')
+	if o.jsonReport != "" {
+		if err := os.WriteFile(o.jsonReport, js, 0o644); err != nil {
+			return cli.Usagef("--json: %v", err)
+		}
+	}
+	if o.reportDir != "" {
+		if err := writeCapacityDir(o.reportDir, cr, js, sinks.chart); err != nil {
+			return cli.Usagef("--report-dir: %v", err)
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the steps made so far\n")
+	}
+	if cr.Capacity == 0 {
+		return fmt.Errorf("%w: no step kept every threshold (the first, %d/s, crossed: %s)", cli.ErrNonConformant, cr.BrokeAt, cr.Crossed)
+	}
+	return nil
+}
+
+// writeCapacityDir writes report.json, report.txt and the HTML chart (latency over time, one
+// series per step and outcome) of a capacity run.
+func writeCapacityDir(dir string, cr *load.CapacityReport, js []byte, chart *plot.Plot) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), js, 0o644); err != nil {
+		return err
+	}
+	var txt strings.Builder
+	if err := load.WriteCapacityText(&txt, cr); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(txt.String()), 0o644); err != nil {
+		return err
+	}
+	if chart == nil {
+		return nil
+	}
+	fh, err := os.Create(filepath.Join(dir, "index.html"))
+	if err != nil {
+		return err
+	}
+	chart.Close()
+	if _, err := chart.WriteTo(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+// newPathChart is vegeta's HTML latency chart with one series per path and outcome ("start ok",
+// "denied refused"), and, for a capacity run, per step ("step 2 @1000/s: start ok").
+func newPathChart(title string, steps bool) *plot.Plot {
+	c := load.NewClassifier(nil)
+	return plot.New(plot.Title(title), plot.Downsample(4000), plot.Label(func(r *vegeta.Result) string {
+		o := c.Classify(r)
+		label := o.Class.String()
+		if o.Path != "" {
+			label = o.Path + " " + label
+		}
+		if steps {
+			label = r.Attack + ": " + label
+		}
+		return label
+	}))
+}
