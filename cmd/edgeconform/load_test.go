@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"gopkg.in/yaml.v3"
@@ -326,7 +327,9 @@ func TestK8sManifestShardsAndMerge(t *testing.T) {
 	}
 	// The manifest's values, but on loopback and short.
 	env["TARGET"], env["STATE_URL"] = ref.APIURL, ref.AdminURL
-	env["RATE"], env["DURATION"], env["ACCOUNTS"] = "150", "200ms", fmt.Sprint(2*shards)
+	env["RATE"], env["DURATION"] = "150", "200ms"
+	// One start time for every shard, as the manifest's START_AT (whole seconds, as written by hand).
+	env["START_AT"] = time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)
 	dir := t.TempDir()
 	line := jobCommand(t, job)
 	var sum uint64
@@ -355,6 +358,9 @@ func TestK8sManifestShardsAndMerge(t *testing.T) {
 	r := readReport(t, filepath.Join(dir, "merged.json"))
 	if r.Requests != sum || sum == 0 || len(r.Shards) != shards {
 		t.Errorf("merged %d requests of %d shards, the shards made %d", r.Requests, len(r.Shards), sum)
+	}
+	if len(r.Paths) != 4 || r.ShardStart == nil || len(r.ShardStart.Shards) != shards || r.ShardStart.Shards[0].Planned != 50 {
+		t.Errorf("merged: paths %+v, shard start %+v", r.Paths, r.ShardStart)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "report", "index.html")); err != nil {
 		t.Errorf("merge --report-dir: %v", err)
