@@ -29,7 +29,8 @@ type PoolOptions struct {
 	Signature protocol.SignatureVersion
 	Format    string
 	Spec      *spec.Spec
-	// Lead is how many seconds of calls each pool keeps ready (default 2s); MaxReady caps it per
+	// Lead is how many seconds of calls each pool keeps ready (default 5s: a busy target answers
+	// its state endpoint slowly too); MaxReady caps it per
 	// pool (default 5000 calls: the reference implementation keeps its last 10,000 set-up
 	// accounts alive, so identifiers must not wait longer than that in a pool).
 	Lead     time.Duration
@@ -39,8 +40,6 @@ type PoolOptions struct {
 	// Uses is how many calls one identifier of a reusable path serves (default 100, at most half
 	// the throttle's budget).
 	Uses int
-	// Clock stamps the dry events (default time.Now).
-	Clock func() time.Time
 }
 
 // assumedPoolRate is what the pools prepare for when the rate is 0 (as fast as possible).
@@ -54,7 +53,6 @@ type Pools struct {
 	mix    *Mix
 	signer *targeter
 	pools  []*pool // per mix path
-	clock  func() time.Time
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -62,6 +60,7 @@ type Pools struct {
 	shard  Shard
 	arr    states.Arranger
 	calls  atomic.Uint64 // the call counter of every targeter: nonces never repeat across steps
+	lead   time.Duration
 }
 
 // pool is one path's identifiers.
@@ -119,9 +118,6 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Clock == nil {
-		o.Clock = time.Now
-	}
 	uses := o.Uses
 	if uses <= 0 {
 		uses = 100
@@ -140,7 +136,11 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	_, shared := o.States.(*states.Profile)
-	p := &Pools{mix: m, signer: signer, clock: o.Clock, ctx: cctx, cancel: cancel, shared: shared, shard: o.Shard, arr: o.States}
+	lead := o.Lead
+	if lead <= 0 {
+		lead = 5 * time.Second
+	}
+	p := &Pools{mix: m, signer: signer, ctx: cctx, cancel: cancel, shared: shared, shard: o.Shard, arr: o.States, lead: lead}
 	for _, w := range m.Paths {
 		info := pathInfos[w.Path]
 		pl := &pool{path: w.Path, info: info, uses: 1, batchMax: batch, maxReady: maxReady, kick: make(chan struct{}, 1)}
@@ -149,7 +149,7 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 		}
 		p.pools = append(p.pools, pl)
 	}
-	p.SetRate(o.Rate, o.Lead)
+	p.SetRate(o.Rate, 0)
 	for _, pl := range p.pools {
 		fillers := 1
 		if !pl.info.reusable {
@@ -164,19 +164,24 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 }
 
 // SetRate sets the rate the pools keep up with (a capacity run's next step): lead seconds of each
-// path's share (default 2s), at least one batch's worth, at most MaxReady.
+// path's share (default 5s), at least 20 calls (a reusable path: four identifiers' worth, which
+// cost little), at most MaxReady.
 func (p *Pools) SetRate(rate int, lead time.Duration) {
 	if rate <= 0 {
 		rate = assumedPoolRate
 	}
 	if lead <= 0 {
-		lead = 2 * time.Second
+		lead = p.lead
 	}
 	for i, pl := range p.pools {
 		share := float64(p.mix.Paths[i].Weight) / float64(p.mix.total())
 		want := int(math.Ceil(float64(rate) * share * lead.Seconds()))
+		want = max(20, min(want, pl.maxReady))
+		if pl.info.reusable {
+			want = max(want, 4*pl.uses)
+		}
 		pl.mu.Lock()
-		pl.want = max(20, min(want, pl.maxReady))
+		pl.want = want
 		pl.mu.Unlock()
 		pl.wake()
 	}
