@@ -171,7 +171,7 @@ func WriteCapacityText(w io.Writer, cr *CapacityReport) error {
 		fmt.Fprintf(w, "Mix       %s\n", cr.Mix)
 	}
 	fmt.Fprintf(w, "Steps     %d of %gs each\n", len(cr.Steps), cr.StepDuration)
-	row := "  %9v %10v %9v %8v %8v %8v %6v %9v %9v  %s\n"
+	row := "  %-15v %10v %9v %8v %8v %8v %6v %9v %9v  %s\n"
 	fmt.Fprintf(w, row, "planned", "sent/s", "requests", "ok", "refused", "failed", "dry", "p50 ms", "p99 ms", "thresholds")
 	for _, st := range cr.Steps {
 		r := st.Report
@@ -183,7 +183,7 @@ func WriteCapacityText(w io.Writer, cr *CapacityReport) error {
 			r.Failed, r.Dry, strconv.FormatFloat(r.Latency.P50, 'f', 3, 64), strconv.FormatFloat(r.Latency.P99, 'f', 3, 64), verdict)
 		for _, p := range r.Paths {
 			if len(r.Paths) > 1 {
-				fmt.Fprintf(w, "  %9s %10s %9d %8d %8d %8d %6d %9s %9s\n", p.Path, strconv.FormatFloat(p.Rate, 'f', 1, 64), p.Requests,
+				fmt.Fprintf(w, "    %-13s %10s %9d %8d %8d %8d %6d %9s %9s\n", p.Path, strconv.FormatFloat(p.Rate, 'f', 1, 64), p.Requests,
 					p.OK, p.Refused, p.Failed, p.Dry, strconv.FormatFloat(p.Latency.P50, 'f', 3, 64), strconv.FormatFloat(p.Latency.P99, 'f', 3, 64))
 			}
 		}

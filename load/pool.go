@@ -30,11 +30,13 @@ type PoolOptions struct {
 	Format    string
 	Spec      *spec.Spec
 	// Lead is how many seconds of calls each pool keeps ready (default 5s: a busy target answers
-	// its state endpoint slowly too); MaxReady caps it per
-	// pool (default 5000 calls: the reference implementation keeps its last 10,000 set-up
-	// accounts alive, so identifiers must not wait longer than that in a pool).
+	// its state endpoint slowly too); MaxReady caps it per pool (default 3000 calls). The
+	// reference implementation keeps its last 10,000 set-up accounts alive and frees older ones,
+	// so an identifier must not wait behind too many newer ones: a reusable path's identifier is
+	// also retired once Retire newer ones were set up (default 5000, divided among shards).
 	Lead     time.Duration
 	MaxReady int
+	Retire   int
 	// Batch is the largest setup batch (default 200).
 	Batch int
 	// Uses is how many calls one identifier of a reusable path serves (default 100, at most half
@@ -61,6 +63,7 @@ type Pools struct {
 	arr    states.Arranger
 	calls  atomic.Uint64 // the call counter of every targeter: nonces never repeat across steps
 	lead   time.Duration
+	seq    atomic.Uint64 // identifiers set up so far, all paths
 }
 
 // pool is one path's identifiers.
@@ -81,9 +84,12 @@ type pool struct {
 	seen     int // entries received (a profile's shard filter counts them)
 	kick     chan struct{}
 
-	setups, batches, dry atomic.Uint64
-	exhausted            atomic.Bool
-	lastErr              atomic.Pointer[string]
+	seq    *atomic.Uint64 // the Pools' count of identifiers set up
+	retire uint64         // a reusable identifier goes once this many newer ones were set up
+
+	setups, batches, dry, retired atomic.Uint64
+	exhausted                     atomic.Bool
+	lastErr                       atomic.Pointer[string]
 }
 
 // entry is one identifier set, compiled for signing.
@@ -91,7 +97,8 @@ type entry struct {
 	v1   v1Account
 	v3   v3Account
 	tag  string
-	left int // calls it may still serve
+	left int    // calls it may still serve
+	seq  uint64 // the Pools' setup count when it arrived
 }
 
 // NewPools prepares the pools and starts their fillers; Warm waits for the first fill, Close
@@ -132,8 +139,13 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	batch = min(batch, 1000)
 	maxReady := o.MaxReady
 	if maxReady <= 0 {
-		maxReady = 5000
+		maxReady = 3000
 	}
+	retire := o.Retire
+	if retire <= 0 {
+		retire = 5000
+	}
+	retire = max(1, retire/o.Shard.count())
 	cctx, cancel := context.WithCancel(ctx)
 	_, shared := o.States.(*states.Profile)
 	lead := o.Lead
@@ -143,7 +155,8 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	p := &Pools{mix: m, signer: signer, ctx: cctx, cancel: cancel, shared: shared, shard: o.Shard, arr: o.States, lead: lead}
 	for _, w := range m.Paths {
 		info := pathInfos[w.Path]
-		pl := &pool{path: w.Path, info: info, uses: 1, batchMax: batch, maxReady: maxReady, kick: make(chan struct{}, 1)}
+		pl := &pool{path: w.Path, info: info, uses: 1, batchMax: batch, maxReady: maxReady, kick: make(chan struct{}, 1),
+			seq: &p.seq, retire: uint64(retire)}
 		if info.reusable {
 			pl.uses = uses
 		}
@@ -239,7 +252,9 @@ func (p *Pools) fill(pl *pool) {
 		pl.mu.Lock()
 		pl.inflight -= n * pl.uses
 		pl.setUp = append(pl.setUp, vs...)
+		seq := p.seq.Add(uint64(len(vs)))
 		for _, e := range entries {
+			e.seq = seq
 			pl.ready = append(pl.ready, e)
 			pl.avail += e.left
 		}
@@ -309,6 +324,15 @@ func (p *Pools) compile(pl *pool, vs []states.Values) ([]*entry, error) {
 // take returns the next entry of pl to sign a call with, or nil when pl is dry.
 func (pl *pool) take() *entry {
 	pl.mu.Lock()
+	if pl.info.reusable {
+		now := pl.seq.Load()
+		for pl.head < len(pl.ready) && now-pl.ready[pl.head].seq > pl.retire {
+			pl.avail -= pl.ready[pl.head].left
+			pl.ready[pl.head] = nil
+			pl.head++
+			pl.retired.Add(1)
+		}
+	}
 	if pl.head == len(pl.ready) {
 		pl.mu.Unlock()
 		pl.dry.Add(1)
@@ -427,9 +451,10 @@ feed:
 
 // PoolStats is what a path's pool did.
 type PoolStats struct {
-	Setups  uint64 `json:"setups"`  // identifier sets set up
-	Batches uint64 `json:"batches"` // setup requests
-	Dry     uint64 `json:"dry"`     // calls not sent: nothing in the pool
+	Setups  uint64 `json:"setups"`            // identifier sets set up
+	Batches uint64 `json:"batches"`           // setup requests
+	Dry     uint64 `json:"dry"`               // calls not sent: nothing in the pool
+	Retired uint64 `json:"retired,omitempty"` // reusable identifiers retired behind newer ones
 	Error   string `json:"error,omitempty"`
 }
 
@@ -437,7 +462,7 @@ type PoolStats struct {
 func (p *Pools) Stats() map[Path]PoolStats {
 	out := map[Path]PoolStats{}
 	for _, pl := range p.pools {
-		s := PoolStats{Setups: pl.setups.Load(), Batches: pl.batches.Load(), Dry: pl.dry.Load()}
+		s := PoolStats{Setups: pl.setups.Load(), Batches: pl.batches.Load(), Dry: pl.dry.Load(), Retired: pl.retired.Load()}
 		if e := pl.lastErr.Load(); e != nil {
 			s.Error = *e
 		}

@@ -8,6 +8,8 @@
 #       same run (mock's BenchmarkMockVsBare) → ratio (aim ≥ 0.7)
 #   (d) the reference implementation's p99 latency at half its max rate
 #   (e) the harness's cost per request: signing (targeter) and result handling
+#   (f) the reference implementation's memory held per call (the nonce window: BenchmarkMemoryPerCall)
+#       and the stopped-job setups per second its state endpoint serves (load --mix start pools)
 #
 # Rounds alternate the order of a and b and keep each one's best, so a noisy neighbour hurts both
 # alike; the client CPU per request (summed over the rounds) is printed beside, being steadier.
@@ -172,6 +174,12 @@ echo "== (e) go test -bench 'Targeter|ResultHandling|Classify' ./load"
 "$GO" test -run '^$' -bench 'BenchmarkTargeter|BenchmarkResultHandling|BenchmarkClassify' -benchtime 100000x ./load | tee "$tmp/e.txt" | grep '^Benchmark' || true
 ns() { awk -v name="$1" '$1 ~ name { print $3; exit }' "$tmp/e.txt"; }
 
+# (f) memory per call and state-endpoint starts per second.
+echo "== (f) go test -bench 'MemoryPerCall|AdminStarts' ./mock"
+"$GO" test -run '^$' -bench 'BenchmarkMemoryPerCall' -benchtime 1x ./mock | tee "$tmp/f.txt" | grep '^Benchmark' || true
+"$GO" test -run '^$' -bench 'BenchmarkAdminStarts' -benchtime 20000x ./mock | tee -a "$tmp/f.txt" | grep '^Benchmark' || true
+metric() { awk -v name="$1" -v unit="$2" '$1 ~ name { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$tmp/f.txt"; }
+
 echo
 echo "== results (load average after: $(loadavg))"
 printf "(a) edgeconform load, max rate:                 %10.1f req/s (best of %d)\n" "$best_a" "$ROUNDS"
@@ -191,3 +199,5 @@ printf "(d) reference implementation p99 at %d/s:     %10s ms (p50 %s ms; rate r
 printf "(e) signing per request (V1):                   %10s ns\n" "$(ns 'BenchmarkTargeter/v1')"
 printf "    signing per request (V3):                   %10s ns\n" "$(ns 'BenchmarkTargeter/v3')"
 printf "    result handling per request:                %10s ns (%s ns saving raw results too)\n" "$(ns 'BenchmarkResultHandling/summary-')" "$(ns 'BenchmarkResultHandling/summary\\+save')"
+printf "(f) reference implementation heap per call:     %10s B (held for the 15-minute nonce window; 126 B before the packed nonce store)\n" "$(metric BenchmarkMemoryPerCall B/call)"
+printf "    state endpoint stopped-job setups:          %10s /s (batches of 100 over loopback; load --mix needs 1,000/s)\n" "$(metric BenchmarkAdminStarts starts/s)"
