@@ -68,7 +68,7 @@ func (p *pathStats) quantile(q float64) time.Duration {
 	if p.counts.Requests == 0 {
 		return 0
 	}
-	return time.Duration(p.hist.ValueAtPercentile(q*100)) * time.Microsecond
+	return min(time.Duration(p.hist.ValueAtPercentile(q*100))*time.Microsecond, p.latMax)
 }
 
 // SetMix names the mix of the run, so that the report shows each path's weight (and a path of

@@ -153,7 +153,8 @@ func (s *Summary) Quantile(q float64) time.Duration {
 	if s.counts.Requests == 0 {
 		return 0
 	}
-	return time.Duration(s.hist.ValueAtPercentile(q*100)) * time.Microsecond
+	// The histogram answers a bucket's highest value: never more than the largest seen.
+	return min(time.Duration(s.hist.ValueAtPercentile(q*100))*time.Microsecond, s.latMax)
 }
 
 // Report is a run's figures, as the text and JSON reports show them.
