@@ -120,7 +120,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		Method: o.method, Signature: sig, Format: o.format,
 	})
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	defer func() {
 		pools.Close()
@@ -137,7 +137,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	err = pools.Warm(wctx)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if !f.startTime.IsZero() {
 		if late := time.Since(f.startTime); late > 0 {
@@ -177,7 +177,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		runErr = err
 	}
 	if runErr != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, runErr)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the calls made so far\n")
@@ -208,24 +208,24 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if err := load.WriteCapacityText(m.Stdout, cr); err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	js, err := json.MarshalIndent(cr, "", "  ")
 	if err != nil {
-		return fmt.Errorf("%w: %v", cli.ErrHarness, err)
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	js = append(js, '\n')
 	if o.jsonReport != "" {
 		if err := os.WriteFile(o.jsonReport, js, 0o644); err != nil {
-			return cli.Usagef("--json: %v", err)
+			return outputError("load", "json", err)
 		}
 	}
 	if o.reportDir != "" {
 		if err := writeCapacityDir(o.reportDir, cr, js, sinks.chart); err != nil {
-			return cli.Usagef("--report-dir: %v", err)
+			return outputError("load", "report-dir", err)
 		}
 	}
 	if ctx.Err() != nil {
