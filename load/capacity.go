@@ -2,12 +2,15 @@ package load
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tsenart/vegeta/v12/lib/plot"
 )
 
 // ErrSteps is wrapped by every --steps/--ramp parsing error.
@@ -201,4 +204,21 @@ func WriteCapacityText(w io.Writer, cr *CapacityReport) error {
 	}
 	_, err := fmt.Fprintf(w, "Verdict: %s\n", cr.Verdict)
 	return err
+}
+
+// WriteCapacityJSON writes the JSON report of a capacity run.
+func WriteCapacityJSON(w io.Writer, cr *CapacityReport) error {
+	js, err := json.MarshalIndent(cr, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(js, '\n'))
+	return err
+}
+
+// WriteCapacityDir writes a capacity run's report folder: the JSON, the text and, with a plot
+// (one series per step, path and outcome), the HTML chart.
+func WriteCapacityDir(dir string, cr *CapacityReport, p *plot.Plot) error {
+	return writeReportFiles(dir, func(w io.Writer) error { return WriteCapacityJSON(w, cr) },
+		func(w io.Writer) error { return WriteCapacityText(w, cr) }, p)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +136,8 @@ func TestMixedRunAgainstReference(t *testing.T) {
 	}
 	for _, p := range r.Paths {
 		share := map[string]uint64{"start": 70, "not-found": 10, "denied": 10, "missing-param": 10}[p.Path]
-		if p.Requests != r.Requests*share/100 {
+		// Exact per cycle of 10; vegeta may drop the last calls on a slow machine: a partial cycle.
+		if want := float64(r.Requests*share) / 100; math.Abs(float64(p.Requests)-want) > 2 {
 			t.Errorf("%s: %d of %d calls, want %d%%", p.Path, p.Requests, r.Requests, share)
 		}
 		if p.Expected != p.Requests || p.Failed != 0 || p.Dry != 0 {

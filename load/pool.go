@@ -111,17 +111,7 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	if m == nil {
 		m = DefaultMix()
 	}
-	topts := []TargeterOption{WithSpec(o.Spec)}
-	if o.Method != "" {
-		topts = append(topts, WithMethod(o.Method))
-	}
-	if o.Signature != "" {
-		topts = append(topts, WithSignature(o.Signature))
-	}
-	if o.Format != "" {
-		topts = append(topts, WithFormat(o.Format))
-	}
-	signer, err := newSigner(o.Target, topts...)
+	signer, err := newSigner(o.Target, signingOptions(o.Spec, o.Method, o.Signature, o.Format)...)
 	if err != nil {
 		return nil, err
 	}

@@ -76,16 +76,7 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if o.Rate < 0 {
 		return nil, errors.New("load: rate must not be negative")
 	}
-	topts := []TargeterOption{WithSpec(o.Spec)}
-	if o.Method != "" {
-		topts = append(topts, WithMethod(o.Method))
-	}
-	if o.Signature != "" {
-		topts = append(topts, WithSignature(o.Signature))
-	}
-	if o.Format != "" {
-		topts = append(topts, WithFormat(o.Format))
-	}
+	topts := signingOptions(o.Spec, o.Method, o.Signature, o.Format)
 	var tr vegeta.Targeter
 	if o.Pools != nil {
 		tr = o.Pools.Targeter()
@@ -195,4 +186,19 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 		return s, ErrNoResults
 	}
 	return s, nil
+}
+
+// signingOptions are the targeter options of a run's signing settings ("" keeps a default).
+func signingOptions(s *spec.Spec, method string, sig protocol.SignatureVersion, format string) []TargeterOption {
+	opts := []TargeterOption{WithSpec(s)}
+	if method != "" {
+		opts = append(opts, WithMethod(method))
+	}
+	if sig != "" {
+		opts = append(opts, WithSignature(sig))
+	}
+	if format != "" {
+		opts = append(opts, WithFormat(format))
+	}
+	return opts
 }

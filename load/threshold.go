@@ -225,17 +225,7 @@ func (t Threshold) Evaluate(s *Summary, r *Report) ThresholdResult {
 			actual = float64(unexpected) / float64(n)
 		}
 	case "latency":
-		res.Unit = "ms"
-		switch t.q {
-		case qMean:
-			actual = r.Latency.Mean
-		case qMax:
-			actual = r.Latency.Max
-		case qMin:
-			actual = r.Latency.Min
-		default:
-			actual = ms(s.Quantile(t.q))
-		}
+		res.Unit, actual = "ms", t.latency(r.Latency, s.Quantile)
 	case "errors":
 		res.Unit, actual = "ratio", r.ErrorRate
 	case "throttled":
@@ -258,19 +248,11 @@ func (t Threshold) evaluatePath(s *Summary, r *Report) ThresholdResult {
 	var actual float64
 	switch t.metric {
 	case "latency":
-		res.Unit = "ms"
-		switch t.q {
-		case qMean:
-			actual = pr.Latency.Mean
-		case qMax:
-			actual = pr.Latency.Max
-		case qMin:
-			actual = pr.Latency.Min
-		default:
-			if p := s.paths[t.path]; p != nil {
-				actual = ms(p.quantile(t.q))
-			}
+		quantile := func(float64) time.Duration { return 0 }
+		if p := s.paths[t.path]; p != nil {
+			quantile = p.quantile
 		}
+		res.Unit, actual = "ms", t.latency(pr.Latency, quantile)
 	case "errors":
 		res.Unit, actual = "ratio", pr.ErrorRate
 	case "throttled":
@@ -281,6 +263,19 @@ func (t Threshold) evaluatePath(s *Summary, r *Report) ThresholdResult {
 		res.Unit, actual = "1/s", pr.Rate
 	}
 	return t.judge(res, actual, pr.Requests)
+}
+
+// latency picks t's latency figure: mean, max or min from l, a percentile from quantile.
+func (t Threshold) latency(l LatencyReport, quantile func(float64) time.Duration) float64 {
+	switch t.q {
+	case qMean:
+		return l.Mean
+	case qMax:
+		return l.Max
+	case qMin:
+		return l.Min
+	}
+	return ms(quantile(t.q))
 }
 
 func (t Threshold) judge(res ThresholdResult, actual float64, requests uint64) ThresholdResult {

@@ -2,16 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
+	"io"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/tsenart/vegeta/v12/lib/plot"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
@@ -156,8 +150,8 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		return err
 	}
 	defer sinks.closeAll()
-	if sinks.chart != nil {
-		sinks.chart = newPathChart("edgeconform load: "+a.target, len(f.stepRates) > 0)
+	if sinks.chart != nil && len(f.stepRates) > 0 {
+		sinks.chart = load.NewStepsPlot("edgeconform load: " + a.target)
 	}
 	ro := load.RunOptions{
 		Target: a.target, Rate: rate, Duration: o.duration, Workers: o.workers, MaxWorkers: maxWorkers,
@@ -213,18 +207,11 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 	if err := load.WriteCapacityText(m.Stdout, cr); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
-	js, err := json.MarshalIndent(cr, "", "  ")
-	if err != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
-	}
-	js = append(js, '\n')
-	if o.jsonReport != "" {
-		if err := os.WriteFile(o.jsonReport, js, 0o644); err != nil {
-			return outputError("load", "json", err)
-		}
+	if err := writeOutput("load", "json", o.jsonReport, func(w io.Writer) error { return load.WriteCapacityJSON(w, cr) }); err != nil {
+		return err
 	}
 	if o.reportDir != "" {
-		if err := writeCapacityDir(o.reportDir, cr, js, sinks.chart); err != nil {
+		if err := load.WriteCapacityDir(o.reportDir, cr, sinks.chart); err != nil {
 			return outputError("load", "report-dir", err)
 		}
 	}
@@ -235,52 +222,4 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 		return fmt.Errorf("%w: no step kept every threshold (the first, %d/s, crossed: %s)", cli.ErrNonConformant, cr.BrokeAt, cr.Crossed)
 	}
 	return nil
-}
-
-// writeCapacityDir writes report.json, report.txt and the HTML chart (latency over time, one
-// series per step and outcome) of a capacity run.
-func writeCapacityDir(dir string, cr *load.CapacityReport, js []byte, chart *plot.Plot) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.json"), js, 0o644); err != nil {
-		return err
-	}
-	var txt strings.Builder
-	if err := load.WriteCapacityText(&txt, cr); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.txt"), []byte(txt.String()), 0o644); err != nil {
-		return err
-	}
-	if chart == nil {
-		return nil
-	}
-	fh, err := os.Create(filepath.Join(dir, "index.html"))
-	if err != nil {
-		return err
-	}
-	chart.Close()
-	if _, err := chart.WriteTo(fh); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
-}
-
-// newPathChart is vegeta's HTML latency chart with one series per path and outcome ("start ok",
-// "denied refused"), and, for a capacity run, per step ("step 2 @1000/s: start ok").
-func newPathChart(title string, steps bool) *plot.Plot {
-	c := load.NewClassifier(nil)
-	return plot.New(plot.Title(title), plot.Downsample(4000), plot.Label(func(r *vegeta.Result) string {
-		o := c.Classify(r)
-		label := o.Class.String()
-		if o.Path != "" {
-			label = o.Path + " " + label
-		}
-		if steps {
-			label = r.Attack + ": " + label
-		}
-		return label
-	}))
 }
