@@ -191,18 +191,9 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	if short {
 		fmt.Fprintf(m.Stderr, "load: warning: only %d of %d accounts could be set up; the throttle may dominate\n", len(accounts), k)
 	}
-	rate := o.rate
-	name := "load"
-	if sh.Count > 1 {
-		rate = sh.Split(o.rate)
-		name = load.ShardName(sh, rate)
-	}
-	if o.rate > 0 && rate == 0 {
-		return cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
-	}
-	maxWorkers := o.maxWorkers
-	if rate == 0 && maxWorkers == 0 {
-		maxWorkers = 64
+	rate, name, maxWorkers, err := o.share(sh)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(m.Stderr, "load: %s at %s for %s over %d accounts (%s %s, %s)\n", target, rateString(rate), o.duration, len(accounts), o.method, sig, name)
 
@@ -211,32 +202,56 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	defer sinks.closeAll()
-	results, chart := sinks.results, sinks.chart
-	display := m.newProgress(o.progress, "load", o.duration)
-	progress := func(p load.Progress) {
-		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
-	}
-	s, runErr := load.Run(ctx, load.RunOptions{
+	s, err := o.attack(ctx, m, load.RunOptions{
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
 		Method: o.method, Signature: sig, Format: o.format, Name: name,
-		Results: results, Plot: chart, Progress: progress, StartAt: o.startTime,
-	})
+		Results: sinks.results, Plot: sinks.chart, StartAt: o.startTime,
+	}, sinks)
+	if err != nil {
+		return err
+	}
+	r := s.Report()
+	r.Target = target
+	r.RateRequested = float64(rate)
+	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, sinks.chart)
+}
+
+// share is this process's part of the run: its rate, attack name and worker cap.
+func (o *loadOptions) share(sh load.Shard) (rate int, name string, maxWorkers uint64, err error) {
+	rate, name = o.rate, "load"
+	if sh.Count > 1 {
+		rate = sh.Split(o.rate)
+		name = load.ShardName(sh, rate)
+	}
+	if o.rate > 0 && rate == 0 {
+		return 0, "", 0, cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
+	}
+	maxWorkers = o.maxWorkers
+	if rate == 0 && maxWorkers == 0 {
+		maxWorkers = 64
+	}
+	return rate, name, maxWorkers, nil
+}
+
+// attack runs ro with the progress display and closes the sinks; its error is the harness's.
+func (o *loadOptions) attack(ctx context.Context, m *Main, ro load.RunOptions, sinks *sinks) (*load.Summary, error) {
+	display := m.newProgress(o.progress, "load", o.duration)
+	ro.Progress = func(p load.Progress) {
+		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
+	}
+	s, runErr := load.Run(ctx, ro)
 	display.finish()
 	if err := sinks.closeAll(); err != nil && runErr == nil {
 		runErr = err
 	}
 	if runErr != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return nil, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
 	}
-
 	if ctx.Err() != nil {
 		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the calls made so far\n")
 	}
-	r := s.Report()
-	r.Target = target
-	r.RateRequested = float64(rate)
-	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, chart)
+	return s, nil
 }
 
 // sinks are where a run's raw results go: --output, and results.bin of --report-dir (with the

@@ -94,14 +94,9 @@ func (o *loadOptions) pooled() bool { return o.accounts == 0 && o.emit == 0 }
 func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts []load.Threshold, sh load.Shard,
 	sig protocol.SignatureVersion, rl spec.RateLimit) error {
 	f := &o.mixFlags
-	rate := o.rate
-	name := "load"
-	if sh.Count > 1 {
-		rate = sh.Split(o.rate)
-		name = load.ShardName(sh, rate)
-		if o.rate > 0 && rate == 0 {
-			return cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
-		}
+	rate, name, maxWorkers, err := o.share(sh)
+	if err != nil {
+		return err
 	}
 	firstRate := rate
 	if len(f.stepRates) > 0 {
@@ -140,10 +135,6 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 			fmt.Fprintf(m.Stderr, "load: identifiers ready; starting at %s (in %s)\n", f.startAt, (-late).Round(time.Millisecond))
 		}
 	}
-	maxWorkers := o.maxWorkers
-	if rate == 0 && maxWorkers == 0 {
-		maxWorkers = 64
-	}
 
 	sinks, err := o.openSinks(a.target)
 	if err != nil {
@@ -161,20 +152,9 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		return o.runSteps(ctx, m, a.target, ro, ts, sinks)
 	}
 	fmt.Fprintf(m.Stderr, "load: %s at %s for %s, mix %s (%s %s, %s)\n", a.target, rateString(rate), o.duration, f.mix, o.method, sig, name)
-	display := m.newProgress(o.progress, "load", o.duration)
-	ro.Progress = func(p load.Progress) {
-		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
-	}
-	s, runErr := load.Run(ctx, ro)
-	display.finish()
-	if err := sinks.closeAll(); err != nil && runErr == nil {
-		runErr = err
-	}
-	if runErr != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the calls made so far\n")
+	s, err := o.attack(ctx, m, ro, sinks)
+	if err != nil {
+		return err
 	}
 	r := s.Report()
 	r.Target = a.target
