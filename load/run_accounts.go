@@ -98,7 +98,7 @@ func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (a
 	for j := 0; j < want; j++ {
 		v, err := arr.Setup(ctx, spec.StateFreshAccount)
 		if err != nil {
-			if len(accounts) > 0 && errors.Is(err, states.ErrUnsupported) {
+			if len(accounts) > 0 && (errors.Is(err, states.ErrUnsupported) || errors.Is(err, states.ErrUsedUp)) {
 				return accounts, teardown, true, nil
 			}
 			teardown(ctx)

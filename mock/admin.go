@@ -11,7 +11,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// Admin returns the provider-state handler of interface.md §3 (Pact's state-change protocol):
+// Admin returns the provider-state handler of docs/protocol.md#provider-states (Pact's state-change protocol):
 // POST {"state", "params", "action": "setup"|"teardown"}. Every setup creates a fresh account
 // (keys, cluster, job) arranged for the state, so cases never share anything, and answers 200
 // with the values as a JSON object of strings (or, asked for params.count N, {"batch": [N such
@@ -28,7 +28,7 @@ type stateRequest struct {
 // maxAdminBody bounds a state-change body.
 const maxAdminBody = 64 << 10
 
-// setups arranges each state of §3 with a fresh account.
+// setups arranges each state of docs/protocol.md#provider-states with a fresh account.
 var setups = map[string]fresh{
 	// A second start must meet OperationDenied, not the task limit: room for more.
 	spec.StateStoppedJob:     {taskLimit: 10, quota: -1},

@@ -13,7 +13,7 @@ import (
 )
 
 // TestReferenceProfileMatchesWorld: every entry of fixtures/profiles/reference.yaml, used against
-// the default world, gives the answer its state promises. Fixture mode is then as good as §3.
+// the default world, gives the answer its state promises. Fixture mode is then as good as a state endpoint.
 func TestReferenceProfileMatchesWorld(t *testing.T) {
 	data, err := fixtures.Profile(fixtures.ReferenceProfile)
 	if err != nil {
@@ -34,7 +34,7 @@ func TestReferenceProfileMatchesWorld(t *testing.T) {
 			// One-shot states hand out each entry once; the others repeat: three rounds suffice.
 			for range 12 {
 				v, err := p.Setup(context.Background(), st.Name)
-				if errors.Is(err, states.ErrUnsupported) && used > 0 {
+				if errors.Is(err, states.ErrUsedUp) && used > 0 {
 					break
 				}
 				if err != nil {

@@ -1,6 +1,6 @@
-// Package mock is the reference implementation of StartEdgeTranscodeJob (interface.md §2–§4): an
+// Package mock is the reference implementation of StartEdgeTranscodeJob (docs/protocol.md): an
 // API handler that answers as Alibaba Cloud's RPC gateway and the live service do, and an admin
-// handler that serves the provider-state protocol of §3. Every suite runs against it by default,
+// handler that serves the provider-state protocol of docs/protocol.md#provider-states. Every suite runs against it by default,
 // and third parties compare their mocks to it (docs/mock-authors.md).
 //
 // The request pipeline, in order (each step answers and stops, or passes on):
@@ -107,7 +107,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 // RateLimit is the throttle the server applies per account.
 func (s *Server) RateLimit() spec.RateLimit { return s.rate }
 
-// API returns the handler of the API (interface.md §2), served at any path.
+// API returns the handler of the API (docs/protocol.md#wire-protocol), served at any path.
 func (s *Server) API() http.Handler { return http.HandlerFunc(s.serveAPI) }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {

@@ -90,9 +90,13 @@ func httpServer(h http.Handler) *http.Server {
 // Close stops both listeners gracefully: new connections are refused, requests in a handler finish
 // (up to ShutdownTimeout); net/http drops a request whose headers arrive as shutdown begins. It is
 // safe to call more than once.
-func (r *Running) Close() error {
+func (r *Running) Close() error { return r.CloseWithin(ShutdownTimeout) }
+
+// CloseWithin is Close with its own bound on the wait for requests in flight: past it the
+// remaining connections are cut. Only the first Close or CloseWithin of a Running does anything.
+func (r *Running) CloseWithin(drain time.Duration) error {
 	r.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), drain)
 		defer cancel()
 		var wg sync.WaitGroup
 		errs := make([]error, 2)

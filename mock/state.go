@@ -21,11 +21,12 @@ type store struct {
 	clusters map[string]*cluster
 	jobs     map[string]*job
 
-	// Accounts created by provider-state setups, oldest first, so that the oldest is freed when
-	// more than max are alive.
+	// Accounts created by provider-state setups and pools, oldest first, so that the oldest is
+	// freed when more than max are alive.
 	created *list.List
 	max     int
 	serials uint64 // the last key serial handed out
+	pools   []world.Pool
 }
 
 type account struct {
@@ -68,6 +69,7 @@ func newStore(w *world.World, action string, maxAccounts int) *store {
 		jobs:     map[string]*job{},
 		created:  list.New(),
 		max:      maxAccounts,
+		pools:    w.Pools,
 	}
 	for _, wa := range w.Accounts {
 		s.addAccount(wa)
@@ -137,9 +139,33 @@ func (s *store) lookup(keyID string) (credential, bool) {
 	defer s.mu.Unlock()
 	k, ok := s.keys[keyID]
 	if !ok {
-		return credential{}, false
+		if k, ok = s.fromPool(keyID); !ok {
+			return credential{}, false
+		}
 	}
 	return credential{keyID: k.id, secret: k.secret, accountID: k.account.id, serial: k.serial}, true
+}
+
+// fromPool makes the account of a pool that keyID names (world.Pool), on its first call; the
+// caller holds mu. Pool accounts count among the created ones: the oldest go past max.
+func (s *store) fromPool(keyID string) (*key, bool) {
+	for _, p := range s.pools {
+		wa, ok := p.Account(keyID)
+		if !ok {
+			continue
+		}
+		if s.accounts[wa.ID] != nil || s.clusters[wa.Clusters[0].ID] != nil || s.jobs[wa.Clusters[0].Jobs[0].ID] != nil {
+			return nil, false // its ids are taken by the world file's
+		}
+		a := s.addAccount(wa)
+		a.elem = s.created.PushBack(a)
+		for s.max > 0 && s.created.Len() > s.max {
+			s.removeAccount(s.created.Front().Value.(*account))
+		}
+		k, ok := s.keys[keyID]
+		return k, ok
+	}
+	return nil, false
 }
 
 // outcome is the business answer to a start: a Code ("" for success) and the detail of its message.
@@ -199,7 +225,7 @@ type fresh struct {
 	noJob            bool // JobId names a job that does not exist
 }
 
-// create adds a fresh account and returns the values of §3.
+// create adds a fresh account and returns the values of docs/protocol.md#provider-states.
 func (s *store) create(f fresh) map[string]string {
 	wa := world.Account{ID: "1" + randDigits(15), TaskLimit: intp(f.taskLimit), Quota: intp(f.quota)}
 	perms := []string{s.action}

@@ -3,7 +3,6 @@ package sdktest
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -22,7 +21,7 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/live"
 
-	"github.com/edgeconform/edgeconform/fixtures"
+	"github.com/edgeconform/edgeconform/mock/world"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
@@ -103,23 +102,26 @@ func captureRaw(t *testing.T, call func(baseURL string)) []byte {
 	}
 }
 
-// referenceValues are the reference world's values for a stopped job (fixtures/profiles/reference.yaml),
-// so that the main module can replay the captured requests to the reference implementation.
+// referenceValues are the reference world's values for its first stopped job (the first account
+// of fixtures/world.yaml, its first key and cluster), fixed so that the captured requests stay the
+// same and the main module can replay them to the reference implementation. (The shipped profile
+// hands out a fresh pool account at each use: no good for a byte-for-byte capture.)
 func referenceValues(t *testing.T) states.Values {
 	t.Helper()
-	data, err := fixtures.Profile("reference")
+	w, err := world.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := states.ParseProfile("reference", data, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
+	a := w.Accounts[0]
+	for _, c := range a.Clusters {
+		for _, j := range c.Jobs {
+			if j.State == world.Stopped && j.Fault == "" && c.Fault == "" {
+				return states.Values{states.AccessKeyID: a.Keys[0].ID, states.AccessKeySecret: a.Keys[0].Secret, states.ClusterID: c.ID, states.JobID: j.ID}
+			}
+		}
 	}
-	v, err := p.Setup(context.Background(), spec.StateStoppedJob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	t.Fatal("the reference world's first account has no stopped job")
+	return nil
 }
 
 func TestSDKRequestFixtures(t *testing.T) {

@@ -23,7 +23,7 @@ import (
 )
 
 // The official SDKs call the reference implementation (package mock), arranged through its
-// provider-state endpoint (interface.md §3) as any harness run would.
+// provider-state endpoint (docs/protocol.md#provider-states) as any harness run would.
 
 var requestIDPattern = regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`)
 

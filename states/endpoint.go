@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,7 @@ const (
 	DefaultMaxBody = 64 << 10
 )
 
-// Endpoint is the client of a target's provider-state endpoint (interface.md §3).
+// Endpoint is the client of a target's provider-state endpoint (docs/protocol.md#provider-states).
 type Endpoint struct {
 	url     string
 	client  *http.Client
@@ -138,6 +139,10 @@ func (e *Endpoint) postRaw(ctx context.Context, c change, maxBody int64) ([]byte
 	if int64(len(data)) > maxBody {
 		return nil, fmt.Errorf("answer larger than %d bytes", maxBody)
 	}
+	if code, ok := apiError(data); ok {
+		return nil, fmt.Errorf("%w: it answered %d %s like the API (an error with RequestId and Code): give the target's provider-state endpoint, not its API",
+			ErrNotStateEndpoint, resp.StatusCode, code)
+	}
 	switch {
 	case resp.StatusCode == http.StatusBadRequest, resp.StatusCode == http.StatusNotFound,
 		resp.StatusCode == http.StatusNotImplemented:
@@ -146,6 +151,34 @@ func (e *Endpoint) postRaw(ctx context.Context, c change, maxBody int64) ([]byte
 		return nil, fmt.Errorf("endpoint answered %d%s", resp.StatusCode, snippet(data))
 	}
 	return data, nil
+}
+
+// apiError recognises an answer of the API itself (Alibaba Cloud's error shape, JSON or XML: a
+// RequestId and a Code) and returns its Code: the state URL points at the API.
+func apiError(data []byte) (string, bool) {
+	var e struct {
+		RequestID string `json:"RequestId" xml:"RequestId"`
+		Code      string `json:"Code" xml:"Code"`
+	}
+	if json.Unmarshal(data, &e) != nil && xml.Unmarshal(data, &e) != nil {
+		return "", false
+	}
+	if e.RequestID == "" || e.Code == "" {
+		return "", false
+	}
+	if isSecret(e.Code) {
+		return "(code withheld)", true
+	}
+	return printable(e.Code), true
+}
+
+// printable keeps a code short and on one line.
+func printable(s string) string {
+	s = strings.Join(strings.Fields(s), "")
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
 }
 
 // decodeValues reads a JSON object of string values. An empty body counts as {} (Pact allows it);

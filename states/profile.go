@@ -2,6 +2,8 @@ package states
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"regexp"
@@ -18,7 +20,7 @@ import (
 // once. A profile hands out each of their entries once; the others may be reused by every case.
 var oneShot = map[string]bool{spec.StateStoppedJob: true, spec.StateFreshAccount: true}
 
-// Profile is a fixture-mode target profile (interface.md §4): the identifiers that stand for each
+// Profile is a fixture-mode target profile (docs/protocol.md#fixtures): the identifiers that stand for each
 // state on a target that cannot be seeded. The file looks like
 //
 //	states:
@@ -31,6 +33,10 @@ var oneShot = map[string]bool{spec.StateStoppedJob: true, spec.StateFreshAccount
 // a fresh account) hand out each entry once, so list as many as the cases that need them; the
 // others reuse their first entry. A value written exactly as ${NAME} is read from the
 // environment, so secrets stay out of the file.
+//
+// An entry whose values hold {unique} is a template: each Setup replaces every {unique} of it by
+// one fresh token (16 hex digits), so it is never used up. It suits targets that make an account
+// on its first call, as the reference world's pools do (fixtures/world.yaml).
 type Profile struct {
 	Name string // the file it came from, for messages
 
@@ -129,8 +135,8 @@ func (p *Profile) States() []string {
 	return out
 }
 
-// Setup returns the profile's values for state, or ErrUnsupported when the profile has no entry or
-// has used up all entries of a one-shot state.
+// Setup returns the profile's values for state: ErrUnsupported when the profile has no entry,
+// ErrUsedUp when it has handed out every entry of a one-shot state.
 func (p *Profile) Setup(_ context.Context, state string) (Values, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -142,16 +148,44 @@ func (p *Profile) Setup(_ context.Context, state string) (Values, error) {
 	if oneShot[state] {
 		i = p.next[state]
 		if i >= len(list) {
-			return nil, fmt.Errorf("%w: profile %s has used all %d entries for %q (a case uses one up; list more)",
-				ErrUnsupported, p.Name, len(list), state)
+			return nil, fmt.Errorf("%w: profile %s has used all %d entries for %q (a case uses one up)",
+				ErrUsedUp, p.Name, len(list), state)
 		}
-		p.next[state] = i + 1
+		if !isTemplate(list[i]) {
+			p.next[state] = i + 1
+		}
 	}
 	out := make(Values, len(list[i]))
+	token := ""
 	for k, v := range list[i] {
+		if strings.Contains(v, uniqueMark) {
+			if token == "" {
+				token = newToken()
+			}
+			v = strings.ReplaceAll(v, uniqueMark, token)
+		}
 		out[k] = v
 	}
 	return out, nil
+}
+
+// uniqueMark is what a template entry writes where each Setup puts a fresh token.
+const uniqueMark = "{unique}"
+
+func isTemplate(v Values) bool {
+	for _, val := range v {
+		if strings.Contains(val, uniqueMark) {
+			return true
+		}
+	}
+	return false
+}
+
+// newToken is 16 random hex digits.
+func newToken() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails (crypto/rand since Go 1.24)
+	return hex.EncodeToString(b[:])
 }
 
 // Teardown does nothing: a profile's world is not ours to change.

@@ -60,8 +60,8 @@ states:
 			t.Errorf("JobId = %q, want %q", v[states.JobID], want)
 		}
 	}
-	if _, err := p.Setup(ctx, spec.StateStoppedJob); !errors.Is(err, states.ErrUnsupported) || !strings.Contains(err.Error(), "used all 2") {
-		t.Errorf("third stopped job: err = %v, want ErrUnsupported saying the entries are used up", err)
+	if _, err := p.Setup(ctx, spec.StateStoppedJob); !errors.Is(err, states.ErrUsedUp) || errors.Is(err, states.ErrUnsupported) || !strings.Contains(err.Error(), "used all 2") {
+		t.Errorf("third stopped job: err = %v, want ErrUsedUp saying the entries are used up", err)
 	}
 	// A reusable state gives the same values every time.
 	for range 3 {
@@ -73,8 +73,8 @@ states:
 	if _, err := p.Setup(ctx, spec.StateFreshAccount); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Setup(ctx, spec.StateFreshAccount); !errors.Is(err, states.ErrUnsupported) {
-		t.Errorf("second fresh account from a single entry: err = %v, want ErrUnsupported", err)
+	if _, err := p.Setup(ctx, spec.StateFreshAccount); !errors.Is(err, states.ErrUsedUp) {
+		t.Errorf("second fresh account from a single entry: err = %v, want ErrUsedUp", err)
 	}
 	if _, err := p.Setup(ctx, spec.StateNoSuchJob); !errors.Is(err, states.ErrUnsupported) || !strings.Contains(err.Error(), "no entry") {
 		t.Errorf("missing state: err = %v, want ErrUnsupported", err)
@@ -125,5 +125,28 @@ func TestLoadProfileErrors(t *testing.T) {
 	ok := write("ok.yaml", `states: {"a running job exists": {JobId: j}}`)
 	if _, err := states.LoadProfile(ok); err != nil {
 		t.Errorf("valid profile: %v", err)
+	}
+}
+
+// A template entry ({unique}) is never used up: each setup gets one fresh token, the same in all
+// its values.
+func TestProfileTemplates(t *testing.T) {
+	p, err := states.ParseProfile("t", []byte(`states:
+  "a stopped job exists": {AccessKeyId: "K{unique}", ClusterId: "c-{unique}", JobId: "j"}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 50 {
+		v, err := p.Setup(context.Background(), spec.StateStoppedJob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := strings.TrimPrefix(v["AccessKeyId"], "K")
+		if len(tok) != 16 || v["ClusterId"] != "c-"+tok || v["JobId"] != "j" || seen[tok] {
+			t.Fatalf("setup gave %v", v)
+		}
+		seen[tok] = true
 	}
 }

@@ -1,6 +1,6 @@
-// Package states arranges the provider states of interface.md §3 before a contract case: either by
+// Package states arranges the provider states of docs/protocol.md#provider-states before a contract case: either by
 // asking the target's provider-state endpoint (Pact's state-change protocol) or, in fixture mode
-// (§4), by looking the state up in a target profile. Callers get the identifiers and credentials to
+// (docs/protocol.md#fixtures), by looking the state up in a target profile. Callers get the identifiers and credentials to
 // use in their request as Values.
 package states
 
@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// The keys of Values that interface.md §3 names.
+// The keys of Values that docs/protocol.md#provider-states names.
 const (
 	AccessKeyID      = "AccessKeyId"
 	AccessKeySecret  = "AccessKeySecret"
@@ -72,6 +72,12 @@ var (
 	ErrUnsupported = errors.New("state not supported")
 	// ErrIncomplete: the state was arranged but a value the case needs is missing.
 	ErrIncomplete = errors.New("state incomplete")
+	// ErrUsedUp: a fixture profile has handed out every entry of a one-shot state. Not the
+	// target's doing: the case cannot be judged (the run is inconclusive, exit 3).
+	ErrUsedUp = errors.New("fixture profile used up")
+	// ErrNotStateEndpoint: the state URL answers like the API (an error with RequestId and Code),
+	// not like a provider-state endpoint: --state-url names the wrong thing.
+	ErrNotStateEndpoint = errors.New("not a provider-state endpoint")
 )
 
 // Arranger sets a provider state up before a case and tears it down after.

@@ -1,4 +1,4 @@
-// Package world is the model of the reference implementation's world (interface.md §4): accounts
+// Package world is the model of the reference implementation's world (docs/protocol.md#fixtures): accounts
 // with their AccessKeys and RAM permissions, task limits and quotas, clusters, jobs and fault
 // triggers. It parses and checks fixtures/world.yaml or another file of the same shape; the
 // running state (jobs started, quota used) lives in package mock.
@@ -28,6 +28,8 @@ const (
 // World is a whole world file.
 type World struct {
 	Accounts []Account `yaml:"accounts"`
+	// Pools are accounts made on first call (see Pool).
+	Pools []Pool `yaml:"pools,omitempty"`
 }
 
 // Account is one Alibaba Cloud account: the unit the throttle, the task limit and the quota count.
@@ -174,6 +176,7 @@ func (w *World) Validate() error {
 			}
 		}
 	}
+	w.validatePools(bad)
 	return errors.Join(errs...)
 }
 
@@ -195,6 +198,11 @@ func (w *World) Clone() *World {
 			na.Clusters[j] = cl
 		}
 		c.Accounts[i] = na
+	}
+	for _, p := range w.Pools {
+		p.Permissions = append([]string(nil), p.Permissions...)
+		p.TaskLimit, p.Quota = cloneInt(p.TaskLimit), cloneInt(p.Quota)
+		c.Pools = append(c.Pools, p)
 	}
 	return c
 }

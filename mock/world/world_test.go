@@ -36,6 +36,8 @@ func TestDefault(t *testing.T) {
 	}
 }
 
+const poolAccount = "accounts:\n  - id: a\n    keys: [{id: k1, secret: s}]\n"
+
 func TestParseErrorsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"empty", "", "empty document"},
@@ -50,6 +52,10 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"negative quota", "accounts:\n  - id: a\n    quota: -1\n    keys: [{id: k, secret: s}]\n", "accounts[0].quota: negative"},
 		{"bad permission", "accounts:\n  - id: a\n    keys: [{id: k, secret: s, permissions: [Start]}]\n", "accounts[0].keys[0].permissions[0]"},
 		{"wrong type", "accounts:\n  - id: a\n    task_limit: many\n    keys: [{id: k, secret: s}]\n", "cannot unmarshal"},
+		{"pool without secret", poolAccount + "pools: [{key_prefix: P, cluster_prefix: c, job_prefix: j, job_state: stopped}]\n", "pools[0].secret: empty"},
+		{"pool bad state", poolAccount + "pools: [{key_prefix: P, secret: s, cluster_prefix: c, job_prefix: j, job_state: paused}]\n", `pools[0].job_state: "paused"`},
+		{"pools overlap", poolAccount + "pools: [{key_prefix: P, secret: s, cluster_prefix: c, job_prefix: j, job_state: stopped}, {key_prefix: PX, secret: s, cluster_prefix: c, job_prefix: j, job_state: stopped}]\n", "pools[1].key_prefix"},
+		{"pool shadows a key", poolAccount + "pools: [{key_prefix: k, secret: s, cluster_prefix: c, job_prefix: j, job_state: stopped}]\n", "prefix of the AccessKey"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))
@@ -115,5 +121,20 @@ func TestCloneIsDeep(t *testing.T) {
 	}
 	if w.Accounts[0].Keys[0].Permissions[0] == "changed" {
 		t.Error("Clone shares permissions with the original")
+	}
+}
+
+// A pool names the account of a key: its two keys, cluster and job share the token.
+func TestPoolAccount(t *testing.T) {
+	p := Pool{KeyPrefix: "P", Secret: "s", ClusterPrefix: "c-", JobPrefix: "j-", JobState: Running}
+	a, ok := p.Account("P0123abcd-2")
+	if !ok || a.Keys[0].ID != "P0123abcd" || a.Keys[1].ID != "P0123abcd-2" || a.Clusters[0].ID != "c-0123abcd" ||
+		a.Clusters[0].Jobs[0].ID != "j-0123abcd" || a.Clusters[0].Jobs[0].State != Running {
+		t.Errorf("Account = %+v, %v", a, ok)
+	}
+	for _, bad := range []string{"Q0123abcd", "P0123abc", "P0123abcd-3", "P0123-abcd", "P" + strings.Repeat("a", 65)} {
+		if _, ok := p.Account(bad); ok {
+			t.Errorf("%q is not a key of the pool", bad)
+		}
 	}
 }
