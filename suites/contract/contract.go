@@ -1,5 +1,5 @@
-// Package contract holds the Ginkgo contract suites of StartEdgeTranscodeJob (interface.md §1, §3,
-// §5) and a programmatic runner. The specs are registered when the package is imported and read the
+// Package contract holds the Ginkgo contract suites of StartEdgeTranscodeJob (docs/protocol.md)
+// and a programmatic runner. The specs are registered when the package is imported and read the
 // configuration set by Run (the CLI) or Configure (the package's own go test suite); Ginkgo's
 // RunSpecs runs once per process, so Run may be called once.
 //
@@ -109,8 +109,12 @@ type Throttle struct {
 	MaxCalls int
 }
 
-// Result is the outcome of a run, shaped as interface.md §5's JSON report.
+// Result is the outcome of a run, shaped as the JSON report of docs/protocol.md#reports.
 type Result struct {
+	// Verdict is VerdictPass, VerdictFail or VerdictInconclusive; Reason says why a run is
+	// inconclusive.
+	Verdict string `json:"verdict"`
+	Reason  string `json:"reason,omitempty"`
 	Target  string `json:"target"`
 	Passed  int    `json:"passed"`
 	Failed  int    `json:"failed"`
@@ -126,6 +130,8 @@ type Result struct {
 	Started  time.Time     `json:"-"`
 	// NotRun counts selected cases cut by the deadline or an interrupt (also counted skipped).
 	NotRun int `json:"-"`
+	// CredentialsUsed counts the cases signed with Config.Credentials (their state gave none).
+	CredentialsUsed int `json:"-"`
 }
 
 // Case is one case's outcome.
@@ -140,8 +146,11 @@ type Case struct {
 	Labels   []string      `json:"-"`
 	Duration time.Duration `json:"-"`
 	// Kind tells why a failed case failed: the target (""), no answer ("transport"), the state
-	// endpoint ("state").
+	// endpoint ("state"), the harness ("harness": a fixture profile used up, a state URL that is
+	// the API; never the target's doing).
 	Kind string `json:"-"`
+	// Answer is the Code of the case's last answer ("" for none or a success).
+	Answer string `json:"-"`
 }
 
 // Case statuses.
@@ -159,6 +168,7 @@ const (
 	KindTarget    = ""
 	KindTransport = "transport"
 	KindState     = "state"
+	KindHarness   = "harness"
 )
 
 // session is the configuration the specs read while they are built and run.
@@ -172,6 +182,8 @@ type session struct {
 
 	mu      sync.Mutex
 	kinds   map[string]string         // full spec text → failure kind
+	answers map[string]string         // full spec text → the Code of its last answer
+	creds   atomic.Int64              // cases signed with cfg.Credentials
 	started map[string]bool           // full spec texts of the cases that began
 	clients map[string]*client.Client // full spec text → the running case's client
 	repro   map[string]string         // full spec text → the reproduce line of its last call
@@ -240,13 +252,14 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 		ctx = context.Background()
 	}
 	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
-		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, started: map[string]bool{}, clients: map[string]*client.Client{}, repro: map[string]string{}}, nil
+		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, answers: map[string]string{}, started: map[string]bool{}, clients: map[string]*client.Client{}, repro: map[string]string{}}, nil
 }
 
 // Run runs the registered specs against cfg.Target once and returns their outcome. The error is
-// nil when the suite ran, whatever the verdict (see Result.Failed); it wraps ErrConfig when cfg is
-// unusable, and ErrUnreachable, ErrStateSetup, ErrDeadline or ErrInterrupted (with the Result of
-// what ran) when the harness could not do its job.
+// nil when the suite ran and judged the target (see Result.Verdict); it wraps ErrConfig when cfg
+// is unusable, and ErrUnreachable, ErrStateSetup, ErrDeadline, ErrInterrupted, ErrNotJudged,
+// ErrCredentialsRefused or ErrNothingVerified (with the Result of what ran) when the harness could
+// not do its job. Result.Verdict is then inconclusive, unless a case proved the target wrong.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s, err := newSession(ctx, cfg)
 	if err != nil {
@@ -289,7 +302,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res := s.result(*report)
 	res.Duration, res.Started = elapsed, start
-	return res, s.verdictError(ctx, *report, res)
+	res.CredentialsUsed = int(s.creds.Load())
+	return res, s.conclude(ctx, *report, res)
 }
 
 // quietT is the GinkgoTestingT of a run outside go test: the outcome is read from the report.
@@ -308,7 +322,7 @@ func (s *session) verdictError(ctx context.Context, report types.Report, res *Re
 	}
 	var ran, transport, state, stateTried int
 	for _, c := range res.Cases {
-		if c.Status == StatusSkipped {
+		if c.Status == StatusSkipped || c.Kind == KindHarness {
 			continue
 		}
 		ran++

@@ -15,7 +15,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// The gateway's common errors (interface.md §2): one entry per code of the spec's common errors,
+// The gateway's common errors (docs/protocol.md#wire-protocol): one entry per code of the spec's common errors,
 // each provoked by spoiling one thing of an otherwise good call made by a caller whose job does not
 // exist (so a gateway that lets the call through answers JobNotFound instead). A common code this
 // suite does not know how to provoke is a case skipped with the reason.
@@ -66,7 +66,7 @@ type provoker struct {
 // staleBy is how far off the stale Timestamp is: well past the 15 minutes allowed.
 const staleBy = time.Hour
 
-// provokers by the codes of interface.md §2.
+// provokers by the codes of docs/protocol.md#wire-protocol.
 var provokers = map[string]provoker{
 	spec.CodeInvalidAction: {"an unknown Action", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Action = s.spec.Action() + "Edgeconform"

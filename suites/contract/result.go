@@ -14,7 +14,7 @@ import (
 // maxMessage bounds a case's message: one line a reader can take in.
 const maxMessage = 600
 
-// result turns Ginkgo's report into the cases of interface.md §5.
+// result turns Ginkgo's report into the cases of docs/protocol.md#reports.
 func (s *session) result(r types.Report) *Result {
 	res := &Result{Target: s.cfg.Target, Cases: []Case{}}
 	selected := s.labelFilter()
@@ -39,6 +39,7 @@ func (s *session) result(r types.Report) *Result {
 			c.Message = failureMessage(sr)
 			c.Kind = s.kinds[full]
 			c.Reproduce = s.repro[full]
+			c.Answer = s.answers[full]
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 			if sr.Failure.Message == "" && !s.started[full] {
 				if !cut || !selected(sr.Labels()) {
@@ -96,10 +97,11 @@ func clip(s string) string {
 	return s
 }
 
-// WriteJSON writes the §5 JSON report.
+// WriteJSON writes the JSON report of docs/protocol.md#reports.
 func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // a message quotes answers as they came: <html>, not \u003chtml\u003e
 	return enc.Encode(r)
 }
 
@@ -116,6 +118,8 @@ func (r *Result) WriteJUnit(w io.Writer) error {
 		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: reporters.JUnitProperties{Properties: []reporters.JUnitProperty{
 			{Name: "target", Value: r.Target},
+			{Name: "verdict", Value: r.Verdict},
+			{Name: "reason", Value: r.Reason},
 		}},
 	}
 	for _, c := range r.Cases {

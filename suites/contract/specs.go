@@ -173,12 +173,17 @@ func (s *session) arranged(state string, v states.Values, err error, need []stri
 	switch {
 	case errors.Is(err, states.ErrUnsupported):
 		s.skip(err.Error())
+	case errors.Is(err, states.ErrUsedUp):
+		s.failKind(KindHarness, err.Error()+": "+usedUpAdvice)
+	case errors.Is(err, states.ErrNotStateEndpoint):
+		s.failKind(KindHarness, err.Error())
 	case err != nil:
 		s.failKind(KindState, err.Error())
 	}
 	if v[states.AccessKeyID] == "" && s.cfg.Credentials.AccessKeyID != "" {
 		v[states.AccessKeyID] = s.cfg.Credentials.AccessKeyID
 		v[states.AccessKeySecret] = s.cfg.Credentials.AccessKeySecret
+		s.creds.Add(1)
 	}
 	if err := v.Require(need...); err != nil {
 		s.failKind(KindState, fmt.Sprintf("state %q setup: %v", state, err))
@@ -238,8 +243,29 @@ func (s *session) send(ctx SpecContext, id string, creds protocol.Credentials, c
 	case err != nil:
 		Fail(oneLine("cannot make the call: "+err.Error()), 1)
 	}
+	s.mu.Lock()
+	s.answers[CurrentSpecReport().FullText()] = a.Code
+	s.mu.Unlock()
 	first, _ := s.requests.record(a.RequestID, id)
 	return &answer{Answer: a, dupOf: first, caseID: id, creds: creds, call: call}
+}
+
+// usedUpAdvice is what to do about a fixture profile whose one-shot entries are used up.
+const usedUpAdvice = "the fixture profile is used up: restart the mock (or reset the target's world), or list more entries in the profile"
+
+// fixture says whether the states come from a fixture profile: its claims (a stopped job is
+// stopped) are the user's, not the target's.
+func (s *session) fixture() bool {
+	_, ok := s.cfg.States.(*states.Profile)
+	return ok
+}
+
+// startedBefore fails the running case as not judged when, in fixture mode, the stopped job the
+// profile named was refused as running: an earlier run started it.
+func (s *session) startedBefore(a *answer, v states.Values) {
+	if a.Code == codeOperationDenied && s.fixture() {
+		s.failKind(KindHarness, fmt.Sprintf("the profile's stopped job %s is running (an earlier run started it): %s", clip(v[states.JobID]), usedUpAdvice))
+	}
 }
 
 // startCall is a start over cell c of the job that v names: each parameter of the spec (ClusterId,

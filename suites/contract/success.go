@@ -23,6 +23,7 @@ var _ = container("Starting a job", Label("success"), func() {
 				func(ctx SpecContext) {
 					v := s.arrange(ctx, spec.StateStoppedJob, needAll...)
 					a := s.send(ctx, "success/OK/"+c.ID(), credentials(v), s.startCall(c, v))
+					s.startedBefore(a, v)
 					Expect(a).To(s.conform(ctx, success(v[states.JobID], c.Format)))
 				})
 
@@ -34,6 +35,7 @@ var _ = container("Starting a job", Label("success"), func() {
 					}
 					v := s.arrange(ctx, spec.StateStoppedJob, needAll...)
 					first := s.send(ctx, id, credentials(v), s.startCall(c, v))
+					s.startedBefore(first, v)
 					if first.Status != 200 {
 						Fail(oneLine("the first start must succeed: status: want 200, got "+itoa(first.Status)+
 							" "+explore.QuoteOrNone(first.Code)), 0)

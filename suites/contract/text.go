@@ -72,16 +72,23 @@ func (r *Result) WriteText(w io.Writer, all bool) error {
 		}
 		b.WriteString("\n")
 	}
-	verdict := "PASS"
-	if r.Failed > 0 || len(r.Problems) > 0 {
-		verdict = "FAIL"
+	// The last line is the verdict, the same as the exit status's and the reports'.
+	verdict, why := strings.ToUpper(r.Verdict), ""
+	if verdict == "" { // a Result not from Run
+		verdict = "PASS"
+		if r.Failed > 0 || len(r.Problems) > 0 {
+			verdict = "FAIL"
+		}
+	}
+	if r.Verdict == VerdictInconclusive {
+		why = ": no verdict: " + r.Reason
 	}
 	var baselined string
 	if baseline {
 		baselined = fmt.Sprintf(", %d known, %d fixed", r.Known, r.Fixed)
 	}
-	fmt.Fprintf(&b, "\n%s: %d cases, %d passed, %d failed, %d skipped%s in %v\n",
-		verdict, len(r.Cases), r.Passed, r.Failed, r.Skipped, baselined, r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(&b, "\n%s: %d cases, %d passed, %d failed, %d skipped%s in %v%s\n",
+		verdict, len(r.Cases), r.Passed, r.Failed, r.Skipped, baselined, r.Duration.Round(time.Millisecond), why)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -135,7 +135,7 @@ func (s *session) driveOver(ctx SpecContext, id string, creds protocol.Credentia
 }
 
 // rateLimitHeaderProblems checks the rate-limit headers the official SDKs read, when present:
-// Key:Value pairs joined by "," with no spaces (interface.md §2), as the document's pattern says.
+// Key:Value pairs joined by "," with no spaces (docs/protocol.md#wire-protocol), as the document's pattern says.
 func rateLimitHeaderProblems(sp *spec.Spec, a *answer) []string {
 	var out []string
 	for _, h := range sp.RateLimitHeaders() {
