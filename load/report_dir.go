@@ -44,12 +44,10 @@ func newPlot(title string, steps bool) *plot.Plot {
 
 // WriteJSON writes the JSON report of `load --json`.
 func WriteJSON(w io.Writer, r *Report) error {
-	js, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(js, '\n'))
-	return err
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // thresholds read p99<50ms, not p99\u003c50ms
+	return enc.Encode(r)
 }
 
 // WriteReportDir writes ReportJSONFile, ReportTextFile and, with a plot, ReportChartFile into dir,

@@ -25,6 +25,7 @@ const (
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // messages as written: <, > and & unescaped
 	return enc.Encode(r)
 }
 

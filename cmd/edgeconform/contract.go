@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,6 +29,7 @@ type contractFlags struct {
 	seed        uint64
 	set         map[string]bool // the flags given on the command line
 	parity      parityFlags     // --snapshot, --snapshot-ignore, --baseline (parity.go)
+	envCreds    bool            // the AccessKey came from the environment
 }
 
 // contractEmbeddedLimit is the throttle of the embedded reference implementation when contract
@@ -39,7 +42,10 @@ var contractEmbeddedLimit = spec.RateLimit{Calls: 50, Window: time.Minute}
 const contractGrace = 10 * time.Second
 
 func (f *contractFlags) register(fs *flag.FlagSet) {
-	f.targetFlags.register(fs)
+	f.targetFlags.register(fs, withCredentials|withJUnit)
+	if fl := fs.Lookup("report-dir"); fl != nil {
+		fl.Usage = "write " + contractReportFiles + " (the JSON and JUnit reports, the summary) to `DIR`"
+	}
 	// What the shared flags mean for contract.
 	if fl := fs.Lookup("signature"); fl != nil {
 		fl.Usage, fl.DefValue = "run only the cases of this signature, v1 or v3 (default: both)", ""
@@ -59,7 +65,7 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 
 func runContract(ctx context.Context, m *Main, args []string) error {
 	var f contractFlags
-	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE]")
+	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs)
 	f.parity.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
@@ -74,6 +80,9 @@ func runContract(ctx context.Context, m *Main, args []string) error {
 // run is the contract suites behind parsed flags; `edgeconform run` calls it too. The result comes
 // back whenever the suite ran (so a caller can report it), with the command's error.
 func (f *contractFlags) run(ctx context.Context, m *Main) (*contract.Result, error) {
+	if err := checkOutputs("contract", outFile("json", f.jsonReport), outFile("junit", f.junitReport), outDir("report-dir", f.reportDir)); err != nil {
+		return nil, err
+	}
 	if err := f.parity.load(m, spec.Default()); err != nil {
 		return nil, err
 	}
@@ -87,35 +96,54 @@ func (f *contractFlags) run(ctx context.Context, m *Main) (*contract.Result, err
 	if errors.Is(runErr, contract.ErrConfig) {
 		return nil, cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
 	}
-	if res == nil {
-		return nil, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
-	}
-	if len(res.Cases) == 0 && runErr == nil {
+	if res != nil && len(res.Cases) == 0 && runErr == nil {
 		return nil, cli.Usagef("contract: --label-filter %q selects no case", f.labelFilter)
+	}
+	if res == nil {
+		// No report from the suite: the reports still say that there is no verdict, and why.
+		res = &contract.Result{Verdict: contract.VerdictInconclusive, Reason: strings.ReplaceAll(runErr.Error(), "contract: ", ""), Target: cfg.Target, Cases: []contract.Case{}}
 	}
 	expired, err := applyBaseline(f.parity.base, res, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	res.Problems = append(res.Problems, expired...)
-	if err := printContractSummary(m.Stdout, res, desc, f.verbose); err != nil {
+	res.Rejudge(runErr)
+	var summary bytes.Buffer
+	if err := printContractSummary(io.MultiWriter(m.Stdout, &summary), res, desc, f.verbose); err != nil {
 		return res, fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
-	if err := writeContractReports(res, f.jsonReport, f.junitReport); err != nil {
+	if f.envCreds && res.CredentialsUsed == 0 && res.Verdict != contract.VerdictInconclusive {
+		m.unusedCredentialsNote("contract", "every provider state gave its own credentials")
+	}
+	if err := writeContractReports(res, f.jsonReport, f.junitReport, f.reportDir, summary.Bytes()); err != nil {
 		return res, err
 	}
-	switch {
-	case runErr != nil:
-		return res, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
-	case res.Failed > 0:
-		return res, fmt.Errorf("%w: %d of %d cases failed", cli.ErrNonConformant, res.Failed, len(res.Cases))
-	case len(expired) > 0:
-		return res, fmt.Errorf("%w: %d baseline entries expired", cli.ErrNonConformant, len(expired))
-	case res.Passed+res.Known+res.Fixed == 0:
-		// Nothing was verified: a gate must not pass on skips alone.
-		return res, fmt.Errorf("%w: contract: all %d selected cases were skipped, nothing was verified", cli.ErrHarness, res.Skipped)
+	return res, contractVerdict(res, runErr)
+}
+
+// contractVerdict is the error (the exit status) that tells the same story as res.Verdict.
+func contractVerdict(res *contract.Result, runErr error) error {
+	switch res.Verdict {
+	case contract.VerdictPass:
+		return nil
+	case contract.VerdictFail:
+		var msg []string
+		if res.Failed > 0 {
+			msg = append(msg, fmt.Sprintf("%d of %d cases failed", res.Failed, len(res.Cases)))
+		}
+		if len(res.Problems) > 0 {
+			msg = append(msg, fmt.Sprintf("%d baseline entries expired", len(res.Problems)))
+		}
+		if runErr != nil {
+			msg = append(msg, "besides, "+strings.ReplaceAll(runErr.Error(), "contract: ", ""))
+		}
+		return fmt.Errorf("%w: contract: %s", cli.ErrNonConformant, strings.Join(msg, "; "))
 	}
-	return res, nil
+	if runErr != nil {
+		return fmt.Errorf("%w: %w", cli.ErrHarness, runErr) // its message is the reason
+	}
+	return fmt.Errorf("%w: contract: inconclusive: %s", cli.ErrHarness, res.Reason)
 }
 
 // runContractSuite runs the suite and waits for it at most its deadline and a grace period: a
@@ -157,8 +185,6 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)
 	case f.timeout <= 0:
 		return cfg, "", nothing, cli.Usagef("contract: --timeout %v: want a positive duration", f.timeout)
-	case f.reportDir != "":
-		return cfg, "", nothing, cli.Usagef("contract: --report-dir does not apply (use --json and --junit)")
 	}
 	if f.set["signature"] {
 		sv, err := protocol.ParseSignatureVersion(f.signature)
@@ -179,6 +205,7 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		return cfg, "", nothing, err
 	}
 	cfg.Credentials = creds
+	f.envCreds = f.accessKeyID == "" && m.envCredentials()
 	if f.verbose {
 		cfg.Out, cfg.Color = m.Stdout, isTerminal(m.Stdout) && m.getenv("NO_COLOR") == ""
 	}
@@ -224,10 +251,24 @@ func printContractSummary(w io.Writer, res *contract.Result, desc string, all bo
 	return res.WriteText(w, all)
 }
 
-// writeContractReports writes the --json and --junit files.
-func writeContractReports(res *contract.Result, jsonPath, junitPath string) error {
+// contractReportFiles are the files of contract's --report-dir.
+const contractReportFiles = "contract.json, contract.xml and contract.txt"
+
+// writeContractReports writes the --json and --junit files, and the --report-dir files (the
+// same reports and the summary).
+func writeContractReports(res *contract.Result, jsonPath, junitPath, dir string, summary []byte) error {
 	if err := writeOutput("contract", "json", jsonPath, res.WriteJSON); err != nil {
 		return err
 	}
-	return writeOutput("contract", "junit", junitPath, res.WriteJUnit)
+	if err := writeOutput("contract", "junit", junitPath, res.WriteJUnit); err != nil {
+		return err
+	}
+	if dir == "" {
+		return nil
+	}
+	return errors.Join(
+		writeOutput("contract", "report-dir", filepath.Join(dir, "contract.json"), res.WriteJSON),
+		writeOutput("contract", "report-dir", filepath.Join(dir, "contract.xml"), res.WriteJUnit),
+		writeOutput("contract", "report-dir", filepath.Join(dir, "contract.txt"), func(w io.Writer) error { _, err := w.Write(summary); return err }),
+	)
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // startEmbedded starts the reference implementation in-process on free loopback ports, for the
-// commands that call a target when --target is absent (interface.md §1). rl is the throttle it
+// commands that call a target when --target is absent (docs/protocol.md#the-binary). rl is the throttle it
 // applies per account (zero: the spec's). Use r.APIURL as the target and r.AdminURL as the
 // provider-state URL; the mock stops when ctx is done or on r.Close().
 func startEmbedded(ctx context.Context, rl spec.RateLimit, opts ...mock.Option) (*mock.Running, error) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +41,7 @@ type loadOptions struct {
 	progress   string
 	emit       int
 	mixFlags
+	deadline time.Duration
 }
 
 // stringList is a repeatable string flag.
@@ -50,8 +52,8 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func runLoad(ctx context.Context, m *Main, args []string) error {
 	var o loadOptions
-	fs := m.newFlagSet("load", "load [--target URL --state-url URL | --profile FILE] --rate R --duration D [--threshold EXPR ...] [flags]")
-	o.targetFlags.register(fs)
+	fs := m.newFlagSet("load", "load [--target URL [--state-url URL | --profile FILE]] --rate R --duration D [--threshold EXPR ...] [flags]")
+	o.targetFlags.register(fs, 0)
 	fs.IntVar(&o.rate, "rate", 50, "`R` calls per second (0: as fast as --max-workers allow)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send calls")
 	fs.IntVar(&o.accounts, "accounts", 0, "instead of --mix, repeat calls over `K` fresh accounts, one job each (the first start succeeds, the rest are refused: the harness benchmark's mode; with --emit-targets, 0 means enough that each uses at most half its throttle budget)")
@@ -63,6 +65,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	fs.Uint64Var(&o.workers, "workers", 10, "initial attack workers")
 	fs.Uint64Var(&o.maxWorkers, "max-workers", 0, "cap on attack workers (0: unbounded at a fixed rate, 64 at --rate 0)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, none")
+	fs.DurationVar(&o.deadline, "deadline", 0, "overall time limit of the run, account setup included; past it the run stops without a verdict (default: none, --duration bounds the calls)")
 	fs.IntVar(&o.emit, "emit-targets", 0, "instead of attacking, write `N` freshly signed targets in vegeta's JSON target format to --output (default stdout) and keep their accounts (for 'vegeta attack -format=json'; signatures expire after 15 minutes)")
 	o.mixFlags.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
@@ -78,6 +81,9 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	}
 	if o.duration <= 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --duration must be positive")
+	}
+	if o.deadline < 0 {
+		return nil, sh, "", rl, cli.Usagef("load: --deadline %v: want a positive duration", o.deadline)
 	}
 	if o.emit < 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --emit-targets must not be negative")
@@ -120,12 +126,6 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	if err := checkProgressMode("load", o.progress); err != nil {
 		return nil, sh, "", rl, err
 	}
-	if o.junitReport != "" {
-		return nil, sh, "", rl, cli.Usagef("load: --junit is not supported (use --json; thresholds decide the exit status)")
-	}
-	if o.accessKeyID != "" || o.accessKeySecret != "" {
-		return nil, sh, "", rl, cli.Usagef("load: takes its accounts (keys and jobs) from %q provider states: use --state-url or --profile, not --access-key-id/--access-key-secret", spec.StateFreshAccount)
-	}
 	if o.target == "" && (o.stateURL != "" || o.profile != "") {
 		return nil, sh, "", rl, cli.Usagef("load: --state-url and --profile describe a --target; without --target the embedded reference implementation is used")
 	}
@@ -133,14 +133,19 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 		if _, err := protocol.ParseBaseURL(o.target); err != nil {
 			return nil, sh, "", rl, cli.Usagef("load: --target: %v", err)
 		}
-		switch {
-		case o.stateURL != "":
+		if o.stateURL != "" {
 			if err := states.ValidateURL(o.stateURL); err != nil {
 				return nil, sh, "", rl, cli.Usagef("load: --state-url: %v", err)
 			}
-		case o.profile == "":
-			return nil, sh, "", rl, cli.Usagef("load: needs accounts for --target: give --state-url (%q setups) or --profile", spec.StateFreshAccount)
 		}
+		// Neither --state-url nor --profile: the shipped reference profile, as contract does.
+	}
+	out := o.output
+	if o.emit > 0 {
+		out = "" // the targets go to --output, or stdout
+	}
+	if err := checkOutputs("load", outFile("json", o.jsonReport), outDir("report-dir", o.reportDir), outFile("output", out)); err != nil {
+		return nil, sh, "", rl, err
 	}
 	if err := o.checkMix(ts, sh); err != nil {
 		return nil, sh, "", rl, err
@@ -148,10 +153,21 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	return ts, sh, sig, rl, nil
 }
 
-func (o *loadOptions) run(ctx context.Context, m *Main) error {
+func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	ts, sh, sig, rl, err := o.check()
 	if err != nil {
 		return err
+	}
+	if o.deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.deadline)
+		defer cancel()
+		defer func() {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) && cli.ExitCode(err) != cli.ExitUsage {
+				// Whatever the figures said, the run did not get to make them all: no verdict.
+				err = fmt.Errorf("%w: load: --deadline %v hit (the report covers the calls made so far)", cli.ErrHarness, o.deadline)
+			}
+		}()
 	}
 	// Accounts come from the target's provider states, or the embedded reference implementation's.
 	a, err := o.arrange(ctx, m, "load", rl)
@@ -162,6 +178,11 @@ func (o *loadOptions) run(ctx context.Context, m *Main) error {
 	target, arr := a.target, a.states
 	if a.embedded {
 		fmt.Fprintf(m.Stderr, "load: no --target: %s (throttle %s per account)\n", a.desc[0], rl)
+	} else if len(a.desc) > 1 {
+		fmt.Fprintf(m.Stderr, "load: accounts: %s\n", a.desc[1])
+	}
+	if m.envCredentials() {
+		m.unusedCredentialsNote("load", fmt.Sprintf("the accounts come from the %q state", spec.StateFreshAccount))
 	}
 	if o.pooled() {
 		return o.runPooled(ctx, m, a, ts, sh, sig, rl)

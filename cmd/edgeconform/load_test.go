@@ -85,10 +85,9 @@ func TestLoadUsageErrors(t *testing.T) {
 		{[]string{"--signature", "v2"}, "v2"},
 		{[]string{"--method", "PUT"}, "PUT"},
 		{[]string{"--rate-limit", "lots"}, "--rate-limit"},
-		{[]string{"--target", "http://127.0.0.1:1"}, "--state-url"},
 		{[]string{"--state-url", "http://127.0.0.1:1"}, "without --target"},
-		{[]string{"--junit", "x.xml"}, "--junit"},
-		{[]string{"--access-key-id", "LTAI"}, "provider states"},
+		{[]string{"--junit", "x.xml"}, "junit"},                // not a flag of load (help_test.go)
+		{[]string{"--access-key-id", "LTAI"}, "access-key-id"}, // its accounts come from provider states
 		{[]string{"--emit-targets", "5"}, "needs --target"},
 		{[]string{"--bogus"}, "bogus"},
 	} {

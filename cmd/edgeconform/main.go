@@ -70,6 +70,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case "help", "-h", "-help", "--help":
 		m.usage(m.Stdout)
 		return nil
+	case "version", "-version", "--version":
+		printVersion(m.Stdout)
+		return nil
 	}
 	cmd, ok := commands[name]
 	if !ok {
@@ -90,7 +93,7 @@ func (m *Main) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'edgeconform <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "Run 'edgeconform <command> -h' for a command's flags, 'edgeconform --version' for the version.")
 	fmt.Fprintln(w, "Exit status: 0 conforms/succeeded, 1 does not conform, 2 bad usage, 3 harness failure.")
 }
 

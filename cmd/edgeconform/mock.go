@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/mock"
@@ -13,7 +15,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// mockFlags are the flags of `edgeconform mock` (interface.md §1).
+// mockFlags are the flags of `edgeconform mock` (docs/protocol.md#the-binary).
 type mockFlags struct {
 	listen, adminListen string
 	rateLimit           string
@@ -26,7 +28,7 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	var f mockFlags
 	fs := m.newFlagSet("mock", "mock [flags]")
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "`ADDR` of the API")
-	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:8081", "`ADDR` of the provider-state endpoint (interface.md §3), never the API's")
+	fs.StringVar(&f.adminListen, "admin-listen", "127.0.0.1:8081", "`ADDR` of the provider-state endpoint (docs/protocol.md#provider-states), never the API's")
 	fs.StringVar(&f.rateLimit, "rate-limit", "", "throttle per account, `N/DURATION` (default: the spec's, "+spec.Default().RateLimit().String()+")")
 	fs.StringVar(&f.algorithm, "algorithm", string(mock.DefaultAlgorithm), "throttle `algorithm`: "+algorithmNames())
 	fs.StringVar(&f.world, "world", "", "world `FILE` to serve (default: the embedded fixtures/world.yaml)")
@@ -38,7 +40,8 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := mock.Start(ctx, opts...)
+	// The servers outlive the signal: this command stops them itself, within mockDrain.
+	r, err := mock.Start(context.WithoutCancel(ctx), opts...)
 	if err != nil {
 		return fmt.Errorf("%w: mock: %w", cli.ErrHarness, err)
 	}
@@ -47,11 +50,17 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintf(m.Stdout, "admin: %s\n", r.AdminURL)
 	fmt.Fprintf(m.Stdout, "%s; until SIGINT/SIGTERM\n", desc)
 	<-ctx.Done()
-	if err := r.Close(); err != nil {
+	fmt.Fprintf(m.Stderr, "mock: stopping: finishing requests in flight (at most %v)…\n", mockDrain)
+	if err := r.CloseWithin(mockDrain); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: mock: shutdown: %w", cli.ErrHarness, err)
 	}
+	fmt.Fprintln(m.Stderr, "mock: stopped")
 	return nil
 }
+
+// mockDrain bounds how long a stopping mock waits for requests in flight: a signal means stop now,
+// and a request of this API takes microseconds.
+const mockDrain = 500 * time.Millisecond
 
 // options turns the flags into mock options and a one-line description.
 func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {

@@ -48,7 +48,6 @@ func (m *Main) newProgress(mode, name string, planned time.Duration) *progressDi
 			progressbar.OptionSetDescription(name),
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
 			progressbar.OptionShowDescriptionAtLineEnd(),
 		)
 	case "lines":
@@ -75,10 +74,11 @@ func (p *progressDisplay) show(elapsed time.Duration, status string, done bool) 
 	}
 }
 
-// finish clears the bar, if any.
+// finish shows the bar at 100% — a run may end before its plan (the scenario stops once it has
+// its evidence) — and ends its line.
 func (p *progressDisplay) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
-		_ = p.bar.Exit()
+		fmt.Fprintln(p.m.Stderr)
 	}
 }

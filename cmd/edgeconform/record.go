@@ -44,6 +44,9 @@ func runRecord(ctx context.Context, m *Main, args []string) error {
 			return cli.Usagef("record: --volatile %q: want the name of a body field, e.g. HostId", v)
 		}
 	}
+	if err := checkOutputs("record", outFile("json", f.jsonReport), outFile("junit", f.junitReport), outDir("report-dir", f.reportDir)); err != nil {
+		return err
+	}
 	if err := checkRecordOut(out); err != nil {
 		return cli.Usagef("record: --out: %v", err)
 	}
@@ -73,7 +76,11 @@ func runRecord(ctx context.Context, m *Main, args []string) error {
 	if err := rec.Write(out, meta); err != nil {
 		return fmt.Errorf("%w: record: %v", cli.ErrHarness, err)
 	}
-	if err := writeContractReports(res, f.jsonReport, f.junitReport); err != nil {
+	var summary strings.Builder
+	if f.reportDir != "" {
+		res.WriteText(&summary, false)
+	}
+	if err := writeContractReports(res, f.jsonReport, f.junitReport, f.reportDir, []byte(summary.String())); err != nil {
 		return fmt.Errorf("%w: record: %v", cli.ErrHarness, err)
 	}
 	fmt.Fprintf(m.Stdout, "edgeconform record: %s\n", desc)
@@ -118,6 +125,9 @@ func recordedHost(target string) string {
 
 // recordedVersion is edgeconform's version as the build knows it, for meta.json.
 func recordedVersion() string {
+	if version != "" {
+		return version // set by the build (make build, Dockerfile)
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
 	}

@@ -51,6 +51,9 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 	if len(files) == 0 {
 		return cli.Usagef("report merge: no results files given")
 	}
+	if err := checkOutputs("report merge", outFile("json", out), outDir("report-dir", reportDir)); err != nil {
+		return err
+	}
 	ts, err := load.ParseThresholds(thresholds)
 	if err != nil {
 		return cli.Usagef("report merge: %v", err)

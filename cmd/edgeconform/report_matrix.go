@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,10 +28,8 @@ func runReportMatrix(_ context.Context, m *Main, args []string) error {
 	if len(files) == 0 {
 		return cli.Usagef("report matrix: no reports given (contract --json files, one per implementation)")
 	}
-	for _, out := range []string{markdown, html} {
-		if err := checkWritable(out); err != nil {
-			return cli.Usagef("report matrix: %v", err)
-		}
+	if err := checkOutputs("report matrix", outFile("markdown", markdown), outFile("html", html)); err != nil {
+		return err
 	}
 	var cols []matrix.Column
 	var reports []matrix.Report
@@ -71,27 +68,6 @@ func runReportMatrix(_ context.Context, m *Main, args []string) error {
 	}
 	if err := write(html, mx.WriteHTML); err != nil {
 		return fmt.Errorf("%w: report matrix: %v", cli.ErrHarness, err)
-	}
-	return nil
-}
-
-// checkWritable says whether path ("" = none) can be written, without leaving a file behind
-// when it did not exist.
-func checkWritable(path string) error {
-	if path == "" {
-		return nil
-	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory", path)
-	}
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %v", path, errors.Unwrap(err))
-	}
-	f.Close()
-	if statErr != nil {
-		os.Remove(path)
 	}
 	return nil
 }

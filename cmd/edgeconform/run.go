@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/suites/contract"
@@ -20,10 +21,18 @@ import (
 // proven failure outweighs a measurement that could not be made), then harness failure.
 func runRun(ctx context.Context, m *Main, args []string) error {
 	var f targetFlags
-	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
-	f.register(fs)
+	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--label-filter EXPR] [--deadline D] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
+	f.register(fs, withCredentials|withJUnit)
+	fs.Lookup("signature").Usage = "signature of the calls, v1 or v3: contract runs only that signature's cases, the throttle scenario sends it (default: contract runs both, the scenario sends v1)"
+	fs.Lookup("access-key-id").Usage += "; contract only: the throttle scenario's accounts come from its provider state"
+	fs.Lookup("junit").Usage = "write the contract cases as a JUnit XML report to `FILE`"
+	fs.Lookup("json").Usage = "write {\"verdict\", \"contract\", \"throttle\"} (each part's JSON report) to `FILE`"
+	fs.Lookup("report-dir").Usage = "write contract's reports and the throttle scenario's HTML charts and raw results to `DIR`"
 	var cf contractFlags
 	strict := fs.Bool("strict", false, "contract: fail the cases that would be skipped")
+	fs.StringVar(&cf.labelFilter, "label-filter", "", "contract: run only the cases whose labels match `EXPR` (Ginkgo syntax; see 'edgeconform contract -h')")
+	fs.BoolVar(&cf.verbose, "verbose", false, "contract: show Ginkgo's progress and list every case")
+	deadline := fs.Duration("deadline", 0, "overall time limit of the run, both parts (default: none; contract alone stops at "+contract.DefaultDeadline.String()+")")
 	registerBaseline(fs, &cf.parity.baseline) // contract's
 	registerExploreFlags(fs, &cf.explore, &cf.seed)
 	progress := fs.String("progress", "auto", "throttle progress on stderr: auto, bar, lines or none")
@@ -32,11 +41,23 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if *deadline < 0 {
+		return cli.Usagef("run: --deadline %v: want a positive duration", *deadline)
+	}
+	if err := checkOutputs("run", outFile("json", f.jsonReport), outFile("junit", f.junitReport), outDir("report-dir", f.reportDir)); err != nil {
+		return err
+	}
+	cf.deadline = contract.DefaultDeadline
+	if *deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *deadline)
+		defer cancel()
+		cf.deadline = min(cf.deadline, *deadline)
+	}
 
-	// The contract suites get the flags given; the combined --json is run's, --report-dir the
-	// throttle's.
-	cf.targetFlags, cf.strict, cf.deadline, cf.set = f, *strict, contract.DefaultDeadline, set
-	cf.jsonReport, cf.reportDir = "", ""
+	// The contract suites get the flags given; the combined --json is run's.
+	cf.targetFlags, cf.strict, cf.set = f, *strict, set
+	cf.jsonReport = ""
 	fmt.Fprintln(m.Stdout, "== contract")
 	cres, cerr := cf.run(ctx, m)
 	if errors.Is(cerr, cli.ErrUsage) {
@@ -44,30 +65,41 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	}
 
 	fmt.Fprintln(m.Stdout, "\n== throttle")
-	tf := throttleFlags{targetFlags: f, progress: *progress}
-	// The scenario's accounts come from the "a fresh account" state; the credentials were the contract's.
+	// The scenario's accounts come from the "a fresh account" state; the credentials were the
+	// contract's, which has said what became of the environment's.
+	tf := throttleFlags{targetFlags: f, progress: *progress, quietCredentials: true}
 	tf.accessKeyID, tf.accessKeySecret, tf.junitReport, tf.jsonReport = "", "", "", ""
 	trep, terr := tf.run(ctx, m)
 
-	if err := writeOutput("run", "json", f.jsonReport, func(w io.Writer) error { return writeRunJSON(w, cres, trep) }); err != nil {
-		return errors.Join(err, cerr, terr)
+	err := errors.Join(cerr, terr)
+	if cerr != nil && terr == nil {
+		err = cerr
+	} else if terr != nil && cerr == nil {
+		err = terr
 	}
-	switch {
-	case cerr == nil && terr == nil:
-		fmt.Fprintln(m.Stdout, "\nrun: PASS (contract and throttle)")
-		return nil
-	case cerr != nil && terr != nil:
-		return errors.Join(cerr, terr)
-	case cerr != nil:
-		return cerr
-	default:
-		return terr
+	verdict := verdictOf(err)
+	if werr := writeOutput("run", "json", f.jsonReport, func(w io.Writer) error { return writeRunJSON(w, verdict, cres, trep) }); werr != nil {
+		return errors.Join(werr, err)
 	}
+	// The last line: the run's verdict, which the exit status and the JSON repeat.
+	fmt.Fprintf(m.Stdout, "\nrun: %s (contract %s, throttle %s)\n", strings.ToUpper(verdict), verdictOf(cerr), verdictOf(terr))
+	return err
 }
 
-// writeRunJSON writes {"contract": <§5 contract report>, "throttle": <§5 throttle report>}; a part
-// that did not run to a result is null.
-func writeRunJSON(w io.Writer, cres *contract.Result, trep *throttle.Report) error {
+// verdictOf names the verdict an error (an exit status) stands for.
+func verdictOf(err error) string {
+	switch cli.ExitCode(err) {
+	case cli.ExitOK:
+		return "pass"
+	case cli.ExitNonConformant:
+		return "fail"
+	}
+	return "inconclusive"
+}
+
+// writeRunJSON writes {"verdict", "contract": <contract report>, "throttle": <throttle report>}
+// (docs/protocol.md#reports); a part that did not run to a result is null.
+func writeRunJSON(w io.Writer, verdict string, cres *contract.Result, trep *throttle.Report) error {
 	part := func(ok bool, write func(io.Writer) error) (json.RawMessage, error) {
 		if !ok {
 			return json.RawMessage("null"), nil
@@ -86,13 +118,9 @@ func writeRunJSON(w io.Writer, cres *contract.Result, trep *throttle.Report) err
 	if err != nil {
 		return err
 	}
-	out, err := json.MarshalIndent(struct {
+	return writeJSON(w, struct {
+		Verdict  string          `json:"verdict"`
 		Contract json.RawMessage `json:"contract"`
 		Throttle json.RawMessage `json:"throttle"`
-	}{c, t}, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(out, '\n'))
-	return err
+	}{verdict, c, t})
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// targetFlags are the flags shared by the commands that call a target (interface.md §1).
+// targetFlags are the flags shared by the commands that call a target (docs/protocol.md#the-binary).
 type targetFlags struct {
 	target          string
 	stateURL        string
@@ -28,19 +28,44 @@ type targetFlags struct {
 	timeout         time.Duration
 }
 
-// register adds the shared flags to fs; reports says whether --json/--junit/--report-dir apply.
-func (t *targetFlags) register(fs *flag.FlagSet) {
+// Flags beyond the core that only some commands honour: --help lists only what a command takes.
+type extraFlags uint
+
+const (
+	// withCredentials: --access-key-id and --access-key-secret (the contract cases' signer).
+	withCredentials extraFlags = 1 << iota
+	// withJUnit: --junit (the contract cases as JUnit test cases).
+	withJUnit
+)
+
+// register adds the shared flags to fs: the core of every command that calls a target, and the
+// extra ones the command honours.
+func (t *targetFlags) register(fs *flag.FlagSet, extra extraFlags) {
 	fs.StringVar(&t.target, "target", "", "base `URL` of the implementation under test (default: the embedded reference implementation)")
-	fs.StringVar(&t.stateURL, "state-url", "", "provider-state endpoint `URL` of the target (interface.md §3); without it, fixture mode")
-	fs.StringVar(&t.profile, "profile", "", "fixture-mode target profile `FILE` mapping states to identifiers (interface.md §4)")
-	fs.StringVar(&t.accessKeyID, "access-key-id", "", "AccessKeyId (default $ALIBABA_CLOUD_ACCESS_KEY_ID, then the fixtures)")
-	fs.StringVar(&t.accessKeySecret, "access-key-secret", "", "AccessKeySecret (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET, then the fixtures)")
+	fs.StringVar(&t.stateURL, "state-url", "", "provider-state endpoint `URL` of the target (docs/protocol.md#provider-states); without it, fixture mode")
+	fs.StringVar(&t.profile, "profile", "", "fixture-mode target profile `FILE` mapping states to identifiers (docs/protocol.md#fixtures)")
+	if extra&withCredentials != 0 {
+		fs.StringVar(&t.accessKeyID, "access-key-id", "", "AccessKeyId (default $ALIBABA_CLOUD_ACCESS_KEY_ID, then the fixtures)")
+		fs.StringVar(&t.accessKeySecret, "access-key-secret", "", "AccessKeySecret (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET, then the fixtures)")
+	}
 	fs.StringVar(&t.signature, "signature", "v1", "signature to send: v1 (HMAC-SHA1) or v3 (ACS3-HMAC-SHA256)")
 	fs.StringVar(&t.rateLimit, "rate-limit", "", "the throttle to verify, `N/DURATION` (default: the spec's)")
 	fs.StringVar(&t.jsonReport, "json", "", "write the JSON report to `FILE`")
-	fs.StringVar(&t.junitReport, "junit", "", "write a JUnit XML report to `FILE`")
+	if extra&withJUnit != 0 {
+		fs.StringVar(&t.junitReport, "junit", "", "write a JUnit XML report to `FILE`")
+	}
 	fs.StringVar(&t.reportDir, "report-dir", "", "write HTML reports and charts to `DIR`")
 	fs.DurationVar(&t.timeout, "timeout", 10*time.Second, "per-request timeout")
+}
+
+// envCredentials says whether the environment holds an AccessKey (ALIBABA_CLOUD_ACCESS_KEY_ID).
+func (m *Main) envCredentials() bool {
+	return m.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID") != "" || m.getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET") != ""
+}
+
+// unusedCredentialsNote is said once, on stderr, when the environment's AccessKey was not used.
+func (m *Main) unusedCredentialsNote(command, why string) {
+	fmt.Fprintf(m.Stderr, "%s: note: $ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET were not used: %s\n", command, why)
 }
 
 // arrangement is where a command sends its calls and where its provider states come from.
@@ -112,8 +137,8 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 	return a, nil
 }
 
-// credentials are the flags' AccessKey, each half defaulting to the environment's (interface.md
-// §1); both halves or neither, or a usage error. No credentials at all is not an error here: each
+// credentials are the flags' AccessKey, each half defaulting to the environment's
+// (docs/protocol.md#the-binary); both halves or neither, or a usage error. No credentials at all is not an error here: each
 // command knows its own fallback.
 func credentials(m *Main, command, id, secret string) (protocol.Credentials, error) {
 	if id == "" {

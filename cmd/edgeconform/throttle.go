@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,16 +22,20 @@ import (
 type throttleFlags struct {
 	targetFlags
 	progress string
+	deadline time.Duration
+	// quietCredentials: the caller (run) has said what became of the environment's AccessKey.
+	quietCredentials bool
 }
 
 func (f *throttleFlags) register(fs *flag.FlagSet) {
-	f.targetFlags.register(fs)
+	f.targetFlags.register(fs, 0)
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (a bar on a terminal, lines otherwise), bar, lines or none")
+	fs.DurationVar(&f.deadline, "deadline", 0, "overall time limit of the run; past it the scenario stops without a verdict (default: none, the scenario takes 2.7 windows of --rate-limit)")
 }
 
 func runThrottle(ctx context.Context, m *Main, args []string) error {
 	var f throttleFlags
-	fs := m.newFlagSet("throttle", "throttle [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--json FILE] [--report-dir DIR]")
+	fs := m.newFlagSet("throttle", "throttle [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--deadline D] [--json FILE] [--report-dir DIR]")
 	f.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
@@ -42,13 +47,60 @@ func runThrottle(ctx context.Context, m *Main, args []string) error {
 // run is the throttle scenario behind parsed flags; `edgeconform run` calls it too. The report
 // comes back whenever calls were made (so a caller can report it), with the command's error.
 func (f *throttleFlags) run(ctx context.Context, m *Main) (*throttle.Report, error) {
+	if f.deadline < 0 {
+		return nil, cli.Usagef("throttle: --deadline %v: want a positive duration", f.deadline)
+	}
+	if err := checkOutputs("throttle", outFile("json", f.jsonReport), outDir("report-dir", f.reportDir)); err != nil {
+		return nil, err
+	}
 	opts, desc, cleanup, err := f.options(ctx, m)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
+	if m.envCredentials() && !f.quietCredentials {
+		m.unusedCredentialsNote("throttle", fmt.Sprintf("the scenario's accounts come from the %q state", spec.StateFreshAccount))
+	}
+	if f.deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.deadline)
+		defer cancel()
+	}
+	rep, err := f.scenario(ctx, m, opts, desc)
+	// The last line of stdout is the verdict, the same as the exit status's and the report's.
+	switch cli.ExitCode(err) {
+	case cli.ExitOK:
+		fmt.Fprintln(m.Stdout, "throttle: PASS")
+	case cli.ExitNonConformant:
+		fmt.Fprintln(m.Stdout, "throttle: FAIL")
+	default:
+		fmt.Fprintf(m.Stdout, "throttle: INCONCLUSIVE: no verdict: %s\n", strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), cli.ErrHarness.Error()+": ")), " "))
+		if f.deadline > 0 && ctx.Err() != nil {
+			err = fmt.Errorf("%w: throttle: --deadline %v hit: %w", cli.ErrHarness, f.deadline, err)
+		}
+	}
+	return rep, err
+}
+
+// noVerdictReport is the JSON report of a scenario that measured nothing: no verdict, and why.
+type noVerdictReport struct {
+	Verdict   string     `json:"verdict"`
+	Reason    string     `json:"reason"`
+	RateLimit string     `json:"rate_limit"`
+	Checks    []struct{} `json:"checks"`
+}
+
+// scenario runs the scenario and writes its reports; the report comes back whenever calls were made.
+func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Options, desc string) (*throttle.Report, error) {
+	noVerdict := func(err error) error {
+		rep := noVerdictReport{"inconclusive", err.Error(), opts.RateLimit.String(), []struct{}{}}
+		if werr := writeOutput("throttle", "json", f.jsonReport, func(w io.Writer) error { return writeJSON(w, rep) }); werr != nil {
+			return errors.Join(werr, fmt.Errorf("%w: %w", cli.ErrHarness, err))
+		}
+		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
+	}
 	if err := client.Probe(ctx, opts.Target, opts.Timeout); err != nil {
-		return nil, fmt.Errorf("%w: throttle: target unreachable: %w", cli.ErrHarness, err)
+		return nil, noVerdict(fmt.Errorf("throttle: target unreachable: %w", err))
 	}
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
 	display := m.newProgress(f.progress, "throttle", throttle.Planned(opts.RateLimit))
@@ -59,7 +111,7 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) (*throttle.Report, err
 	display.finish()
 	if rep == nil {
 		// Nothing measured (no account, no answer, interrupted): no verdict either way.
-		return nil, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return nil, noVerdict(runErr)
 	}
 	if err := throttle.WriteText(m.Stdout, rep); err != nil {
 		return rep, fmt.Errorf("%w: %w", cli.ErrHarness, err)
@@ -100,11 +152,6 @@ func (f *throttleFlags) options(ctx context.Context, m *Main) (throttle.Options,
 	switch {
 	case f.timeout <= 0:
 		return o, "", nothing, cli.Usagef("throttle: --timeout %v: want a positive duration", f.timeout)
-	case f.junitReport != "":
-		return o, "", nothing, cli.Usagef("throttle: --junit does not apply (use --json and --report-dir)")
-	case f.accessKeyID != "" || f.accessKeySecret != "":
-		// The scenario needs fresh accounts with a job each: credentials alone do not make one.
-		return o, "", nothing, cli.Usagef("throttle: --access-key-id/--access-key-secret do not apply: the scenario's accounts come from the %q state (--state-url or --profile)", spec.StateFreshAccount)
 	}
 	if err := checkProgressMode("throttle", f.progress); err != nil {
 		return o, "", nothing, err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,7 @@ func TestRunCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
+		Verdict  string `json:"verdict"`
 		Contract struct {
 			Failed int `json:"failed"`
 			Passed int `json:"passed"`
@@ -199,8 +201,11 @@ func TestRunCommand(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatalf("run --json: %v\n%s", err, data)
 	}
-	if rep.Contract.Passed == 0 || rep.Contract.Failed != 0 || rep.Throttle.Verdict != "pass" {
+	if rep.Contract.Passed == 0 || rep.Contract.Failed != 0 || rep.Throttle.Verdict != "pass" || rep.Verdict != "pass" {
 		t.Errorf("run --json: %+v", rep)
+	}
+	if last := lastLine(string(out)); last != "run: PASS (contract pass, throttle pass)" {
+		t.Errorf("last line %q", last)
 	}
 }
 
@@ -236,6 +241,7 @@ func TestRunCommandWorstStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
+		Verdict  string                `json:"verdict"`
 		Contract *struct{ Passed int } `json:"contract"`
 		Throttle struct {
 			Verdict string `json:"verdict"`
@@ -245,8 +251,12 @@ func TestRunCommandWorstStatus(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatalf("run --json: %v", err)
 	}
-	if rep.Contract == nil || rep.Contract.Passed == 0 || rep.Throttle.Verdict != "fail" {
-		t.Errorf("run --json: contract %+v, throttle %q\n%s", rep.Contract, rep.Throttle.Verdict, out)
+	if rep.Contract == nil || rep.Contract.Passed == 0 || rep.Throttle.Verdict != "fail" || rep.Verdict != "fail" {
+		t.Errorf("run --json: verdict %q, contract %+v, throttle %q\n%s", rep.Verdict, rep.Contract, rep.Throttle.Verdict, out)
+	}
+	// (The contract's throttle cases may throttle other cases' accounts too: a global limit.)
+	if !regexp.MustCompile(`\nrun: FAIL \(contract (pass|fail), throttle fail\)\n`).Match(out) {
+		t.Errorf("run's last line of stdout does not tell the verdict:\n%s", out)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// The exit statuses of interface.md §1. A command returns an error wrapping one of these sentinels;
+// The exit statuses of docs/protocol.md#the-binary. A command returns an error wrapping one of these sentinels;
 // only main turns it into a status.
 var (
 	// ErrNonConformant: the target was tested and does not conform (exit 1).

@@ -47,7 +47,7 @@ func Modes() []Mode {
 	return []Mode{NonJSON, Truncated, Huge, WrongContentType, Slow, Reset, Redirect, Hang, ServerError}
 }
 
-// StateModes lists the misbehaviours of a provider-state endpoint that §3 says fail a case.
+// StateModes lists the misbehaviours of a provider-state endpoint that docs/protocol.md#provider-states says fail a case.
 func StateModes() []Mode { return []Mode{ServerError, NonJSON, Hang} }
 
 // Transport reports whether no HTTP answer can be read under m (the client sees a transport error
