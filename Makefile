@@ -3,13 +3,25 @@ GO      ?= go
 BIN     ?= bin/edgeconform
 PKGS    := ./...
 FUZZTIME ?= 30s
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# The image deploy/k8s/ runs (a test checks that the manifests name it).
+IMAGE   ?= ghcr.io/edgeconform/edgeconform
+IMAGE_TAG ?= latest
 
-.PHONY: all build test test-main test-sdk lint lint-spec prism fmt-check vet tidy-check fuzz fuzz-short bench run clean recordings
+.PHONY: all build image test test-main test-sdk lint lint-spec prism fmt-check vet tidy-check fuzz fuzz-short bench run clean recordings
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/edgeconform
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/edgeconform
+
+## image: the container image from Dockerfile, without a Docker daemon: Buildah or Podman (Docker
+## only when neither is installed).
+image:
+	@if command -v buildah >/dev/null 2>&1; then set -x; buildah bud --build-arg VERSION=$(VERSION) -t $(IMAGE):$(IMAGE_TAG) .; \
+	elif command -v podman >/dev/null 2>&1; then set -x; podman build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(IMAGE_TAG) .; \
+	elif command -v docker >/dev/null 2>&1; then set -x; docker build --build-arg VERSION=$(VERSION) -t $(IMAGE):$(IMAGE_TAG) .; \
+	else echo "make image: needs buildah or podman (no daemon), or docker; or build Dockerfile with kaniko"; exit 1; fi
 
 ## test: everything CI checks — formatting, vet, the race-enabled tests (the committed fuzz corpora
 ## run as plain tests there), SDK interop, spec lint, the spec under Prism's validation proxy.

@@ -1,4 +1,4 @@
-// Package baseline applies a list of known deviations to a contract run (interface.md §7): a
+// Package baseline applies a list of known deviations to a contract run (docs/protocol.md#parity): a
 // failed case an entry covers is reported "known" and does not fail the run, a covered case that
 // passed is reported "fixed" (the entry can go), an entry past its date fails the run, and an
 // entry that matches no case is a mistake of the file.

@@ -11,7 +11,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// Stages of interface.md §2's order of checks: a call wrong in two ways is answered for the first.
+// Stages of docs/protocol.md#wire-protocol's order of checks: a call wrong in two ways is answered for the first.
 const (
 	stageRead      = iota // the request cannot be read as a call (malformed, another method or body): any stage may refuse it
 	stageAction           // InvalidAction.NotFound
@@ -68,11 +68,11 @@ type effect struct {
 	why   string
 }
 
-// Expect says what a conforming answer to base mutated by muts has, from the page and §2 only.
+// Expect says what a conforming answer to base mutated by muts has, from the page and the wire protocol only.
 func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	format, formatKnown := base.Format, true
 	if format == "" {
-		format = "JSON" // §2: JSON is the default
+		format = "JSON" // wire protocol: JSON is the default
 	}
 	var effects []effect
 	for _, m := range muts {
@@ -122,7 +122,7 @@ func combine(sp *spec.Spec, base Base, effects []effect) Expectation {
 	}
 	switch {
 	case free && !decided:
-		return Expectation{Throttleable: true, Why: "undecided by the page and §2"}
+		return Expectation{Throttleable: true, Why: "undecided by the page and the wire protocol"}
 	case free:
 		return Expectation{ClientError: true, Throttleable: true, Why: "a wrong call (" + firstWhy(effects, true) + ")"}
 	}
@@ -155,7 +155,7 @@ func firstWhy(effects []effect, wrong bool) string {
 	return ""
 }
 
-// Skew bounds: §2 allows 15 minutes; a minute either side of it is what the generator and the
+// Skew bounds: the wire protocol allows 15 minutes; a minute either side of it is what the generator and the
 // edge cases use, so a slow network cannot blur the verdict.
 const (
 	SkewInside  = 14 * time.Minute
@@ -175,12 +175,12 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 		if m.Value == http.MethodGet || m.Value == http.MethodPost {
 			return effect{}, true
 		}
-		return wrong(stageRead, "", "§2: GET or POST only")
+		return wrong(stageRead, "", "wire protocol: GET or POST only")
 	case Body:
 		if m.Value == BodyFormCharset {
 			return effect{}, true // still a form
 		}
-		return wrong(stageRead, "", "§2: POST parameters in a form body")
+		return wrong(stageRead, "", "wire protocol: POST parameters in a form body")
 	case Repeat:
 		return wrong(stageRead, "", "a parameter given twice")
 	case Skew:
@@ -189,13 +189,13 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 		case d <= SkewInside:
 			return effect{}, true
 		case d >= SkewOutside:
-			return wrong(stageTimestamp, spec.CodeTimestampExpired, "§2: a Timestamp more than 15 minutes off")
+			return wrong(stageTimestamp, spec.CodeTimestampExpired, "wire protocol: a Timestamp more than 15 minutes off")
 		}
 		return free("a clock within a minute of the 15 allowed")
 	case Key:
-		return wrong(stageKey, spec.CodeInvalidAccessKeyID, "§2: an unknown AccessKeyId")
+		return wrong(stageKey, spec.CodeInvalidAccessKeyID, "wire protocol: an unknown AccessKeyId")
 	case Secret:
-		return wrong(stageSignature, spec.CodeSignatureDoesNotMatch, "§2: a bad signature")
+		return wrong(stageSignature, spec.CodeSignatureDoesNotMatch, "wire protocol: a bad signature")
 	case Unknown:
 		return effect{}, true
 	}
@@ -230,7 +230,7 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 	// A common parameter or a V3 header.
 	switch m.Kind {
 	case Drop, Empty, Recase:
-		return wrong(stageRead, "", "§2: "+m.Param+" is a common parameter of every call")
+		return wrong(stageRead, "", "wire protocol: "+m.Param+" is a common parameter of every call")
 	}
 	return free("an unusual " + m.Param)
 }
@@ -239,11 +239,11 @@ func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
 // body) a front proxy may refuse the call, so only what every answer has is judged.
 const SmallCall = 8 << 10
 
-// commonParams are the V1 common parameters of §2 (V3 sends its own as x-acs-* headers).
+// commonParams are the V1 common parameters of the wire protocol (V3 sends its own as x-acs-* headers).
 var commonParams = []string{"Action", "Version", "Format", "AccessKeyId", "SignatureMethod", "SignatureVersion",
 	"SignatureNonce", "Timestamp", "Signature", "SecurityToken", "SignatureType"}
 
-// known says whether name is a parameter of the API, of §2, or a V3 header.
+// known says whether name is a parameter of the API, of the wire protocol, or a V3 header.
 func known(sp *spec.Spec, name string) bool {
 	return slices.Contains(commonParams, name) || v3Header(name) || slices.Contains(sp.RequiredParams(), name) ||
 		slices.Contains(sp.OptionalParams(), name)

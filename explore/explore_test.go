@@ -166,7 +166,7 @@ func TestExpect(t *testing.T) {
 		{[]string{"skew:-14m"}, "OK", nil, false, "XML"},
 		{[]string{"wrong-secret", "key:LTAInobody"}, "InvalidAccessKeyId.NotFound", nil, true, "XML"},
 		{[]string{"repeat:JobId"}, "", nil, true, ""},       // malformed: some 4xx, format unread
-		{[]string{"method:PUT"}, "", nil, true, ""},         // §2: GET or POST
+		{[]string{"method:PUT"}, "", nil, true, ""},         // wire protocol: GET or POST
 		{[]string{"long:JobId:4096"}, "", nil, true, "XML"}, // a job nobody has
 		{[]string{"long:RegionId:4096"}, "", nil, false, "XML"},
 		{[]string{"long:RegionId:4096", "drop:JobId"}, "", nil, true, "XML"}, // a RegionId check may come first

@@ -96,7 +96,7 @@ var (
 	commonV3 = []string{"x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce"}
 )
 
-// otherMethods are methods §2 does not serve. HEAD is left out (its answer has no body to judge),
+// otherMethods are methods the wire protocol does not serve. HEAD is left out (its answer has no body to judge),
 // and OPTIONS (a gateway may answer a CORS preflight with an empty 200).
 var otherMethods = []string{http.MethodPut, http.MethodDelete, http.MethodPatch}
 

@@ -21,8 +21,8 @@ const (
 	PropAskedFormat    = "asked-format"     // the format asked for, where the call decides it
 	PropSpecValid      = "spec-valid"       // valid against the OpenAPI document where it decides (GET/POST, a code it lists)
 	PropFreshRequestID = "fresh-request-id" // an upper-case UUID never answered before in the run
-	PropClientError    = "client-error"     // a 4xx for a call that the page or §2 calls wrong
-	PropDocumentedCode = "documented-code"  // the code the page or §2 names, its status, its template, the parameter named
+	PropClientError    = "client-error"     // a 4xx for a call that the page or the wire protocol calls wrong
+	PropDocumentedCode = "documented-code"  // the code the page or the wire protocol names, its status, its template, the parameter named
 	PropUnchanged      = "unchanged-answer" // mutations that change nothing leave the state's answer as it was
 	PropNoHang         = "no-hang"          // an answer within the timeout
 )

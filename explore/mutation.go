@@ -1,5 +1,5 @@
 // Package explore generates calls of an RPC operation from its spec: a valid call mutated one way
-// or a few (interface.md §6), signed correctly after the mutation unless the mutation is the
+// or a few (docs/protocol.md#edges-and-exploration), signed correctly after the mutation unless the mutation is the
 // signature's. It builds the signed request (Build), says what any conforming answer must be
 // (Expect), judges an answer by named properties (Judge), shrinks a failing set of mutations to
 // its smallest failing subset (Shrink), and writes the command line that sends a call again,

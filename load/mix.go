@@ -10,7 +10,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// Path is what a call of a mixed load run does (interface.md §8), like a k6 scenario: each has
+// Path is what a call of a mixed load run does (docs/protocol.md#load-runs), like a k6 scenario: each has
 // its provider state, which arranges its identifiers, and the answer it expects.
 type Path string
 

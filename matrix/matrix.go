@@ -1,4 +1,4 @@
-// Package matrix sets contract reports of several implementations side by side (interface.md §7,
+// Package matrix sets contract reports of several implementations side by side (docs/protocol.md#parity,
 // `edgeconform report matrix`): one row per case, one column per implementation, and a score for
 // each implementation, the share of its judged cases that passed.
 package matrix

@@ -1,5 +1,5 @@
 // Package parity records what an implementation answered to the contract cases and compares
-// other implementations to such a recording (interface.md §7): one JSON file per case, the answer
+// other implementations to such a recording (docs/protocol.md#parity): one JSON file per case, the answer
 // reduced to what parity is about (status, Content-Type, the rate-limit headers' shape, the body
 // as a tree), every volatile value replaced by a placeholder and nothing secret kept.
 package parity

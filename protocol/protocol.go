@@ -1,5 +1,5 @@
 // Package protocol is the wire of Alibaba Cloud's RPC-style OpenAPI as StartEdgeTranscodeJob
-// speaks it (interface.md §2): signing calls on the client side (V1 HMAC-SHA1 parameters, V3
+// speaks it (docs/protocol.md#wire-protocol): signing calls on the client side (V1 HMAC-SHA1 parameters, V3
 // ACS3-HMAC-SHA256 headers) and parsing and verifying them on the server side.
 //
 // It knows nothing of the API's facts (actions, codes, limits): those come from package spec.

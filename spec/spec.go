@@ -29,7 +29,7 @@ const (
 	SourceCommon = "common" // Alibaba Cloud's common conventions (gateway, throttle)
 )
 
-// The provider-state names of interface.md §3. A test checks them against the document's
+// The provider-state names of docs/protocol.md#provider-states. A test checks them against the document's
 // x-provider-states, so the document and the code cannot drift apart.
 const (
 	StateStoppedJob     = "a stopped job exists"
@@ -73,7 +73,7 @@ type RAM struct {
 	ResourceType string // *Domain
 }
 
-// State is a provider state of interface.md §3 and the answer its case expects.
+// State is a provider state of docs/protocol.md#provider-states and the answer its case expects.
 type State struct {
 	Name   string
 	Status int    // expected HTTP status
@@ -169,7 +169,7 @@ func (s *Spec) OptionalParams() []string { return slices.Clone(s.optional) }
 // RAM returns the authorization row of the page.
 func (s *Spec) RAM() RAM { return s.ram }
 
-// States returns the provider states of interface.md §3 with the answers their cases expect.
+// States returns the provider states of docs/protocol.md#provider-states with the answers their cases expect.
 func (s *Spec) States() []State { return slices.Clone(s.states) }
 
 // extension decodes the root extension name into v through JSON, the shape kin-openapi keeps.

@@ -391,7 +391,7 @@ func TestValidateResponseConcurrently(t *testing.T) {
 	}
 }
 
-// The exact Content-Types of interface.md §2 come from the document, not from code.
+// The exact Content-Types of docs/protocol.md#wire-protocol come from the document, not from code.
 func TestContentTypes(t *testing.T) {
 	s := spec.Default()
 	for format, want := range map[string]string{"JSON": "application/json;charset=utf-8", "XML": "text/xml;charset=utf-8", "YAML": ""} {

@@ -21,7 +21,7 @@ const (
 	ResultsFile = "throttle-results.bin"   // raw results, vegeta's binary format
 )
 
-// WriteJSON writes the §5 report.
+// WriteJSON writes the JSON report of docs/protocol.md#reports.
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -25,7 +25,7 @@ var ErrNoVerdict = errors.New("throttle: no verdict")
 // Options configure the throttle scenario.
 type Options struct {
 	Target    string          // base URL of the implementation under test
-	States    states.Arranger // arranges spec.StateFreshAccount (§3 endpoint or fixture profile)
+	States    states.Arranger // arranges spec.StateFreshAccount (state endpoint or fixture profile)
 	RateLimit spec.RateLimit  // the limit to verify (default: the spec's)
 	Spec      *spec.Spec      // default spec.Default()
 	Signature protocol.SignatureVersion
@@ -49,7 +49,7 @@ type Progress struct {
 // and the recovery probes after it.
 func Planned(rl spec.RateLimit) time.Duration { return time.Duration(2.7 * float64(rl.Window)) }
 
-// Report is the scenario's outcome: the §5 JSON report plus what the text summary and the
+// Report is the scenario's outcome: the JSON report of docs/protocol.md#reports plus what the text summary and the
 // report directory need.
 type Report struct {
 	Verdict        load.Verdict `json:"verdict"` // VerdictInconclusive comes with ErrNoVerdict

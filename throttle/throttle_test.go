@@ -199,7 +199,7 @@ func TestThrottleAgainstReference(t *testing.T) {
 	}
 }
 
-// TestThrottleReports: the §5 JSON parses with its fields; the report directory holds vegeta's
+// TestThrottleReports: the JSON report parses with its fields; the report directory holds vegeta's
 // plot, the account chart and raw results that vegeta's decoder reads back, without signatures.
 func TestThrottleReports(t *testing.T) {
 	if testing.Short() {

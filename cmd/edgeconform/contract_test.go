@@ -118,7 +118,7 @@ func checkJSONKeys(t *testing.T, data []byte) {
 	for _, c := range cases {
 		want := "code,id,message,status"
 		if _, ok := c["reproduce"]; ok && string(c["status"]) == `"failed"` {
-			want = "code,id,message,reproduce,status" // only a failed case may carry one (§5)
+			want = "code,id,message,reproduce,status" // only a failed case may carry one (docs/protocol.md#reports)
 		}
 		if got := sortedKeys(c); got != want {
 			t.Fatalf("JSON case members %s, want %s", got, want)

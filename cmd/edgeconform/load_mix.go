@@ -13,7 +13,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// mixFlags are the flags of `load` for mixed, stepped and synchronised runs (interface.md §8).
+// mixFlags are the flags of `load` for mixed, stepped and synchronised runs (docs/protocol.md#load-runs).
 type mixFlags struct {
 	mixSpec      string
 	steps        string

@@ -15,7 +15,7 @@ import (
 	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
-// parityFlags are contract's flags of interface.md §7: --snapshot, --snapshot-ignore, --baseline.
+// parityFlags are contract's flags of docs/protocol.md#parity: --snapshot, --snapshot-ignore, --baseline.
 type parityFlags struct {
 	snapshot       string
 	snapshotIgnore string

@@ -18,7 +18,7 @@ import (
 	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
-// runRecord is `edgeconform record` (interface.md §7): the contract cases against --target (or
+// runRecord is `edgeconform record` (docs/protocol.md#parity): the contract cases against --target (or
 // the embedded reference implementation), each judged answer written to --out as parity records
 // it. The cases' own verdicts do not matter here: what the target answered is the recording.
 func runRecord(ctx context.Context, m *Main, args []string) error {

@@ -140,7 +140,7 @@ type Case struct {
 	Code    string `json:"code"`
 	Status  string `json:"status"`
 	Message string `json:"message"`
-	// Reproduce is a command line that sends the failed call again, signed afresh (§5).
+	// Reproduce is a command line that sends the failed call again, signed afresh (docs/protocol.md#reports).
 	Reproduce string `json:"reproduce,omitempty"`
 
 	Labels   []string      `json:"-"`

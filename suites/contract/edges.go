@@ -15,9 +15,9 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// The edge cases (interface.md §6): what real clients send and real implementations get wrong,
+// The edge cases (docs/protocol.md#edges-and-exploration): what real clients send and real implementations get wrong,
 // over the cells GET and POST, v1 and v3, in one format (JSON when the run has it). Each expects
-// what the page and §2 decide; where they are silent (a very long or non-ASCII value), only what
+// what the page and the wire protocol decide; where they are silent (a very long or non-ASCII value), only what
 // any conforming answer has (explore.Judge's properties).
 var _ = container("Edge cases", Label("edges"), func() {
 	s := current

@@ -13,7 +13,7 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// The generated calls of --explore N --seed S (interface.md §6): explore.Generate's plans over
+// The generated calls of --explore N --seed S (docs/protocol.md#edges-and-exploration): explore.Generate's plans over
 // the run's cells, each to a job of a provider state, judged by explore.Judge's properties; a
 // failing one is shrunk to its smallest failing set of mutations and reported with it. They are
 // judged by properties only: Config.Observer (recordings, snapshots) does not see them, as a
