@@ -12,10 +12,34 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/mock/world"
 )
 
-// referenceSecret is the secret of the reference world's key that the profile's reusable states use.
-const referenceSecret = "RefSecretAdmin00000000000000001"
+// secretOf is the reference world's secret of keyID: a key of an account of the world file, or of
+// one of its pools.
+func secretOf(t *testing.T, keyID string) string {
+	t.Helper()
+	w, err := world.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range w.Accounts {
+		for _, k := range a.Keys {
+			if k.ID == keyID {
+				return k.Secret
+			}
+		}
+	}
+	for _, p := range w.Pools {
+		if _, ok := p.Account(keyID); ok {
+			return p.Secret
+		}
+	}
+	t.Fatalf("%s is no key of the reference world", keyID)
+	return ""
+}
+
+var accessKeyIDArg = regexp.MustCompile(`--access-key-id (\S+)`)
 
 // explored lists the explore cases of a run as "id code status".
 func explored(r contractRun) []string {
@@ -96,7 +120,7 @@ func TestContractExploreReproduceReplays(t *testing.T) {
 		if c.Status != "failed" {
 			continue
 		}
-		if !strings.HasPrefix(c.Reproduce, `eval "$(edgeconform sign `) || strings.Contains(c.Reproduce, referenceSecret) {
+		if !strings.HasPrefix(c.Reproduce, `eval "$(edgeconform sign `) || strings.Contains(c.Reproduce, "RefSecret") {
 			t.Fatalf("case %s: reproduce %q", c.ID, c.Reproduce)
 		}
 		switch {
@@ -127,15 +151,19 @@ func TestContractExploreReproduceReplays(t *testing.T) {
 	}
 }
 
-// replay runs a reproduce line in bash with the binary first on PATH and the reference key's
-// secret in the environment.
+// replay runs a reproduce line in bash with the binary first on PATH and the secret of its key
+// in the reference world in the environment.
 func replay(t *testing.T, line string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", line)
+	m := accessKeyIDArg.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no --access-key-id in %s", line)
+	}
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(edgeconformBin)+":"+os.Getenv("PATH"),
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+referenceSecret, "ALIBABA_CLOUD_ACCESS_KEY_ID=")
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+secretOf(t, m[1]), "ALIBABA_CLOUD_ACCESS_KEY_ID=")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", line, err, out)

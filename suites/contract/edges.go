@@ -99,10 +99,16 @@ func (e edge) caseCode() string {
 	case e.loose == nil:
 		return e.code
 	case e.loose.ClientError:
-		return "4xx"
+		return codeAnyClientError
 	}
-	return "any"
+	return codeAnyAnswer
 }
+
+// The report's codes of a case that wants no one code: any client error, any well-formed answer.
+const (
+	codeAnyClientError = "4xx"
+	codeAnyAnswer      = "any"
+)
 
 // edgeChars are the characters on which RFC 3986, HTML forms and hand-written signers disagree.
 var edgeChars = []struct{ name, char string }{

@@ -85,7 +85,8 @@ func (r *Result) notJudged(which func(Case) bool) {
 	for i := range r.Cases {
 		c := &r.Cases[i]
 		if c.Status == StatusFailed && which(*c) {
-			c.Status, c.Message = StatusSkipped, clip("not judged: "+c.Message)
+			// Not judged: no failure to reproduce either.
+			c.Status, c.Message, c.Reproduce = StatusSkipped, clip("not judged: "+c.Message), ""
 		}
 		switch c.Status {
 		case StatusPassed:
@@ -125,12 +126,13 @@ func (r *Result) Rejudge(runErr error) {
 
 // credentialsRefused says whether the target refused the run's credentials on every call that
 // needed them: every failure is a refusal, and no case that needs valid credentials passed (the
-// gateway's cases are answered before the credentials, or about them).
+// gateway's cases are answered before the credentials, or about them; a case that only wants a
+// client error or a well-formed answer, code "4xx" or "any", passes on a refusal too).
 func credentialsRefused(res *Result) error {
 	refused, code := 0, ""
 	for _, c := range res.Cases {
 		switch {
-		case c.Status == StatusPassed && area(c.ID) != "gateway":
+		case c.Status == StatusPassed && area(c.ID) != "gateway" && c.Code != codeAnyClientError && c.Code != codeAnyAnswer:
 			return nil
 		case c.Status != StatusFailed:
 		case c.Kind == KindTarget && slices.Contains(refusals, c.Answer):
