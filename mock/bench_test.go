@@ -18,7 +18,7 @@ import (
 
 // presign returns n signed V1 query strings (fresh nonce each) for a call that passes every check
 // of the pipeline up to the business rules (OperationDenied on a running job).
-func presign(b *testing.B, n int) []string {
+func presign(b testing.TB, n int) []string {
 	b.Helper()
 	s := spec.Default()
 	out := make([]string, n)

@@ -2,13 +2,15 @@ package mock
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
+	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/google/uuid"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -23,8 +25,43 @@ var (
 // RateLimitHeader carries the throttle's state on every answer past the gateway.
 const RateLimitHeader = spec.HeaderRateLimitUserAPI
 
+// rateLimitKey is RateLimitHeader as net/http keys it: set directly, without canonicalizing it
+// on every answer.
+var rateLimitKey = http.CanonicalHeaderKey(RateLimitHeader)
+
+// Every answer renders its RequestId, body and headers: this file does it without reflection
+// (encoding/json and encoding/xml would cost more than the rest of the pipeline) and with one
+// pooled buffer per answer. render_test.go holds the encoders it replaces as its oracle.
+
+// ids generates RequestIds: version-4 UUIDs from ChaCha8 streams seeded by crypto/rand, one per
+// pooled generator (crypto/rand for each answer costs a system call's worth).
+var ids = sync.Pool{New: func() any {
+	var seed [32]byte
+	rand.Read(seed[:])
+	return mrand.NewChaCha8(seed)
+}}
+
 // newRequestID is a fresh upper-case UUID, as the cloud's RequestIds are.
-func newRequestID() string { return strings.ToUpper(uuid.NewString()) }
+func newRequestID() string {
+	g := ids.Get().(*mrand.ChaCha8)
+	var u [16]byte
+	g.Read(u[:])
+	ids.Put(g)
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	const hex = "0123456789ABCDEF"
+	var out [36]byte
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hex[c>>4], hex[c&15]
+		j += 2
+	}
+	return string(out[:])
+}
 
 func (s *Server) requestID() string {
 	switch {
@@ -38,20 +75,160 @@ func (s *Server) requestID() string {
 	return newRequestID()
 }
 
-// The bodies, fields in the cloud's order. RequestId is omitted only under the NoRequestID defect.
-type successBody struct {
-	XMLName   xml.Name `json:"-" xml:"StartEdgeTranscodeJobResponse"`
-	RequestID string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
-	JobID     string   `json:"JobId" xml:"JobId"`
+// bodyPool holds the buffers answers are rendered into.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// xmlHeader is <?xml version="1.0" encoding="UTF-8"?> without encoding/xml's newline.
+const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>`
+
+// The bodies, fields in the cloud's order: a success {RequestId, JobId} (root
+// StartEdgeTranscodeJobResponse in XML), an error {RequestId, HostId, Code, Message, Recommend}
+// (root Error). RequestId is omitted only under the NoRequestID defect.
+func (s *Server) render(b []byte, a *answer) []byte {
+	if a.format == "XML" {
+		b = append(b, xmlHeader...)
+		if a.code == "" {
+			b = append(b, "<StartEdgeTranscodeJobResponse>"...)
+			b = xmlField(b, "RequestId", a.requestID, true)
+			b = xmlField(b, "JobId", a.jobID, false)
+			return append(b, "</StartEdgeTranscodeJobResponse>"...)
+		}
+		b = append(b, "<Error>"...)
+		b = xmlField(b, "RequestId", a.requestID, true)
+		b = xmlField(b, "HostId", s.d.hostID(s.hostID), false)
+		b = xmlField(b, "Code", a.code, false)
+		b = xmlField(b, "Message", a.message, false)
+		b = append(b, "<Recommend>"...)
+		b = xmlText(b, recommendPrefix)
+		b = xmlText(b, a.code)
+		b = xmlText(b, recommendMiddle)
+		b = xmlText(b, a.requestID)
+		return append(b, "</Recommend></Error>"...)
+	}
+	b = append(b, '{')
+	if a.requestID != "" {
+		b = jsonField(b, "RequestId", a.requestID)
+		b = append(b, ',')
+	}
+	if a.code == "" {
+		b = jsonField(b, "JobId", a.jobID)
+		return append(b, '}')
+	}
+	b = jsonField(b, "HostId", s.d.hostID(s.hostID))
+	b = append(b, ',')
+	b = jsonField(b, "Code", a.code)
+	b = append(b, ',')
+	b = jsonField(b, "Message", a.message)
+	b = append(b, `,"Recommend":"`...)
+	b = jsonText(b, recommendPrefix)
+	b = jsonText(b, a.code)
+	b = jsonText(b, recommendMiddle)
+	b = jsonText(b, a.requestID)
+	return append(b, `"}`...)
 }
 
-type errorBody struct {
-	XMLName   xml.Name `json:"-" xml:"Error"`
-	RequestID string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
-	HostID    string   `json:"HostId" xml:"HostId"`
-	Code      string   `json:"Code" xml:"Code"`
-	Message   string   `json:"Message" xml:"Message"`
-	Recommend string   `json:"Recommend" xml:"Recommend"`
+// The Recommend URL around its code and RequestId.
+const (
+	recommendPrefix = "https://api.aliyun.com/troubleshoot?q="
+	recommendMiddle = "&product=live&requestId="
+)
+
+func jsonField(b []byte, name, value string) []byte {
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `":"`...)
+	b = jsonText(b, value)
+	return append(b, '"')
+}
+
+// jsonText appends s escaped as encoding/json does without HTML escaping: printable ASCII as
+// it is but '"' and '\\'; anything else through encoding/json itself (rare: control characters,
+// Unicode, invalid UTF-8).
+func jsonText(b []byte, s string) []byte {
+	run := 0 // start of the bytes not appended yet
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(append(b, s[run:i]...), '\\', c)
+			run = i + 1
+		case c < 0x20 || c >= utf8.RuneSelf:
+			return jsonSlow(append(b, s[run:i]...), s[i:])
+		}
+	}
+	return append(b, s[run:]...)
+}
+
+func jsonSlow(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // a string always encodes
+	q := buf.Bytes()
+	return append(b, q[1:len(q)-2]...) // without the quotes and Encode's newline
+}
+
+// xmlField appends <name>value</name>; omitEmpty leaves an empty value out.
+func xmlField(b []byte, name, value string, omitEmpty bool) []byte {
+	if omitEmpty && value == "" {
+		return b
+	}
+	b = append(b, '<')
+	b = append(b, name...)
+	b = append(b, '>')
+	b = xmlText(b, value)
+	b = append(b, '<', '/')
+	b = append(b, name...)
+	return append(b, '>')
+}
+
+// xmlText appends s escaped as encoding/xml does: printable ASCII as it is but the five
+// specials; anything else through xml.EscapeText itself.
+func xmlText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			b = append(b, "&#34;"...)
+		case c == '\'':
+			b = append(b, "&#39;"...)
+		case c == '&':
+			b = append(b, "&amp;"...)
+		case c == '<':
+			b = append(b, "&lt;"...)
+		case c == '>':
+			b = append(b, "&gt;"...)
+		case c < 0x20 || c >= utf8.RuneSelf:
+			var buf bytes.Buffer
+			xml.EscapeText(&buf, []byte(s[i:]))
+			return append(b, buf.Bytes()...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// closeValue is the Connection header of an answer after which the connection closes; shared by
+// the answers, never changed.
+var closeValue = []string{"close"}
+
+// contentTypeOf is the Content-Type of an answer in format (wrong under the WrongContentType defect).
+func (s *Server) contentTypeOf(format string) string {
+	if s.d.wrongContentType {
+		if format == "XML" {
+			return "application/xml"
+		}
+		return "application/json"
+	}
+	return s.spec.ContentType(format)
+}
+
+// contentType is the Content-Type header value of an answer in format: one slice per format,
+// made once, shared by the answers and never changed.
+func (s *Server) contentType(format string) []string {
+	if v, ok := s.contentTypes[format]; ok {
+		return v
+	}
+	return []string{s.contentTypeOf(format)}
 }
 
 func (s *Server) write(w http.ResponseWriter, a *answer) {
@@ -61,50 +238,19 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 		w.Write([]byte("<html><body><h1>500 Internal Server Error</h1></body></html>\n"))
 		return
 	}
-	var v any
-	if a.code == "" {
-		v = successBody{RequestID: a.requestID, JobID: a.jobID}
-	} else {
-		v = errorBody{
-			RequestID: a.requestID,
-			HostID:    s.d.hostID(s.hostID),
-			Code:      a.code,
-			Message:   a.message,
-			Recommend: "https://api.aliyun.com/troubleshoot?q=" + a.code + "&product=live&requestId=" + a.requestID,
-		}
-	}
-	var buf bytes.Buffer
-	ct := s.spec.ContentType(a.format)
-	if a.format == "XML" {
-		buf.WriteString(xml.Header[:len(xml.Header)-1]) // <?xml version="1.0" encoding="UTF-8"?> without the newline
-		if err := xml.NewEncoder(&buf).Encode(v); err != nil {
-			http.Error(w, "mock: encoding the answer failed", http.StatusInternalServerError)
-			return
-		}
-	} else {
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false) // the Recommend URL keeps its '&'
-		if err := enc.Encode(v); err != nil {
-			http.Error(w, "mock: encoding the answer failed", http.StatusInternalServerError)
-			return
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-	}
-	if s.d.wrongContentType {
-		ct = "application/json"
-		if a.format == "XML" {
-			ct = "application/xml"
-		}
-	}
+	p := bodyPool.Get().(*[]byte)
+	body := s.render((*p)[:0], a)
 	h := w.Header()
-	h["Content-Type"] = []string{ct}
-	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	h["Content-Type"] = s.contentType(a.format)
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	if a.closeConn {
-		h.Set("Connection", "close")
+		h["Connection"] = closeValue
 	}
 	if a.rateLimit != "" && !s.d.noRateLimitHeader {
-		h.Set(RateLimitHeader, a.rateLimit)
+		h[rateLimitKey] = []string{a.rateLimit}
 	}
 	w.WriteHeader(a.status)
-	w.Write(buf.Bytes())
+	w.Write(body)
+	*p = body[:0]
+	bodyPool.Put(p)
 }

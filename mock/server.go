@@ -48,6 +48,11 @@ type Server struct {
 	log   io.Writer
 
 	reusedID string // ReusedRequestID defect
+
+	// Facts of the spec each call needs, looked up once.
+	contentTypes map[string][]string       // format → the Content-Type header value
+	errs         map[string]spec.ErrorCode // by code
+	required     []string                  // the required parameters
 }
 
 // maxNonces bounds each generation of the nonce store (see nonceStore): 2^23 nonces per 15
@@ -101,6 +106,17 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	if s.throt, err = newThrottle(c.rate, c.algorithm, &s.d); err != nil {
 		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
 	}
+	s.contentTypes = map[string][]string{}
+	for _, f := range c.spec.Formats() {
+		s.contentTypes[f] = []string{s.contentTypeOf(f)}
+	}
+	s.errs = map[string]spec.ErrorCode{}
+	for _, e := range c.spec.Errors() {
+		if _, dup := s.errs[e.Code]; !dup { // the first, as spec.Error finds it
+			s.errs[e.Code] = e
+		}
+	}
+	s.required = c.spec.RequiredParams()
 	return s, nil
 }
 
@@ -146,7 +162,7 @@ type answer struct {
 // fail answers code with its status and the message of its template filled with detail.
 func (s *Server) fail(a *answer, code, detail string) *answer {
 	a.code = code
-	ec, ok := s.spec.Error(code)
+	ec, ok := s.errs[code]
 	if !ok {
 		if ec, ok = transportErrors[code]; !ok {
 			// newServer checked every code the pipeline answers against the spec: a bug, not a target's fault.
@@ -197,6 +213,8 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 		}
 		return s.fail(a, codeMalformed, "The request cannot be read: "+clip(errDetail(err)))
 	}
+	// Nothing the answer carries is the parameter map's: it goes back for the next call.
+	defer in.Release()
 	if in.Format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Params.Has("Format") {
 		a.format = "XML"
 	}
@@ -281,7 +299,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	if s.d.regionIDRefused && params.Has("RegionId") {
 		return s.fail(a, codeMalformed, "RegionId is not supported")
 	}
-	for _, p := range s.spec.RequiredParams() {
+	for _, p := range s.required {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
 		if params.Get(p) == "" {
 			return s.fail(a, spec.CodeMissingParameter, missing(p, &s.d))

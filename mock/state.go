@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -14,8 +15,8 @@ import (
 // store is the running world: who holds which key, which jobs run, what quota is left. One mutex:
 // every operation on it is a few map look-ups.
 type store struct {
-	mu       sync.Mutex
-	action   string // the RAM action a key needs, from spec
+	mu       sync.RWMutex // read-locked by lookup, the one use on every call that changes nothing
+	action   string       // the RAM action a key needs, from spec
 	keys     map[string]*key
 	accounts map[string]*account
 	clusters map[string]*cluster
@@ -135,8 +136,8 @@ type credential struct {
 }
 
 func (s *store) lookup(keyID string) (credential, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	k, ok := s.keys[keyID]
 	if !ok {
 		if k, ok = s.fromPool(keyID); !ok {
@@ -189,7 +190,7 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 	c := s.clusters[clusterID]
 	j := s.jobs[jobID]
 	if c == nil || c.account != a || j == nil || j.cluster != c {
-		return outcome{spec.CodeJobNotFound, fmt.Sprintf("The job %q does not exist in the cluster %q", clip(jobID), clip(clusterID))}
+		return outcome{spec.CodeJobNotFound, "The job " + quote(clip(jobID)) + " does not exist in the cluster " + quote(clip(clusterID))}
 	}
 	if fault := firstNonEmpty(j.fault, c.fault); fault != "" && !d.faultIgnored {
 		return outcome{spec.CodeInternalError, fault}
@@ -198,7 +199,7 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 		if d.runningJobRestartable {
 			return outcome{}
 		}
-		return outcome{spec.CodeOperationDenied, fmt.Sprintf("The job %q is already running", j.id)}
+		return outcome{spec.CodeOperationDenied, "The job " + quote(j.id) + " is already running"}
 	}
 	if a.taskLimit >= 0 && a.running >= a.taskLimit && !d.taskLimitIgnored {
 		return outcome{spec.CodeUserTaskExceed, fmt.Sprintf("The account runs %d jobs, its limit", a.running)}
@@ -335,4 +336,14 @@ func newKeyID() string        { return "LTAI5t" + randAlnum(18) }
 func newClusterID() string {
 	h := randHex(32)
 	return strings.Join([]string{h[:8], h[8:12], h[12:16], h[16:20], h[20:]}, "-")
+}
+
+// quote is strconv.Quote, without its rune-by-rune walk for the plain identifiers of most calls.
+func quote(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return `"` + s + `"`
 }

@@ -170,6 +170,9 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errors.New("empty")
 	}
+	if t, ok := parseWireTime(s); ok {
+		return t, nil
+	}
 	if t, err := time.Parse(TimeFormat, s); err == nil {
 		return t, nil
 	}
@@ -178,6 +181,34 @@ func ParseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("not an ISO 8601 UTC time (%s): %q", TimeFormat, truncate(s, 40))
 	}
 	return t.UTC(), nil
+}
+
+// parseWireTime reads the wire format, 2006-01-02T15:04:05Z, without time.Parse's generality
+// (every call carries one); ok is false for anything it does not take, which time.Parse then
+// judges.
+func parseWireTime(s string) (t time.Time, ok bool) {
+	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d { // 31 April: time.Date would roll it over, time.Parse refuses it
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func truncate(s string, n int) string {

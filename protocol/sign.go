@@ -207,9 +207,12 @@ func stringToSignV1(method string, params url.Values, enc Encoder) string {
 
 // SignV1 is base64(HMAC-SHA1(secret + "&", StringToSignV1(method, params))).
 func SignV1(method string, params url.Values, secret string) string {
-	return signV1(method, params, secret, percentEncode)
+	sum := signV1Sum(method, params, secret)
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
+// signV1 is SignV1 with enc in place of the RFC 3986 encoding (VerifyWith's deliberately broken
+// encodings): the plain way, through crypto/hmac.
 func signV1(method string, params url.Values, secret string, enc Encoder) string {
 	m := hmac.New(sha1.New, []byte(secret+"&"))
 	m.Write([]byte(stringToSignV1(method, params, enc)))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,6 +37,7 @@ type Incoming struct {
 	signedHeaders []string // V3, lower-case, as listed in Authorization
 	algorithm     string   // V3
 	bodyHash      string   // V3: hex SHA-256 of the body received
+	pooled        bool     // Params came from paramsPool (see Release)
 }
 
 // ParseRequest reads r (its body bounded by maxBody bytes; r.Body is replaced by a copy so that
@@ -47,12 +49,12 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 	if err != nil {
 		return nil, err
 	}
-	params, err := parseUnique(r.URL.RawQuery, "query")
+	params, pooled, err := parseUnique(r.URL.RawQuery, "query")
 	if err != nil {
 		return nil, err
 	}
 	if len(body) > 0 && isForm(r.Header.Get("Content-Type")) {
-		form, err := parseUnique(string(body), "form body")
+		form, _, err := parseUnique(string(body), "form body")
 		if err != nil {
 			return nil, err
 		}
@@ -65,6 +67,7 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 	}
 	in := &Incoming{
 		Params: params,
+		pooled: pooled,
 		method: r.Method,
 		path:   r.URL.EscapedPath(),
 		host:   r.Host,
@@ -141,18 +144,22 @@ func isForm(contentType string) bool {
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
-// parseUnique parses a query or form, refusing bad escapes and repeated keys.
-func parseUnique(raw, where string) (url.Values, error) {
-	v, err := url.ParseQuery(raw)
+// parseUnique parses a query or form, refusing bad escapes and repeated keys; pooled says the
+// map came from paramsPool.
+func parseUnique(raw, where string) (v url.Values, pooled bool, err error) {
+	if v, ok := parseSimple(raw); ok {
+		return v, true, nil
+	}
+	v, err = url.ParseQuery(raw)
 	if err != nil {
-		return nil, fmt.Errorf("protocol: %w: %s: %w", ErrMalformed, where, err)
+		return nil, false, fmt.Errorf("protocol: %w: %s: %w", ErrMalformed, where, err)
 	}
 	for k, vs := range v {
 		if len(vs) > 1 {
-			return nil, fmt.Errorf("protocol: %w: %s: parameter %q given %d times", ErrMalformed, where, truncate(k, 40), len(vs))
+			return nil, false, fmt.Errorf("protocol: %w: %s: parameter %q given %d times", ErrMalformed, where, truncate(k, 40), len(vs))
 		}
 	}
-	return v, nil
+	return v, false, nil
 }
 
 // parseAuthorization reads "ACS3-HMAC-SHA256 Credential=ID,SignedHeaders=a;b,Signature=hex".
@@ -201,7 +208,16 @@ var v3Required = []string{"host", "x-acs-action", "x-acs-version", "x-acs-date",
 // canonical request from the method, path, query and the signed headers as received; the signed
 // headers must cover host, x-acs-action, x-acs-version, x-acs-date, x-acs-signature-nonce and
 // x-acs-content-sha256, and x-acs-content-sha256 must be the hash of the body received.
-func (in *Incoming) Verify(secret string) bool { return in.VerifyWith(secret, percentEncode) }
+func (in *Incoming) Verify(secret string) bool {
+	if in != nil && in.SignatureVersion == SignatureV1 && in.signature != "" {
+		// The common case, without garbage (v1fast.go).
+		if in.Params.Get("SignatureMethod") != V1Method || in.Params.Get("SignatureVersion") != V1Version {
+			return false
+		}
+		return verifyV1(in.method, in.Params, secret, in.signature)
+	}
+	return in.VerifyWith(secret, percentEncode)
+}
 
 // VerifyWith is Verify with enc in place of the RFC 3986 encoding of the canonical query (and of
 // V1's string to sign). Only a deliberately broken server wants another one (FormEncode).
@@ -270,3 +286,74 @@ func (in Incoming) String() string {
 
 // GoString keeps %#v as redacted as %v.
 func (in Incoming) GoString() string { return "protocol.Incoming{" + in.String() + "}" }
+
+// maxSimpleParams bounds the parameters parseSimple takes: more is no call of this API, and
+// url.ParseQuery has its own limits to apply.
+const maxSimpleParams = 64
+
+// parseSimple is url.ParseQuery for the calls parseUnique accepts — no repeated key, bad escape
+// or semicolon — with one allocation for all the values instead of one per parameter (every call
+// is parsed). ok is false for anything else: parseUnique's slow path then says what is wrong.
+func parseSimple(raw string) (v url.Values, ok bool) {
+	n := strings.Count(raw, "&") + 1
+	if n > maxSimpleParams {
+		return nil, false
+	}
+	vals := make([]string, 0, n)
+	v = paramsPool.Get().(url.Values)
+	fail := func() (url.Values, bool) {
+		clear(v)
+		paramsPool.Put(v)
+		return nil, false
+	}
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if strings.IndexByte(part, ';') >= 0 {
+			return fail()
+		}
+		if part == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(part, "=")
+		k, err := unescape(k)
+		if err != nil {
+			return fail()
+		}
+		if val, err = unescape(val); err != nil {
+			return fail()
+		}
+		vals = append(vals, val)
+		before := len(v)
+		v[k] = vals[len(vals)-1 : len(vals) : len(vals)] // full: an append elsewhere copies
+		if len(v) == before {                            // k was there already: a repeated key
+			return fail()
+		}
+	}
+	return v, true
+}
+
+// unescape is url.QueryUnescape, which a string without '%' or '+' (most) skips.
+func unescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
+// paramsPool holds the maps of parsed parameters that Incoming.Release gave back: making a map
+// of a call's dozen parameters costs more than the rest of the parse.
+var paramsPool = sync.Pool{New: func() any { return make(url.Values, 16) }}
+
+// Release gives in.Params back for the next call to reuse; in.Params is nil afterwards, and
+// nothing read from it (strings are not the map's) may be kept past this but its values. A
+// server calls it once it is done with the call; not calling it costs only the reuse.
+func (in *Incoming) Release() {
+	if in == nil || !in.pooled {
+		return
+	}
+	p := in.Params
+	in.Params, in.pooled = nil, false
+	clear(p)
+	paramsPool.Put(p)
+}

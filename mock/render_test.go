@@ -1,0 +1,93 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The encoders render replaces, kept as its oracle.
+type oracleSuccess struct {
+	XMLName   xml.Name `json:"-" xml:"StartEdgeTranscodeJobResponse"`
+	RequestID string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	JobID     string   `json:"JobId" xml:"JobId"`
+}
+
+type oracleError struct {
+	XMLName   xml.Name `json:"-" xml:"Error"`
+	RequestID string   `json:"RequestId,omitempty" xml:"RequestId,omitempty"`
+	HostID    string   `json:"HostId" xml:"HostId"`
+	Code      string   `json:"Code" xml:"Code"`
+	Message   string   `json:"Message" xml:"Message"`
+	Recommend string   `json:"Recommend" xml:"Recommend"`
+}
+
+func oracleRender(s *Server, a *answer) string {
+	var v any = oracleSuccess{RequestID: a.requestID, JobID: a.jobID}
+	if a.code != "" {
+		v = oracleError{RequestID: a.requestID, HostID: s.d.hostID(s.hostID), Code: a.code, Message: a.message,
+			Recommend: "https://api.aliyun.com/troubleshoot?q=" + a.code + "&product=live&requestId=" + a.requestID}
+	}
+	var buf bytes.Buffer
+	if a.format == "XML" {
+		buf.WriteString(xml.Header[:len(xml.Header)-1])
+		xml.NewEncoder(&buf).Encode(v)
+		return buf.String()
+	}
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// Every answer renders byte for byte as encoding/json and encoding/xml render it, whatever the
+// strings hold: quotes, markup, control characters, Unicode, line separators, invalid UTF-8.
+func TestRenderSameAsEncoders(t *testing.T) {
+	s, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tricky := []string{"", "plain", `a "quoted" \ path`, "<b>&'x'</b>", "tab\there\nline\r", "\x00\x1f\x7f", "中文 é",
+		"sep\u2028\u2029", "bad \xff\xfe utf8", "mixed \" é \n <", strings.Repeat("long ", 100)}
+	for _, format := range []string{"JSON", "XML"} {
+		for _, str := range tricky {
+			for _, a := range []answer{
+				{format: format, jobID: str, requestID: "0A1B2C3D-0E1A-486A-AC29-7422470A1B2C"},
+				{format: format, jobID: str},
+				{format: format, code: "JobNotFound", message: str, requestID: str},
+				{format: format, code: str, message: "m"},
+			} {
+				got := string(s.render(nil, &a))
+				if want := oracleRender(s, &a); got != want {
+					t.Errorf("%s %+v:\n got %q\nwant %q", format, a, got, want)
+				}
+			}
+		}
+	}
+}
+
+// RequestIds are upper-case version-4 UUIDs, fresh each time.
+func TestNewRequestID(t *testing.T) {
+	shape := regexp.MustCompile(`^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$`)
+	seen := map[string]bool{}
+	for range 10000 {
+		id := newRequestID()
+		if !shape.MatchString(id) || seen[id] {
+			t.Fatalf("%q: not a fresh upper-case UUID v4", id)
+		}
+		seen[id] = true
+	}
+}
+
+// quote is strconv.Quote.
+func TestQuote(t *testing.T) {
+	for _, s := range []string{"", "abc123", `a"b`, `a\b`, "tab\t", "é", "\x7f", "\xff", "plain-id_0.~"} {
+		if got, want := quote(s), strconv.Quote(s); got != want {
+			t.Errorf("quote(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
