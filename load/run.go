@@ -12,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/tsenart/vegeta/v12/lib/plot"
 
+	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -146,9 +147,18 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	}
 	stopTicker := Ticker(o.ProgressEvery, progress)
 
-	var writeErr error
+	var writeErr, silentErr error
+	// A target that answers none of the first calls is given up on at once, not attacked for the
+	// whole duration.
+	silent := giveup.New("target", o.Target, timeout)
 	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
 	Attack(ctx, atk, tr, pacer, o.Duration, o.Name, func(r *vegeta.Result) bool {
+		if err := silent.ObserveResult(r.Code, r.Error); err != nil {
+			if silentErr == nil {
+				silentErr = fmt.Errorf("load: %w", err)
+			}
+			return false
+		}
 		out := s.Add(r)
 		requests.Add(1)
 		switch out.Class {
@@ -181,6 +191,9 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	}
 	if writeErr != nil {
 		return s, writeErr
+	}
+	if silentErr != nil {
+		return s, silentErr
 	}
 	if c := s.Counts(); c.Requests == 0 && c.Dry == 0 {
 		return s, ErrNoResults

@@ -2,17 +2,21 @@ package load
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/internal/hostile"
 	"github.com/edgeconform/edgeconform/protocol"
 )
 
 // A load run against every misbehaving target: it ends within its duration and timeout, every
-// call is a failed one, and no goroutine of the attack outlives it.
+// call is a failed one, and no goroutine of the attack outlives it; one that answers nothing is
+// given up on, naming it.
 func TestRunHostileTargets(t *testing.T) {
 	acct := Account{Credentials: protocol.Credentials{AccessKeyID: "LTAI5tHostile", AccessKeySecret: "hostile-secret"}, ClusterID: "c", JobID: "j"}
 	for _, mode := range hostile.Modes() {
@@ -26,7 +30,11 @@ func TestRunHostileTargets(t *testing.T) {
 			if ctx.Err() != nil {
 				t.Fatal("the run outlived its deadline")
 			}
-			if err != nil {
+			silent := mode == hostile.Hang || mode == hostile.Slow
+			switch {
+			case silent && (!errors.Is(err, giveup.ErrNoAnswer) || !strings.Contains(err.Error(), "target "+srv.URL)):
+				t.Fatalf("err %v, want giving up on the target %s", err, srv.URL)
+			case !silent && err != nil:
 				t.Fatal(err)
 			}
 			r := s.Report()

@@ -58,6 +58,9 @@ func NewEndpoint(rawURL string, opts ...Option) Arranger {
 	return e
 }
 
+// URL is the endpoint's URL, as given.
+func (e *Endpoint) URL() string { return e.url }
+
 // ValidateURL says whether rawURL can serve as a state endpoint: absolute http(s) with a host.
 func ValidateURL(rawURL string) error {
 	u, err := url.Parse(rawURL)

@@ -24,6 +24,7 @@ type contractFlags struct {
 	strict      bool
 	labelFilter string
 	deadline    time.Duration
+	parallel    int
 	verbose     bool
 	explore     int
 	seed        uint64
@@ -59,6 +60,7 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.strict, "strict", false, "fail the cases that would be skipped (a state the target cannot arrange)")
 	fs.StringVar(&f.labelFilter, "label-filter", "", "run only the cases whose labels match `EXPR` (Ginkgo syntax), e.g. 'errors && !xml'; labels: success, errors, gateway, throttle, get, post, v1, v3, json, xml, and each Code")
 	fs.DurationVar(&f.deadline, "deadline", contract.DefaultDeadline, "overall time limit of the run")
+	fs.IntVar(&f.parallel, "parallel", contract.DefaultParallel, "run up to `N` cases at once (1: one after another); the reports are the same whatever N")
 	fs.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's progress and list every case")
 	registerExploreFlags(fs, &f.explore, &f.seed)
 }
@@ -176,11 +178,13 @@ func runContractSuite(ctx context.Context, cfg contract.Config) (*contract.Resul
 // when no --target is given. desc says in one line what is tested.
 func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, string, func(), error) {
 	nothing := func() {}
-	cfg := contract.Config{Strict: f.strict, LabelFilter: f.labelFilter, Deadline: f.deadline, Timeout: f.timeout, Verbose: f.verbose}
+	cfg := contract.Config{Strict: f.strict, LabelFilter: f.labelFilter, Deadline: f.deadline, Timeout: f.timeout, Verbose: f.verbose, Parallel: f.parallel}
 	if err := f.exploreConfig(m, &cfg); err != nil {
 		return cfg, "", nothing, err
 	}
 	switch {
+	case f.parallel < 1:
+		return cfg, "", nothing, cli.Usagef("contract: --parallel %d: want 1 or more", f.parallel)
 	case f.deadline <= 0:
 		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)
 	case f.timeout <= 0:

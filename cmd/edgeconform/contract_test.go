@@ -646,6 +646,7 @@ func TestContractUsage(t *testing.T) {
 		"filter selects none":   {"--label-filter", "nosuchlabel"},
 		"unknown flag":          {"--nope"},
 		"half credentials":      {"--access-key-id", "x"},
+		"no parallelism":        {"--parallel", "0"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

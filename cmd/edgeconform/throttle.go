@@ -100,7 +100,7 @@ func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Opt
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
 	if err := client.Probe(ctx, opts.Target, opts.Timeout); err != nil {
-		return nil, noVerdict(fmt.Errorf("throttle: target unreachable: %w", err))
+		return nil, noVerdict(fmt.Errorf("throttle: target %s unreachable: %w", opts.Target, err))
 	}
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
 	display := m.newProgress(f.progress, "throttle", throttle.Planned(opts.RateLimit))

@@ -3,11 +3,8 @@ package contract
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/onsi/gomega/types"
 
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
@@ -117,39 +114,4 @@ func short(s string) string {
 		return string(r[:160]) + "…"
 	}
 	return s
-}
-
-// conform is the Gomega matcher of an answer: its failure message is the one line of problems,
-// which is what the report's "message" carries.
-func (s *session) conform(ctx context.Context, e expectation) types.GomegaMatcher {
-	return &conformMatcher{s: s, ctx: ctx, e: e}
-}
-
-type conformMatcher struct {
-	s        *session
-	ctx      context.Context
-	e        expectation
-	problems []problem
-}
-
-func (m *conformMatcher) Match(actual any) (bool, error) {
-	a, ok := actual.(*answer)
-	if !ok || a == nil {
-		return false, fmt.Errorf("conform: want an answer, got %T", actual)
-	}
-	m.problems = m.s.check(m.ctx, a, m.e)
-	m.problems = append(m.problems, m.s.observe(a, len(m.problems) > 0)...)
-	return len(m.problems) == 0, nil
-}
-
-func (m *conformMatcher) FailureMessage(any) string {
-	parts := make([]string, len(m.problems))
-	for i, p := range m.problems {
-		parts[i] = p.String()
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (m *conformMatcher) NegatedFailureMessage(any) string {
-	return "the answer conforms, and should not"
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
@@ -171,51 +169,5 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if got := len(s.cells); got != 8 {
 		t.Errorf("default matrix: %d cells, want 8", got)
-	}
-}
-
-// The report: ids from the registry, skips with their reason, filtered cases left out, cases cut
-// by the deadline counted as not run.
-func TestResultFromReport(t *testing.T) {
-	s := testSession(t)
-	s.cfg.LabelFilter = "json"
-	registry[registryKey([]string{"A", "B"}, "passes")] = caseMeta{ID: "t/pass", Code: spec.CodeOK}
-	registry[registryKey([]string{"A", "B"}, "fails")] = caseMeta{ID: "t/fail", Code: "JobNotFound"}
-	registry[registryKey([]string{"A", "B"}, "skips")] = caseMeta{ID: "t/skip", Code: "Forbidden"}
-	registry[registryKey([]string{"A", "B"}, "filtered")] = caseMeta{ID: "t/filtered", Code: "Forbidden"}
-	registry[registryKey([]string{"A", "B"}, "cut")] = caseMeta{ID: "t/cut", Code: "Forbidden"}
-	spec := func(leaf string, state types.SpecState, msg string, labels ...string) types.SpecReport {
-		return types.SpecReport{ContainerHierarchyTexts: []string{"A", "B"}, LeafNodeText: leaf, LeafNodeType: types.NodeTypeIt,
-			LeafNodeLabels: labels, State: state, Failure: types.Failure{Message: msg}}
-	}
-	s.started["A B skips"] = true
-	s.kinds["A B fails"] = KindTransport
-	r := types.Report{
-		SpecialSuiteFailureReasons: []string{"Suite Timeout Elapsed"},
-		SpecReports: types.SpecReports{
-			spec("passes", types.SpecStatePassed, "", "json"),
-			spec("fails", types.SpecStateFailed, "status: want 404,\ngot 400", "json"),
-			spec("skips", types.SpecStateSkipped, "state not supported", "json"),
-			spec("filtered", types.SpecStateSkipped, "", "xml"),
-			spec("cut", types.SpecStateSkipped, "", "json"),
-			{LeafNodeType: types.NodeTypeReportAfterSuite, State: types.SpecStatePassed},
-		},
-	}
-	res := s.result(r)
-	var got []string
-	for _, c := range res.Cases {
-		got = append(got, c.ID+" "+c.Status+" "+c.Message+" "+c.Kind)
-	}
-	want := []string{
-		"t/pass passed  ",
-		"t/fail failed status: want 404, got 400 transport",
-		"t/skip skipped state not supported ",
-		"t/cut skipped not run: Suite Timeout Elapsed ",
-	}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("cases:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if res.Passed != 1 || res.Failed != 1 || res.Skipped != 2 || res.NotRun != 1 {
-		t.Errorf("counts %+v", res)
 	}
 }

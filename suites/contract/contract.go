@@ -28,6 +28,7 @@ import (
 	"github.com/onsi/gomega"
 
 	"github.com/edgeconform/edgeconform/client"
+	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
@@ -55,6 +56,9 @@ const (
 	// DefaultThrottleCalls bounds the calls the throttle case makes when the limit is unknown
 	// to be small: past it the case is skipped rather than hammer a real target.
 	DefaultThrottleCalls = 10000
+	// DefaultParallel is how many cases run at once: enough that a run over a link of 40 ms round
+	// trips (three or four per case) takes seconds, few enough for any staging target.
+	DefaultParallel = 16
 )
 
 // Config says what to test and how.
@@ -83,6 +87,9 @@ type Config struct {
 	Deadline time.Duration
 	// Throttle says whether and how the throttled answer's shape may be provoked.
 	Throttle Throttle
+	// Parallel bounds how many cases run at once (default DefaultParallel; 1: one after another,
+	// in the report's order). The report is the same whatever the value.
+	Parallel int
 
 	// Out receives Ginkgo's progress output (nil: none); Color allows ANSI colours in it.
 	Out     io.Writer
@@ -173,21 +180,23 @@ const (
 
 // session is the configuration the specs read while they are built and run.
 type session struct {
-	cfg      Config
-	spec     *spec.Spec
-	client   *client.Client
-	cells    []cell
-	ctx      context.Context // cancelled when the run is
-	requests *requestIDs
+	cfg    Config
+	spec   *spec.Spec
+	client *client.Client
+	cells  []cell
+	ctx    context.Context // cancelled when the run is
 
-	mu      sync.Mutex
-	kinds   map[string]string         // full spec text → failure kind
-	answers map[string]string         // full spec text → the Code of its last answer
-	creds   atomic.Int64              // cases signed with cfg.Credentials
-	started map[string]bool           // full spec texts of the cases that began
-	clients map[string]*client.Client // full spec text → the running case's client
-	repro   map[string]string         // full spec text → the reproduce line of its last call
-	report  *types.Report
+	// Watches of the endpoints: the run gives up on one that answers none of its first calls.
+	targetWatch, stateWatch *giveup.Watch
+
+	creds atomic.Int64 // cases signed with cfg.Credentials
+
+	mu     sync.Mutex
+	order  []*caseDef // the selected cases, in the report's order (set by runAll)
+	ran    map[*caseDef]*caseT
+	cancel context.CancelCauseFunc // of the running runAll
+	cause  error                   // why runAll stopped early (nil: it did not)
+	report *types.Report
 }
 
 var (
@@ -225,6 +234,12 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if cfg.Deadline < 0 {
 		return nil, fmt.Errorf("%w: deadline %v is negative", ErrConfig, cfg.Deadline)
 	}
+	if cfg.Parallel == 0 {
+		cfg.Parallel = DefaultParallel
+	}
+	if cfg.Parallel < 0 {
+		return nil, fmt.Errorf("%w: parallel %d is negative", ErrConfig, cfg.Parallel)
+	}
 	if cfg.Throttle.MaxCalls == 0 {
 		cfg.Throttle.MaxCalls = DefaultThrottleCalls
 	}
@@ -251,8 +266,14 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	stateURL := "(the provider-state arranger)"
+	if u, ok := cfg.States.(interface{ URL() string }); ok {
+		stateURL = u.URL()
+	}
 	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
-		requests: &requestIDs{seen: map[string]string{}}, kinds: map[string]string{}, answers: map[string]string{}, started: map[string]bool{}, clients: map[string]*client.Client{}, repro: map[string]string{}}, nil
+		targetWatch: giveup.New("target", c.BaseURL(), cfg.Timeout),
+		stateWatch:  giveup.New("state endpoint", stateURL, cfg.Timeout),
+	}, nil
 }
 
 // Run runs the registered specs against cfg.Target once and returns their outcome. The error is
@@ -274,7 +295,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	suiteCfg := types.NewDefaultSuiteConfig()
 	suiteCfg.RandomSeed = 1 // the same order every run: reports compare line by line
 	suiteCfg.LabelFilter = s.cfg.LabelFilter
-	suiteCfg.Timeout = s.cfg.Deadline
+	// The run keeps its deadline itself (runAll); Ginkgo's is a backstop.
+	suiteCfg.Timeout = s.cfg.Deadline + 5*time.Second
 	suiteCfg.GracePeriod = 2 * time.Second
 	repCfg := types.ReporterConfig{NoColor: !s.cfg.Color, Succinct: !s.cfg.Verbose, Verbose: s.cfg.Verbose, SilenceSkips: !s.cfg.Verbose}
 
@@ -287,8 +309,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	formatter.ColorableStdOut = out
 	defer func() { formatter.ColorableStdOut = saved }()
 
-	// A cancelled ctx ends the running call (s.ctx) and skips the cases left (see the BeforeEach of
-	// specs.go); SIGINT is Ginkgo's own to handle.
+	// A cancelled ctx ends the running calls (s.ctx) and leaves the cases not begun (see runAll);
+	// SIGINT is Ginkgo's own to handle.
 	gomega.RegisterFailHandler(ginkgo.Fail)
 	start := time.Now()
 	ginkgo.RunSpecs(quietT{}, "edgeconform contract", suiteCfg, repCfg)
@@ -300,7 +322,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if report == nil {
 		return nil, errors.New("contract: the suite produced no report")
 	}
-	res := s.result(*report)
+	res := s.result()
 	res.Duration, res.Started = elapsed, start
 	res.CredentialsUsed = int(s.creds.Load())
 	return res, s.conclude(ctx, *report, res)
@@ -314,8 +336,15 @@ func (quietT) Fail() {}
 // verdictError tells the harness's own failures apart from the target's.
 func (s *session) verdictError(ctx context.Context, report types.Report, res *Result) error {
 	reasons := strings.Join(report.SpecialSuiteFailureReasons, "; ")
+	s.mu.Lock()
+	cause := s.cause
+	s.mu.Unlock()
 	switch {
-	case ctx.Err() != nil || strings.Contains(reasons, "Interrupted"):
+	case errors.Is(cause, giveup.ErrNoAnswer):
+		return fmt.Errorf("%w; %d cases not run", cause, res.NotRun)
+	case errors.Is(cause, ErrDeadline):
+		return fmt.Errorf("%w, %d cases not run", cause, res.NotRun)
+	case ctx.Err() != nil || cause != nil || strings.Contains(reasons, "Interrupted"):
 		return fmt.Errorf("%w after %d of the cases", ErrInterrupted, len(res.Cases)-res.NotRun)
 	case strings.Contains(reasons, "Timeout"):
 		return fmt.Errorf("%w: %v elapsed, %d cases not run", ErrDeadline, s.cfg.Deadline, res.NotRun)

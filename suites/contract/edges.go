@@ -1,14 +1,11 @@
 package contract
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/types"
 
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
@@ -19,48 +16,44 @@ import (
 // over the cells GET and POST, v1 and v3, in one format (JSON when the run has it). Each expects
 // what the page and the wire protocol decide; where they are silent (a very long or non-ASCII value), only what
 // any conforming answer has (explore.Judge's properties).
-var _ = container("Edge cases", Label("edges"), func() {
+var _ = topic(6, "Edge cases", Label("edges"), func() {
 	s := current
 	if s == nil {
 		return
 	}
 	for _, c := range edgeCells(s.cells) {
-		table("around the documented cases, "+c.Text(), []any{Label(c.Labels()...)},
-			func(ctx SpecContext, id string, e edge) {
-				v := s.arrange(ctx, e.state, needAll...)
-				call := s.startCall(c, v)
-				for k, f := range e.params {
-					call.Params.Set(k, f(v[k]))
-				}
-				if e.skew != 0 {
-					call.Time = time.Now().Add(e.skew)
-				}
-				a := s.send(ctx, id, credentials(v), call, e.muts...)
-				if e.loose != nil {
-					want := *e.loose
-					want.Format = c.Format
-					Expect(a).To(s.satisfy(ctx, want))
-					return
-				}
-				ec, _ := s.spec.Error(e.code)
-				want := failure(ec, c.Format)
-				if e.code == spec.CodeOK {
-					want = success(v[states.JobID], c.Format)
-				}
-				Expect(a).To(s.conform(ctx, want))
-			},
-			func() (entries []TableEntry) {
-				for _, e := range edges(s.spec) {
-					if e.code != "" && e.code != spec.CodeOK {
-						if _, ok := s.spec.Error(e.code); !ok {
-							continue // the spec has no such code: nothing to expect
-						}
+		container("around the documented cases, "+c.Text(), Label(c.Labels()...), func() {
+			for _, e := range edges(s.spec) {
+				if e.code != "" && e.code != spec.CodeOK {
+					if _, ok := s.spec.Error(e.code); !ok {
+						continue // the spec has no such code: nothing to expect
 					}
-					id := "edges/" + e.what + "/" + c.ID()
-					entries = append(entries, entry(caseMeta{ID: id, Code: e.caseCode()}, e.desc, id, e))
 				}
-				return entries
-			})
+				it(caseMeta{ID: "edges/" + e.what + "/" + c.ID(), Code: e.caseCode()}, e.desc, func(t *caseT) {
+					v := s.arrange(t, e.state, needAll...)
+					call := s.startCall(c, v)
+					for k, f := range e.params {
+						call.Params.Set(k, f(v[k]))
+					}
+					if e.skew != 0 {
+						call.Time = time.Now().Add(e.skew)
+					}
+					a := s.send(t, credentials(v), call, e.muts...)
+					if e.loose != nil {
+						want := *e.loose
+						want.Format = c.Format
+						t.satisfy(a, want)
+						return
+					}
+					ec, _ := s.spec.Error(e.code)
+					want := failure(ec, c.Format)
+					if e.code == spec.CodeOK {
+						want = success(v[states.JobID], c.Format)
+					}
+					t.conform(a, want, nil)
+				})
+			}
+		})
 	}
 })
 
@@ -168,36 +161,6 @@ func edges(sp *spec.Spec) []edge {
 			state: spec.StateNoSuchJob, params: map[string]func(string) string{"JobId": func(string) string { return strings.Repeat("转码任务", edgeLong/12) }}, loose: clientError},
 	)
 	return out
-}
-
-// satisfy is the matcher of a loose expectation: explore.Judge's properties, one line.
-func (s *session) satisfy(ctx context.Context, e explore.Expectation) types.GomegaMatcher {
-	return &judgeMatcher{s: s, ctx: ctx, e: e}
-}
-
-type judgeMatcher struct {
-	s   *session
-	ctx context.Context
-	e   explore.Expectation
-	vs  []explore.Violation
-}
-
-func (m *judgeMatcher) Match(actual any) (bool, error) {
-	a, ok := actual.(*answer)
-	if !ok || a == nil {
-		return false, fmt.Errorf("satisfy: want an answer, got %T", actual)
-	}
-	m.vs = explore.Judge(m.ctx, m.s.spec, a.Answer, m.e, a.dupOf)
-	for _, p := range m.s.observe(a, len(m.vs) > 0) { // Config.Observer: recordings, snapshots
-		m.vs = append(m.vs, explore.Violation{Property: "observer", Detail: p.Got})
-	}
-	return len(m.vs) == 0, nil
-}
-
-func (m *judgeMatcher) FailureMessage(any) string { return violations(m.vs) }
-
-func (m *judgeMatcher) NegatedFailureMessage(any) string {
-	return "the answer conforms, and should not"
 }
 
 func violations(vs []explore.Violation) string {

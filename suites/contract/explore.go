@@ -18,7 +18,7 @@ import (
 // failing one is shrunk to its smallest failing set of mutations and reported with it. They are
 // judged by properties only: Config.Observer (recordings, snapshots) does not see them, as a
 // recording holds the cases every run has, not one seed's.
-var _ = container("Explored calls", Label("explore"), func() {
+var _ = topic(7, "Explored calls", Label("explore"), func() {
 	s := current
 	if s == nil || s.cfg.Explore == 0 {
 		return
@@ -36,29 +36,30 @@ var _ = container("Explored calls", Label("explore"), func() {
 	for i := range s.cfg.Explore {
 		p := explore.Generate(s.spec, s.cfg.Seed, i, cells, sts)
 		c := cell{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format}
-		// Ginkgo orders specs of one code location by their text: the index, zero-padded, keeps them in order.
 		text := fmt.Sprintf("call %06d %s %s, %s", i, strings.Join(mutationStrings(p.Mutations), " "), c.Text(), p.State)
-		it(caseMeta{ID: p.ID(), Code: explore.Code(s.spec, p)}, text, Label(c.Labels()...), func(ctx SpecContext) {
+		// The runner judges each answer itself, RequestId included as far as the case's own
+		// answers go (dupOf is the run's judgment, made after every case: not seen here).
+		it(caseMeta{ID: p.ID(), Code: explore.Code(s.spec, p)}, text, func(t *caseT) {
 			r := explore.Runner{
 				Spec:   s.spec,
 				Target: s.cfg.Target,
 				Arrange: func(context.Context, string) (states.Values, error) {
-					return s.arrange(ctx, p.State, needAll...), nil
+					return s.arrange(t, p.State, needAll...), nil
 				},
-				Send: func(_ context.Context, id string, creds protocol.Credentials, call protocol.Call, muts []explore.Mutation) (*client.Answer, string, error) {
-					a := s.send(ctx, id, creds, call, muts...)
+				Send: func(_ context.Context, _ string, creds protocol.Credentials, call protocol.Call, muts []explore.Mutation) (*client.Answer, string, error) {
+					a := s.send(t, creds, call, muts...)
 					return a.Answer, a.dupOf, nil
 				},
 			}
-			out, err := r.Run(ctx, p)
-			s.noteReproduce(out.Reproduce)
+			out, err := r.Run(t.ctx, p)
+			t.repro = out.Reproduce
 			if err != nil {
-				Fail(oneLine(err.Error()))
+				t.fail(KindTarget, err.Error())
 			}
 			if out.Failed() {
-				Fail(oneLine(out.Message()))
+				t.fail(KindTarget, out.Message())
 			}
-		})
+		}, Label(c.Labels()...))
 	}
 })
 

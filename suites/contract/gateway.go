@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -19,7 +18,7 @@ import (
 // each provoked by spoiling one thing of an otherwise good call made by a caller whose job does not
 // exist (so a gateway that lets the call through answers JobNotFound instead). A common code this
 // suite does not know how to provoke is a case skipped with the reason.
-var _ = container("Gateway checks", Label("gateway"), func() {
+var _ = topic(4, "Gateway checks", Label("gateway"), func() {
 	s := current
 	if s == nil {
 		notConfigured()
@@ -32,35 +31,31 @@ var _ = container("Gateway checks", Label("gateway"), func() {
 		}
 	}
 	for _, c := range s.cells {
-		table("when the gateway must reject the call, "+c.Text(), []any{Label(c.Labels()...)},
-			func(ctx SpecContext, id string, e spec.ErrorCode) {
+		container("when the gateway must reject the call, "+c.Text(), Label(c.Labels()...), func() {
+			for _, e := range codes {
+				what := "an unprovokable call"
 				p, ok := provokers[e.Code]
-				if !ok {
-					s.skip("this suite does not know how to provoke " + e.Code)
+				if ok {
+					what = p.what
 				}
-				v := s.caller(ctx)
-				a := p.provoke(ctx, s, id, credentials(v), s.startCall(c, v))
-				Expect(a).To(s.conform(ctx, failure(e, c.Format)))
-			},
-			func() (entries []TableEntry) {
-				for _, e := range codes {
-					id := "gateway/" + e.Code + "/" + c.ID()
-					what := "an unprovokable call"
-					if p, ok := provokers[e.Code]; ok {
-						what = p.what
+				desc := fmt.Sprintf("answers %d %s to %s", e.Status, e.Code, what)
+				it(caseMeta{ID: "gateway/" + e.Code + "/" + c.ID(), Code: e.Code}, desc, func(t *caseT) {
+					if !ok {
+						t.skip("this suite does not know how to provoke " + e.Code)
 					}
-					desc := fmt.Sprintf("answers %d %s to %s", e.Status, e.Code, what)
-					entries = append(entries, entry(caseMeta{ID: id, Code: e.Code}, desc, Label(e.Code), id, e))
-				}
-				return entries
-			})
+					v := s.caller(t)
+					a := p.provoke(t, s, credentials(v), s.startCall(c, v))
+					t.conform(a, failure(e, c.Format), nil)
+				}, Label(e.Code))
+			}
+		})
 	}
 })
 
 // provoker spoils a good call so that the gateway must answer one code.
 type provoker struct {
 	what    string
-	provoke func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer
+	provoke func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer
 }
 
 // staleBy is how far off the stale Timestamp is: well past the 15 minutes allowed.
@@ -68,34 +63,34 @@ const staleBy = time.Hour
 
 // provokers by the codes of docs/protocol.md#wire-protocol.
 var provokers = map[string]provoker{
-	spec.CodeInvalidAction: {"an unknown Action", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeInvalidAction: {"an unknown Action", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Action = s.spec.Action() + "Edgeconform"
-		return s.send(ctx, id, creds, call)
+		return s.send(t, creds, call)
 	}},
-	spec.CodeInvalidVersion: {"a wrong Version", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeInvalidVersion: {"a wrong Version", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Version = "2000-01-01"
 		if call.Version == s.spec.Version() {
 			call.Version = "2000-01-02"
 		}
-		return s.send(ctx, id, creds, call)
+		return s.send(t, creds, call)
 	}},
-	spec.CodeInvalidAccessKeyID: {"an unknown AccessKeyId", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeInvalidAccessKeyID: {"an unknown AccessKeyId", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		creds.AccessKeyID = "LTAIedgeconform" + strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:12])
-		return s.send(ctx, id, creds, call)
+		return s.send(t, creds, call)
 	}},
-	spec.CodeTimestampExpired: {"a Timestamp an hour old", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeTimestampExpired: {"a Timestamp an hour old", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Time = time.Now().Add(-staleBy)
-		return s.send(ctx, id, creds, call)
+		return s.send(t, creds, call)
 	}},
-	spec.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
-		return s.send(ctx, id, creds, call, explore.Mutation{Kind: explore.Secret})
+	spec.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+		return s.send(t, creds, call, explore.Mutation{Kind: explore.Secret})
 	}},
-	spec.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(ctx SpecContext, s *session, id string, creds protocol.Credentials, call protocol.Call) *answer {
+	spec.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Nonce = uuid.NewString()
-		first := s.send(ctx, id, creds, call)
+		first := s.send(t, creds, call)
 		if first.Code == spec.CodeSignatureNonceUsed {
-			Fail("the first call with a fresh SignatureNonce was answered SignatureNonceUsed", 1)
+			t.fail(KindTarget, "the first call with a fresh SignatureNonce was answered SignatureNonceUsed")
 		}
-		return s.send(ctx, id, creds, call)
+		return s.send(t, creds, call)
 	}},
 }

@@ -4,13 +4,12 @@ import (
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 )
 
 // A required parameter missing, or sent empty, is answered MissingParameter naming it. An empty
 // value (ClusterId=) counts as missing: an identifier of no characters identifies nothing, and the
 // older SDK sends parameters it was given empty. Entries come from spec.RequiredParams().
-var _ = container("Missing parameters", Label("errors", codeMissingParameter), func() {
+var _ = topic(3, "Missing parameters", Label("errors", codeMissingParameter), func() {
 	s := current
 	if s == nil {
 		notConfigured()
@@ -35,32 +34,29 @@ var _ = container("Missing parameters", Label("errors", codeMissingParameter), f
 	}
 
 	for _, c := range s.cells {
-		table("when a required parameter is missing or empty, "+c.Text(), []any{Label(c.Labels()...)},
-			func(ctx SpecContext, id string, vr variant) {
-				if !known {
-					s.skip("the spec has no " + codeMissingParameter + " code")
-				}
-				v := s.caller(ctx)
-				call := s.startCall(c, v)
-				for _, p := range vr.missing {
-					call.Params.Del(p)
-				}
-				for _, p := range vr.empty {
-					call.Params[p] = []string{""}
-				}
-				a := s.send(ctx, id, credentials(v), call)
-				want := failure(e, c.Format)
-				want.Names = append(append([]string{}, vr.missing...), vr.empty...)
-				Expect(a).To(s.conform(ctx, want))
-			},
-			func() (entries []TableEntry) {
-				for _, vr := range variants {
-					id := "errors/" + codeMissingParameter + "." + vr.name + "/" + c.ID()
-					desc := fmt.Sprintf("answers MissingParameter naming it when %s", describeVariant(vr.missing, vr.empty))
-					entries = append(entries, entry(caseMeta{ID: id, Code: codeMissingParameter}, desc, id, vr))
-				}
-				return entries
-			})
+		container("when a required parameter is missing or empty, "+c.Text(), Label(c.Labels()...), func() {
+			for _, vr := range variants {
+				id := "errors/" + codeMissingParameter + "." + vr.name + "/" + c.ID()
+				desc := fmt.Sprintf("answers MissingParameter naming it when %s", describeVariant(vr.missing, vr.empty))
+				it(caseMeta{ID: id, Code: codeMissingParameter}, desc, func(t *caseT) {
+					if !known {
+						t.skip("the spec has no " + codeMissingParameter + " code")
+					}
+					v := s.caller(t)
+					call := s.startCall(c, v)
+					for _, p := range vr.missing {
+						call.Params.Del(p)
+					}
+					for _, p := range vr.empty {
+						call.Params[p] = []string{""}
+					}
+					a := s.send(t, credentials(v), call)
+					want := failure(e, c.Format)
+					want.Names = append(append([]string{}, vr.missing...), vr.empty...)
+					t.conform(a, want, nil)
+				})
+			}
+		})
 	}
 })
 

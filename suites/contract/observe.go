@@ -33,8 +33,8 @@ type Verdict struct {
 }
 
 // observe hands a to the configured Observer and returns its problems; a Skip of a case without
-// problems skips it here (Ginkgo's Skip ends the case).
-func (s *session) observe(a *answer, failed bool) []problem {
+// problems is noted for the case to end on after its judgment.
+func (s *session) observe(t *caseT, a *answer, failed bool) []problem {
 	if s.cfg.Observer == nil {
 		return nil
 	}
@@ -44,7 +44,7 @@ func (s *session) observe(a *answer, failed bool) []problem {
 		ps = append(ps, problem{Got: oneLine(p)})
 	}
 	if len(ps) == 0 && !failed && v.Skip != "" {
-		s.skip(v.Skip)
+		t.observedSkip = v.Skip
 	}
 	return ps
 }

@@ -5,54 +5,43 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/reporters"
-	"github.com/onsi/ginkgo/v2/types"
 )
 
 // maxMessage bounds a case's message: one line a reader can take in.
 const maxMessage = 600
 
-// result turns Ginkgo's report into the cases of docs/protocol.md#reports.
-func (s *session) result(r types.Report) *Result {
+// result is the outcome of every selected case, in the report's order (docs/protocol.md#reports). A case
+// that did not run (the run was cut before it, or before its end) is skipped as "not run".
+func (s *session) result() *Result {
 	res := &Result{Target: s.cfg.Target, Cases: []Case{}}
-	selected := s.labelFilter()
-	cut := len(r.SpecialSuiteFailureReasons) > 0
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, sr := range r.SpecReports {
-		if !sr.LeafNodeType.Is(types.NodeTypeIt) {
-			continue // suite-level nodes: their failures show in SpecialSuiteFailureReasons
-		}
-		meta, ok := registry[registryKey(sr.ContainerHierarchyTexts, sr.LeafNodeText)]
-		if !ok {
-			meta = caseMeta{ID: sr.FullText()}
-		}
-		full := sr.FullText()
-		c := Case{ID: meta.ID, Code: meta.Code, Labels: sr.Labels(), Duration: sr.RunTime}
-		switch {
-		case sr.State.Is(types.SpecStatePassed):
-			c.Status = StatusPassed
-		case sr.State.Is(types.SpecStateFailureStates):
-			c.Status = StatusFailed
-			c.Message = failureMessage(sr)
-			c.Kind = s.kinds[full]
-			c.Reproduce = s.repro[full]
-			c.Answer = s.answers[full]
-		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
-			if sr.Failure.Message == "" && !s.started[full] {
-				if !cut || !selected(sr.Labels()) {
-					continue // left out by the label filter: not part of this run
-				}
-				c.Message = "not run: " + strings.Join(r.SpecialSuiteFailureReasons, ", ")
-				res.NotRun++
-			} else {
-				c.Message = clip(oneLine(sr.Failure.Message))
+	order := s.order
+	if order == nil { // runAll never ran (the suite was cut before it): nothing ran
+		sel := labelFilter(s.cfg.LabelFilter)
+		for _, d := range declared {
+			if sel(d.labels) {
+				order = append(order, d)
 			}
-			c.Status = StatusSkipped
+		}
+		slices.SortStableFunc(order, func(a, b *caseDef) int { return a.rank - b.rank })
+	}
+	for _, d := range order {
+		c := Case{ID: d.ID, Code: d.Code, Labels: d.labels}
+		t := s.ran[d]
+		switch {
+		case t == nil || t.out.notRun:
+			c.Status, c.Message = StatusSkipped, notRunMessage(s.cause)
+			res.NotRun++
 		default:
-			continue
+			c.Status, c.Message, c.Kind, c.Duration = t.out.status, t.out.message, t.out.kind, t.out.duration
+			if c.Status == StatusFailed {
+				c.Reproduce, c.Answer = t.repro, t.lastCode
+			}
 		}
 		switch c.Status {
 		case StatusPassed:
@@ -65,29 +54,6 @@ func (s *session) result(r types.Report) *Result {
 		res.Cases = append(res.Cases, c)
 	}
 	return res
-}
-
-// failureMessage is the one line of a failed case: ours as we wrote it, Ginkgo's own (timeouts,
-// interrupts, panics) flattened.
-func failureMessage(sr types.SpecReport) string {
-	msg := sr.Failure.Message
-	switch {
-	case sr.State.Is(types.SpecStatePanicked):
-		msg = "panic: " + sr.Failure.ForwardedPanic
-	case sr.State.Is(types.SpecStateTimedout):
-		msg = "timed out: " + firstLine(msg)
-	case sr.State.Is(types.SpecStateInterrupted | types.SpecStateAborted):
-		msg = "interrupted: " + firstLine(msg)
-	}
-	return clip(oneLine(msg))
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func clip(s string) string {

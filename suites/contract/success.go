@@ -2,7 +2,6 @@ package contract
 
 import (
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
@@ -10,7 +9,7 @@ import (
 )
 
 // Starting a stopped job succeeds and echoes its JobId; starting it again is refused.
-var _ = container("Starting a job", Label("success"), func() {
+var _ = topic(1, "Starting a job", Label("success"), func() {
 	s := current
 	if s == nil {
 		notConfigured()
@@ -20,28 +19,27 @@ var _ = container("Starting a job", Label("success"), func() {
 	for _, c := range s.cells {
 		container("when a stopped job exists, "+c.Text(), Label(c.Labels()...), func() {
 			it(caseMeta{ID: "success/OK/" + c.ID(), Code: spec.CodeOK}, "answers 200 and echoes the JobId",
-				func(ctx SpecContext) {
-					v := s.arrange(ctx, spec.StateStoppedJob, needAll...)
-					a := s.send(ctx, "success/OK/"+c.ID(), credentials(v), s.startCall(c, v))
-					s.startedBefore(a, v)
-					Expect(a).To(s.conform(ctx, success(v[states.JobID], c.Format)))
+				func(t *caseT) {
+					v := s.arrange(t, spec.StateStoppedJob, needAll...)
+					a := s.send(t, credentials(v), s.startCall(c, v))
+					s.startedBefore(t, a, v)
+					t.conform(a, success(v[states.JobID], c.Format), nil)
 				})
 
-			id := "success/second-start/" + c.ID()
-			it(caseMeta{ID: id, Code: codeOperationDenied}, "refuses a second start with OperationDenied",
-				func(ctx SpecContext) {
+			it(caseMeta{ID: "success/second-start/" + c.ID(), Code: codeOperationDenied}, "refuses a second start with OperationDenied",
+				func(t *caseT) {
 					if !deniedKnown {
-						s.skip("the spec has no " + codeOperationDenied + " code")
+						t.skip("the spec has no " + codeOperationDenied + " code")
 					}
-					v := s.arrange(ctx, spec.StateStoppedJob, needAll...)
-					first := s.send(ctx, id, credentials(v), s.startCall(c, v))
-					s.startedBefore(first, v)
+					v := s.arrange(t, spec.StateStoppedJob, needAll...)
+					first := s.send(t, credentials(v), s.startCall(c, v))
+					s.startedBefore(t, first, v)
 					if first.Status != 200 {
-						Fail(oneLine("the first start must succeed: status: want 200, got "+itoa(first.Status)+
-							" "+explore.QuoteOrNone(first.Code)), 0)
+						t.fail(KindTarget, "the first start must succeed: status: want 200, got "+itoa(first.Status)+
+							" "+explore.QuoteOrNone(first.Code))
 					}
-					a := s.send(ctx, id, credentials(v), s.startCall(c, v))
-					Expect(a).To(s.conform(ctx, failure(denied, c.Format)))
+					a := s.send(t, credentials(v), s.startCall(c, v))
+					t.conform(a, failure(denied, c.Format), nil)
 				})
 		})
 	}
