@@ -1,27 +1,12 @@
 package main
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-)
 
-// silentServer accepts connections and never answers (until the test ends).
-func silentServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
-	return srv
-}
+	"github.com/edgeconform/edgeconform/internal/hostile"
+)
 
 // contract, throttle and load stop with exit 3 when the target or the state endpoint answers none
 // of the first calls, naming it, within 2 × --timeout + 5 s (the kill limit here: beyond it the
@@ -30,7 +15,8 @@ func TestGiveUpOnSilentEndpoints(t *testing.T) {
 	t.Parallel()
 	const timeout = time.Second
 	limit := 2*timeout + 5*time.Second
-	silent := silentServer(t)
+	silent := hostile.New(hostile.Hang)
+	t.Cleanup(silent.Close)
 	ref := startRef(t)
 	targetHangs := []string{"--target", silent.URL, "--profile", referenceProfile, "--timeout", timeout.String()}
 	statesHang := []string{"--target", ref.APIURL, "--state-url", silent.URL, "--timeout", timeout.String()}

@@ -12,7 +12,8 @@ import (
 )
 
 // contractFiles runs contract with args and returns its stdout, JSON and JUnit reports, with
-// what must differ between two runs (elapsed times, the JUnit timestamp) blanked out.
+// what must differ between two runs blanked out: elapsed times, the JUnit timestamp, and the
+// reproduce lines of failed cases (they name the run's fresh accounts and jobs).
 func contractFiles(t *testing.T, args ...string) (stdout, js, junit string, exit int) {
 	t.Helper()
 	dir := t.TempDir()
@@ -29,7 +30,10 @@ func contractFiles(t *testing.T, args ...string) (stdout, js, junit string, exit
 	}
 	times := regexp.MustCompile(`(time|timestamp)="[^"]*"`)
 	elapsed := regexp.MustCompile(` in [0-9.]+(ms|s|µs|m[0-9.]*s)`)
-	return elapsed.ReplaceAllString(r.stdout, " in T"), string(j), times.ReplaceAllString(string(x), `$1="T"`), r.exit
+	out := regexp.MustCompile(`(?m)^(\s*reproduce: ).*$`).ReplaceAllString(elapsed.ReplaceAllString(r.stdout, " in T"), "${1}R")
+	js = regexp.MustCompile(`(?m)^(\s*"reproduce": ).*$`).ReplaceAllString(string(j), `${1}"R",`)
+	junit = regexp.MustCompile(`reproduce: .*?</failure>`).ReplaceAllString(times.ReplaceAllString(string(x), `$1="T"`), "reproduce: R</failure>")
+	return out, js, junit, r.exit
 }
 
 // The reports are the same whether the cases run one after another or many at once, against a

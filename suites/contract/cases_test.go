@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
+	"github.com/edgeconform/edgeconform/internal/hostile"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
@@ -157,25 +156,11 @@ func TestRunAllBounded(t *testing.T) {
 	}
 }
 
-// hang serves an endpoint that never answers (until the test ends).
-func hang(t *testing.T) *httptest.Server {
-	t.Helper()
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
-	return srv
-}
-
 // A target or a state endpoint that answers none of the first calls ends the run: the cases not
 // begun are not run, and the cause names the endpoint. Serially that is after two timeouts.
 func TestRunAllGivesUpOnSilentEndpoints(t *testing.T) {
-	silent := hang(t)
+	silent := hostile.New(hostile.Hang)
+	t.Cleanup(silent.Close)
 	for _, tt := range []struct {
 		name     string
 		target   string
