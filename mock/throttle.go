@@ -73,7 +73,7 @@ func header(limit, remain int, left time.Duration, now time.Time) string {
 	if left > 0 && ms == 0 {
 		ms = 1 // never tell a throttled caller to retry at once
 	}
-	b := make([]byte, 0, 64)
+	b := make([]byte, 0, 96) // room for the largest limits: never grown
 	b = append(b, "Limit:"...)
 	b = strconv.AppendInt(b, int64(limit), 10)
 	b = append(b, ",Remain:"...)

@@ -58,7 +58,7 @@ const (
 	DefaultThrottleCalls = 10000
 	// DefaultParallel is how many cases run at once: enough that a run over a link of 40 ms round
 	// trips (three or four per case) takes seconds, few enough for any staging target.
-	DefaultParallel = 16
+	DefaultParallel = 32
 )
 
 // Config says what to test and how.
