@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
@@ -69,6 +70,8 @@ type Pools struct {
 	lead   time.Duration
 	seq    atomic.Uint64 // identifiers set up so far, all paths
 	keep   bool          // keep the set-up values for Teardown
+	// silent gives up on a state endpoint that answers none of the first set-ups (timeouts).
+	silent *giveup.Watch
 }
 
 // pool is one path's identifiers.
@@ -148,6 +151,11 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 		lead = 5 * time.Second
 	}
 	p := &Pools{mix: m, signer: signer, ctx: cctx, cancel: cancel, shared: shared, shard: o.Shard, arr: o.States, lead: lead, keep: !o.NoTeardown}
+	stateURL := "(the provider states)"
+	if u, ok := o.States.(interface{ URL() string }); ok {
+		stateURL = u.URL()
+	}
+	p.silent = giveup.New("state endpoint", stateURL, 0)
 	for _, w := range m.Paths {
 		info := pathInfos[w.Path]
 		pl := &pool{path: w.Path, info: info, uses: 1, batchMax: batch, maxReady: maxReady, kick: make(chan struct{}, 1),
@@ -240,6 +248,18 @@ func (p *Pools) fill(pl *pool) {
 		}
 		vs, err := states.SetupMany(p.ctx, p.arr, pl.info.state, n)
 		pl.batches.Add(1)
+		if len(vs) > 0 {
+			p.silent.Observe(nil)
+		} else if gave := p.silent.Observe(err); gave != nil && p.ctx.Err() == nil {
+			// Nothing ever answered: retrying until the warm-up's deadline would only wait longer.
+			pl.mu.Lock()
+			pl.inflight -= n * pl.uses
+			pl.mu.Unlock()
+			msg := gave.Error()
+			pl.lastErr.Store(&msg)
+			pl.exhausted.Store(true)
+			return
+		}
 		entries, cerr := p.compile(pl, vs)
 		if err == nil {
 			err = cerr
