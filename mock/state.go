@@ -15,7 +15,7 @@ import (
 // store is the running world: who holds which key, which jobs run, what quota is left. One mutex:
 // every operation on it is a few map look-ups.
 type store struct {
-	mu       sync.RWMutex // read-locked by lookup, the one use on every call that changes nothing
+	mu       sync.RWMutex // read-locked by lookup's common case (a known key), the one use on every call
 	action   string       // the RAM action a key needs, from spec
 	keys     map[string]*key
 	accounts map[string]*account
@@ -136,10 +136,20 @@ type credential struct {
 }
 
 func (s *store) lookup(keyID string) (credential, bool) {
+	// Read-locked: every call looks its key up; only a pool key's first call makes an account.
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	k, ok := s.keys[keyID]
-	if !ok {
+	var c credential
+	if ok {
+		c = credential{keyID: k.id, secret: k.secret, accountID: k.account.id, serial: k.serial}
+	}
+	s.mu.RUnlock()
+	if ok {
+		return c, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if k, ok = s.keys[keyID]; !ok {
 		if k, ok = s.fromPool(keyID); !ok {
 			return credential{}, false
 		}
