@@ -34,15 +34,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building edgeconform and vegeta (v12.13.0, from the module cache)"
+echo "== building edgeconform and vegeta (the version go.mod requires, as its own module)"
 "$GO" build -o "$tmp/edgeconform" ./cmd/edgeconform
 ec="$tmp/edgeconform"
-# VEGETA: a vegeta v12 binary to use instead (the module's go.mod no longer requires what the
-# vegeta command needs, only its library: go build of the command can fail after a go mod tidy).
+# The vegeta command is installed with its own go.mod (go install pkg@version): this module
+# requires only vegeta's library, so building the command against our tidied go.mod fails.
+# VEGETA=/path/to/vegeta uses a binary of your own instead.
 vegeta=${VEGETA:-$tmp/vegeta}
-if [ -z "${VEGETA:-}" ] && ! "$GO" build -o "$tmp/vegeta" github.com/tsenart/vegeta/v12; then
-	echo "bench: cannot build the vegeta command here; give one as VEGETA=/path/to/vegeta" >&2
-	exit 3
+if [ -z "${VEGETA:-}" ]; then
+	vv=$("$GO" list -m -f '{{.Version}}' github.com/tsenart/vegeta/v12)
+	if ! GOBIN="$tmp" GOFLAGS= "$GO" install "github.com/tsenart/vegeta/v12@$vv"; then
+		echo "bench: cannot install the vegeta command ($vv); give one as VEGETA=/path/to/vegeta" >&2
+		exit 3
+	fi
 fi
 
 # start_mock serves the reference implementation (default world and throttle) on free loopback
