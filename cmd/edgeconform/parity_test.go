@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -361,16 +362,21 @@ func TestRecordUsageAndHostileEcho(t *testing.T) {
 	}
 
 	// An echoing target: every answer's Message repeats the query, the form body and the
-	// Authorization header it got.
-	var sigs []string
+	// Authorization header it got. Cases run in parallel: sigs is guarded.
+	var (
+		mu   sync.Mutex
+		sigs []string
+	)
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
+		mu.Lock()
 		if s := r.Form.Get("Signature"); s != "" {
 			sigs = append(sigs, s)
 		}
 		if m := v3SigRe.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 			sigs = append(sigs, m[1])
 		}
+		mu.Unlock()
 		msg := r.URL.RawQuery + " " + r.Form.Encode() + " " + r.Header.Get("Authorization")
 		b, _ := json.Marshal(map[string]string{"RequestId": "0A1B2C3D-0000-4000-8000-00000000ABCD", "Code": "Echo", "Message": msg})
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
@@ -383,6 +389,8 @@ func TestRecordUsageAndHostileEcho(t *testing.T) {
 	if r.exit != 0 {
 		t.Fatalf("record of the echo: %d %s", r.exit, r.stderr)
 	}
+	mu.Lock() // the server may still be answering a straggler
+	defer mu.Unlock()
 	if len(sigs) < 10 {
 		t.Fatalf("the echo saw %d signatures", len(sigs))
 	}
