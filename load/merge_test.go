@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/edgeconform/edgeconform/internal/statestest"
 	"strings"
 	"sync"
 	"testing"
@@ -130,16 +131,16 @@ func TestShardSplit(t *testing.T) {
 }
 
 func TestSetupAccountsEndpointSetsUpOwnShare(t *testing.T) {
-	arr := &countingArranger{}
+	arr := &statestest.Counting{}
 	accs, teardown, short, err := SetupAccounts(context.Background(), arr, 5, Shard{1, 2})
 	if err != nil || short {
 		t.Fatal(err, short)
 	}
-	if len(accs) != 2 || arr.setups != 2 {
-		t.Errorf("endpoint mode: %d accounts from %d setups, want 2 and 2", len(accs), arr.setups)
+	if len(accs) != 2 || arr.Setups != 2 {
+		t.Errorf("endpoint mode: %d accounts from %d setups, want 2 and 2", len(accs), arr.Setups)
 	}
-	if err := teardown(context.Background()); err != nil || arr.teardowns != 2 {
-		t.Errorf("teardown: %v, %d", err, arr.teardowns)
+	if err := teardown(context.Background()); err != nil || arr.Teardowns != 2 {
+		t.Errorf("teardown: %v, %d", err, arr.Teardowns)
 	}
 }
 
@@ -202,17 +203,4 @@ func TestAccountsFor(t *testing.T) {
 			t.Errorf("AccountsFor(%d, %v) = %d, want %d", tc.rate, tc.duration, got, tc.want)
 		}
 	}
-}
-
-type countingArranger struct{ setups, teardowns int }
-
-func (c *countingArranger) Setup(context.Context, string) (states.Values, error) {
-	c.setups++
-	return states.Values{states.AccessKeyID: fmt.Sprint("k", c.setups), states.AccessKeySecret: "s",
-		states.ClusterID: "c", states.JobID: "j"}, nil
-}
-
-func (c *countingArranger) Teardown(context.Context, string, states.Values) error {
-	c.teardowns++
-	return nil
 }

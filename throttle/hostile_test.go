@@ -2,7 +2,7 @@ package throttle
 
 import (
 	"context"
-	"fmt"
+	"github.com/edgeconform/edgeconform/internal/statestest"
 	"testing"
 	"time"
 
@@ -10,7 +10,6 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/hostile"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
 )
 
 // The throttle scenario against a target that hangs or resets: no verdict, no leak, within its
@@ -23,7 +22,7 @@ func TestThrottleHostileTargets(t *testing.T) {
 			defer srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			rep, err := Run(ctx, Options{Target: srv.URL, States: &countingArranger{},
+			rep, err := Run(ctx, Options{Target: srv.URL, States: &statestest.Counting{},
 				RateLimit: spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}, Timeout: 100 * time.Millisecond})
 			if ctx.Err() != nil {
 				t.Fatal("the scenario outlived its deadline")
@@ -41,18 +40,4 @@ func verdictOf(r *Report) string {
 		return "(no report)"
 	}
 	return string(r.Verdict)
-}
-
-// countingArranger hands out a new made-up fresh account on every setup.
-type countingArranger struct{ setups, teardowns int }
-
-func (c *countingArranger) Setup(context.Context, string) (states.Values, error) {
-	c.setups++
-	return states.Values{states.AccessKeyID: fmt.Sprint("k", c.setups), states.AccessKeySecret: "s",
-		states.ClusterID: "c", states.JobID: "j"}, nil
-}
-
-func (c *countingArranger) Teardown(context.Context, string, states.Values) error {
-	c.teardowns++
-	return nil
 }
