@@ -58,7 +58,7 @@ func TestSignedCallIsVerifiable(t *testing.T) {
 		pc.Signature = sv
 		a := doCall(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			in, err := protocol.ParseRequest(r, 1<<10)
-			verified <- err == nil && in.SignatureVersion == sv && in.Verify("testsecret") && in.Params.Get("JobId") == "j1"
+			verified <- err == nil && in.SignatureVersion == sv && in.Verify("testsecret") && in.Params().Get("JobId") == "j1"
 			answer(200, "application/json;charset=utf-8", `{"JobId":"j1","RequestId":"R"}`)(w, r)
 		}), pc)
 		if !<-verified {

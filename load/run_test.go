@@ -37,7 +37,7 @@ func fakeService(t *testing.T, accounts []Account, throttled string) (*httptest.
 			w.WriteHeader(400)
 			w.Write([]byte(`{"RequestId":"X","Code":"Throttling.User","Message":"Request was denied due to user flow control."}`))
 		default:
-			w.Write([]byte(`{"JobId":"` + in.Params.Get("JobId") + `","RequestId":"X"}`))
+			w.Write([]byte(`{"JobId":"` + in.Params().Get("JobId") + `","RequestId":"X"}`))
 		}
 	}))
 	t.Cleanup(srv.Close)

@@ -78,7 +78,7 @@ func TestTargeterSignsEveryTargetFreshly(t *testing.T) {
 					if got, want := in.Action, spec.Default().Action(); got != want {
 						t.Errorf("Action = %q, want %q", got, want)
 					}
-					if got, want := in.Params.Get("JobId"), want.JobID; got != want {
+					if got, want := in.Params().Get("JobId"), want.JobID; got != want {
 						t.Errorf("JobId = %q, want %q", got, want)
 					}
 					if in.Timestamp.IsZero() {

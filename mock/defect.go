@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -185,12 +186,12 @@ func collectDefects(ds []Defect) (defects, error) {
 // longValue is the length past which ServerErrorOnLongValue fails.
 const longValue = 1 << 10
 
-// crashesOn says whether a ServerErrorOn* defect fails on params.
-func (d *defects) crashesOn(params map[string][]string) bool {
+// crashesOn says whether a ServerErrorOn* defect fails on the parameters of in.
+func (d *defects) crashesOn(in *protocol.Incoming) bool {
 	if !d.longValue5xx && !d.nonASCII5xx {
 		return false
 	}
-	for _, vs := range params {
+	for _, vs := range in.Params() {
 		for _, v := range vs {
 			if d.longValue5xx && len(v) > longValue {
 				return true

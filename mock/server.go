@@ -128,7 +128,8 @@ func (s *Server) API() http.Handler { return http.HandlerFunc(s.serveAPI) }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
-	a := s.handle(r, start)
+	var answer answer // on the stack: one allocation less per call
+	a := s.handle(&answer, r, start)
 	a.requestID = s.requestID()
 	s.write(w, a)
 	if s.log != nil {
@@ -194,8 +195,9 @@ var transportErrors = map[string]spec.ErrorCode{
 	codeMalformed: {Code: codeMalformed, Status: http.StatusBadRequest, Template: "%s."},
 }
 
-func (s *Server) handle(r *http.Request, now time.Time) *answer {
-	a := &answer{format: "JSON"}
+// handle runs the pipeline and returns a, filled with what it decided.
+func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
+	a.format = "JSON"
 	if s.d.formIgnored && r.Method == http.MethodPost {
 		// Read the body all the same: net/http misbehaves on a kept-alive connection whose small
 		// body the handler left unread ("invalid concurrent Body.Read call", Go 1.26).
@@ -215,11 +217,12 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	}
 	// Nothing the answer carries is the parameter map's: it goes back for the next call.
 	defer in.Release()
-	if in.Format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Params.Has("Format") {
+	if in.Format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Has("Format") {
 		a.format = "XML"
 	}
-	if s.d.crashesOn(in.Params) {
-		return &answer{status: http.StatusInternalServerError, html: true}
+	if s.d.crashesOn(in) {
+		*a = answer{status: http.StatusInternalServerError, html: true}
+		return a
 	}
 	a.action, a.keyID = in.Action, in.AccessKeyID
 
@@ -239,7 +242,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 	}
 	if !s.d.timestampUnchecked {
 		if in.TimestampErr != nil {
-			name, raw := "Timestamp", in.Params.Get("Timestamp")
+			name, raw := "Timestamp", in.Get("Timestamp")
 			if in.SignatureVersion == protocol.SignatureV3 {
 				name, raw = "x-acs-date", r.Header.Get("x-acs-date")
 			}
@@ -295,7 +298,7 @@ func (s *Server) handle(r *http.Request, now time.Time) *answer {
 		return a
 	}
 
-	params := in.Params
+	params := in
 	if s.d.regionIDRefused && params.Has("RegionId") {
 		return s.fail(a, codeMalformed, "RegionId is not supported")
 	}

@@ -71,8 +71,8 @@ func FuzzSignVerify(f *testing.F) {
 		if !in.Verify(testCreds.AccessKeySecret) {
 			t.Fatalf("signed call with params %q does not verify", call.Params)
 		}
-		if in.Params.Get(k1) != v1 || in.Params.Get(k2) != v2 {
-			t.Fatalf("params %q arrived as %q", call.Params, in.Params)
+		if in.Params().Get(k1) != v1 || in.Params().Get(k2) != v2 {
+			t.Fatalf("params %q arrived as %q", call.Params, in.Params())
 		}
 	})
 }

@@ -157,10 +157,17 @@ func percentEncode(s string) string {
 	return b.String()
 }
 
-func unreserved(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
+// unreserved says whether RFC 3986 leaves c as it is: A-Z a-z 0-9 - _ . ~
+func unreserved(c byte) bool { return unreservedByte[c] }
+
+// unreservedByte is unreserved as a table: every byte of every signed call is looked up.
+var unreservedByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
+			c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	return t
+}()
 
 // formatTime renders t as the wire wants it.
 func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }

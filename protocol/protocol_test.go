@@ -127,7 +127,7 @@ func TestRoundtrip(t *testing.T) {
 					t.Errorf("parsed %+v", in)
 				}
 				for k, v := range call.Params {
-					if got := in.Params.Get(k); got != v[0] {
+					if got := in.Params().Get(k); got != v[0] {
 						t.Errorf("param %s = %q, want %q", k, got, v[0])
 					}
 				}
@@ -385,8 +385,8 @@ func TestParseRequestLenient(t *testing.T) {
 	r := httptest.NewRequest("POST", "/", strings.NewReader("JobId=1"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	in, err = ParseRequest(r, 100)
-	if err != nil || in.Params.Get("JobId") != "1" {
-		t.Fatalf("form with charset: %v %v", err, in.Params)
+	if err != nil || in.Params().Get("JobId") != "1" {
+		t.Fatalf("form with charset: %v %v", err, in.Params())
 	}
 	if b, _ := io.ReadAll(r.Body); string(b) != "JobId=1" {
 		t.Errorf("body after parse = %q", b)

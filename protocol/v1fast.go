@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/url"
-	"slices"
 	"sync"
 )
 
@@ -21,6 +20,12 @@ const sha1Block = 64
 
 // signV1Sum is HMAC-SHA1(secret + "&", StringToSignV1(method, params)).
 func signV1Sum(method string, params url.Values, secret string) [sha1.Size]byte {
+	var stack [32]param
+	return signV1SortedSum(method, sortedParams(stack[:0], params), secret)
+}
+
+// signV1SortedSum is signV1Sum of parameters sorted by name then value (sortParams).
+func signV1SortedSum(method string, sorted []param, secret string) [sha1.Size]byte {
 	// The key, padded to a block (hashed first if longer, as HMAC says).
 	var key [sha1Block]byte
 	if len(secret)+1 > sha1Block {
@@ -40,7 +45,7 @@ func signV1Sum(method string, params url.Values, secret string) [sha1.Size]byte 
 	for _, c := range key {
 		b = append(b, c^0x36)
 	}
-	b = appendStringToSignV1(b, method, params)
+	b = appendStringToSignV1(b, method, sorted)
 	inner := sha1.Sum(b)
 	*p = b[:0]
 	bufPool.Put(p)
@@ -55,14 +60,32 @@ func signV1Sum(method string, params url.Values, secret string) [sha1.Size]byte 
 
 // verifyV1 says, in constant time, whether signature is the base64 V1 signature of the call.
 func verifyV1(method string, params url.Values, secret, signature string) bool {
-	sum := signV1Sum(method, params, secret)
+	var stack [32]param
+	return verifyV1Sorted(method, sortedParams(stack[:0], params), secret, signature)
+}
+
+// verifyV1Sorted is verifyV1 of parameters sorted by name then value (as parsed: paramSet).
+func verifyV1Sorted(method string, sorted []param, secret, signature string) bool {
+	sum := signV1SortedSum(method, sorted, secret)
 	var want [28]byte // base64 of 20 bytes
 	base64.StdEncoding.Encode(want[:], sum[:])
 	return subtle.ConstantTimeCompare(want[:], []byte(signature)) == 1
 }
 
-// appendStringToSignV1 appends StringToSignV1(method, params) to b.
-func appendStringToSignV1(b []byte, method string, params url.Values) []byte {
+// sortedParams appends every value of params to ps, as one param each, sorted by name then value.
+func sortedParams(ps []param, params url.Values) []param {
+	for k, vs := range params {
+		for _, v := range vs {
+			ps = append(ps, param{k, v})
+		}
+	}
+	sortParams(ps)
+	return ps
+}
+
+// appendStringToSignV1 appends StringToSignV1 of the sorted parameters to b; Signature is left
+// out.
+func appendStringToSignV1(b []byte, method string, sorted []param) []byte {
 	for i := 0; i < len(method); i++ {
 		c := method[i]
 		if 'a' <= c && c <= 'z' {
@@ -71,41 +94,18 @@ func appendStringToSignV1(b []byte, method string, params url.Values) []byte {
 		b = append(b, c)
 	}
 	b = append(b, "&%2F&"...)
-	// The parameters with their values, sorted by name (no look-up per name afterwards).
-	type param struct {
-		k  string
-		vs []string
-	}
-	var stack [32]param
-	ps := stack[:0]
-	for k, vs := range params {
-		if k != "Signature" {
-			ps = append(ps, param{k, vs})
-		}
-	}
-	// Insertion sort: a call has a dozen parameters, and a generic sort with a comparison
-	// function costs more than the signature's hashing.
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && ps[j].k < ps[j-1].k; j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
 	first := true
-	for _, p := range ps {
-		k, vs := p.k, p.vs
-		if len(vs) > 1 {
-			vs = slices.Clone(vs)
-			slices.Sort(vs)
+	for _, p := range sorted {
+		if p.k == "Signature" {
+			continue
 		}
-		for _, v := range vs {
-			if !first {
-				b = append(b, "%26"...) // '&', encoded by the second pass
-			}
-			first = false
-			b = appendEncodedTwice(b, k)
-			b = append(b, "%3D"...) // '='
-			b = appendEncodedTwice(b, v)
+		if !first {
+			b = append(b, "%26"...) // '&', encoded by the second pass
 		}
+		first = false
+		b = appendEncodedTwice(b, p.k)
+		b = append(b, "%3D"...) // '='
+		b = appendEncodedTwice(b, p.v)
 	}
 	return b
 }
@@ -117,7 +117,7 @@ func appendEncodedTwice(b []byte, s string) []byte {
 	run := 0 // start of the unreserved bytes not appended yet
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if unreserved(c) {
+		if unreservedByte[c] {
 			continue
 		}
 		b = append(b, s[run:i]...)

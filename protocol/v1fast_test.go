@@ -70,28 +70,67 @@ func TestVerifyV1Allocs(t *testing.T) {
 	}
 }
 
-// The fast parse of a query is url.ParseQuery's, and leaves to the slow path (and its errors)
-// every query it does not take.
-func TestParseSimpleSameAsParseQuery(t *testing.T) {
-	for _, raw := range []string{
-		"", "a=1", "a=1&b=2", "a", "a=", "=1", "&&a=1&", "a=%20b+c", "k%3D=v%26", "a=1&a=2", "a=%zz", "a;b=1", "a=1;b=2",
-		"%E4%B8%AD=%E6%96%87", "a=1&&b=", strings.Repeat("x=1&", 70),
-	} {
-		got, ok := parseSimple(raw)
-		want, err := url.ParseQuery(raw)
-		dup := false
-		for _, vs := range want {
-			dup = dup || len(vs) > 1
+// parseSimpleSeeds are the queries the fast parse is held to url.ParseQuery on (and the seeds
+// of FuzzParseSimple): escapes good and bad, empty parts, repeats, semicolons, too many.
+var parseSimpleSeeds = []string{
+	"", "a=1", "a=1&b=2", "a", "a=", "=1", "&&a=1&", "a=%20b+c", "k%3D=v%26", "a=1&a=2", "a=%zz", "a;b=1", "a=1;b=2",
+	"%E4%B8%AD=%E6%96%87", "a=1&&b=", strings.Repeat("x=1&", 70), strings.Repeat("x=1&", 63) + "y", "a=%", "a=%2",
+	"a=%2g", "%=1", "a==b=", "+=+&%2B=%2b", "b=2&a=1&c=3&A=0", "a%00=%ff", "Signature=x&SignatureMethod=y", "a=1&a%3D=2",
+}
+
+// checkParseSimple fails t unless the fast parse of raw is url.ParseQuery's, or is left to the
+// slow path (and its errors) for a query that ParseQuery refuses or parseUnique must; and
+// unless its sorted list holds ParseQuery's parameters, in order, each found by lookup.
+func checkParseSimple(t *testing.T, raw string) {
+	t.Helper()
+	set := getParamSet()
+	defer set.put()
+	ok := parseSimple(raw, set)
+	want, err := url.ParseQuery(raw)
+	dup := false
+	for _, vs := range want {
+		dup = dup || len(vs) > 1
+	}
+	switch {
+	case ok && (err != nil || dup):
+		t.Errorf("%q: taken, but ParseQuery says %v (repeated: %v)", raw, err, dup)
+	case ok && set.values().Encode() != want.Encode():
+		t.Errorf("%q: %v, want %v", raw, set.values(), want)
+	case !ok && err == nil && !dup && len(want) <= maxSimpleParams:
+		t.Errorf("%q: left to the slow path, which takes it", raw)
+	}
+	if !ok {
+		return
+	}
+	if len(set.pairs) != len(want) {
+		t.Fatalf("%q: %d pairs for %d parameters", raw, len(set.pairs), len(want))
+	}
+	for i, p := range set.pairs {
+		if vs := want[p.k]; len(vs) != 1 || vs[0] != p.v || i > 0 && set.pairs[i-1].k >= p.k {
+			t.Fatalf("%q: pair %d %q=%q out of order or not ParseQuery's %q", raw, i, p.k, p.v, vs)
 		}
-		switch {
-		case ok && (err != nil || dup):
-			t.Errorf("%q: taken, but ParseQuery says %v (repeated: %v)", raw, err, dup)
-		case ok && got.Encode() != want.Encode():
-			t.Errorf("%q: %v, want %v", raw, got, want)
-		case !ok && err == nil && !dup && strings.Count(raw, "&") < maxSimpleParams:
-			t.Errorf("%q: left to the slow path, which takes it", raw)
+		if v, found := set.lookup(p.k); !found || v != p.v {
+			t.Fatalf("%q: lookup(%q) = %q, %v; want %q", raw, p.k, v, found, p.v)
 		}
 	}
+	if _, found := set.lookup("\xff-absent"); found {
+		t.Fatalf("%q: found a name it does not have", raw)
+	}
+}
+
+// The fast parse of a query is url.ParseQuery's.
+func TestParseSimpleSameAsParseQuery(t *testing.T) {
+	for _, raw := range parseSimpleSeeds {
+		checkParseSimple(t, raw)
+	}
+}
+
+// Any query: the fast parse is url.ParseQuery's or leaves it to the slow path.
+func FuzzParseSimple(f *testing.F) {
+	for _, raw := range parseSimpleSeeds {
+		f.Add(raw)
+	}
+	f.Fuzz(checkParseSimple)
 }
 
 // The fast read of the wire time agrees with time.Parse on what it takes, and leaves the rest.

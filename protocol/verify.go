@@ -18,16 +18,13 @@ import (
 type Incoming struct {
 	SignatureVersion SignatureVersion // V3 when Authorization starts with ACS3-, else V1
 	AccessKeyID      string
-	Action           string // V1: the Action parameter; V3: x-acs-action
-	Version          string // V1: the Version parameter; V3: x-acs-version
-	// Params are the parameters of the query string and of a form body, merged. For V1 they
-	// hold the common parameters too (Signature included); for V3 only what the query carries.
-	Params        url.Values
-	Nonce         string    // SignatureNonce or x-acs-signature-nonce
-	Timestamp     time.Time // zero when TimestampErr is set
-	TimestampErr  error     // the Timestamp / x-acs-date is missing or unreadable
-	Format        string    // upper-cased Format parameter, "JSON" when absent
-	SecurityToken string    // SecurityToken or x-acs-security-token
+	Action           string    // V1: the Action parameter; V3: x-acs-action
+	Version          string    // V1: the Version parameter; V3: x-acs-version
+	Nonce            string    // SignatureNonce or x-acs-signature-nonce
+	Timestamp        time.Time // zero when TimestampErr is set
+	TimestampErr     error     // the Timestamp / x-acs-date is missing or unreadable
+	Format           string    // upper-cased Format parameter, "JSON" when absent
+	SecurityToken    string    // SecurityToken or x-acs-security-token
 
 	method        string
 	path          string
@@ -37,7 +34,10 @@ type Incoming struct {
 	signedHeaders []string // V3, lower-case, as listed in Authorization
 	algorithm     string   // V3
 	bodyHash      string   // V3: hex SHA-256 of the body received
-	pooled        bool     // Params came from paramsPool (see Release)
+	// The parameters of the query string and of a form body, merged (Params, Get, Has). For V1
+	// they hold the common parameters too (Signature included); for V3 only what the query
+	// carries.
+	params *paramSet
 }
 
 // ParseRequest reads r (its body bounded by maxBody bytes; r.Body is replaced by a copy so that
@@ -49,37 +49,59 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 	if err != nil {
 		return nil, err
 	}
-	params, pooled, err := parseUnique(r.URL.RawQuery, "query")
+	set, err := parseUnique(r.URL.RawQuery, "query")
 	if err != nil {
 		return nil, err
 	}
 	if len(body) > 0 && isForm(r.Header.Get("Content-Type")) {
-		form, _, err := parseUnique(string(body), "form body")
+		form, err := parseUnique(string(body), "form body")
+		if err == nil {
+			err = set.merge(form)
+		}
 		if err != nil {
+			set.put()
 			return nil, err
 		}
-		for k, vs := range form {
-			if _, dup := params[k]; dup {
-				return nil, fmt.Errorf("protocol: %w: parameter %q in both the query and the form body", ErrMalformed, truncate(k, 40))
-			}
-			params[k] = vs
-		}
 	}
-	in := &Incoming{
-		Params: params,
-		pooled: pooled,
+	in := incomingPool.Get().(*Incoming)
+	*in = Incoming{
+		params: set,
 		method: r.Method,
 		path:   r.URL.EscapedPath(),
 		host:   r.Host,
 		header: r.Header,
-		Format: strings.ToUpper(params.Get("Format")),
+	}
+	var ts string
+	// One pass over the sorted parameters for those the call is made of (V1's are replaced by
+	// V3's headers below).
+	for _, p := range set.pairs {
+		switch p.k {
+		case "Format":
+			in.Format = strings.ToUpper(p.v)
+		case "AccessKeyId":
+			in.AccessKeyID = p.v
+		case "Action":
+			in.Action = p.v
+		case "Version":
+			in.Version = p.v
+		case "SignatureNonce":
+			in.Nonce = p.v
+		case "SecurityToken":
+			in.SecurityToken = p.v
+		case "Signature":
+			in.signature = p.v
+		case "Timestamp":
+			ts = p.v
+		}
 	}
 	if in.Format == "" {
 		in.Format = "JSON"
 	}
-	var ts string
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "ACS3-") {
+		// Not the query's: V3 carries these in its headers.
+		in.AccessKeyID, in.Action, in.Version, in.Nonce, in.SecurityToken, in.signature, ts = "", "", "", "", "", "", ""
 		if err := in.parseAuthorization(auth); err != nil {
+			in.Release()
 			return nil, err
 		}
 		in.SignatureVersion = SignatureV3
@@ -90,6 +112,7 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 		for _, name := range []string{"x-acs-action", "x-acs-version", "x-acs-signature-nonce", "x-acs-security-token", "x-acs-date"} {
 			vs := r.Header.Values(name)
 			if len(vs) > 1 {
+				in.Release()
 				return nil, fmt.Errorf("protocol: %w: header %s given %d times", ErrMalformed, name, len(vs))
 			}
 			if len(vs) == 1 {
@@ -104,13 +127,6 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 		ts = v3["x-acs-date"]
 	} else {
 		in.SignatureVersion = SignatureV1
-		in.AccessKeyID = params.Get("AccessKeyId")
-		in.Action = params.Get("Action")
-		in.Version = params.Get("Version")
-		in.Nonce = params.Get("SignatureNonce")
-		in.SecurityToken = params.Get("SecurityToken")
-		in.signature = params.Get("Signature")
-		ts = params.Get("Timestamp")
 	}
 	if in.Timestamp, err = ParseTime(ts); err != nil {
 		in.TimestampErr = fmt.Errorf("timestamp: %w", err)
@@ -144,22 +160,26 @@ func isForm(contentType string) bool {
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
-// parseUnique parses a query or form, refusing bad escapes and repeated keys; pooled says the
-// map came from paramsPool.
-func parseUnique(raw, where string) (v url.Values, pooled bool, err error) {
-	if v, ok := parseSimple(raw); ok {
-		return v, true, nil
+// parseUnique parses a query or form, refusing bad escapes and repeated keys: the fast path of
+// params.go, or url.ParseQuery for what it does not take (and its errors).
+func parseUnique(raw, where string) (*paramSet, error) {
+	set := getParamSet()
+	if parseSimple(raw, set) {
+		return set, nil
 	}
-	v, err = url.ParseQuery(raw)
+	v, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, false, fmt.Errorf("protocol: %w: %s: %w", ErrMalformed, where, err)
+		set.put()
+		return nil, fmt.Errorf("protocol: %w: %s: %w", ErrMalformed, where, err)
 	}
 	for k, vs := range v {
 		if len(vs) > 1 {
-			return nil, false, fmt.Errorf("protocol: %w: %s: parameter %q given %d times", ErrMalformed, where, truncate(k, 40), len(vs))
+			set.put()
+			return nil, fmt.Errorf("protocol: %w: %s: parameter %q given %d times", ErrMalformed, where, truncate(k, 40), len(vs))
 		}
 	}
-	return v, false, nil
+	set.pairs = sortedParams(set.pairs[:0], v)
+	return set, nil
 }
 
 // parseAuthorization reads "ACS3-HMAC-SHA256 Credential=ID,SignedHeaders=a;b,Signature=hex".
@@ -211,10 +231,10 @@ var v3Required = []string{"host", "x-acs-action", "x-acs-version", "x-acs-date",
 func (in *Incoming) Verify(secret string) bool {
 	if in != nil && in.SignatureVersion == SignatureV1 && in.signature != "" {
 		// The common case, without garbage (v1fast.go).
-		if in.Params.Get("SignatureMethod") != V1Method || in.Params.Get("SignatureVersion") != V1Version {
+		if in.Get("SignatureMethod") != V1Method || in.Get("SignatureVersion") != V1Version {
 			return false
 		}
-		return verifyV1(in.method, in.Params, secret, in.signature)
+		return verifyV1Sorted(in.method, in.params.pairs, secret, in.signature)
 	}
 	return in.VerifyWith(secret, percentEncode)
 }
@@ -227,10 +247,10 @@ func (in *Incoming) VerifyWith(secret string, enc Encoder) bool {
 	}
 	switch in.SignatureVersion {
 	case SignatureV1:
-		if in.Params.Get("SignatureMethod") != V1Method || in.Params.Get("SignatureVersion") != V1Version {
+		if in.Get("SignatureMethod") != V1Method || in.Get("SignatureVersion") != V1Version {
 			return false
 		}
-		want := signV1(in.method, in.Params, secret, enc)
+		want := signV1(in.method, in.Params(), secret, enc)
 		return hmac.Equal([]byte(want), []byte(in.signature))
 	case SignatureV3:
 		if in.algorithm != V3Algorithm {
@@ -259,7 +279,7 @@ func (in *Incoming) VerifyWith(secret string, enc Encoder) bool {
 			}
 			return in.header.Values(name)
 		}
-		want := signV3(in.method, in.path, in.Params, in.signedHeaders, values, payload, secret, enc)
+		want := signV3(in.method, in.path, in.Params(), in.signedHeaders, values, payload, secret, enc)
 		return hmac.Equal([]byte(want), []byte(in.signature))
 	}
 	return false
@@ -268,7 +288,7 @@ func (in *Incoming) VerifyWith(secret string, enc Encoder) bool {
 // Redacted returns a copy of the parameters without Signature and SecurityToken, fit for a log.
 func (in Incoming) Redacted() url.Values {
 	out := url.Values{}
-	for k, vs := range in.Params {
+	for k, vs := range in.Params() {
 		if k == "Signature" || k == "SecurityToken" {
 			continue
 		}
@@ -287,73 +307,47 @@ func (in Incoming) String() string {
 // GoString keeps %#v as redacted as %v.
 func (in Incoming) GoString() string { return "protocol.Incoming{" + in.String() + "}" }
 
-// maxSimpleParams bounds the parameters parseSimple takes: more is no call of this API, and
-// url.ParseQuery has its own limits to apply.
-const maxSimpleParams = 64
+// incomingPool holds the Incomings that Release gave back.
+var incomingPool = sync.Pool{New: func() any { return new(Incoming) }}
 
-// parseSimple is url.ParseQuery for the calls parseUnique accepts — no repeated key, bad escape
-// or semicolon — with one allocation for all the values instead of one per parameter (every call
-// is parsed). ok is false for anything else: parseUnique's slow path then says what is wrong.
-func parseSimple(raw string) (v url.Values, ok bool) {
-	n := strings.Count(raw, "&") + 1
-	if n > maxSimpleParams {
-		return nil, false
+// Params returns the parameters as a map, made on the first call (Get and Has need none). The
+// map is the call's: it goes back to the pool with Release.
+func (in *Incoming) Params() url.Values {
+	if in == nil || in.params == nil {
+		return nil
 	}
-	vals := make([]string, 0, n)
-	v = paramsPool.Get().(url.Values)
-	fail := func() (url.Values, bool) {
-		clear(v)
-		paramsPool.Put(v)
-		return nil, false
-	}
-	for raw != "" {
-		var part string
-		part, raw, _ = strings.Cut(raw, "&")
-		if strings.IndexByte(part, ';') >= 0 {
-			return fail()
-		}
-		if part == "" {
-			continue
-		}
-		k, val, _ := strings.Cut(part, "=")
-		k, err := unescape(k)
-		if err != nil {
-			return fail()
-		}
-		if val, err = unescape(val); err != nil {
-			return fail()
-		}
-		vals = append(vals, val)
-		before := len(v)
-		v[k] = vals[len(vals)-1 : len(vals) : len(vals)] // full: an append elsewhere copies
-		if len(v) == before {                            // k was there already: a repeated key
-			return fail()
-		}
-	}
-	return v, true
+	return in.params.values()
 }
 
-// unescape is url.QueryUnescape, which a string without '%' or '+' (most) skips.
-func unescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, nil
-	}
-	return url.QueryUnescape(s)
+// Get returns the value of the parameter name, "" if there is none.
+func (in *Incoming) Get(name string) string {
+	v, _ := in.lookup(name)
+	return v
 }
 
-// paramsPool holds the maps of parsed parameters that Incoming.Release gave back: making a map
-// of a call's dozen parameters costs more than the rest of the parse.
-var paramsPool = sync.Pool{New: func() any { return make(url.Values, 16) }}
+// Has says whether the parameter name was sent (even empty).
+func (in *Incoming) Has(name string) bool {
+	_, ok := in.lookup(name)
+	return ok
+}
 
-// Release gives in.Params back for the next call to reuse; in.Params is nil afterwards, and
-// nothing read from it (strings are not the map's) may be kept past this but its values. A
-// server calls it once it is done with the call; not calling it costs only the reuse.
+func (in *Incoming) lookup(name string) (string, bool) {
+	if in == nil || in.params == nil {
+		return "", false
+	}
+	return in.params.lookup(name)
+}
+
+// Release gives in, and its parameters, back for the next call to reuse: nothing of in may be
+// used afterwards but the strings read from it. A server calls it once it is done with the call;
+// not calling it costs only the reuse.
 func (in *Incoming) Release() {
-	if in == nil || !in.pooled {
+	if in == nil {
 		return
 	}
-	p := in.Params
-	in.Params, in.pooled = nil, false
-	clear(p)
-	paramsPool.Put(p)
+	if in.params != nil {
+		in.params.put()
+	}
+	*in = Incoming{}
+	incomingPool.Put(in)
 }

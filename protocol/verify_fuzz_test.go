@@ -127,7 +127,7 @@ func parsedCall(t *testing.T, r *http.Request) parsed {
 // call arrived, not something a server acts on (V3 signs it; net/http refuses a non-ASCII Host).
 func (p parsed) meaning() map[string]any {
 	params := map[string][]string{}
-	for k, v := range p.in.Params {
+	for k, v := range p.in.Params() {
 		if k != "Signature" {
 			params[k] = v
 		}

@@ -55,7 +55,7 @@ func TestKnownAnswerV1Fixed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := in.Params.Get("Signature"); got != want {
+		if got := in.Params().Get("Signature"); got != want {
 			t.Errorf("%s: NewRequest's Signature = %s, the SDK signs %s", method, got, want)
 		}
 	}
@@ -152,18 +152,18 @@ func TestOlderSDKSignatureV1(t *testing.T) {
 				t.Errorf("%s %s: Verify = false for the SDK's call (query %s)", method, format, redactQuery(got.rawQuery))
 			}
 			in := got.in
-			if _, ok := in.Params["SignatureType"]; !ok {
+			if _, ok := in.Params()["SignatureType"]; !ok {
 				t.Errorf("the SDK sent no empty SignatureType: the test does not cover empty parameters")
 			}
 			if in.Action != "StartEdgeTranscodeJob" || in.Version != "2016-11-01" || in.Format != format ||
-				in.Params.Get("ClusterId") != kaParams.Get("ClusterId") || in.Params.Get("JobId") != kaParams.Get("JobId") {
+				in.Params().Get("ClusterId") != kaParams.Get("ClusterId") || in.Params().Get("JobId") != kaParams.Get("JobId") {
 				t.Errorf("parsed %+v", in.Redacted())
 			}
 			// Our signer on the SDK's inputs.
 			call := protocol.Call{Method: method, Action: in.Action, Version: in.Version, Format: format,
 				Params: url.Values{}, Nonce: in.Nonce, Time: in.Timestamp}
 			for _, k := range []string{"ClusterId", "JobId", "RegionId", "SignatureType"} {
-				call.Params[k] = in.Params[k]
+				call.Params[k] = in.Params()[k]
 			}
 			ours, err := protocol.NewRequest(context.Background(), srv.URL, kaCreds, call)
 			if err != nil {
@@ -173,8 +173,8 @@ func TestOlderSDKSignatureV1(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a, b := oin.Params.Get("Signature"), in.Params.Get("Signature"); a != b || a == "" {
-				t.Errorf("%s %s: our Signature %q, the SDK's %q (SDK params %v)", method, format, a, b, keys(in.Params))
+			if a, b := oin.Params().Get("Signature"), in.Params().Get("Signature"); a != b || a == "" {
+				t.Errorf("%s %s: our Signature %q, the SDK's %q (SDK params %v)", method, format, a, b, keys(in.Params()))
 			}
 		}
 	}
@@ -205,8 +205,8 @@ func TestNewerSDKSignatureV3(t *testing.T) {
 			t.Errorf("%s: version %s, verified %v; Authorization signed %s", method, got.in.SignatureVersion, got.verified,
 				signedHeaders(got.header.Get("Authorization")))
 		}
-		if got.in.Action != "StartEdgeTranscodeJob" || got.in.Version != "2016-11-01" || got.in.Params.Has("Action") {
-			t.Errorf("%s: Action %q Version %q params %v", method, got.in.Action, got.in.Version, keys(got.in.Params))
+		if got.in.Action != "StartEdgeTranscodeJob" || got.in.Version != "2016-11-01" || got.in.Params().Has("Action") {
+			t.Errorf("%s: Action %q Version %q params %v", method, got.in.Action, got.in.Version, keys(got.in.Params()))
 		}
 		if sh := signedHeaders(got.header.Get("Authorization")); !strings.Contains(sh, "host") {
 			t.Errorf("host not signed: %s", sh)

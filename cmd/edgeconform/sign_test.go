@@ -48,7 +48,7 @@ func TestSignURLVerifies(t *testing.T) {
 		t.Error("the printed URL does not verify")
 	}
 	if in.AccessKeyID != signTestID || in.Action != "StartEdgeTranscodeJob" || in.Version != "2016-11-01" ||
-		in.Format != "XML" || in.Params.Get("ClusterId") != "c 1" || in.Params.Get("JobId") != "j*1" || !in.Params.Has("RegionId") {
+		in.Format != "XML" || in.Params().Get("ClusterId") != "c 1" || in.Params().Get("JobId") != "j*1" || !in.Params().Has("RegionId") {
 		t.Errorf("parsed %v", in.Redacted())
 	}
 }
@@ -84,7 +84,7 @@ func TestSignCurl(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if in.SignatureVersion != tc.sv || !in.Verify(signTestSecret) || in.Params.Get("ClusterId") != "it's" {
+		if in.SignatureVersion != tc.sv || !in.Verify(signTestSecret) || in.Params().Get("ClusterId") != "it's" {
 			t.Errorf("%v: version %s, verified %v, params %v", tc.args, in.SignatureVersion, in.Verify(signTestSecret), in.Redacted())
 		}
 	}
