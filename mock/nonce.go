@@ -80,8 +80,8 @@ func (t *nonceTable) slot(p packedNonce) int {
 
 func (t *nonceTable) contains(p packedNonce) bool { return t.slots[t.slot(p)] == p }
 
-// add inserts p, which the table does not hold.
-func (t *nonceTable) add(p packedNonce) {
+// add inserts p, which the table does not hold, at i, the slot that slot(p) returned.
+func (t *nonceTable) add(p packedNonce, i int) {
 	if (t.n+1)*20 > len(t.slots)*17 {
 		old := t.slots
 		t.slots = make([]packedNonce, len(old)*3/2)
@@ -90,8 +90,9 @@ func (t *nonceTable) add(p packedNonce) {
 				t.slots[t.slot(q)] = q
 			}
 		}
+		i = t.slot(p)
 	}
-	t.slots[t.slot(p)] = p
+	t.slots[i] = p
 	t.n++
 }
 
@@ -138,8 +139,9 @@ func (n *nonceStore) use(key uint64, nonce string, now time.Time) nonceResult {
 	} else if d >= n.ttl {
 		n.old, n.cur, n.rotated = n.cur, newGeneration(n.cur.packed.n), now
 	}
+	at := -1 // where p goes in the current table (its slot, looked up once)
 	if packed {
-		if n.cur.packed.contains(p) || n.old.packed.contains(p) {
+		if at = n.cur.packed.slot(p); n.cur.packed.slots[at] == p || n.old.packed.contains(p) {
 			return nonceReplayed
 		}
 	} else {
@@ -154,7 +156,7 @@ func (n *nonceStore) use(key uint64, nonce string, now time.Time) nonceResult {
 		return nonceFull
 	}
 	if packed {
-		n.cur.packed.add(p)
+		n.cur.packed.add(p, at)
 	} else {
 		n.cur.other[s] = struct{}{}
 	}
@@ -172,47 +174,65 @@ func (n *nonceStore) size() int {
 // other nonce.
 func packNonce(key uint64, nonce string) (p packedNonce, ok bool) {
 	var shape uint64
+	var dashes uint64 // bit i: nonce[i] is a dash, not a digit
 	switch len(nonce) {
 	case 36:
 		if nonce[8] != '-' || nonce[13] != '-' || nonce[18] != '-' || nonce[23] != '-' {
 			return p, false
 		}
-		shape = shapeUUIDLower
+		shape, dashes = shapeUUIDLower, 1<<8|1<<13|1<<18|1<<23
 	case 32:
 		shape = shapeHexLower
 	default:
 		return p, false
 	}
 	var v [2]uint64
-	var lower, upper bool
+	var seen uint8 // the nibbleLower and nibbleUpper flags of the digits
 	d := 0
 	for i := 0; i < len(nonce); i++ {
-		c := nonce[i]
-		if shape == shapeUUIDLower && (i == 8 || i == 13 || i == 18 || i == 23) {
+		if dashes>>i&1 != 0 {
 			continue
 		}
-		var x byte
-		switch {
-		case '0' <= c && c <= '9':
-			x = c - '0'
-		case 'a' <= c && c <= 'f':
-			x, lower = c-'a'+10, true
-		case 'A' <= c && c <= 'F':
-			x, upper = c-'A'+10, true
-		default:
+		x := hexNibble[nonce[i]]
+		if x == notHex {
 			return p, false
 		}
-		v[d/16] = v[d/16]<<4 | uint64(x)
+		seen |= x
+		v[d>>4] = v[d>>4]<<4 | uint64(x&15)
 		d++
 	}
-	if lower && upper {
+	switch seen & (nibbleLower | nibbleUpper) {
+	case nibbleLower | nibbleUpper:
 		return p, false
-	}
-	if upper {
+	case nibbleUpper:
 		shape++ // the upper-case twin of the shape
 	}
 	return packedNonce{key: key<<3 | shape, hi: v[0], lo: v[1]}, true
 }
+
+// hexNibble is the value of a hex digit, flagged nibbleLower or nibbleUpper for a letter, and
+// notHex for any other byte: every call's nonce is read through it.
+var hexNibble = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = uint8(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = uint8(c-'a'+10) | nibbleLower
+		case 'A' <= c && c <= 'F':
+			t[c] = uint8(c-'A'+10) | nibbleUpper
+		default:
+			t[c] = notHex
+		}
+	}
+	return t
+}()
+
+const (
+	nibbleLower = 0x10
+	nibbleUpper = 0x20
+	notHex      = 0xff
+)
 
 // otherKey is the record of a nonce that does not pack: the key's serial, a tag byte, then the
 // nonce (tag 0) or, when it is longer than 64 bytes, its SHA-256 (tag 1), so that a record's size

@@ -103,3 +103,67 @@ func TestNonceStoreFullAnswers503(t *testing.T) {
 	call.Nonce = "a-1"
 	e.do(refKey, call).expect(t, http.StatusBadRequest, "SignatureNonceUsed")
 }
+
+// The table-driven packNonce packs exactly as the plain one did, for any nonce.
+func FuzzPackNonce(f *testing.F) {
+	for _, n := range []string{"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D",
+		"0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1A2B3C4D", "00000000000000000000000000000000",
+		"0a1b2c3d-4e5f-4a6b-8c7d+9e0f1a2b3c4d", "0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4g", "n-1", "",
+		"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4\xff"} {
+		f.Add(uint64(7), n)
+	}
+	f.Fuzz(func(t *testing.T, key uint64, nonce string) {
+		key &= 1<<61 - 1 // serials are small: the shape takes the low 3 bits
+		got, gotOK := packNonce(key, nonce)
+		want, wantOK := packNonceOracle(key, nonce)
+		if got != want || gotOK != wantOK {
+			t.Fatalf("packNonce(%d, %q) = %v, %v; the plain packing gives %v, %v", key, nonce, got, gotOK, want, wantOK)
+		}
+	})
+}
+
+// packNonceOracle is packNonce as first written, a digit at a time through a switch: the oracle
+// of the table-driven one.
+func packNonceOracle(key uint64, nonce string) (p packedNonce, ok bool) {
+	var shape uint64
+	switch len(nonce) {
+	case 36:
+		if nonce[8] != '-' || nonce[13] != '-' || nonce[18] != '-' || nonce[23] != '-' {
+			return p, false
+		}
+		shape = shapeUUIDLower
+	case 32:
+		shape = shapeHexLower
+	default:
+		return p, false
+	}
+	var v [2]uint64
+	var lower, upper bool
+	d := 0
+	for i := 0; i < len(nonce); i++ {
+		c := nonce[i]
+		if shape == shapeUUIDLower && (i == 8 || i == 13 || i == 18 || i == 23) {
+			continue
+		}
+		var x byte
+		switch {
+		case '0' <= c && c <= '9':
+			x = c - '0'
+		case 'a' <= c && c <= 'f':
+			x, lower = c-'a'+10, true
+		case 'A' <= c && c <= 'F':
+			x, upper = c-'A'+10, true
+		default:
+			return p, false
+		}
+		v[d/16] = v[d/16]<<4 | uint64(x)
+		d++
+	}
+	if lower && upper {
+		return p, false
+	}
+	if upper {
+		shape++ // the upper-case twin of the shape
+	}
+	return packedNonce{key: key<<3 | shape, hi: v[0], lo: v[1]}, true
+}

@@ -231,6 +231,11 @@ func (s *Server) contentType(format string) []string {
 	return []string{s.contentTypeOf(format)}
 }
 
+// netHTTPBuffered is how much of a body net/http's server buffers before it sends the headers:
+// for an answer that fits, it sets Content-Length itself, without a header map entry to fill and
+// copy (answers are small; a longer one gets it from write, or net/http would send it chunked).
+const netHTTPBuffered = 2048
+
 func (s *Server) write(w http.ResponseWriter, a *answer) {
 	if a.html {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -242,7 +247,9 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	body := s.render((*p)[:0], a)
 	h := w.Header()
 	h["Content-Type"] = s.contentType(a.format)
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	if len(body) > netHTTPBuffered {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	if a.closeConn {
 		h["Connection"] = closeValue
 	}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -89,5 +92,36 @@ func TestQuote(t *testing.T) {
 		if got, want := quote(s), strconv.Quote(s); got != want {
 			t.Errorf("quote(%q) = %s, want %s", s, got, want)
 		}
+	}
+}
+
+// Every answer carries Content-Length over the wire: net/http sets it for the small ones write
+// leaves to it, write sets it for those too long for net/http to buffer.
+func TestAnswersCarryContentLength(t *testing.T) {
+	s, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, message := range []string{"short", strings.Repeat("long ", 2*netHTTPBuffered/5)} {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.write(w, &answer{status: http.StatusBadRequest, code: "InvalidParameter", message: message, format: "JSON"})
+		}))
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			req, _ := http.NewRequest(method, ts.URL, nil)
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := int64(len(body))
+			if method == http.MethodHead {
+				want = int64(len(oracleRender(s, &answer{code: "InvalidParameter", message: message, format: "JSON"})))
+			}
+			if resp.ContentLength != want || len(resp.TransferEncoding) > 0 {
+				t.Errorf("%s, message of %d bytes: Content-Length %d (Transfer-Encoding %v), want %d", method, len(message), resp.ContentLength, resp.TransferEncoding, want)
+			}
+		}
+		ts.Close()
 	}
 }
