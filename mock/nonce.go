@@ -141,7 +141,7 @@ func (n *nonceStore) use(key uint64, nonce string, now time.Time) nonceResult {
 	}
 	at := -1 // where p goes in the current table (its slot, looked up once)
 	if packed {
-		if at = n.cur.packed.slot(p); n.cur.packed.slots[at] == p || n.old.packed.contains(p) {
+		if at = n.cur.packed.slot(p); n.cur.packed.slots[at] == p || n.old.packed.n > 0 && n.old.packed.contains(p) {
 			return nonceReplayed
 		}
 	} else {

@@ -97,7 +97,9 @@ func (s *Server) render(b []byte, a *answer) []byte {
 		b = xmlField(b, "RequestId", a.requestID, true)
 		b = xmlField(b, "HostId", s.d.hostID(s.hostID), false)
 		b = xmlField(b, "Code", a.code, false)
-		b = xmlField(b, "Message", a.message, false)
+		b = append(b, "<Message>"...)
+		b = a.appendMessage(b, xmlText)
+		b = append(b, "</Message>"...)
 		b = append(b, "<Recommend>"...)
 		b = xmlText(b, recommendPrefix)
 		b = xmlText(b, a.code)
@@ -118,13 +120,32 @@ func (s *Server) render(b []byte, a *answer) []byte {
 	b = append(b, ',')
 	b = jsonField(b, "Code", a.code)
 	b = append(b, ',')
-	b = jsonField(b, "Message", a.message)
+	b = append(b, `"Message":"`...)
+	b = a.appendMessage(b, jsonText)
+	b = append(b, '"')
 	b = append(b, `,"Recommend":"`...)
 	b = jsonText(b, recommendPrefix)
 	b = jsonText(b, a.code)
 	b = jsonText(b, recommendMiddle)
 	b = jsonText(b, a.requestID)
 	return append(b, `"}`...)
+}
+
+// appendMessage appends a's message escaped by esc: its text, or its template with each %s
+// replaced by its detail.
+func (a *answer) appendMessage(b []byte, esc func([]byte, string) []byte) []byte {
+	if a.message != "" || a.template == "" {
+		return esc(b, a.message)
+	}
+	for t := a.template; ; {
+		before, after, found := strings.Cut(t, "%s")
+		b = esc(b, before)
+		if !found {
+			return b
+		}
+		b = esc(b, a.detail)
+		t = after
+	}
 }
 
 // The Recommend URL around its code and RequestId.
@@ -147,16 +168,27 @@ func jsonField(b []byte, name, value string) []byte {
 func jsonText(b []byte, s string) []byte {
 	run := 0 // start of the bytes not appended yet
 	for i := 0; i < len(s); i++ {
+		if jsonPlain[s[i]] {
+			continue
+		}
 		switch c := s[i]; {
 		case c == '"' || c == '\\':
 			b = append(append(b, s[run:i]...), '\\', c)
 			run = i + 1
-		case c < 0x20 || c >= utf8.RuneSelf:
+		default: // c < 0x20 || c >= utf8.RuneSelf
 			return jsonSlow(append(b, s[run:i]...), s[i:])
 		}
 	}
 	return append(b, s[run:]...)
 }
+
+// jsonPlain says which bytes jsonText appends as they are: printable ASCII but '"' and '\\'.
+var jsonPlain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func jsonSlow(b []byte, s string) []byte {
 	var buf bytes.Buffer

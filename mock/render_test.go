@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/edgeconform/edgeconform/spec"
 )
 
 // The encoders render replaces, kept as its oracle.
@@ -32,7 +34,11 @@ type oracleError struct {
 func oracleRender(s *Server, a *answer) string {
 	var v any = oracleSuccess{RequestID: a.requestID, JobID: a.jobID}
 	if a.code != "" {
-		v = oracleError{RequestID: a.requestID, HostID: s.d.hostID(s.hostID), Code: a.code, Message: a.message,
+		message := a.message
+		if message == "" && a.template != "" {
+			message = spec.ErrorCode{Template: a.template}.Message(a.detail)
+		}
+		v = oracleError{RequestID: a.requestID, HostID: s.d.hostID(s.hostID), Code: a.code, Message: message,
 			Recommend: "https://api.aliyun.com/troubleshoot?q=" + a.code + "&product=live&requestId=" + a.requestID}
 	}
 	var buf bytes.Buffer
@@ -63,6 +69,10 @@ func TestRenderSameAsEncoders(t *testing.T) {
 				{format: format, jobID: str},
 				{format: format, code: "JobNotFound", message: str, requestID: str},
 				{format: format, code: str, message: "m"},
+				{format: format, code: "OperationDenied", template: "The job %s is running (%s).", detail: str},
+				{format: format, code: "OperationDenied", template: str + "%s" + str, detail: "<&\"é>"},
+				*s.fail(&answer{format: format}, spec.CodeOperationDenied, str),
+				*s.fail(&answer{format: format}, spec.CodeJobNotFound, str),
 			} {
 				got := string(s.render(nil, &a))
 				if want := oracleRender(s, &a); got != want {
@@ -124,4 +134,28 @@ func TestAnswersCarryContentLength(t *testing.T) {
 		}
 		ts.Close()
 	}
+}
+
+// Any detail, any job id: a failed call renders as encoding/json and encoding/xml render its
+// message (the template filled in as a string first).
+func FuzzRenderFail(f *testing.F) {
+	f.Add("JSON", "plain", "j1")
+	f.Add("XML", "bad \xff\xe4 utf8 <&>", "\xe4")
+	f.Add("JSON", "\xe4\xb8", "\u2028")
+	s, err := New(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, format, detail, jobID string) {
+		if format != "XML" {
+			format = "JSON"
+		}
+		for _, code := range []string{spec.CodeOperationDenied, spec.CodeJobNotFound, spec.CodeMissingParameter} {
+			a := s.fail(&answer{format: format, jobID: jobID, requestID: "0A1B2C3D-0E1A-486A-AC29-7422470A1B2C"}, code, detail)
+			if got, want := string(s.render(nil, a)), oracleRender(s, &answer{format: format, code: code,
+				message: s.errs[code].Message(detail), requestID: a.requestID}); got != want {
+				t.Fatalf("%s %s detail %q:\n got %q\nwant %q", format, code, detail, got, want)
+			}
+		}
+	})
 }

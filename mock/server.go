@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/edgeconform/edgeconform/mock/world"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -147,15 +148,18 @@ func (s *Server) logf(format string, args ...any) {
 
 // answer is what the pipeline decided; write renders it.
 type answer struct {
-	status    int
-	code      string // "" for success
-	message   string
-	jobID     string
-	format    string // "JSON" or "XML"
-	rateLimit string // x-ratelimit-user-api, once past the gateway
-	requestID string
-	closeConn bool
-	html      bool // a bare 500 page (the ServerErrorOn* defects)
+	status int
+	code   string // "" for success
+	// The message: its text, or (when that is "") its template and the detail that fills its
+	// %s, which render writes without making the message a string first.
+	message          string
+	template, detail string
+	jobID            string
+	format           string // "JSON" or "XML"
+	rateLimit        string // x-ratelimit-user-api, once past the gateway
+	requestID        string
+	closeConn        bool
+	html             bool // a bare 500 page (the ServerErrorOn* defects)
 
 	action, keyID string // for the log line
 }
@@ -171,7 +175,13 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 		}
 	}
 	a.status = ec.Status
-	a.message = ec.Message(s.d.reword(ec, detail))
+	detail = s.d.reword(ec, detail)
+	if utf8.ValidString(detail) {
+		// Pieces of valid UTF-8 escape as their concatenation does: render fills the template.
+		a.template, a.detail = ec.Template, detail
+	} else {
+		a.message = ec.Message(detail)
+	}
 	if s.d.wrongStatus[code] {
 		a.status = http.StatusBadRequest
 		if ec.Status == http.StatusBadRequest {
@@ -179,7 +189,7 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 		}
 	}
 	if s.d.messageOffTemplate {
-		a.message = code + " happened"
+		a.message, a.template = code+" happened", ""
 	}
 	return a
 }
@@ -195,7 +205,7 @@ var transportErrors = map[string]spec.ErrorCode{
 	codeMalformed: {Code: codeMalformed, Status: http.StatusBadRequest, Template: "%s."},
 }
 
-// handle runs the pipeline and returns a, filled with what it decided.
+// handle reads the call and judges it; it returns a, filled with what was decided.
 func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 	a.format = "JSON"
 	if s.d.formIgnored && r.Method == http.MethodPost {
@@ -215,8 +225,15 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 		}
 		return s.fail(a, codeMalformed, "The request cannot be read: "+clip(errDetail(err)))
 	}
-	// Nothing the answer carries is the parameter map's: it goes back for the next call.
-	defer in.Release()
+	a = s.judge(a, r, in, now)
+	// Nothing the answer carries is the call's but strings: it goes back for the next call. (Not
+	// deferred: judge's many returns would make the defer a slow one.)
+	in.Release()
+	return a
+}
+
+// judge is the pipeline past parsing: gateway, signature, nonce, throttle, business rules.
+func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now time.Time) *answer {
 	if in.Format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Has("Format") {
 		a.format = "XML"
 	}
