@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -155,9 +156,19 @@ func nextByte(s string, c byte, at, from int) int {
 	return len(s)
 }
 
-// sortParams sorts by name, then value: an insertion sort, as a call has a dozen parameters and
-// a generic sort with a comparison function costs more than the signature's hashing.
+// sortParams sorts by name, then value: an insertion sort for a call's dozen parameters (a
+// generic sort with a comparison function costs more than the signature's hashing), a generic
+// one past insertionSortMax (a hostile call with thousands would make insertion quadratic).
 func sortParams(ps []param) {
+	if len(ps) > insertionSortMax {
+		slices.SortFunc(ps, func(a, b param) int {
+			if c := strings.Compare(a.k, b.k); c != 0 {
+				return c
+			}
+			return strings.Compare(a.v, b.v)
+		})
+		return
+	}
 	for i := 1; i < len(ps); i++ {
 		p := ps[i]
 		j := i
@@ -167,6 +178,8 @@ func sortParams(ps []param) {
 		ps[j] = p
 	}
 }
+
+const insertionSortMax = 48
 
 // unescapeQuery is url.QueryUnescape ('+' is a space, %XX a byte) with one allocation, or none
 // for a string without escapes; ok is false for a '%' without two hex digits.

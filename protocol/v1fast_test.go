@@ -1,11 +1,14 @@
 package protocol
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
 	"math/rand/v2"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +149,45 @@ func TestParseWireTime(t *testing.T) {
 		case !ok && err == nil:
 			t.Errorf("%q: left to time.Parse, which takes it", s)
 		}
+	}
+}
+
+// sortParams orders by name, then value, on either side of insertionSortMax.
+func TestSortParams(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 12, insertionSortMax, insertionSortMax + 1, 500} {
+		ps := make([]param, n)
+		for i := range ps {
+			ps[i] = param{k: strconv.Itoa(r.IntN(n/2 + 1)), v: strconv.Itoa(r.IntN(3))}
+		}
+		want := slices.Clone(ps)
+		slices.SortFunc(want, func(a, b param) int { return strings.Compare(a.k+"\x00"+a.v, b.k+"\x00"+b.v) })
+		sortParams(ps)
+		if !slices.Equal(ps, want) {
+			t.Errorf("%d parameters: %v, want %v", n, ps, want)
+		}
+	}
+}
+
+// A call with thousands of parameters (a hostile one: past the fast path) is parsed and
+// verified like any other, without a quadratic sort.
+func TestManyParameters(t *testing.T) {
+	params := url.Values{}
+	for i := range 9000 { // url.ParseQuery refuses more than 10,000 (Go 1.26)
+		params.Set("P"+strconv.Itoa(i), strconv.Itoa(i%7))
+	}
+	call := testCall(SignatureV1, "GET")
+	call.Params = params
+	req, err := NewRequest(context.Background(), "http://127.0.0.1:8080", testCreds, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ParseRequest(req, 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Release()
+	if !in.Verify(testCreds.AccessKeySecret) || in.Get("P8999") != strconv.Itoa(8999%7) || len(in.Params()) < 9000 {
+		t.Fatalf("not verified or not all parameters read: %d", len(in.Params()))
 	}
 }
