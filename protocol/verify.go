@@ -310,8 +310,9 @@ func (in Incoming) GoString() string { return "protocol.Incoming{" + in.String()
 // incomingPool holds the Incomings that Release gave back.
 var incomingPool = sync.Pool{New: func() any { return new(Incoming) }}
 
-// Params returns the parameters as a map, made on the first call (Get and Has need none). The
-// map is the call's: it goes back to the pool with Release.
+// Params returns the parameters as a map, made on the first call (Get and Has need none), so
+// two goroutines must not make it at once. The map is the call's: it goes back to the pool with
+// Release.
 func (in *Incoming) Params() url.Values {
 	if in == nil || in.params == nil {
 		return nil
