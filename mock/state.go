@@ -59,6 +59,9 @@ type job struct {
 	cluster *cluster
 	running bool
 	fault   string
+	// alreadyRunning is the detail of OperationDenied for this job, made on its first refusal:
+	// a load run asks again and again to start the same running jobs.
+	alreadyRunning string
 }
 
 func newStore(w *world.World, action string, maxAccounts int) *store {
@@ -209,7 +212,10 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 		if d.runningJobRestartable {
 			return outcome{}
 		}
-		return outcome{spec.CodeOperationDenied, "The job " + quote(j.id) + " is already running"}
+		if j.alreadyRunning == "" {
+			j.alreadyRunning = "The job " + quote(j.id) + " is already running"
+		}
+		return outcome{spec.CodeOperationDenied, j.alreadyRunning}
 	}
 	if a.taskLimit >= 0 && a.running >= a.taskLimit && !d.taskLimitIgnored {
 		return outcome{spec.CodeUserTaskExceed, fmt.Sprintf("The account runs %d jobs, its limit", a.running)}

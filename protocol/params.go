@@ -27,7 +27,16 @@ type paramSet struct {
 	pairs []param    // sorted by name
 	m     url.Values // pairs as a map, once values made it
 	vals  []string   // the map's values point into this
+
+	// While parsing: the escaped parameters, decoded into text, which becomes one string for
+	// all of them at the end (a call's Timestamp and Signature are escaped).
+	text    []byte
+	escaped []escapedParam
 }
+
+// escapedParam says where the decoded name and value of pairs[pair] are in paramSet.text:
+// text[k:v] and text[v:end].
+type escapedParam struct{ pair, k, v, end int }
 
 var paramSetPool = sync.Pool{New: func() any { return &paramSet{pairs: make([]param, 0, 16)} }}
 
@@ -38,7 +47,7 @@ func (s *paramSet) put() {
 	clear(s.pairs[:cap(s.pairs)]) // no string kept alive by the pool (a failed parse left some past len)
 	clear(s.vals)
 	clear(s.m)
-	s.pairs, s.vals = s.pairs[:0], s.vals[:0]
+	s.pairs, s.vals, s.text, s.escaped = s.pairs[:0], s.vals[:0], s.text[:0], s.escaped[:0]
 	paramSetPool.Put(s)
 }
 
@@ -102,6 +111,7 @@ func parseSimple(raw string, s *paramSet) bool {
 	}
 	pct, plus := -1, -1 // the next '%' and '+' at or after start (len(raw) for none)
 	pairs := s.pairs[:0]
+	s.text, s.escaped = s.text[:0], s.escaped[:0]
 	for start := 0; start < len(raw); {
 		end := strings.IndexByte(raw[start:], '&')
 		if end < 0 {
@@ -123,16 +133,26 @@ func parseSimple(raw string, s *paramSet) bool {
 		}
 		pct, plus = nextByte(raw, '%', pct, start), nextByte(raw, '+', plus, start)
 		if pct < end || plus < end {
+			e := escapedParam{pair: len(pairs), k: len(s.text)}
 			var ok bool
-			if p.k, ok = unescapeQuery(p.k); !ok {
+			if s.text, ok = appendUnescaped(s.text, p.k); !ok {
 				return false
 			}
-			if p.v, ok = unescapeQuery(p.v); !ok {
+			e.v = len(s.text)
+			if s.text, ok = appendUnescaped(s.text, p.v); !ok {
 				return false
 			}
+			e.end = len(s.text)
+			s.escaped = append(s.escaped, e)
 		}
 		pairs = append(pairs, p)
 		start = end + 1
+	}
+	if len(s.escaped) > 0 {
+		text := string(s.text) // the one allocation of the parse
+		for _, e := range s.escaped {
+			pairs[e.pair] = param{text[e.k:e.v], text[e.v:e.end]}
+		}
 	}
 	sortParams(pairs)
 	s.pairs = pairs
@@ -181,44 +201,27 @@ func sortParams(ps []param) {
 
 const insertionSortMax = 48
 
-// unescapeQuery is url.QueryUnescape ('+' is a space, %XX a byte) with one allocation, or none
-// for a string without escapes; ok is false for a '%' without two hex digits.
-func unescapeQuery(s string) (string, bool) {
-	n := 0 // escapes
-	plus := false
+// appendUnescaped appends s decoded as url.QueryUnescape decodes it ('+' is a space, %XX a
+// byte); ok is false for a '%' without two hex digits.
+func appendUnescaped(b []byte, s string) ([]byte, bool) {
+	run := 0 // start of the plain bytes not appended yet
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", false
+				return b, false
 			}
-			n++
-			i += 2
-		case '+':
-			plus = true
-		}
-	}
-	if n == 0 && !plus {
-		return s, true
-	}
-	var b strings.Builder
-	b.Grow(len(s) - 2*n)
-	run := 0 // start of the plain bytes not written yet
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '%':
-			b.WriteString(s[run:i])
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			b = append(b, s[run:i]...)
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
 			i += 2
 			run = i + 1
 		case '+':
-			b.WriteString(s[run:i])
-			b.WriteByte(' ')
+			b = append(b, s[run:i]...)
+			b = append(b, ' ')
 			run = i + 1
 		}
 	}
-	b.WriteString(s[run:])
-	return b.String(), true
+	return append(b, s[run:]...), true
 }
 
 func isHex(c byte) bool {
