@@ -39,6 +39,10 @@ func signedRequests(tb testing.TB, n int) []*http.Request {
 // a change that adds per-call garbage (reflection, fmt, regexp, map copies) shows here first.
 const apiAllocBudget = 6
 
+// apiAllocBudgetRace is the budget under the race detector, whose sync.Pool drops some of what
+// it is given (7 measured). `make test` runs the test both ways.
+const apiAllocBudgetRace = 10
+
 // The allocation budget of a call through the whole pipeline (deterministic, unlike a timing).
 func TestAPIAllocBudget(t *testing.T) {
 	srv, err := New(nil, WithRateLimit(spec.RateLimit{Calls: 1 << 30, Window: time.Minute}))
@@ -59,10 +63,14 @@ func TestAPIAllocBudget(t *testing.T) {
 		}
 	}
 	call() // warm the pools
-	if n := testing.AllocsPerRun(runs, call); n > apiAllocBudget {
-		t.Errorf("%v allocations per call, budget %d", n, apiAllocBudget)
+	budget := apiAllocBudget
+	if raceEnabled {
+		budget = apiAllocBudgetRace
+	}
+	if n := testing.AllocsPerRun(runs, call); n > float64(budget) {
+		t.Errorf("%v allocations per call, budget %d (race detector: %v)", n, budget, raceEnabled)
 	} else {
-		t.Logf("%v allocations per call (budget %d)", n, apiAllocBudget)
+		t.Logf("%v allocations per call (budget %d, race detector: %v)", n, budget, raceEnabled)
 	}
 }
 

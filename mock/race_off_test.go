@@ -1,0 +1,6 @@
+//go:build !race
+
+package mock
+
+// raceEnabled says the tests run under the race detector (go test -race).
+const raceEnabled = false
