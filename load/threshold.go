@@ -206,63 +206,68 @@ func ParseThresholds(exprs []string) ([]Threshold, error) {
 // Path is the path the threshold is about ("" for the whole run).
 func (t Threshold) Path() string { return t.path }
 
-// Evaluate checks t against the summary s and its report r.
+// Evaluate checks t against the summary s and its report r: the whole run's figures, or its
+// path's.
 func (t Threshold) Evaluate(s *Summary, r *Report) ThresholdResult {
+	f := runFigures(s, r)
 	if t.path != "" {
-		return t.evaluatePath(s, r)
+		f = pathFigures(s, r, t.path)
 	}
 	res := ThresholdResult{Threshold: t.Expr}
 	var actual float64
 	switch t.metric {
-	case "unexpected":
-		res.Unit = "ratio"
-		var n, unexpected uint64
-		for _, p := range r.Paths {
-			n += p.Requests
-			unexpected += p.Requests - p.Expected
-		}
-		if n > 0 {
-			actual = float64(unexpected) / float64(n)
-		}
 	case "latency":
-		res.Unit, actual = "ms", t.latency(r.Latency, s.Quantile)
+		res.Unit, actual = "ms", t.latency(f.latency, f.quantile)
 	case "errors":
-		res.Unit, actual = "ratio", r.ErrorRate
+		res.Unit, actual = "ratio", f.errors
 	case "throttled":
-		res.Unit, actual = "ratio", r.Throttled
+		res.Unit, actual = "ratio", f.throttled
+	case "unexpected":
+		res.Unit, actual = "ratio", f.unexpected
 	case "rps":
-		res.Unit, actual = "1/s", r.Rate
+		res.Unit, actual = "1/s", f.rps
 	}
-	return t.judge(res, actual, r.Requests)
+	return t.judge(res, actual, f.requests)
 }
 
-// evaluatePath checks t against its path's figures.
-func (t Threshold) evaluatePath(s *Summary, r *Report) ThresholdResult {
-	res := ThresholdResult{Threshold: t.Expr}
+// figures are what a threshold reads: the whole run's or one path's.
+type figures struct {
+	latency                       LatencyReport
+	quantile                      func(float64) time.Duration
+	errors, throttled, unexpected float64
+	rps                           float64
+	requests                      uint64
+}
+
+// runFigures are the whole run's; its unexpected share is that of all its paths' answers.
+func runFigures(s *Summary, r *Report) figures {
+	f := figures{latency: r.Latency, quantile: s.Quantile, errors: r.ErrorRate, throttled: r.Throttled,
+		rps: r.Rate, requests: r.Requests}
+	var n, unexpected uint64
+	for _, p := range r.Paths {
+		n += p.Requests
+		unexpected += p.Requests - p.Expected
+	}
+	if n > 0 {
+		f.unexpected = float64(unexpected) / float64(n)
+	}
+	return f
+}
+
+// pathFigures are those of the path named path (zero if the run has none).
+func pathFigures(s *Summary, r *Report, path string) figures {
 	var pr PathReport
 	for _, p := range r.Paths {
-		if p.Path == t.path {
+		if p.Path == path {
 			pr = p
 		}
 	}
-	var actual float64
-	switch t.metric {
-	case "latency":
-		quantile := func(float64) time.Duration { return 0 }
-		if p := s.paths[t.path]; p != nil {
-			quantile = p.quantile
-		}
-		res.Unit, actual = "ms", t.latency(pr.Latency, quantile)
-	case "errors":
-		res.Unit, actual = "ratio", pr.ErrorRate
-	case "throttled":
-		res.Unit, actual = "ratio", pr.Throttled
-	case "unexpected":
-		res.Unit, actual = "ratio", pr.Unexpected
-	case "rps":
-		res.Unit, actual = "1/s", pr.Rate
+	quantile := func(float64) time.Duration { return 0 }
+	if p := s.paths[path]; p != nil {
+		quantile = p.quantile
 	}
-	return t.judge(res, actual, pr.Requests)
+	return figures{latency: pr.Latency, quantile: quantile, errors: pr.ErrorRate, throttled: pr.Throttled,
+		unexpected: pr.Unexpected, rps: pr.Rate, requests: pr.Requests}
 }
 
 // latency picks t's latency figure: mean, max or min from l, a percentile from quantile.

@@ -58,14 +58,9 @@ func signV1SortedSum(method string, sorted []param, secret string) [sha1.Size]by
 	return sha1.Sum(outer[:])
 }
 
-// verifyV1 says, in constant time, whether signature is the base64 V1 signature of the call.
-func verifyV1(method string, params url.Values, secret, signature string) bool {
-	var stack [32]param
-	return verifyV1Sorted(method, sortedParams(stack[:0], params), secret, signature)
-}
-
-// verifyV1Sorted is verifyV1 of parameters sorted by name then value (as parsed: paramSet).
-func verifyV1Sorted(method string, sorted []param, secret, signature string) bool {
+// verifyV1 says, in constant time, whether signature is the base64 V1 signature of the call
+// whose parameters are sorted by name then value (as parsed: paramSet).
+func verifyV1(method string, sorted []param, secret, signature string) bool {
 	sum := signV1SortedSum(method, sorted, secret)
 	var want [28]byte // base64 of 20 bytes
 	base64.StdEncoding.Encode(want[:], sum[:])

@@ -71,35 +71,12 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 		host:   r.Host,
 		header: r.Header,
 	}
-	var ts string
-	// One pass over the sorted parameters for those the call is made of (V1's are replaced by
-	// V3's headers below).
-	for _, p := range set.pairs {
-		switch p.k {
-		case "Format":
-			in.Format = strings.ToUpper(p.v)
-		case "AccessKeyId":
-			in.AccessKeyID = p.v
-		case "Action":
-			in.Action = p.v
-		case "Version":
-			in.Version = p.v
-		case "SignatureNonce":
-			in.Nonce = p.v
-		case "SecurityToken":
-			in.SecurityToken = p.v
-		case "Signature":
-			in.signature = p.v
-		case "Timestamp":
-			ts = p.v
-		}
-	}
+	in.Format = strings.ToUpper(in.Get("Format"))
 	if in.Format == "" {
 		in.Format = "JSON"
 	}
+	var ts string
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "ACS3-") {
-		// Not the query's: V3 carries these in its headers.
-		in.AccessKeyID, in.Action, in.Version, in.Nonce, in.SecurityToken, in.signature, ts = "", "", "", "", "", "", ""
 		if err := in.parseAuthorization(auth); err != nil {
 			in.Release()
 			return nil, err
@@ -127,11 +104,36 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 		ts = v3["x-acs-date"]
 	} else {
 		in.SignatureVersion = SignatureV1
+		ts = in.readV1Fields()
 	}
 	if in.Timestamp, err = ParseTime(ts); err != nil {
 		in.TimestampErr = fmt.Errorf("timestamp: %w", err)
 	}
 	return in, nil
+}
+
+// readV1Fields sets the fields a V1 call carries as parameters, in one pass over them, and
+// returns its Timestamp.
+func (in *Incoming) readV1Fields() (timestamp string) {
+	for _, p := range in.params.pairs {
+		switch p.k {
+		case "AccessKeyId":
+			in.AccessKeyID = p.v
+		case "Action":
+			in.Action = p.v
+		case "Version":
+			in.Version = p.v
+		case "SignatureNonce":
+			in.Nonce = p.v
+		case "SecurityToken":
+			in.SecurityToken = p.v
+		case "Signature":
+			in.signature = p.v
+		case "Timestamp":
+			timestamp = p.v
+		}
+	}
+	return timestamp
 }
 
 func readBody(r *http.Request, maxBody int64) ([]byte, error) {
@@ -234,7 +236,7 @@ func (in *Incoming) Verify(secret string) bool {
 		if in.Get("SignatureMethod") != V1Method || in.Get("SignatureVersion") != V1Version {
 			return false
 		}
-		return verifyV1Sorted(in.method, in.params.pairs, secret, in.signature)
+		return verifyV1(in.method, in.params.pairs, secret, in.signature)
 	}
 	return in.VerifyWith(secret, percentEncode)
 }
