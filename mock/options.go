@@ -20,6 +20,7 @@ type config struct {
 	now         func() time.Time
 	log         io.Writer
 	defects     []Defect
+	variants    []Variant
 	maxBody     int64
 	maxAccounts int
 	hostID      string
@@ -80,6 +81,12 @@ func WithLog(w io.Writer) Option { return func(c *config) { c.log = w } }
 
 // WithDefects returns an option which switches on deliberately broken behaviours, for tests only.
 func WithDefects(d ...Defect) Option { return func(c *config) { c.defects = append(c.defects, d...) } }
+
+// WithVariants returns an option which makes the server take the other choice of each variant
+// (variant.go): still a correct implementation.
+func WithVariants(v ...Variant) Option {
+	return func(c *config) { c.variants = append(c.variants, v...) }
+}
 
 // WithMaxBody returns an option which sets the largest request body accepted (default 64 KiB).
 func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }

@@ -40,6 +40,7 @@ type Server struct {
 	nonces  *nonceStore
 	throt   *throttle
 	d       defects
+	v       variants // the undecided choices taken otherwise (variant.go)
 	now     func() time.Time
 	maxBody int64
 	hostID  string
@@ -92,11 +93,16 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	v, err := collectVariants(c.variants)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		spec:     c.spec,
 		store:    newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
 		nonces:   newNonceStore(ClockSkew, maxNonces),
 		d:        d,
+		v:        v,
 		now:      c.now,
 		maxBody:  c.maxBody,
 		hostID:   c.hostID,

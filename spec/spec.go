@@ -29,6 +29,15 @@ const (
 	SourceCommon = "common" // Alibaba Cloud's common conventions (gateway, throttle)
 )
 
+// The sources an expectation may name (docs/protocol.md, "What the kit may assert"). An expectation
+// without one of these is not the kit's to assert; SourcePage above is the page's.
+const (
+	SourceProtocol  = "protocol"  // the wire protocol of docs/protocol.md (Alibaba Cloud's RPC conventions)
+	SourceMetadata  = "metadata"  // the vendor's OpenAPI metadata (api-docs.json, spec/source/)
+	SourceSDK       = "sdk"       // the official SDKs' code
+	SourceRecording = "recording" // a recording of the real service (contract --snapshot)
+)
+
 // The provider-state names of docs/protocol.md#provider-states. A test checks them against the document's
 // x-provider-states, so the document and the code cannot drift apart.
 const (
