@@ -3,7 +3,6 @@ package explore
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +48,9 @@ type Expectation struct {
 	Names []string
 	// Unchanged: the mutations change nothing, the state's own answer is due.
 	Unchanged bool
+	// Refusable: an undecided input (a repeat, an unknown parameter) may be refused instead:
+	// any 4xx, in either format, conforms too.
+	Refusable bool
 	// Throttleable: a throttled answer may come instead (the checks before the throttle passed).
 	Throttleable bool
 	// Large: the call is past SmallCall; a refusal for its size (413, 414, 431) may come from a
@@ -56,27 +58,63 @@ type Expectation struct {
 	Large bool
 	// Why says in a few words where the expectation comes from.
 	Why string
+	// NotCodes are the codes of the gateway checks the call passes: no answer carries them, a
+	// refusal of an undecided input included.
+	NotCodes []string
+	// Rows are the decision table's rows (decisions.go) the expectation follows, in order.
+	Rows []string
 }
 
-// effect is what one mutation does to the answer due.
+// effect is what one row makes of a mutation.
 type effect struct {
-	stage int
-	code  string // decided Code; "" with wrong: any 4xx
-	wrong bool   // a 4xx is due
-	free  bool   // undecided: anything but a 5xx
-	names []string
-	why   string
+	row       string
+	stage     int
+	code      string // decided Code; "" with wrong: any 4xx
+	wrong     bool   // a 4xx is due
+	free      bool   // undecided: anything but a 5xx
+	refusable bool   // undecided: as if absent, or a 4xx
+	names     []string
+	why       string
 }
 
-// Expect says what a conforming answer to base mutated by muts has, from the page and the wire protocol only.
+// cite is a row a mutation falls in, with the parameters a MissingParameter must name.
+type cite struct {
+	row   string
+	names []string
+}
+
+func effectOf(c cite) (effect, bool) {
+	d := row(c.row)
+	e := effect{row: d.ID, stage: d.stage, code: d.code, names: c.names, why: d.why}
+	switch d.Verdict {
+	case Harmless:
+		return e, true
+	case Wrong:
+		e.wrong = true
+	case Refusable:
+		e.refusable = true
+	case Free:
+		e.free = true
+	}
+	return e, false
+}
+
+// Expect says what a conforming answer to base mutated by muts has, from the decision table only.
 func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	format, formatKnown := base.Format, true
 	if format == "" {
 		format = "JSON" // wire protocol: JSON is the default
 	}
 	var effects []effect
+	var rows []string
 	for _, m := range muts {
-		e, harmless := classify(sp, base, m)
+		for _, c := range classify(sp, base, m) {
+			e, harmless := effectOf(c)
+			rows = append(rows, c.row)
+			if !harmless {
+				effects = append(effects, e)
+			}
+		}
 		if m.Param == "Format" {
 			switch {
 			case m.Kind == Drop:
@@ -87,24 +125,64 @@ func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 				formatKnown = false
 			}
 		}
-		if !harmless {
-			effects = append(effects, e)
-		}
 	}
 	e := combine(sp, base, effects)
-	if formatKnown && !readFailed(effects) {
+	// A refusal of an undecided input may come in either format: when only "a 4xx" is due, it
+	// cannot be told from the other refusals, so the format is left undecided.
+	refusable := slices.ContainsFunc(effects, func(f effect) bool { return f.refusable })
+	if formatKnown && !readFailed(effects) && !(refusable && e.Code == "") {
 		e.Format = format
 	}
 	e.Large = slices.ContainsFunc(muts, func(m Mutation) bool { return m.Kind == Long && m.N > SmallCall })
+	if e.NotCodes = passedChecks(effects); len(e.NotCodes) > 0 && (e.Refusable || e.Code == "") {
+		rows = append(rows, RowPassedChecks)
+	}
+	e.Rows = append(rows, e.Rows...)
 	return e
 }
 
+// gatewayChecks are the gateway's checks of the wire protocol's order and the code each answers.
+var gatewayChecks = []struct {
+	stage int
+	code  string
+}{
+	{stageAction, spec.CodeInvalidAction}, {stageVersion, spec.CodeInvalidVersion}, {stageKey, spec.CodeInvalidAccessKeyID},
+	{stageTimestamp, spec.CodeTimestampExpired}, {stageSignature, spec.CodeSignatureDoesNotMatch}, {stageNonce, spec.CodeSignatureNonceUsed},
+}
+
+// passedChecks are the codes of the gateway checks the call passes (row RowPassedChecks): none
+// when a mutation spoils the call's reading (a method, a body, a common parameter) or repeats
+// something (a server may read a repeated Timestamp or nonce in its own way).
+func passedChecks(effects []effect) []string {
+	at := map[int]bool{}
+	for _, f := range effects {
+		if f.stage == stageRead && !f.refusable && !f.free || f.row == RowRepeatParam || f.row == RowRepeatHeader {
+			return nil
+		}
+		at[f.stage] = true
+	}
+	var out []string
+	for _, c := range gatewayChecks {
+		if !at[c.stage] {
+			out = append(out, c.code)
+		}
+	}
+	return out
+}
+
 func readFailed(effects []effect) bool {
-	return slices.ContainsFunc(effects, func(e effect) bool { return e.stage == stageRead })
+	return slices.ContainsFunc(effects, func(e effect) bool { return e.stage == stageRead && !e.refusable })
 }
 
 func combine(sp *spec.Spec, base Base, effects []effect) Expectation {
-	if len(effects) == 0 {
+	var decided, free, refusable bool
+	for _, f := range effects {
+		free = free || f.free
+		refusable = refusable || f.refusable
+		decided = decided || f.wrong
+	}
+	switch {
+	case !decided && !free:
 		e := Expectation{Unchanged: true, Throttleable: true, Code: spec.CodeOK, Status: http.StatusOK, JobID: base.JobID,
 			Why: "nothing that changes the answer: the state's own (" + base.State + ")"}
 		for _, st := range sp.States() {
@@ -112,22 +190,23 @@ func combine(sp *spec.Spec, base Base, effects []effect) Expectation {
 				e.Code, e.Status = st.Code, st.Status
 			}
 		}
+		if refusable {
+			e.Refusable = true
+			e.Why = firstWhy(effects) + ": as if absent (" + base.State + "), or refused"
+		}
 		e.ClientError = e.Status >= 400 && e.Status < 500
 		return e
-	}
-	var decided, free bool
-	for _, f := range effects {
-		free = free || f.free
-		decided = decided || f.wrong
-	}
-	switch {
-	case free && !decided:
-		return Expectation{Throttleable: true, Why: "undecided by the page and the wire protocol"}
-	case free:
-		return Expectation{ClientError: true, Throttleable: true, Why: "a wrong call (" + firstWhy(effects, true) + ")"}
+	case !decided:
+		return Expectation{Throttleable: true, Why: "undecided by the sources (" + firstWhy(effects) + ")"}
+	case free || refusable:
+		why := firstWrongWhy(effects)
+		return Expectation{ClientError: true, Throttleable: true, Why: "a wrong call (" + why + ")", Rows: []string{RowUndecidedAndWrong}}
 	}
 	first := slices.MinFunc(effects, func(a, b effect) int { return a.stage - b.stage })
 	e := Expectation{ClientError: true, Throttleable: first.stage > stageThrottle, Why: first.why}
+	if len(effects) > 1 {
+		e.Rows = []string{RowOrder}
+	}
 	if first.stage == stageRead {
 		return e
 	}
@@ -136,6 +215,7 @@ func combine(sp *spec.Spec, base Base, effects []effect) Expectation {
 			continue
 		}
 		if f.code == "" || f.code != first.code {
+			e.Rows = []string{RowSameStage}
 			return e // wrong in two ways at one stage, or in a way without a code: any 4xx
 		}
 		e.Names = append(e.Names, f.names...)
@@ -146,9 +226,18 @@ func combine(sp *spec.Spec, base Base, effects []effect) Expectation {
 	return e
 }
 
-func firstWhy(effects []effect, wrong bool) string {
+func firstWhy(effects []effect) string {
 	for _, f := range effects {
-		if f.wrong == wrong {
+		if !f.wrong {
+			return f.why
+		}
+	}
+	return ""
+}
+
+func firstWrongWhy(effects []effect) string {
+	for _, f := range effects {
+		if f.wrong {
 			return f.why
 		}
 	}
@@ -162,77 +251,84 @@ const (
 	SkewOutside = 16 * time.Minute
 )
 
-// classify says what m does to base's answer, or that it changes nothing.
-func classify(sp *spec.Spec, base Base, m Mutation) (effect, bool) {
-	wrong := func(stage int, code string, why string, names ...string) (effect, bool) {
-		return effect{stage: stage, code: code, wrong: true, names: names, why: why}, false
-	}
-	free := func(why string) (effect, bool) { return effect{stage: stageBusiness, free: true, why: why}, false }
+// classify says which rows of the decision table m falls in: one, or two for a re-cased key (the
+// parameter is missing, and a parameter the API does not have is sent).
+func classify(sp *spec.Spec, base Base, m Mutation) []cite {
+	one := func(id string, names ...string) []cite { return []cite{{row: id, names: names}} }
 	required := slices.Contains(sp.RequiredParams(), m.Param)
 	optional := slices.Contains(sp.OptionalParams(), m.Param)
+	var out []cite
+	if m.Kind == Recase && m.Value != m.Param && !known(sp, m.Value) {
+		out = append(out, cite{row: RowUnknownParam}) // jobid is not JobId: a key the API does not have
+	}
 	switch m.Kind {
 	case Method:
 		if m.Value == http.MethodGet || m.Value == http.MethodPost {
-			return effect{}, true
+			return one(RowMethodGetPost)
 		}
-		return wrong(stageRead, "", "wire protocol: GET or POST only")
+		return one(RowMethodOther)
 	case Body:
 		if m.Value == BodyFormCharset {
-			return effect{}, true // still a form
+			return one(RowBodyFormCharset)
 		}
-		return wrong(stageRead, "", "wire protocol: POST parameters in a form body")
+		return one(RowBodyOther)
 	case Repeat:
-		return wrong(stageRead, "", "a parameter given twice")
+		if base.Signature == protocol.SignatureV3 && v3Header(m.Param) {
+			return one(RowRepeatHeader)
+		}
+		return one(RowRepeatParam)
 	case Skew:
 		d := m.Skew.Abs()
 		switch {
 		case d <= SkewInside:
-			return effect{}, true
+			return one(RowSkewInside)
 		case d >= SkewOutside:
-			return wrong(stageTimestamp, spec.CodeTimestampExpired, "wire protocol: a Timestamp more than 15 minutes off")
+			return one(RowSkewOutside)
 		}
-		return free("a clock within a minute of the 15 allowed")
+		return one(RowSkewMargin)
 	case Key:
-		return wrong(stageKey, spec.CodeInvalidAccessKeyID, "wire protocol: an unknown AccessKeyId")
+		return one(RowKeyUnknown)
 	case Secret:
-		return wrong(stageSignature, spec.CodeSignatureDoesNotMatch, "wire protocol: a bad signature")
+		return one(RowSecretWrong)
 	case Unknown:
-		return effect{}, true
+		return one(RowUnknownParam)
 	}
 	switch {
 	case required:
 		switch m.Kind {
 		case Drop, Empty, Recase: // recase: JobId is not jobid, so JobId is missing
-			return wrong(stageMissing, spec.CodeMissingParameter, "the page: "+m.Param+" is required", m.Param)
+			return append(out, cite{row: RowRequiredMissing, names: []string{m.Param}})
 		}
-		return wrong(stageBusiness, "", "a job nobody has")
+		return one(RowRequiredValue)
 	case optional:
 		switch {
 		case m.Kind == Drop || m.Kind == Recase: // an optional parameter left out
-			return effect{}, true
+			return append(out, cite{row: RowOptionalAbsent})
 		case m.Kind == Set && RealRegion(m.Value):
-			return effect{}, true
+			return one(RowOptionalRegion)
 		}
-		return free("an unusual " + m.Param)
+		return one(RowOptionalOther)
 	case !known(sp, m.Param):
 		if m.Kind == Long && m.N > SmallCall {
 			// A server may refuse a large call unread: then it cannot know the Format asked for.
-			return effect{stage: stageRead, free: true, why: "a call of more than " + strconv.Itoa(SmallCall>>10) + " KiB (proxies may refuse it)"}, false
+			return one(RowLargeCall)
 		}
-		return effect{}, true // an unknown parameter is ignored
+		return one(RowUnknownParam)
 	case m.Param == "Format":
 		switch {
-		case m.Kind == Drop, m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
-			return effect{}, true
+		case m.Kind == Drop:
+			return one(RowFormatAbsent)
+		case m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
+			return one(RowFormatSet)
 		}
-		return free("a Format that is neither JSON nor XML")
+		return append(out, cite{row: RowFormatOther})
 	}
 	// A common parameter or a V3 header.
 	switch m.Kind {
 	case Drop, Empty, Recase:
-		return wrong(stageRead, "", "wire protocol: "+m.Param+" is a common parameter of every call")
+		return append(out, cite{row: RowCommonMissing})
 	}
-	return free("an unusual " + m.Param)
+	return one(RowCommonOther)
 }
 
 // SmallCall: an unknown parameter up to this size changes nothing; past it (a long URL, a large

@@ -151,29 +151,31 @@ func TestExpect(t *testing.T) {
 		return x
 	}
 	tests := []struct {
-		muts   []string
-		code   string
-		names  []string
-		client bool
-		format string
+		muts    []string
+		code    string
+		names   []string
+		client  bool
+		format  string
+		refusal bool // a 4xx conforms too (an undecided input)
 	}{
-		{[]string{"unknown:EdgeconformX=a b"}, "OK", nil, false, "XML"},
-		{[]string{"set:RegionId=cn-shanghai", "recase:RegionId:regionid"}, "OK", nil, false, "XML"},
-		{[]string{"drop:Format"}, "OK", nil, false, "JSON"},
-		{[]string{"recase:JobId:jobid"}, "MissingParameter", []string{"JobId"}, true, "XML"}, // jobid is not JobId
-		{[]string{"drop:JobId", "empty:ClusterId"}, "MissingParameter", []string{"JobId", "ClusterId"}, true, "XML"},
-		{[]string{"drop:JobId", "skew:+16m"}, "InvalidTimeStamp.Expired", nil, true, "XML"},
-		{[]string{"skew:-14m"}, "OK", nil, false, "XML"},
-		{[]string{"wrong-secret", "key:LTAInobody"}, "InvalidAccessKeyId.NotFound", nil, true, "XML"},
-		{[]string{"repeat:JobId"}, "", nil, true, ""},       // malformed: some 4xx, format unread
-		{[]string{"method:PUT"}, "", nil, true, ""},         // wire protocol: GET or POST
-		{[]string{"long:JobId:4096"}, "", nil, true, "XML"}, // a job nobody has
-		{[]string{"long:RegionId:4096"}, "", nil, false, "XML"},
-		{[]string{"long:RegionId:4096", "drop:JobId"}, "", nil, true, "XML"}, // a RegionId check may come first
-		{[]string{"set:Format=xml"}, "OK", nil, false, ""},
-		{[]string{"long:EdgeconformPad:8192"}, "OK", nil, false, "XML"}, // an unknown parameter is ignored
-		{[]string{"long:EdgeconformPad:40000"}, "", nil, false, ""},     // refused unread: the Format unknown
-		{[]string{"long:EdgeconformPad:40000", "drop:JobId"}, "", nil, true, ""},
+		{[]string{"unknown:EdgeconformX=a b"}, "OK", nil, false, "XML", true}, // as if absent, or refused
+		{[]string{"set:RegionId=cn-shanghai", "recase:RegionId:regionid"}, "OK", nil, false, "XML", true},
+		{[]string{"drop:Format"}, "OK", nil, false, "JSON", false},
+		{[]string{"recase:JobId:jobid"}, "", nil, true, "", false}, // JobId missing, jobid unknown: either refused first
+		{[]string{"drop:JobId", "empty:ClusterId"}, "MissingParameter", []string{"JobId", "ClusterId"}, true, "XML", false},
+		{[]string{"drop:JobId", "skew:+16m"}, "InvalidTimeStamp.Expired", nil, true, "XML", false},
+		{[]string{"skew:-14m"}, "OK", nil, false, "XML", false},
+		{[]string{"wrong-secret", "key:LTAInobody"}, "InvalidAccessKeyId.NotFound", nil, true, "XML", false},
+		{[]string{"repeat:JobId"}, "OK", nil, false, "XML", true}, // taken once, or refused
+		{[]string{"repeat:JobId", "drop:ClusterId"}, "", nil, true, "", false},
+		{[]string{"method:PUT"}, "", nil, true, "", false},         // wire protocol: GET or POST
+		{[]string{"long:JobId:4096"}, "", nil, true, "XML", false}, // a job nobody has
+		{[]string{"long:RegionId:4096"}, "", nil, false, "XML", false},
+		{[]string{"long:RegionId:4096", "drop:JobId"}, "", nil, true, "XML", false}, // a RegionId check may come first
+		{[]string{"set:Format=xml"}, "OK", nil, false, "", false},
+		{[]string{"long:EdgeconformPad:8192"}, "OK", nil, false, "XML", true}, // an unknown parameter: as if absent, or refused
+		{[]string{"long:EdgeconformPad:40000"}, "", nil, false, "", false},    // refused unread: the Format unknown
+		{[]string{"long:EdgeconformPad:40000", "drop:JobId"}, "", nil, true, "", false},
 	}
 	for _, tt := range tests {
 		var muts []Mutation
@@ -187,9 +189,15 @@ func TestExpect(t *testing.T) {
 			}
 			continue
 		}
-		if e.Code != tt.code && !(tt.code == "" && e.Code == "") || !slices.Equal(e.Names, tt.names) || e.ClientError != tt.client || e.Format != tt.format {
-			t.Errorf("%v: got code %q names %v client %v format %q; want %q %v %v %q (%s)", tt.muts, e.Code, e.Names, e.ClientError, e.Format,
-				tt.code, tt.names, tt.client, tt.format, e.Why)
+		if e.Code != tt.code && !(tt.code == "" && e.Code == "") || !slices.Equal(e.Names, tt.names) || e.ClientError != tt.client ||
+			e.Format != tt.format || e.Refusable != tt.refusal {
+			t.Errorf("%v: got code %q names %v client %v format %q refusable %v; want %q %v %v %q %v (%s)", tt.muts, e.Code, e.Names, e.ClientError, e.Format,
+				e.Refusable, tt.code, tt.names, tt.client, tt.format, tt.refusal, e.Why)
+		}
+		for _, id := range e.Rows {
+			if _, ok := Row(id); !ok {
+				t.Errorf("%v cites row %q, which the table does not have", tt.muts, id)
+			}
 		}
 	}
 }

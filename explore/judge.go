@@ -60,6 +60,8 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 	if e.Large && slices.Contains(tooLarge, a.Status) {
 		return vs // refused for its size before any API code: HTTP's own answer, in HTTP's own body
 	}
+	// An undecided input refused: any 4xx, in either format, instead of the answer otherwise due.
+	refused := e.Refusable && a.Status >= 400 && a.Status < 500 && !(a.Parsed && e.Code != "" && a.Code == e.Code)
 	if !a.Parsed {
 		add(PropWellFormed, "body: %s", clip(ErrString(a.ParseErr), 120))
 	} else {
@@ -76,7 +78,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		if want := sp.ContentType(a.Format); a.ContentType != want {
 			add(PropContentType, "Content-Type: want %q for %s, got %s", want, a.Format, QuoteOrNone(a.ContentType))
 		}
-		if e.Format != "" && a.Format != e.Format {
+		if e.Format != "" && a.Format != e.Format && !refused {
 			add(PropAskedFormat, "body: want %s, got %s", e.Format, a.Format)
 		}
 		switch {
@@ -91,7 +93,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 	if e.ClientError && (a.Status < 400 || a.Status >= 500) && !(throttled && e.Throttleable) {
 		add(PropClientError, "status: want a 4xx (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
 	}
-	if e.Code != "" && !(throttled && e.Throttleable) {
+	if e.Code != "" && !(throttled && e.Throttleable) && !refused {
 		prop := PropDocumentedCode
 		if e.Unchanged {
 			prop = PropUnchanged
@@ -99,6 +101,9 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		if v := codeMismatch(sp, a, e); v != "" {
 			add(prop, "%s", v)
 		}
+	}
+	if a.Parsed && slices.Contains(e.NotCodes, a.Code) && (e.Code == "" || refused) {
+		add(PropDocumentedCode, "/Code: %s for a call that passes that check (%s)", a.Code, e.Why)
 	}
 	if v := specFindings(ctx, sp, a); v != "" {
 		add(PropSpecValid, "%s", v)

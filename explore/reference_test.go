@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/mock"
@@ -37,7 +38,13 @@ func (h handlers) RoundTrip(req *http.Request) (*http.Response, error) {
 // tears down the states the last Run arranged.
 func refRunner(t testing.TB, defects ...mock.Defect) (*Runner, func()) {
 	t.Helper()
-	srv, err := mock.New(nil, mock.WithDefects(defects...))
+	return refRunnerWith(t, mock.WithDefects(defects...))
+}
+
+// refRunnerWith is refRunner against a reference implementation with opts.
+func refRunnerWith(t testing.TB, opts ...mock.Option) (*Runner, func()) {
+	t.Helper()
+	srv, err := mock.New(nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +125,7 @@ func TestReferenceConformsOverSeeds(t *testing.T) {
 func TestRunnerShrinksFailures(t *testing.T) {
 	ctx := context.Background()
 	plan := Plan{Seed: 1, Index: 0, Cell: Cell{http.MethodPost, protocol.SignatureV1, "JSON"}, State: spec.StateNoSuchJob,
-		Mutations: []Mutation{{Kind: Unknown, Param: "EdgeconformQ", Value: "a b"}, {Kind: Drop, Param: "JobId"}, {Kind: Set, Param: "RegionId", Value: "cn-shanghai"}}}
+		Mutations: []Mutation{{Kind: Skew, Skew: time.Minute}, {Kind: Drop, Param: "JobId"}, {Kind: Set, Param: "RegionId", Value: "cn-shanghai"}}}
 	good, release := refRunner(t)
 	if out, err := good.Run(ctx, plan); err != nil || out.Failed() {
 		t.Fatalf("the conforming reference: %v %s", err, out.Message())

@@ -35,7 +35,16 @@ const OtherHost = "live.cn-hangzhou.aliyuncs.com"
 
 // reword returns detail as the MessageReworded defect words it, for a template with a detail.
 func (p parity) reword(ec spec.ErrorCode, detail string) string {
-	if !p.messageReworded || detail == "" || !strings.Contains(ec.Template, "%s") {
+	if !p.messageReworded {
+		return detail
+	}
+	return reworded(ec, detail)
+}
+
+// reworded is detail in other words (the parity defect MessageReworded and the variant
+// MessageDetailReworded): still inside ec's template, still naming what it named.
+func reworded(ec spec.ErrorCode, detail string) string {
+	if detail == "" || !strings.Contains(ec.Template, "%s") {
 		return detail
 	}
 	return "Edge transcoding refused the call: " + detail

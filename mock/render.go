@@ -86,7 +86,9 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>`
 // (root Error). RequestId is omitted only under the NoRequestID defect.
 func (s *Server) render(b []byte, a *answer) []byte {
 	if a.format == "XML" {
-		b = append(b, xmlHeader...)
+		if !s.v.xmlNoDeclaration {
+			b = append(b, xmlHeader...)
+		}
 		if a.code == "" {
 			b = append(b, "<StartEdgeTranscodeJobResponse>"...)
 			b = xmlField(b, "RequestId", a.requestID, true)
@@ -277,6 +279,9 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	}
 	p := bodyPool.Get().(*[]byte)
 	body := s.render((*p)[:0], a)
+	if s.v.jsonReordered && a.format != "XML" {
+		body = reorderJSON(body)
+	}
 	h := w.Header()
 	h["Content-Type"] = s.contentType(a.format)
 	if len(body) > netHTTPBuffered {
@@ -285,7 +290,7 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	if a.closeConn {
 		h["Connection"] = closeValue
 	}
-	if a.rateLimit != "" && !s.d.noRateLimitHeader {
+	if a.rateLimit != "" && !s.d.noRateLimitHeader && !s.v.noRateLimitHeader {
 		h[rateLimitKey] = []string{a.rateLimit}
 	}
 	w.WriteHeader(a.status)

@@ -55,6 +55,7 @@ type Server struct {
 	contentTypes map[string][]string       // format → the Content-Type header value
 	errs         map[string]spec.ErrorCode // by code
 	required     []string                  // the required parameters
+	known        map[string]bool           // the parameters the document lists (UnknownParamRefused)
 }
 
 // maxNonces bounds each generation of the nonce store (see nonceStore): 2^23 nonces per 15
@@ -124,6 +125,9 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		}
 	}
 	s.required = c.spec.RequiredParams()
+	if s.v.unknownRefused {
+		s.known = knownParams(c.spec)
+	}
 	return s, nil
 }
 
@@ -134,6 +138,9 @@ func (s *Server) RateLimit() spec.RateLimit { return s.rate }
 func (s *Server) API() http.Handler { return http.HandlerFunc(s.serveAPI) }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if s.v.smallRequests && s.refuseLarge(w, r) {
+		return
+	}
 	start := s.now()
 	var answer answer // on the stack: one allocation less per call
 	a := s.handle(&answer, r, start)
@@ -166,6 +173,7 @@ type answer struct {
 	requestID        string
 	closeConn        bool
 	html             bool // a bare 500 page (the ServerErrorOn* defects)
+	repeated         bool // a parameter was given twice and taken once (variant_hooks.go)
 
 	action, keyID string // for the log line
 }
@@ -182,6 +190,9 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 	}
 	a.status = ec.Status
 	detail = s.d.reword(ec, detail)
+	if s.v.messageReworded {
+		detail = reworded(ec, detail)
+	}
 	if utf8.ValidString(detail) {
 		// Pieces of valid UTF-8 escape as their concatenation does: render fills the template.
 		a.template, a.detail = ec.Template, detail
@@ -221,8 +232,15 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 		r.Body, r.ContentLength = http.NoBody, 0
 	}
 	in, err := protocol.ParseRequest(r, s.maxBody)
+	if err != nil && (s.v.repeat != repeatRefuse || s.v.headerRepeat != repeatRefuse) && errors.Is(err, protocol.ErrMalformed) {
+		if r2, repeated, ok := s.resolveRepeats(r); ok {
+			if in2, err2 := protocol.ParseRequest(r2, s.maxBody); err2 == nil {
+				in, err, r, a.repeated = in2, nil, r2, repeated
+			}
+		}
+	}
 	if err != nil {
-		if f := r.URL.Query().Get("Format"); f == "XML" || f == "xml" {
+		if f := r.URL.Query().Get("Format"); f == "XML" || f == "xml" && !s.v.formatExact {
 			a.format = "XML"
 		}
 		if errors.Is(err, protocol.ErrBodyTooLarge) {
@@ -240,7 +258,11 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 
 // judge is the pipeline past parsing: gateway, signature, nonce, throttle, business rules.
 func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now time.Time) *answer {
-	if in.Format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Has("Format") {
+	format := in.Format
+	if s.v.formatExact {
+		format = in.Get("Format")
+	}
+	if format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Has("Format") {
 		a.format = "XML"
 	}
 	if s.d.crashesOn(in) {
@@ -324,6 +346,9 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	params := in
 	if s.d.regionIDRefused && params.Has("RegionId") {
 		return s.fail(a, codeMalformed, "RegionId is not supported")
+	}
+	if detail, refused := s.refusedByVariant(a, in); refused {
+		return s.fail(a, codeMalformed, detail)
 	}
 	for _, p := range s.required {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.

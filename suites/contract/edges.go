@@ -84,6 +84,7 @@ type edge struct {
 	muts       []explore.Mutation
 	code       string               // the documented answer (spec.CodeOK: success), when decided
 	loose      *explore.Expectation // else: what any conforming answer has
+	rows       []string             // the decision table's rows (explore.Decisions) it follows
 }
 
 // caseCode is the report's code: the Code expected, or what the loose expectation allows.
@@ -126,6 +127,7 @@ func edges(sp *spec.Spec) []edge {
 				what:  strings.ToLower(p) + "-" + ch.name,
 				desc:  fmt.Sprintf("answers JobNotFound to a %s with %q (a job nobody has), signed as the SDKs sign", p, ch.char),
 				state: spec.StateNoSuchJob, params: map[string]func(string) string{p: insert(ch.char)}, code: notFound,
+				rows: []string{explore.RowRequiredChars},
 			})
 		}
 	}
@@ -136,29 +138,37 @@ func edges(sp *spec.Spec) []edge {
 		e := edge{what: "clock-skew-" + sk.name, state: spec.StateNoSuchJob, skew: sk.d}
 		if sk.d.Abs() < 15*time.Minute {
 			e.code, e.desc = notFound, fmt.Sprintf("accepts a clock %v off (within the 15 minutes): the business answer JobNotFound", sk.d)
+			e.rows = []string{explore.RowSkewInside}
 		} else {
 			e.code, e.desc = spec.CodeTimestampExpired, fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
+			e.rows = []string{explore.RowSkewOutside}
 		}
 		out = append(out, e)
 	}
 	region := explore.Regions[0]
 	clientError := &explore.Expectation{ClientError: true, Why: "a job nobody has"}
-	anyAnswer := &explore.Expectation{Why: "the page is silent"}
+	// 6 KB of non-ASCII text is 18 KB percent-encoded: a call a front proxy may refuse for its size.
+	largeClientError := &explore.Expectation{ClientError: true, Large: true, Why: "a job nobody has"}
+	anyAnswer := &explore.Expectation{Why: "the sources are silent"}
+	value, other := []string{explore.RowRequiredValue}, []string{explore.RowOptionalOther}
 	out = append(out,
 		edge{what: "regionid", desc: "starts the job all the same when RegionId " + region + " is sent",
-			state: spec.StateStoppedJob, params: map[string]func(string) string{"RegionId": func(string) string { return region }}, code: spec.CodeOK},
+			state: spec.StateStoppedJob, params: map[string]func(string) string{"RegionId": func(string) string { return region }}, code: spec.CodeOK,
+			rows: []string{explore.RowOptionalRegion}},
 		edge{what: "format-default", desc: "answers JSON with its exact Content-Type when Format is left out",
-			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Drop, Param: "Format"}}, code: notFound},
+			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Drop, Param: "Format"}}, code: notFound,
+			rows: []string{explore.RowFormatAbsent}},
 		edge{what: "jobid-long", desc: fmt.Sprintf("answers a JobId of %d bytes with a well-formed 4xx", edgeLong),
-			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Long, Param: "JobId", N: edgeLong}}, loose: clientError},
+			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Long, Param: "JobId", N: edgeLong}}, loose: clientError, rows: value},
 		edge{what: "clusterid-long", desc: fmt.Sprintf("answers a ClusterId of %d bytes with a well-formed 4xx", edgeLong),
-			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Long, Param: "ClusterId", N: edgeLong}}, loose: clientError},
+			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Long, Param: "ClusterId", N: edgeLong}}, loose: clientError, rows: value},
 		edge{what: "regionid-long", desc: fmt.Sprintf("answers a RegionId of %d bytes well formed, never with a 5xx", edgeLong),
-			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Long, Param: "RegionId", N: edgeLong}}, loose: anyAnswer},
+			state: spec.StateNoSuchJob, muts: []explore.Mutation{{Kind: explore.Long, Param: "RegionId", N: edgeLong}}, loose: anyAnswer, rows: other},
 		edge{what: "regionid-nonascii", desc: "answers a non-ASCII RegionId well formed, never with a 5xx",
-			state: spec.StateNoSuchJob, params: map[string]func(string) string{"RegionId": func(string) string { return "华东2（上海）" }}, loose: anyAnswer},
+			state: spec.StateNoSuchJob, params: map[string]func(string) string{"RegionId": func(string) string { return "华东2（上海）" }}, loose: anyAnswer, rows: other},
 		edge{what: "jobid-long-nonascii", desc: "answers a JobId of several KB of non-ASCII text with a well-formed 4xx",
-			state: spec.StateNoSuchJob, params: map[string]func(string) string{"JobId": func(string) string { return strings.Repeat("转码任务", edgeLong/12) }}, loose: clientError},
+			state: spec.StateNoSuchJob, params: map[string]func(string) string{"JobId": func(string) string { return strings.Repeat("转码任务", edgeLong/12) }}, loose: largeClientError,
+			rows: []string{explore.RowRequiredValue, explore.RowLargeCall}},
 	)
 	return out
 }
