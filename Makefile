@@ -31,12 +31,13 @@ test: fmt-check vet tidy-check test-main test-sdk lint-spec prism
 # The race detector over everything; then, without it, the throttle scenario's full matrices (every
 # algorithm and every broken limiter, simulated and against the reference implementation), which the
 # race build trims to one of each because it is many times slower and they are single-goroutine maths;
-# and the 50 seeds × 300 generated calls against the reference, which the race build trims to 5 seeds;
+# and the 50 seeds × 300 generated calls against the reference and each of its variants, which the
+# race build trims to 5 seeds (1 for the variants);
 # and the API handler's allocation budget, which the race build loosens.
 test-main:
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -count=1 -run 'Sim|AgainstReference' ./throttle
-	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds' ./explore
+	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds|TestVariantsConformOverSeeds' ./explore
 	$(GO) test -count=1 -run 'TestAPIAllocBudget' ./mock
 
 test-sdk:

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/edgeconform/edgeconform/mock"
+)
+
+// TestContractPassesEachVariant: the whole contract run (the documented cases, the edge cases,
+// the throttle cases at a scaled limit and 300 generated calls) passes every variant of the
+// reference implementation (mock.Variants: a correct implementation's other choice where the
+// decision table is undecided), with no case skipped; and fixture mode with the shipped profile
+// passes each too. The 50-seed sweep of the generated calls is explore's TestVariantsConformOverSeeds.
+func TestContractPassesEachVariant(t *testing.T) {
+	t.Parallel()
+	for _, v := range mock.Variants() {
+		t.Run(v.String(), func(t *testing.T) {
+			t.Parallel()
+			ref := startRefWith(t, mock.WithRateLimit(throttleLimit), mock.WithVariants(v))
+			r := runContractBinary(t, "--target", ref.APIURL, "--state-url", ref.AdminURL, "--rate-limit", throttleLimit.String(),
+				"--explore", "300", "--seed", "20", "--parallel", "8")
+			if r.exit != 0 || r.json.Failed != 0 || r.json.Skipped != 0 {
+				t.Fatalf("exit %d, failed %d, skipped %d; want 0, 0, 0\n%s", r.exit, r.json.Failed, r.json.Skipped, failLines(r.stdout))
+			}
+			fixture := runContractBinary(t, "--target", ref.APIURL, "--profile", filepath.Join("..", "..", "fixtures", "profiles", "reference.yaml"),
+				"--label-filter", "!throttle", "--parallel", "8")
+			if fixture.exit != 0 || fixture.json.Failed != 0 {
+				t.Errorf("fixture mode: exit %d, failed %d\n%s", fixture.exit, fixture.json.Failed, failLines(fixture.stdout))
+			}
+		})
+	}
+}
+
+// failLines are the FAIL lines of a summary (and the last line), at most 10.
+func failLines(stdout string) string {
+	var out []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(l, "FAIL") && len(out) < 10 {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
