@@ -74,6 +74,12 @@ func (t *caseT) skip(reason string) {
 	t.end(outcome{status: StatusSkipped, message: clip(oneLine(reason))})
 }
 
+// skipHarness ends the case as skipped for a bound of the harness's own (a call budget): never
+// the target's fault, so Strict leaves it skipped.
+func (t *caseT) skipHarness(reason string) {
+	t.end(outcome{status: StatusSkipped, message: clip(oneLine("not run by the harness: " + reason))})
+}
+
 // cut ends the case as not run: the run ended under it.
 func (t *caseT) cut() { t.end(outcome{status: StatusSkipped, notRun: true}) }
 

@@ -53,9 +53,6 @@ var (
 // Defaults of a Config.
 const (
 	DefaultDeadline = 5 * time.Minute
-	// DefaultThrottleCalls bounds the calls the throttle case makes when the limit is unknown
-	// to be small: past it the case is skipped rather than hammer a real target.
-	DefaultThrottleCalls = 10000
 	// DefaultParallel is how many cases run at once: enough that a run over a link of 40 ms round
 	// trips (three or four per case) takes seconds, few enough for any staging target.
 	DefaultParallel = 32
@@ -112,7 +109,9 @@ type Config struct {
 type Throttle struct {
 	Limit spec.RateLimit
 	Safe  bool
-	// MaxCalls bounds the calls made (default DefaultThrottleCalls).
+	// MaxCalls bounds the calls one case makes (0: what Limit needs, ThrottleBudget). A case whose
+	// limit needs more is not run: the harness's bound, never the target's fault (Strict leaves it
+	// skipped).
 	MaxCalls int
 }
 
@@ -240,8 +239,8 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if cfg.Parallel < 0 {
 		return nil, fmt.Errorf("%w: parallel %d is negative", ErrConfig, cfg.Parallel)
 	}
-	if cfg.Throttle.MaxCalls == 0 {
-		cfg.Throttle.MaxCalls = DefaultThrottleCalls
+	if cfg.Throttle.MaxCalls < 0 {
+		return nil, fmt.Errorf("%w: throttle calls %d is negative", ErrConfig, cfg.Throttle.MaxCalls)
 	}
 	if cfg.Explore < 0 {
 		return nil, fmt.Errorf("%w: explore %d is negative", ErrConfig, cfg.Explore)
