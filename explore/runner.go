@@ -31,7 +31,11 @@ type Outcome struct {
 	// Mutations is the smallest failing set (the plan's own when it passed or nothing smaller fails).
 	Mutations []Mutation
 	Tries     int // calls made to shrink
+	// Reproduce, Answer and Code are those of the call the outcome shows (Mutations): the command
+	// that sends it again, the answer it got, and what the report says it expects (Code).
 	Reproduce string
+	Answer    *client.Answer
+	Code      string
 }
 
 // Failed says whether the plan failed.
@@ -67,10 +71,10 @@ func describe(muts []Mutation) string {
 // Run sends p and, if its answer breaks a property, shrinks it: the smallest subset of its
 // mutations whose answer still breaks one of the same properties, each subset sent afresh.
 func (r *Runner) Run(ctx context.Context, p Plan) (Outcome, error) {
-	out := Outcome{Plan: p, Mutations: p.Mutations}
-	vs, line, err := r.try(ctx, p, p.Mutations)
+	out := Outcome{Plan: p, Mutations: p.Mutations, Code: Code(r.Spec, p)}
+	vs, line, a, err := r.try(ctx, p, p.Mutations)
+	out.Reproduce, out.Answer = line, a
 	if err != nil || len(vs) == 0 {
-		out.Reproduce = line
 		return out, err
 	}
 	props := Properties(vs)
@@ -79,26 +83,30 @@ func (r *Runner) Run(ctx context.Context, p Plan) (Outcome, error) {
 		if tryErr != nil {
 			return false
 		}
-		v2, l2, err := r.try(ctx, p, sub)
+		v2, l2, a2, err := r.try(ctx, p, sub)
 		if err != nil {
 			tryErr = err
 			return false
 		}
 		if slices.ContainsFunc(Properties(v2), func(x string) bool { return slices.Contains(props, x) }) {
-			vs, line = v2, l2
+			vs, line, a = v2, l2, a2
 			return true
 		}
 		return false
 	})
-	out.Violations, out.Mutations, out.Tries, out.Reproduce = vs, smallest, tries, line
+	// Everything the outcome says is the shown call's: its mutations, its violations, its answer,
+	// its reproduce line and its expectation (not the plan's, when it was shrunk).
+	shown := p
+	shown.Mutations = smallest
+	out.Violations, out.Mutations, out.Tries, out.Reproduce, out.Answer, out.Code = vs, smallest, tries, line, a, Code(r.Spec, shown)
 	return out, tryErr
 }
 
 // try sends p's call with muts to a freshly arranged state and judges the answer.
-func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation, string, error) {
+func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation, string, *client.Answer, error) {
 	v, err := r.Arrange(ctx, p.State)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	creds := protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]}
 	params := url.Values{}
@@ -112,10 +120,10 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	line := Reproduce(r.Spec, r.Target, creds.AccessKeyID, call, muts)
 	a, dupOf, err := r.Send(ctx, p.ID(), creds, call, muts)
 	if err != nil {
-		return nil, line, err
+		return nil, line, nil, err
 	}
 	e := Expect(r.Spec, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State, JobID: v[states.JobID]}, muts)
-	return Judge(ctx, r.Spec, a, e, dupOf), line, nil
+	return Judge(ctx, r.Spec, a, e, dupOf), line, a, nil
 }
 
 // Code is what the report says a plan expects: the Code due, "4xx" when any client error will

@@ -39,7 +39,8 @@ type caseT struct {
 	// observedSkip is Config.Observer's reason to skip the case after its judgment.
 	observedSkip string
 	repro        string // the reproduce line of its last call
-	lastCode     string // the Code of its last answer
+	lastCode     string // the Code of its last answer (a generated call's: of the call it shows)
+	code         string // the Code it expects, when the call it shows is not the declared one (a shrunk plan)
 	out          outcome
 }
 

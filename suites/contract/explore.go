@@ -52,7 +52,12 @@ var _ = topic(7, "Explored calls", Label("explore"), func() {
 				},
 			}
 			out, err := r.Run(t.ctx, p)
-			t.repro = out.Reproduce
+			// The report describes the call the outcome shows (shrunk or not): its reproduce line,
+			// the Code of its answer and what it expects, as its message does.
+			t.repro, t.code = out.Reproduce, out.Code
+			if out.Answer != nil {
+				t.lastCode = out.Answer.Code
+			}
 			if err != nil {
 				t.fail(KindTarget, err.Error())
 			}

@@ -41,6 +41,9 @@ func (s *session) result() *Result {
 			c.Status, c.Message, c.Kind, c.Duration = t.out.status, t.out.message, t.out.kind, t.out.duration
 			if c.Status == StatusFailed {
 				c.Reproduce, c.Answer = t.repro, t.lastCode
+				if t.code != "" {
+					c.Code = t.code
+				}
 			}
 		}
 		switch c.Status {
