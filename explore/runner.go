@@ -126,11 +126,18 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	return Judge(ctx, r.Spec, a, e, dupOf), line, a, nil
 }
 
+// OrRefused ends the report's Code of a plan whose undecided input a server may refuse: "OK or
+// 4xx" (the state's own answer, or any client error).
+const OrRefused = " or 4xx"
+
 // Code is what the report says a plan expects: the Code due, "4xx" when any client error will
-// do, "any" when only the properties every answer has are judged.
+// do, "any" when only the properties every answer has are judged, and the Code due followed by
+// OrRefused when a refusal would do too.
 func Code(sp *spec.Spec, p Plan) string {
 	e := Expect(sp, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State}, p.Mutations)
 	switch {
+	case e.Code != "" && e.Refusable:
+		return e.Code + OrRefused
 	case e.Code != "":
 		return e.Code
 	case e.ClientError:

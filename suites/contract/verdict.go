@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/edgeconform/edgeconform/explore"
 )
 
 // Verdicts of a Result: they match the exit statuses 0, 1 and 3 (docs/protocol.md, reports).
@@ -127,12 +129,13 @@ func (r *Result) Rejudge(runErr error) {
 // credentialsRefused says whether the target refused the run's credentials on every call that
 // needed them: every failure is a refusal, and no case that needs valid credentials passed (the
 // gateway's cases are answered before the credentials, or about them; a case that only wants a
-// client error or a well-formed answer, code "4xx" or "any", passes on a refusal too).
+// client error or a well-formed answer, code "4xx", "any" or "... or 4xx", passes on a refusal too).
 func credentialsRefused(res *Result) error {
 	refused, code := 0, ""
 	for _, c := range res.Cases {
 		switch {
-		case c.Status == StatusPassed && area(c.ID) != "gateway" && c.Code != codeAnyClientError && c.Code != codeAnyAnswer:
+		case c.Status == StatusPassed && area(c.ID) != "gateway" && c.Code != codeAnyClientError && c.Code != codeAnyAnswer &&
+			!strings.HasSuffix(c.Code, explore.OrRefused):
 			return nil
 		case c.Status != StatusFailed:
 		case c.Kind == KindTarget && slices.Contains(refusals, c.Answer):
