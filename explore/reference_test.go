@@ -148,7 +148,9 @@ func TestRunnerShrinksFailures(t *testing.T) {
 
 	// A whole seed against a few defects: some plan fails, and every failure's smallest form
 	// fails alone again when sent afresh.
-	for _, d := range []mock.Defect{mock.ServerErrorOnLongValue, mock.FormEncodingSigner, mock.XMLByDefault, mock.WrongStatus("MissingParameter")} {
+	shrunk, whole := 0, 0
+	for _, d := range []mock.Defect{mock.ServerErrorOnLongValue, mock.FormEncodingSigner, mock.XMLByDefault, mock.WrongStatus("MissingParameter"),
+		mock.MissingParamUnnamed, mock.WrongContentType} {
 		r, release := refRunner(t, d)
 		failed := 0
 		for i := range 300 {
@@ -162,6 +164,12 @@ func TestRunnerShrinksFailures(t *testing.T) {
 				continue
 			}
 			failed++
+			if len(out.Mutations) < len(p.Mutations) {
+				shrunk++
+			} else {
+				whole++
+			}
+			checkShownCall(t, r, d, p, out)
 			again, err := r.Run(ctx, Plan{Seed: p.Seed, Index: p.Index, Cell: p.Cell, State: p.State, Mutations: out.Mutations})
 			release()
 			if err != nil || !again.Failed() {
@@ -172,5 +180,8 @@ func TestRunnerShrinksFailures(t *testing.T) {
 			t.Errorf("%s: no generated call of seed 3 fails", d)
 		}
 		t.Logf("%s: %d of 300 generated calls fail", d, failed)
+	}
+	if shrunk == 0 || whole == 0 {
+		t.Errorf("%d shrunk and %d whole failures: want some of each", shrunk, whole)
 	}
 }
