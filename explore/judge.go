@@ -25,6 +25,7 @@ const (
 	PropDocumentedCode = "documented-code"  // the code the page or the wire protocol names, its status, its template, the parameter named
 	PropUnchanged      = "unchanged-answer" // mutations that change nothing leave the state's answer as it was
 	PropNoHang         = "no-hang"          // an answer within the timeout
+	PropConsistent     = "consistent"       // an undecided input sent twice (each to a fresh state) gets answers of one kind
 )
 
 // Violation is one property an answer breaks.

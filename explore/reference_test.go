@@ -150,7 +150,7 @@ func TestRunnerShrinksFailures(t *testing.T) {
 	// fails alone again when sent afresh.
 	shrunk, whole := 0, 0
 	for _, d := range []mock.Defect{mock.ServerErrorOnLongValue, mock.FormEncodingSigner, mock.XMLByDefault, mock.WrongStatus("MissingParameter"),
-		mock.MissingParamUnnamed, mock.WrongContentType} {
+		mock.MissingParamUnnamed, mock.WrongContentType, mock.InconsistentRefusal} {
 		r, release := refRunner(t, d)
 		failed := 0
 		for i := range 300 {

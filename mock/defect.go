@@ -49,6 +49,7 @@ type defects struct {
 	nonASCII5xx           bool
 	regionIDRefused       bool
 	xmlByDefault          bool
+	inconsistentRefusal   bool
 
 	noLimit           bool
 	limitFactor       float64 // 0: the configured limit
@@ -136,6 +137,9 @@ var (
 	RegionIDRefused = toggle("RegionIDRefused", func(d *defects) { d.regionIDRefused = true })
 	// XMLByDefault answers XML when Format is left out.
 	XMLByDefault = toggle("XMLByDefault", func(d *defects) { d.xmlByDefault = true })
+	// InconsistentRefusal refuses a parameter the API does not have on every other call only (400
+	// InvalidParameter): either answer alone is a correct choice, the two for one call are not.
+	InconsistentRefusal = toggle("InconsistentRefusal", func(d *defects) { d.inconsistentRefusal = true })
 
 	// NoLimit never throttles.
 	NoLimit = toggle("NoLimit", func(d *defects) { d.noLimit = true })
@@ -160,7 +164,7 @@ func Defects() []Defect {
 		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
 		ActionUnchecked, VersionUnchecked, QuotaIgnored, TaskLimitIgnored, FaultIgnored,
 		FormEncodingSigner, TimestampWindow(10 * time.Minute), ServerErrorOnLongValue, ServerErrorOnNonASCII,
-		RegionIDRefused, XMLByDefault,
+		RegionIDRefused, XMLByDefault, InconsistentRefusal,
 		NoLimit, LimitScaled(1.1), LimitScaled(0.9), GlobalLimit, PerKeyLimit, NeverLifts,
 		ThrottleWrongCode, ThrottleWrongStatus,
 	}

@@ -25,6 +25,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -56,6 +57,7 @@ type Server struct {
 	errs         map[string]spec.ErrorCode // by code
 	required     []string                  // the required parameters
 	known        map[string]bool           // the parameters the document lists (UnknownParamRefused)
+	unknownSeen  atomic.Uint64             // InconsistentRefusal: the calls with an unknown parameter so far
 }
 
 // maxNonces bounds each generation of the nonce store (see nonceStore): 2^23 nonces per 15
@@ -125,7 +127,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		}
 	}
 	s.required = c.spec.RequiredParams()
-	if s.v.unknownRefused {
+	if s.v.unknownRefused || s.d.inconsistentRefusal {
 		s.known = knownParams(c.spec)
 	}
 	return s, nil
@@ -347,7 +349,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	if s.d.regionIDRefused && params.Has("RegionId") {
 		return s.fail(a, codeMalformed, "RegionId is not supported")
 	}
-	if detail, refused := s.refusedByVariant(a, in); refused {
+	if detail, refused := s.refusedAfterThrottle(a, in); refused {
 		return s.fail(a, codeMalformed, detail)
 	}
 	for _, p := range s.required {

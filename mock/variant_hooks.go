@@ -180,18 +180,24 @@ func (s *Server) resignV3(r *http.Request, query, dq url.Values, header http.Hea
 // regionShape is what RegionIDValidated takes for a region id (cn-shanghai, ap-southeast-1).
 var regionShape = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 
-// refusedByVariant is the refusal a variant makes after the throttle, before MissingParameter:
+// refusedAfterThrottle is the refusal a variant makes after the throttle, before MissingParameter:
 // a parameter given twice (RepeatRefusedAfterGateway), one the API does not have
-// (UnknownParamRefused), a RegionId not shaped like one (RegionIDValidated).
-func (s *Server) refusedByVariant(a *answer, in *protocol.Incoming) (string, bool) {
+// (UnknownParamRefused; the defect InconsistentRefusal on every other call), a RegionId not shaped
+// like one (RegionIDValidated).
+func (s *Server) refusedAfterThrottle(a *answer, in *protocol.Incoming) (string, bool) {
 	if a.repeated && s.v.repeat == repeatRefuseLate {
 		return "A parameter is given more than once", true
 	}
-	if s.v.unknownRefused {
+	if s.v.unknownRefused || s.d.inconsistentRefusal {
 		for _, k := range slices.Sorted(mapsKeys(in.Params())) {
-			if !s.known[k] {
+			if s.known[k] {
+				continue
+			}
+			// The defect refuses every other call that carries one.
+			if s.v.unknownRefused || s.unknownSeen.Add(1)%2 == 1 {
 				return fmt.Sprintf("The parameter %q is not recognized", clip(k)), true
 			}
+			break
 		}
 	}
 	if s.v.regionIDValidated && in.Has("RegionId") {

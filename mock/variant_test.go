@@ -153,3 +153,21 @@ func TestRepeatTakenIsStillVerified(t *testing.T) {
 		}
 	}
 }
+
+// The probe of the defect the consistency of generated calls is about (explore's consistent
+// property): the same call with an unknown parameter, twice, answered alike.
+func init() {
+	probes["InconsistentRefusal"] = probe{run: func(e *env) error {
+		var got []string
+		for range 2 {
+			call := start(refCluster, runningJob)
+			call.Params.Set("EdgeconformX", "1")
+			r := e.do(refKey, call)
+			got = append(got, fmt.Sprintf("%d %s", r.status, r.code))
+		}
+		if got[0] != got[1] {
+			return fmt.Errorf("the same call answered %s, then %s", got[0], got[1])
+		}
+		return nil
+	}}
+}

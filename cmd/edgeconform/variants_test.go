@@ -43,3 +43,27 @@ func failLines(stdout string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestContractCatchesInconsistentRefusal: a target that refuses an unknown parameter on every other
+// call only (either choice alone is correct) is caught by the generated calls' consistency, and
+// by no other case.
+func TestContractCatchesInconsistentRefusal(t *testing.T) {
+	t.Parallel()
+	ref := startRef(t, mock.InconsistentRefusal)
+	r := runContractBinary(t, "--target", ref.APIURL, "--state-url", ref.AdminURL, "--rate-limit", throttleLimit.String(),
+		"--explore", "300", "--seed", "20")
+	if r.exit != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.exit, failLines(r.stdout))
+	}
+	failed := 0
+	for _, c := range r.json.Cases {
+		if c.Status != "failed" {
+			continue
+		}
+		failed++
+		if !strings.HasPrefix(c.ID, "explore/") || !strings.Contains(c.Message, "consistent: the same call answered") {
+			t.Errorf("case %s failed: %s; want only generated calls, for their consistency", c.ID, c.Message)
+		}
+	}
+	t.Logf("%d generated calls of 300 caught it", failed)
+}
