@@ -98,6 +98,7 @@ const (
 	RowCommonMissing     = "common-missing"
 	RowCommonOther       = "common-other"
 	RowPassedChecks      = "passed-checks"
+	RowConsistent        = "consistent"
 	RowOrder             = "order"
 	RowSameStage         = "same-stage"
 	RowUndecidedAndWrong = "undecided-and-wrong"
@@ -110,11 +111,11 @@ const (
 var decisions = []Decision{
 	{ID: RowMethodGetPost, Input: "`method:GET`, `method:POST`: the other method the wire protocol serves", Expect: "nothing changes",
 		Source: spec.SourceProtocol, Verdict: Harmless, NotGenerated: true},
-	{ID: RowMethodOther, Input: "`method:PUT|DELETE|PATCH`", Expect: "a 4xx (the format unread)",
+	{ID: RowMethodOther, Input: "`method:PUT`, `method:DELETE`, `method:PATCH`", Expect: "a 4xx (the format unread)",
 		Source: spec.SourceProtocol, Verdict: Wrong, stage: stageRead, why: "wire protocol: GET or POST only"},
 	{ID: RowBodyFormCharset, Input: "`body:form-charset`: a V1 form with `charset=UTF-8`", Expect: "nothing changes (still a form)",
 		Source: spec.SourceProtocol, Verdict: Harmless},
-	{ID: RowBodyOther, Input: "`body:json|text`: a V1 POST body that is not a form", Expect: "a 4xx (the format unread)",
+	{ID: RowBodyOther, Input: "`body:json`, `body:text`: a V1 POST body that is not a form", Expect: "a 4xx (the format unread)",
 		Source: spec.SourceProtocol, Verdict: Wrong, stage: stageRead, why: "wire protocol: POST parameters in a form body"},
 	{ID: RowRepeatParam, Input: "`repeat:P`: a parameter given twice, same value", Expect: "the answer as if given once, or a 4xx (either format)",
 		Verdict: Refusable, Variants: []string{"RepeatTakesFirst", "RepeatTakesLast", "RepeatRefusedAfterGateway"}, why: "a parameter given twice"},
@@ -136,7 +137,7 @@ var decisions = []Decision{
 	{ID: RowLargeCall, Input: "a call past 8 KiB (`long:K:N`, N > 8 KiB; edge `jobid-long-nonascii`)",
 		Expect: "413/414/431 in any body, or any answer not a 5xx", Verdict: Free, Variants: []string{"SmallRequestLimit"},
 		stage: stageRead, why: "a call of more than 8 KiB (proxies may refuse it)"},
-	{ID: RowRequiredMissing, Input: "`drop:P`, `empty:P`, `recase:P:p` of `ClusterId`/`JobId` (edges `MissingParameter.*`)",
+	{ID: RowRequiredMissing, Input: "`drop:P`, `empty:P`, `recase:P:p` of `ClusterId`/`JobId` (cases `errors/MissingParameter.*`)",
 		Expect: "400 `MissingParameter`, the Message naming P", Source: spec.SourcePage, Verdict: Wrong, stage: stageMissing,
 		code: spec.CodeMissingParameter, why: "the page: a required parameter"},
 	{ID: RowRequiredValue, Input: "`long:P:N`, `set:P=V` of `ClusterId`/`JobId`; edges `jobid-long`, `clusterid-long`, `jobid-long-nonascii`",
@@ -153,7 +154,7 @@ var decisions = []Decision{
 		Expect: "any well-formed answer", Verdict: Free, Variants: []string{"RegionIDValidated"}, stage: stageBusiness, why: "an unusual RegionId"},
 	{ID: RowFormatAbsent, Input: "`drop:Format` (edge `format-default`)", Expect: "JSON, nothing else changes",
 		Source: spec.SourceProtocol, Verdict: Harmless},
-	{ID: RowFormatSet, Input: "`set:Format=JSON|XML`", Expect: "that format, nothing else changes",
+	{ID: RowFormatSet, Input: "`set:Format=JSON`, `set:Format=XML`", Expect: "that format, nothing else changes",
 		Source: spec.SourceProtocol, Verdict: Harmless},
 	{ID: RowFormatOther, Input: "`set:Format=xml` (neither `JSON` nor `XML`)", Expect: "any well-formed answer, in either format",
 		Verdict: Free, Variants: []string{"FormatCaseSensitive"}, stage: stageBusiness, why: "a Format that is neither JSON nor XML"},
@@ -163,6 +164,8 @@ var decisions = []Decision{
 		Verdict: Free, NotGenerated: true, stage: stageBusiness, why: "an unusual common parameter"},
 	{ID: RowPassedChecks, Input: "a call no mutation spoils at a gateway check (its Action, Version, key, Timestamp, signature, nonce are right), nothing repeated",
 		Expect: "never that check's code, refused or not (a correctly signed call is no `SignatureDoesNotMatch`)", Source: spec.SourceProtocol, Verdict: Wrong},
+	{ID: RowConsistent, Input: "an undecided input (a row above without a source), sent again to a fresh state",
+		Expect: "an answer of the same status and Code (a throttled one aside)", Source: spec.SourceProtocol, Verdict: Wrong},
 	{ID: RowOrder, Input: "wrong in decided ways at different checks", Expect: "the first check's answer, in the wire protocol's order: Action, Version, AccessKey, Timestamp, signature, nonce, throttle, `MissingParameter`, business",
 		Source: spec.SourceProtocol, Verdict: Wrong},
 	{ID: RowSameStage, Input: "wrong in two ways at one check (two codes, or one without a code)", Expect: "a 4xx; one code at one check: it, naming either parameter",
