@@ -9,20 +9,18 @@ import (
 	"sync"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/protocol"
 )
 
-// How a run executes its cases. Ginkgo runs the specs of a process one after another, so the cases
-// are not run by their Its: BeforeSuite runs every selected case, up to Config.Parallel at once
-// (cases.go), each with its own state, client and connections; then each It reports the outcome
-// its case had. The report follows the declaration order, never the completion order, and the
-// RequestId uniqueness check is made once every case has ended, in that same order: the outcome
-// of a run does not depend on which case finished first.
+// How a run executes its cases. Run builds the cases as data (specs.go), selects them by
+// Config.LabelFilter, and runs them, up to Config.Parallel at once, each with its own state, client
+// and connections. The report follows the declaration order, never the completion order, and the
+// RequestId uniqueness check is made once every case has ended, in that same order: the outcome of
+// a run does not depend on which case finished first. A run's state is its session's: runs in one
+// process share nothing.
 
 // caseT is one running case: what its body uses to call, skip and fail.
 type caseT struct {
@@ -201,20 +199,11 @@ func (s *session) runCase(ctx context.Context, d *caseDef) *caseT {
 	return t
 }
 
-// runAll runs every case that filter selects, up to Config.Parallel at once, and then judges the
-// RequestIds. The heavy cases (throttle) come last, each counting as several, so that they never
-// crowd the others out. It returns when every case it started has ended; the run's deadline, an
-// interrupt (ctx) or giving up on a silent endpoint stop it from starting more.
-func (s *session) runAll(ctx context.Context, filter string) {
-	sel := labelFilter(filter)
-	var order []*caseDef
-	for _, d := range declared {
-		if sel(d.labels) {
-			order = append(order, d)
-		}
-	}
-	slices.SortStableFunc(order, func(a, b *caseDef) int { return a.rank - b.rank })
-
+// runAll runs order (the selected cases, in the report's order), up to Config.Parallel at once,
+// and then judges the RequestIds. The heavy cases (throttle) come last, each counting as several,
+// so that they never crowd the others out. It returns when every case it started has ended; the
+// run's deadline, an interrupt (ctx) or giving up on a silent endpoint stop it from starting more.
+func (s *session) runAll(ctx context.Context, order []*caseDef) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stopOnRun := context.AfterFunc(s.ctx, func() { cancel(ErrInterrupted) })
@@ -324,22 +313,6 @@ func (s *session) judgeRequestIDs() {
 			t.out.message = clip(oneLine(j.again(context.WithoutCancel(t.ctx))))
 			break
 		}
-	}
-}
-
-// replay makes the running It report the outcome of its case.
-func (s *session) replay(ctx SpecContext, d *caseDef) {
-	s.mu.Lock()
-	t := s.ran[d]
-	cause := s.cause
-	s.mu.Unlock()
-	switch {
-	case t == nil || t.out.notRun:
-		Skip(notRunMessage(cause))
-	case t.out.status == StatusFailed:
-		Fail(t.out.message)
-	case t.out.status == StatusSkipped:
-		Skip(t.out.message)
 	}
 }
 

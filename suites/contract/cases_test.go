@@ -17,15 +17,6 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// withCases makes defs the declared cases for one test (the package's own suite declares the real
-// ones when it builds its tree; tests of this package do not run in parallel).
-func withCases(t *testing.T, defs ...*caseDef) {
-	t.Helper()
-	saved := declared
-	declared = defs
-	t.Cleanup(func() { declared = saved })
-}
-
 // outcomes lists the report's cases as comparable lines.
 func outcomes(res *Result) []string {
 	var out []string
@@ -65,10 +56,9 @@ func TestRunAllSameOutcomeAnyOrder(t *testing.T) {
 				t.conform(t.record(a.Answer, protocol.Credentials{}, protocol.Call{}), success("j1", "JSON"), nil)
 			}})
 		}
-		withCases(t, defs...)
 		s := testSession(t)
 		s.cfg.Parallel = parallel
-		s.runAll(context.Background(), "")
+		s.runAll(context.Background(), defs)
 		return outcomes(s.result())
 	}
 	serial, parallel := run(1), run(n)
@@ -140,10 +130,9 @@ func TestRunAllBounded(t *testing.T) {
 			}
 		}})
 	}
-	withCases(t, defs...)
 	s := testSession(t)
 	s.cfg.Parallel = parallel
-	s.runAll(context.Background(), "")
+	s.runAll(context.Background(), defs)
 	res := s.result()
 	if maxWeight > parallel || maxWeight < 2 {
 		t.Errorf("at most %d at once, want between 2 and %d", maxWeight, parallel)
@@ -182,12 +171,11 @@ func TestRunAllGivesUpOnSilentEndpoints(t *testing.T) {
 						t.s.send(t, credentials(v), t.s.startCall(cell{Method: "GET", Signature: "v1", Format: "JSON"}, v))
 					}})
 				}
-				withCases(t, defs...)
 				s, err := newSession(context.Background(), Config{Target: tt.target, States: tt.states, Timeout: 100 * time.Millisecond, Parallel: parallel})
 				if err != nil {
 					t.Fatal(err)
 				}
-				s.runAll(context.Background(), "")
+				s.runAll(context.Background(), defs)
 				res := s.result()
 				if !errors.Is(s.cause, tt.sentinel) || !errors.Is(s.cause, giveup.ErrNoAnswer) || !strings.Contains(s.cause.Error(), tt.names) {
 					t.Fatalf("cause %v, want %v naming %q", s.cause, tt.sentinel, tt.names)

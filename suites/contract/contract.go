@@ -1,7 +1,7 @@
-// Package contract holds the Ginkgo contract suites of StartEdgeTranscodeJob (docs/protocol.md)
-// and a programmatic runner. The specs are registered when the package is imported and read the
-// configuration set by Run (the CLI) or Configure (the package's own go test suite); Ginkgo's
-// RunSpecs runs once per process, so Run may be called once.
+// Package contract holds the contract suite of StartEdgeTranscodeJob (docs/protocol.md) and its
+// runner. Each Run builds its cases as data from its Config, runs them and returns their outcome:
+// runs share no state, so Run may be called any number of times, also concurrently. The package's
+// own go test binary reports the cases through Ginkgo (contract_suite_test.go).
 //
 // The cases: a start of a stopped job (JobId echoed) and its refused second start; each error code
 // of the documentation page through its provider state, MissingParameter through the request
@@ -17,15 +17,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
-	"github.com/onsi/gomega"
 
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
@@ -46,8 +44,6 @@ var (
 	ErrDeadline = errors.New("contract: overall deadline hit")
 	// ErrInterrupted: the run was interrupted (signal or cancelled context) (exit 3).
 	ErrInterrupted = errors.New("contract: interrupted")
-	// ErrRunTwice: Ginkgo runs its specs once per process.
-	ErrRunTwice = errors.New("contract: Run may be called once per process")
 )
 
 // Defaults of a Config.
@@ -88,9 +84,10 @@ type Config struct {
 	// in the report's order). The report is the same whatever the value.
 	Parallel int
 
-	// Out receives Ginkgo's progress output (nil: none); Color allows ANSI colours in it.
-	Out     io.Writer
-	Color   bool
+	// Out receives a line per case as the run ends (nil: none); Color allows ANSI colours in it.
+	Out   io.Writer
+	Color bool
+	// Verbose lists every case on Out; without it, the failed and skipped ones.
 	Verbose bool
 	// HTTPClient is used for the calls (default: a fresh one).
 	HTTPClient *http.Client
@@ -138,6 +135,9 @@ type Result struct {
 	NotRun int `json:"-"`
 	// CredentialsUsed counts the cases signed with Config.Credentials (their state gave none).
 	CredentialsUsed int `json:"-"`
+	// IDs are the ids of every case the run built, also those the label filter left out, sorted
+	// (a baseline's entries are matched against them).
+	IDs []string `json:"-"`
 }
 
 // Case is one case's outcome.
@@ -195,23 +195,6 @@ type session struct {
 	ran    map[*caseDef]*caseT
 	cancel context.CancelCauseFunc // of the running runAll
 	cause  error                   // why runAll stopped early (nil: it did not)
-	report *types.Report
-}
-
-var (
-	current *session
-	ran     atomic.Bool
-)
-
-// Configure validates cfg and makes it the configuration of the registered specs. The package's go
-// test suite calls it before RunSpecs; Run calls it itself.
-func Configure(ctx context.Context, cfg Config) error {
-	s, err := newSession(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	current = s
-	return nil
 }
 
 func newSession(ctx context.Context, cfg Config) (*session, error) {
@@ -275,66 +258,46 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	}, nil
 }
 
-// Run runs the registered specs against cfg.Target once and returns their outcome. The error is
+// Run builds the cases cfg selects, runs them against cfg.Target and returns their outcome. The error is
 // nil when the suite ran and judged the target (see Result.Verdict); it wraps ErrConfig when cfg
 // is unusable, and ErrUnreachable, ErrStateSetup, ErrDeadline, ErrInterrupted, ErrNotJudged,
 // ErrCredentialsRefused or ErrNothingVerified (with the Result of what ran) when the harness could
 // not do its job. Result.Verdict is then inconclusive, unless a case proved the target wrong.
+// Runs share nothing: Run may be called any number of times, also at once.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	s, err := newSession(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if !ran.CompareAndSwap(false, true) {
-		return nil, ErrRunTwice
+	all := s.cases()
+	sel := labelFilter(s.cfg.LabelFilter)
+	var order []*caseDef
+	for _, d := range all {
+		if sel(d.labels) {
+			order = append(order, d)
+		}
 	}
-	current = s
-	defer func() { current = nil }()
-
-	suiteCfg := types.NewDefaultSuiteConfig()
-	suiteCfg.RandomSeed = 1 // the same order every run: reports compare line by line
-	suiteCfg.LabelFilter = s.cfg.LabelFilter
-	// The run keeps its deadline itself (runAll); Ginkgo's is a backstop.
-	suiteCfg.Timeout = s.cfg.Deadline + 5*time.Second
-	suiteCfg.GracePeriod = 2 * time.Second
-	repCfg := types.ReporterConfig{NoColor: !s.cfg.Color, Succinct: !s.cfg.Verbose, Verbose: s.cfg.Verbose, SilenceSkips: !s.cfg.Verbose}
-
-	// Ginkgo writes its progress to formatter.ColorableStdOut; point it at cfg.Out for this run.
-	out := s.cfg.Out
-	if out == nil {
-		out = io.Discard
-	}
-	saved := formatter.ColorableStdOut
-	formatter.ColorableStdOut = out
-	defer func() { formatter.ColorableStdOut = saved }()
-
-	// A cancelled ctx ends the running calls (s.ctx) and leaves the cases not begun (see runAll);
-	// SIGINT is Ginkgo's own to handle.
-	gomega.RegisterFailHandler(ginkgo.Fail)
+	// A cancelled ctx ends the running calls (s.ctx) and leaves the cases not begun (see runAll).
 	start := time.Now()
-	ginkgo.RunSpecs(quietT{}, "edgeconform contract", suiteCfg, repCfg)
+	s.runAll(s.ctx, order)
 	elapsed := time.Since(start)
 
-	s.mu.Lock()
-	report := s.report
-	s.mu.Unlock()
-	if report == nil {
-		return nil, errors.New("contract: the suite produced no report")
-	}
 	res := s.result()
 	res.Duration, res.Started = elapsed, start
 	res.CredentialsUsed = int(s.creds.Load())
-	return res, s.conclude(ctx, *report, res)
+	for _, d := range all {
+		res.IDs = append(res.IDs, d.ID)
+	}
+	slices.Sort(res.IDs)
+	err = s.conclude(ctx, res)
+	if s.cfg.Out != nil {
+		res.writeProgress(s.cfg.Out, s.cfg.Verbose, s.cfg.Color)
+	}
+	return res, err
 }
 
-// quietT is the GinkgoTestingT of a run outside go test: the outcome is read from the report.
-type quietT struct{}
-
-func (quietT) Fail() {}
-
 // verdictError tells the harness's own failures apart from the target's.
-func (s *session) verdictError(ctx context.Context, report types.Report, res *Result) error {
-	reasons := strings.Join(report.SpecialSuiteFailureReasons, "; ")
+func (s *session) verdictError(ctx context.Context, res *Result) error {
 	s.mu.Lock()
 	cause := s.cause
 	s.mu.Unlock()
@@ -343,10 +306,8 @@ func (s *session) verdictError(ctx context.Context, report types.Report, res *Re
 		return fmt.Errorf("%w; %d cases not run", cause, res.NotRun)
 	case errors.Is(cause, ErrDeadline):
 		return fmt.Errorf("%w, %d cases not run", cause, res.NotRun)
-	case ctx.Err() != nil || cause != nil || strings.Contains(reasons, "Interrupted"):
+	case ctx.Err() != nil || cause != nil:
 		return fmt.Errorf("%w after %d of the cases", ErrInterrupted, len(res.Cases)-res.NotRun)
-	case strings.Contains(reasons, "Timeout"):
-		return fmt.Errorf("%w: %v elapsed, %d cases not run", ErrDeadline, s.cfg.Deadline, res.NotRun)
 	}
 	var ran, transport, state, stateTried int
 	for _, c := range res.Cases {

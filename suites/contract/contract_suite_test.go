@@ -2,6 +2,7 @@ package contract_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -16,18 +17,16 @@ import (
 	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
-// The contract suites against the reference implementation, in-process, with its provider-state
-// endpoint and a small limit so that the throttle cases run: `go test ./suites/...` or `ginkgo`.
+// suiteResult is the run the Ginkgo tree reports: one Entry per case, labelled with its labels.
+var suiteResult *contract.Result
+
+// The contract suite against the reference implementation, in-process, with its provider-state
+// endpoint and a small limit so that the throttle cases run: `go test ./suites/contract` or
+// `ginkgo --label-filter='errors && !xml' ./suites/contract`. contract.Run runs the cases (the
+// label filter selects them); Ginkgo reports each as a spec of a table over the Result.
 func TestContract(t *testing.T) {
 	RegisterFailHandler(Fail)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
-	ref, err := mock.Start(ctx, mock.WithRateLimit(limit))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close()
+	ref, limit := startReference(t)
 	// The Observer seam: each case shows the answer it is judged on, once, with what was sent.
 	var mu sync.Mutex
 	observed := map[string]int{}
@@ -40,27 +39,29 @@ func TestContract(t *testing.T) {
 		observed[o.Case]++
 		return contract.Verdict{}
 	}
-	err = contract.Configure(ctx, contract.Config{
-		Target:   ref.APIURL,
-		States:   states.NewEndpoint(ref.AdminURL),
-		Throttle: contract.Throttle{Limit: limit, Safe: true},
-		Observer: observer,
-		Explore:  40, Seed: 1, // generated calls too (explore/1/0..39)
+	res, err := contract.Run(t.Context(), contract.Config{
+		Target:      ref.APIURL,
+		States:      states.NewEndpoint(ref.AdminURL),
+		Throttle:    contract.Throttle{Limit: limit, Safe: true},
+		Observer:    observer,
+		LabelFilter: GinkgoLabelFilter(),
+		Explore:     40, Seed: 1, // generated calls too (explore/1/0..39)
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("contract.Run: %v", err)
 	}
+	suiteResult = res
 	RunSpecs(t, "Contract suite")
+
 	var ids []string
-	for _, id := range contract.CaseIDs() {
-		// The fake cases TestResultFromReport registers, and the generated calls, which the
-		// Observer does not see (explore.go).
-		if !strings.HasPrefix(id, "t/") && !strings.HasPrefix(id, "explore/") {
-			ids = append(ids, id)
+	for _, c := range res.Cases {
+		// The generated calls, which the Observer does not see (explore.go).
+		if !strings.HasPrefix(c.ID, "explore/") {
+			ids = append(ids, c.ID)
 		}
 	}
-	if len(ids) < 100 {
-		t.Fatalf("%d registered cases", len(ids))
+	if GinkgoLabelFilter() == "" && (len(ids) < 100 || len(res.IDs) != len(res.Cases)) {
+		t.Fatalf("%d cases run, %d built", len(ids), len(res.IDs))
 	}
 	for _, id := range ids {
 		if observed[id] != 1 {
@@ -68,6 +69,121 @@ func TestContract(t *testing.T) {
 		}
 	}
 	if len(observed) != len(ids) {
-		t.Errorf("%d cases observed, %d registered", len(observed), len(ids))
+		t.Errorf("%d cases observed, %d run", len(observed), len(ids))
+	}
+}
+
+// The tree: a table over the cases of the run, built when RunSpecs builds it (after the run).
+var _ = Describe("The contract against the reference", func() {
+	if suiteResult == nil {
+		It("needs TestContract's run", func() { Fail("no contract run to report") })
+		return
+	}
+	args := []any{func(c contract.Case) {
+		switch c.Status {
+		case contract.StatusFailed:
+			Fail(fmt.Sprintf("%s (expected Code %s)\nreproduce: %s", c.Message, c.Code, c.Reproduce))
+		case contract.StatusSkipped:
+			Skip(c.Message)
+		}
+		Expect(c.Status).To(Equal(contract.StatusPassed))
+	}}
+	for _, c := range suiteResult.Cases {
+		args = append(args, Entry(c.ID, c, Label(c.Labels...)))
+	}
+	DescribeTable("case", args...)
+})
+
+// startReference starts the reference implementation with a small limit, so that the throttle
+// cases run, and stops it when the test ends.
+func startReference(t testing.TB, opts ...mock.Option) (*mock.Running, spec.RateLimit) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+	ref, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(limit)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ref.Close() })
+	return ref, limit
+}
+
+// outcomeLines are the report's cases as comparable lines: id, code, status, message, and whether
+// it has a reproduce line (whose values, the target's port and the state's keys, differ by run).
+func outcomeLines(res *contract.Result) []string {
+	var out []string
+	for _, c := range res.Cases {
+		out = append(out, fmt.Sprintf("%s %s %s %q reproduce=%v", c.ID, c.Code, c.Status, c.Message, c.Reproduce != ""))
+	}
+	return out
+}
+
+// diffLines says where got and want first differ ("" nowhere).
+func diffLines(got, want []string) string {
+	for i := range max(len(got), len(want)) {
+		g, w := "(none)", "(none)"
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			return fmt.Sprintf("case %d: got %s, want %s (%d and %d cases)", i, g, w, len(got), len(want))
+		}
+	}
+	return ""
+}
+
+// Run is re-entrant: runs at once in one process, each against its own reference (one with a
+// defect), share nothing; each Result is the one a run alone gives. Run it with -race.
+func TestRunConcurrently(t *testing.T) {
+	defect := mock.NoRequestID // fails cases of every area: a difference between runs shows
+	run := func(opts ...mock.Option) (*contract.Result, error) {
+		ref, limit := startReference(t, opts...)
+		return contract.Run(t.Context(), contract.Config{
+			Target: ref.APIURL, States: states.NewEndpoint(ref.AdminURL),
+			Throttle: contract.Throttle{Limit: limit, Safe: true},
+			Explore:  10, Seed: 2,
+		})
+	}
+	serialGood, err := run()
+	if err != nil || serialGood.Verdict != contract.VerdictPass {
+		t.Fatalf("serial run against the reference: %v, verdict %s", err, serialGood.Verdict)
+	}
+	serialBad, _ := run(mock.WithDefects(defect))
+	if serialBad.Verdict != contract.VerdictFail {
+		t.Fatalf("serial run against the reference with %v: verdict %s", defect, serialBad.Verdict)
+	}
+	const runs = 4 // two of each, all at once
+	results := make([]*contract.Result, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				results[i], _ = run()
+			} else {
+				results[i], _ = run(mock.WithDefects(defect))
+			}
+		}()
+	}
+	wg.Wait()
+	for i, res := range results {
+		want := serialGood
+		if i%2 == 1 {
+			want = serialBad
+		}
+		if res == nil {
+			t.Fatalf("run %d: no result", i)
+		}
+		if d := diffLines(outcomeLines(res), outcomeLines(want)); d != "" || res.Verdict != want.Verdict {
+			t.Errorf("run %d at once differs from a run alone: %s; verdict %s, want %s", i, d, res.Verdict, want.Verdict)
+		}
+	}
+	if serialGood.Passed < 100 || serialBad.Failed == 0 {
+		t.Errorf("serial runs: %d passed, %d failed with %v", serialGood.Passed, serialBad.Failed, defect)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
@@ -16,46 +14,44 @@ import (
 // over the cells GET and POST, v1 and v3, in one format (JSON when the run has it). Each expects
 // what the page and the wire protocol decide; where they are silent (a very long or non-ASCII value), only what
 // any conforming answer has (explore.Judge's properties).
-var _ = topic(6, "Edge cases", Label("edges"), func() {
-	s := current
-	if s == nil {
-		return
-	}
-	for _, c := range edgeCells(s.cells) {
-		container("around the documented cases, "+c.Text(), Label(c.Labels()...), func() {
-			for _, e := range edges(s.spec) {
-				if e.code != "" && e.code != spec.CodeOK {
-					if _, ok := s.spec.Error(e.code); !ok {
-						continue // the spec has no such code: nothing to expect
+func edgeCases(s *session, b *builder) {
+	b.topic(6, "Edge cases", label("edges"), func() {
+		for _, c := range edgeCells(s.cells) {
+			b.container("around the documented cases, "+c.Text(), label(c.Labels()...), func() {
+				for _, e := range edges(s.spec) {
+					if e.code != "" && e.code != spec.CodeOK {
+						if _, ok := s.spec.Error(e.code); !ok {
+							continue // the spec has no such code: nothing to expect
+						}
 					}
+					b.it(caseMeta{ID: "edges/" + e.what + "/" + c.ID(), Code: e.caseCode()}, e.desc, func(t *caseT) {
+						v := s.arrange(t, e.state, needAll...)
+						call := s.startCall(c, v)
+						for k, f := range e.params {
+							call.Params.Set(k, f(v[k]))
+						}
+						if e.skew != 0 {
+							call.Time = time.Now().Add(e.skew)
+						}
+						a := s.send(t, credentials(v), call, e.muts...)
+						if e.loose != nil {
+							want := *e.loose
+							want.Format = c.Format
+							t.satisfy(a, want)
+							return
+						}
+						ec, _ := s.spec.Error(e.code)
+						want := failure(ec, c.Format)
+						if e.code == spec.CodeOK {
+							want = success(v[states.JobID], c.Format)
+						}
+						t.conform(a, want, nil)
+					})
 				}
-				it(caseMeta{ID: "edges/" + e.what + "/" + c.ID(), Code: e.caseCode()}, e.desc, func(t *caseT) {
-					v := s.arrange(t, e.state, needAll...)
-					call := s.startCall(c, v)
-					for k, f := range e.params {
-						call.Params.Set(k, f(v[k]))
-					}
-					if e.skew != 0 {
-						call.Time = time.Now().Add(e.skew)
-					}
-					a := s.send(t, credentials(v), call, e.muts...)
-					if e.loose != nil {
-						want := *e.loose
-						want.Format = c.Format
-						t.satisfy(a, want)
-						return
-					}
-					ec, _ := s.spec.Error(e.code)
-					want := failure(ec, c.Format)
-					if e.code == spec.CodeOK {
-						want = success(v[states.JobID], c.Format)
-					}
-					t.conform(a, want, nil)
-				})
-			}
-		})
-	}
-})
+			})
+		}
+	})
+}
 
 // edgeCells are the run's cells of one format: JSON when it has it (the edges are about the
 // request; the answer's format is the documented cases' business).

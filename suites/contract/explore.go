@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -18,55 +16,56 @@ import (
 // failing one is shrunk to its smallest failing set of mutations and reported with it. They are
 // judged by properties only: Config.Observer (recordings, snapshots) does not see them, as a
 // recording holds the cases every run has, not one seed's.
-var _ = topic(7, "Explored calls", Label("explore"), func() {
-	s := current
-	if s == nil || s.cfg.Explore == 0 {
-		return
-	}
-	cells := make([]explore.Cell, len(s.cells))
-	for i, c := range s.cells {
-		cells[i] = c.explore()
-	}
-	// A fixture profile hands a stopped job out once: generated calls use the reusable states there.
-	_, profile := s.cfg.States.(*states.Profile)
-	sts := explore.States(s.spec, !profile)
-	if len(sts) == 0 {
-		return
-	}
-	for i := range s.cfg.Explore {
-		p := explore.Generate(s.spec, s.cfg.Seed, i, cells, sts)
-		c := cell{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format}
-		text := fmt.Sprintf("call %06d %s %s, %s", i, strings.Join(mutationStrings(p.Mutations), " "), c.Text(), p.State)
-		// The runner judges each answer itself, RequestId included as far as the case's own
-		// answers go (dupOf is the run's judgment, made after every case: not seen here).
-		it(caseMeta{ID: p.ID(), Code: explore.Code(s.spec, p)}, text, func(t *caseT) {
-			r := explore.Runner{
-				Spec:   s.spec,
-				Target: s.cfg.Target,
-				Arrange: func(context.Context, string) (states.Values, error) {
-					return s.arrange(t, p.State, needAll...), nil
-				},
-				Send: func(_ context.Context, _ string, creds protocol.Credentials, call protocol.Call, muts []explore.Mutation) (*client.Answer, string, error) {
-					a := s.send(t, creds, call, muts...)
-					return a.Answer, a.dupOf, nil
-				},
-			}
-			out, err := r.Run(t.ctx, p)
-			// The report describes the call the outcome shows (shrunk or not): its reproduce line,
-			// the Code of its answer and what it expects, as its message does.
-			t.repro, t.code = out.Reproduce, out.Code
-			if out.Answer != nil {
-				t.lastCode = out.Answer.Code
-			}
-			if err != nil {
-				t.fail(KindTarget, err.Error())
-			}
-			if out.Failed() {
-				t.fail(KindTarget, out.Message())
-			}
-		}, Label(c.Labels()...))
-	}
-})
+func exploreCases(s *session, b *builder) {
+	b.topic(7, "Explored calls", label("explore"), func() {
+		if s.cfg.Explore == 0 {
+			return
+		}
+		cells := make([]explore.Cell, len(s.cells))
+		for i, c := range s.cells {
+			cells[i] = c.explore()
+		}
+		// A fixture profile hands a stopped job out once: generated calls use the reusable states there.
+		_, profile := s.cfg.States.(*states.Profile)
+		sts := explore.States(s.spec, !profile)
+		if len(sts) == 0 {
+			return
+		}
+		for i := range s.cfg.Explore {
+			p := explore.Generate(s.spec, s.cfg.Seed, i, cells, sts)
+			c := cell{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format}
+			text := fmt.Sprintf("call %06d %s %s, %s", i, strings.Join(mutationStrings(p.Mutations), " "), c.Text(), p.State)
+			// The runner judges each answer itself, RequestId included as far as the case's own
+			// answers go (dupOf is the run's judgment, made after every case: not seen here).
+			b.it(caseMeta{ID: p.ID(), Code: explore.Code(s.spec, p)}, text, func(t *caseT) {
+				r := explore.Runner{
+					Spec:   s.spec,
+					Target: s.cfg.Target,
+					Arrange: func(context.Context, string) (states.Values, error) {
+						return s.arrange(t, p.State, needAll...), nil
+					},
+					Send: func(_ context.Context, _ string, creds protocol.Credentials, call protocol.Call, muts []explore.Mutation) (*client.Answer, string, error) {
+						a := s.send(t, creds, call, muts...)
+						return a.Answer, a.dupOf, nil
+					},
+				}
+				out, err := r.Run(t.ctx, p)
+				// The report describes the call the outcome shows (shrunk or not): its reproduce line,
+				// the Code of its answer and what it expects, as its message does.
+				t.repro, t.code = out.Reproduce, out.Code
+				if out.Answer != nil {
+					t.lastCode = out.Answer.Code
+				}
+				if err != nil {
+					t.fail(KindTarget, err.Error())
+				}
+				if out.Failed() {
+					t.fail(KindTarget, out.Message())
+				}
+			}, label(c.Labels()...))
+		}
+	})
+}
 
 func mutationStrings(muts []explore.Mutation) []string {
 	out := make([]string, len(muts))

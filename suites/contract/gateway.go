@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -18,39 +17,36 @@ import (
 // each provoked by spoiling one thing of an otherwise good call made by a caller whose job does not
 // exist (so a gateway that lets the call through answers JobNotFound instead). A common code this
 // suite does not know how to provoke is a case skipped with the reason.
-var _ = topic(4, "Gateway checks", Label("gateway"), func() {
-	s := current
-	if s == nil {
-		notConfigured()
-		return
-	}
-	var codes []spec.ErrorCode
-	for _, e := range s.spec.Errors() {
-		if e.Source == spec.SourceCommon && !slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
-			codes = append(codes, e)
-		}
-	}
-	for _, c := range s.cells {
-		container("when the gateway must reject the call, "+c.Text(), Label(c.Labels()...), func() {
-			for _, e := range codes {
-				what := "an unprovokable call"
-				p, ok := provokers[e.Code]
-				if ok {
-					what = p.what
-				}
-				desc := fmt.Sprintf("answers %d %s to %s", e.Status, e.Code, what)
-				it(caseMeta{ID: "gateway/" + e.Code + "/" + c.ID(), Code: e.Code}, desc, func(t *caseT) {
-					if !ok {
-						t.skip("this suite does not know how to provoke " + e.Code)
-					}
-					v := s.caller(t)
-					a := p.provoke(t, s, credentials(v), s.startCall(c, v))
-					t.conform(a, failure(e, c.Format), nil)
-				}, Label(e.Code))
+func gatewayCases(s *session, b *builder) {
+	b.topic(4, "Gateway checks", label("gateway"), func() {
+		var codes []spec.ErrorCode
+		for _, e := range s.spec.Errors() {
+			if e.Source == spec.SourceCommon && !slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+				codes = append(codes, e)
 			}
-		})
-	}
-})
+		}
+		for _, c := range s.cells {
+			b.container("when the gateway must reject the call, "+c.Text(), label(c.Labels()...), func() {
+				for _, e := range codes {
+					what := "an unprovokable call"
+					p, ok := provokers[e.Code]
+					if ok {
+						what = p.what
+					}
+					desc := fmt.Sprintf("answers %d %s to %s", e.Status, e.Code, what)
+					b.it(caseMeta{ID: "gateway/" + e.Code + "/" + c.ID(), Code: e.Code}, desc, func(t *caseT) {
+						if !ok {
+							t.skip("this suite does not know how to provoke " + e.Code)
+						}
+						v := s.caller(t)
+						a := p.provoke(t, s, credentials(v), s.startCall(c, v))
+						t.conform(a, failure(e, c.Format), nil)
+					}, label(e.Code))
+				}
+			})
+		}
+	})
+}
 
 // provoker spoils a good call so that the gateway must answer one code.
 type provoker struct {

@@ -1,8 +1,6 @@
 package contract
 
 import (
-	"sort"
-
 	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/protocol"
 )
@@ -47,15 +45,4 @@ func (s *session) observe(t *caseT, a *answer, failed bool) []problem {
 		t.observedSkip = v.Skip
 	}
 	return ps
-}
-
-// CaseIDs are the ids of every case the suite registered, also those a label filter left out:
-// complete once Run has built the suite (before, empty).
-func CaseIDs() []string {
-	ids := make([]string, 0, len(registry))
-	for _, m := range registry {
-		ids = append(ids, m.ID)
-	}
-	sort.Strings(ids)
-	return ids
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -21,15 +20,6 @@ func (s *session) result() *Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	order := s.order
-	if order == nil { // runAll never ran (the suite was cut before it): nothing ran
-		sel := labelFilter(s.cfg.LabelFilter)
-		for _, d := range declared {
-			if sel(d.labels) {
-				order = append(order, d)
-			}
-		}
-		slices.SortStableFunc(order, func(a, b *caseDef) int { return a.rank - b.rank })
-	}
 	for _, d := range order {
 		c := Case{ID: d.ID, Code: d.Code, Labels: d.labels}
 		t := s.ran[d]

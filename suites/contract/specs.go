@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/edgeconform/edgeconform/client"
@@ -20,9 +19,9 @@ import (
 	"github.com/edgeconform/edgeconform/states"
 )
 
-// This file holds what every feature file shares: the cases declared as data while Ginkgo builds
-// its tree (an It per case, which reports the outcome the case had when the run computed it, see
-// cases.go), and the steps of a case (arrange a state, call, skip).
+// This file holds what every feature file shares: the cases declared as data (each topic file a
+// function that declares its cases on a builder, from the run's session), and the steps of a case
+// (arrange a state, call, skip). Nothing is registered at import: every Run builds its own list.
 
 // caseMeta is what the report needs of a case: its id and the Code it expects.
 type caseMeta struct {
@@ -30,64 +29,69 @@ type caseMeta struct {
 	Code string
 }
 
-// caseDef is one case as data: where it sits in the tree, its labels, and its body.
+// caseDef is one case as data: its texts, its labels, and its body.
 type caseDef struct {
 	caseMeta
-	key    string   // registryKey of its texts
+	text   string   // its containers' texts and its own, joined by spaces
 	labels []string // its containers' and its own
 	rank   int      // its topic's place in the report
 	heavy  bool     // drives many calls at once (the throttle cases): scheduled apart
 	body   func(t *caseT)
 }
 
-// The case registry. It is filled while Ginkgo builds the tree, which happens once, on one
-// goroutine, before any case runs; reads come after.
-var (
-	registry  = map[string]*caseDef{} // registryKey → case
-	declared  []*caseDef              // in declaration order
-	texts     []string                // the texts of the containers being built
-	labels    [][]string              // their labels
-	topicRank int                     // the rank of the area being built
-)
-
-func registryKey(containers []string, leaf string) string {
-	return strings.Join(append(append([]string{}, containers...), leaf), "\x1f")
+// topics are the areas of the suite, each a function declaring its cases for a session; a topic's
+// rank (given to b.topic) is its place in the report, whatever its place here.
+var topics = []func(s *session, b *builder){
+	successCases, documentedErrorCases, missingParameterCases, gatewayCases, throttleCases, edgeCases, exploreCases,
 }
 
-// topic is a top-level container whose cases come rank-th in the report (and in a serial run),
-// whatever the order Go initializes the files in.
-func topic(rank int, text string, args ...any) bool {
-	body, ok := args[len(args)-1].(func())
-	if !ok {
-		panic("contract: topic needs a body") // a programming error, found by the first test run
+// cases builds the session's cases: every topic's, in the report's order (by rank, then as declared).
+func (s *session) cases() []*caseDef {
+	b := &builder{}
+	for _, topic := range topics {
+		topic(s, b)
 	}
-	args[len(args)-1] = func() {
-		topicRank = rank
-		body()
-	}
-	return container(text, args...)
+	slices.SortStableFunc(b.defs, func(a, b *caseDef) int { return a.rank - b.rank })
+	return b.defs
 }
 
-// container is Describe/Context that records its text and labels, so that the cases below can be
-// registered.
-func container(text string, args ...any) bool {
+// builder collects the cases of one session as the topic functions declare them, in containers
+// that give their texts and labels to the cases below.
+type builder struct {
+	defs   []*caseDef
+	texts  []string   // the texts of the containers being built
+	labels [][]string // their labels
+	rank   int        // the rank of the topic being built
+}
+
+// labels are the labels of a container or a case (an argument of it), Ginkgo's syntax.
+type labels []string
+
+func label(ls ...string) labels { return labels(ls) }
+
+// topic is a top-level container whose cases come rank-th in the report (and in a serial run).
+func (b *builder) topic(rank int, text string, args ...any) {
+	b.rank = rank
+	b.container(text, args...)
+}
+
+// container groups cases: its text and labels (arguments of type labels) are theirs too; the
+// last argument is the body declaring them.
+func (b *builder) container(text string, args ...any) {
 	body, ok := args[len(args)-1].(func())
 	if !ok {
 		panic("contract: container needs a body") // a programming error, found by the first test run
 	}
-	args[len(args)-1] = func() {
-		texts = append(texts, text)
-		labels = append(labels, labelsOf(args))
-		defer func() { texts, labels = texts[:len(texts)-1], labels[:len(labels)-1] }()
-		body()
-	}
-	return Describe(text, args...)
+	b.texts = append(b.texts, text)
+	b.labels = append(b.labels, labelsOf(args))
+	defer func() { b.texts, b.labels = b.texts[:len(b.texts)-1], b.labels[:len(b.labels)-1] }()
+	body()
 }
 
 func labelsOf(args []any) []string {
 	var out []string
 	for _, a := range args {
-		if l, ok := a.(Labels); ok {
+		if l, ok := a.(labels); ok {
 			out = append(out, l...)
 		}
 	}
@@ -98,48 +102,20 @@ func labelsOf(args []any) []string {
 type heavyCase struct{}
 
 // it declares a case under the containers being built: meta, its leaf text, its body, and
-// decorators (Label, heavyCase). Its It reports the outcome the run computed.
-func it(meta caseMeta, text string, body func(t *caseT), args ...any) bool {
-	d := &caseDef{caseMeta: meta, key: registryKey(texts, text), rank: topicRank, body: body}
-	for _, l := range labels {
+// decorators (labels, heavyCase).
+func (b *builder) it(meta caseMeta, text string, body func(t *caseT), args ...any) {
+	d := &caseDef{caseMeta: meta, text: strings.Join(append(slices.Clone(b.texts), text), " "), rank: b.rank, body: body}
+	for _, l := range b.labels {
 		d.labels = append(d.labels, l...)
 	}
 	d.labels = append(d.labels, labelsOf(args)...)
-	args = slices.DeleteFunc(args, func(a any) bool {
-		_, h := a.(heavyCase)
-		d.heavy = d.heavy || h
-		return h
-	})
-	registry[d.key] = d
-	declared = append(declared, d)
-	return It(text, append(args, func(ctx SpecContext) {
-		if s := current; s != nil {
-			s.replay(ctx, d)
+	for _, a := range args {
+		if _, h := a.(heavyCase); h {
+			d.heavy = true
 		}
-	})...)
-}
-
-// notConfigured stands in for the cases when the specs are run without Configure.
-func notConfigured() {
-	It("needs contract.Configure before RunSpecs", func() {
-		Fail("contract: Configure (or Run) was not called: no target to test")
-	})
-}
-
-// The suite-level nodes: the run of every case (before the Its report them), and the report.
-var _ = BeforeSuite(func(ctx SpecContext) {
-	if s := current; s != nil {
-		s.runAll(ctx, GinkgoLabelFilter())
 	}
-})
-
-var _ = ReportAfterSuite("edgeconform contract report", func(r Report) {
-	if s := current; s != nil {
-		s.mu.Lock()
-		s.report = &r
-		s.mu.Unlock()
-	}
-})
+	b.defs = append(b.defs, d)
+}
 
 // arrange sets state up, registers its teardown, and returns its values with the keys the case
 // needs. An unsupported state skips the case; any other failure of the arrangement fails it.

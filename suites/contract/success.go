@@ -1,49 +1,44 @@
 package contract
 
 import (
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
 )
 
 // Starting a stopped job succeeds and echoes its JobId; starting it again is refused.
-var _ = topic(1, "Starting a job", Label("success"), func() {
-	s := current
-	if s == nil {
-		notConfigured()
-		return
-	}
-	denied, deniedKnown := s.spec.Error(codeOperationDenied)
-	for _, c := range s.cells {
-		container("when a stopped job exists, "+c.Text(), Label(c.Labels()...), func() {
-			it(caseMeta{ID: "success/OK/" + c.ID(), Code: spec.CodeOK}, "answers 200 and echoes the JobId",
-				func(t *caseT) {
-					v := s.arrange(t, spec.StateStoppedJob, needAll...)
-					a := s.send(t, credentials(v), s.startCall(c, v))
-					s.startedBefore(t, a, v)
-					t.conform(a, success(v[states.JobID], c.Format), nil)
-				})
+func successCases(s *session, b *builder) {
+	b.topic(1, "Starting a job", label("success"), func() {
+		denied, deniedKnown := s.spec.Error(codeOperationDenied)
+		for _, c := range s.cells {
+			b.container("when a stopped job exists, "+c.Text(), label(c.Labels()...), func() {
+				b.it(caseMeta{ID: "success/OK/" + c.ID(), Code: spec.CodeOK}, "answers 200 and echoes the JobId",
+					func(t *caseT) {
+						v := s.arrange(t, spec.StateStoppedJob, needAll...)
+						a := s.send(t, credentials(v), s.startCall(c, v))
+						s.startedBefore(t, a, v)
+						t.conform(a, success(v[states.JobID], c.Format), nil)
+					})
 
-			it(caseMeta{ID: "success/second-start/" + c.ID(), Code: codeOperationDenied}, "refuses a second start with OperationDenied",
-				func(t *caseT) {
-					if !deniedKnown {
-						t.skip("the spec has no " + codeOperationDenied + " code")
-					}
-					v := s.arrange(t, spec.StateStoppedJob, needAll...)
-					first := s.send(t, credentials(v), s.startCall(c, v))
-					s.startedBefore(t, first, v)
-					if first.Status != 200 {
-						t.fail(KindTarget, "the first start must succeed: status: want 200, got "+itoa(first.Status)+
-							" "+explore.QuoteOrNone(first.Code))
-					}
-					a := s.send(t, credentials(v), s.startCall(c, v))
-					t.conform(a, failure(denied, c.Format), nil)
-				})
-		})
-	}
-})
+				b.it(caseMeta{ID: "success/second-start/" + c.ID(), Code: codeOperationDenied}, "refuses a second start with OperationDenied",
+					func(t *caseT) {
+						if !deniedKnown {
+							t.skip("the spec has no " + codeOperationDenied + " code")
+						}
+						v := s.arrange(t, spec.StateStoppedJob, needAll...)
+						first := s.send(t, credentials(v), s.startCall(c, v))
+						s.startedBefore(t, first, v)
+						if first.Status != 200 {
+							t.fail(KindTarget, "the first start must succeed: status: want 200, got "+itoa(first.Status)+
+								" "+explore.QuoteOrNone(first.Code))
+						}
+						a := s.send(t, credentials(v), s.startCall(c, v))
+						t.conform(a, failure(denied, c.Format), nil)
+					})
+			})
+		}
+	})
+}
 
 // codeOperationDenied is the code of a start of a running job; the spec carries its status and
 // template, this name ties the second-start case to it.

@@ -92,3 +92,32 @@ func (r *Result) WriteText(w io.Writer, all bool) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// writeProgress writes Config.Out's lines: one per case (every case when verbose, else the
+// failed and skipped ones) with its labels and duration, in the report's order.
+func (r *Result) writeProgress(w io.Writer, verbose, color bool) {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	for _, c := range r.Cases {
+		mark := paint("32", "•")
+		switch c.Status {
+		case StatusPassed:
+			if !verbose {
+				continue
+			}
+		case StatusFailed:
+			mark = paint("31", "F")
+		default:
+			mark = paint("36", "S")
+		}
+		fmt.Fprintf(w, "%s %s [%s] %v", mark, c.ID, strings.Join(c.Labels, ", "), c.Duration.Round(time.Millisecond))
+		if c.Message != "" {
+			fmt.Fprintf(w, ": %s", c.Message)
+		}
+		fmt.Fprintln(w)
+	}
+}

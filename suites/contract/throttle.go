@@ -7,8 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	. "github.com/onsi/ginkgo/v2"
-
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
@@ -18,57 +16,54 @@ import (
 // throttled answer is judged like any other (status, Code, Message, RequestId, Content-Type, the
 // spec), plus the rate-limit headers when present. Only when Config.Throttle.Safe says the target
 // takes it; the limit's exact value is the throttle scenario's business (edgeconform throttle).
-var _ = topic(5, "Throttled answers", Label("throttle"), func() {
-	s := current
-	if s == nil {
-		notConfigured()
-		return
-	}
-	var throttled spec.ErrorCode
-	for _, e := range s.spec.Errors() {
-		if slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
-			throttled = e
-			break
+func throttleCases(s *session, b *builder) {
+	b.topic(5, "Throttled answers", label("throttle"), func() {
+		var throttled spec.ErrorCode
+		for _, e := range s.spec.Errors() {
+			if slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+				throttled = e
+				break
+			}
 		}
-	}
-	for _, c := range s.cells {
-		id := "throttle/" + throttled.Code + "/" + c.ID()
-		container("when a fresh account exceeds the limit, "+c.Text(), Label(c.Labels()...), func() {
-			it(caseMeta{ID: id, Code: throttled.Code}, "answers the throttled call as the spec says", func(t *caseT) {
-				if throttled.Code == "" {
-					t.skip("the spec has no throttling code")
-				}
-				th := s.cfg.Throttle
-				budget := ThrottleBudget(th.Limit)
-				switch {
-				case !th.Safe || th.Limit.Calls <= 0:
-					t.skip("the target's limit is not known to be safe to exceed (give --rate-limit to run this case)")
-				case th.MaxCalls > 0 && budget > th.MaxCalls:
-					t.skipHarness(fmt.Sprintf("the limit %s needs up to %d calls, more than the harness's bound of %d (Config.Throttle.MaxCalls; 0 follows the limit)",
-						th.Limit, budget, th.MaxCalls))
-				}
-				v := s.arrange(t, spec.StateFreshAccount, needAll...)
-				a, n, err := s.driveOver(t, credentials(v), s.startCall(c, v), budget)
-				if err != nil {
-					if t.ctx.Err() != nil {
-						t.cut()
+		for _, c := range s.cells {
+			id := "throttle/" + throttled.Code + "/" + c.ID()
+			b.container("when a fresh account exceeds the limit, "+c.Text(), label(c.Labels()...), func() {
+				b.it(caseMeta{ID: id, Code: throttled.Code}, "answers the throttled call as the spec says", func(t *caseT) {
+					if throttled.Code == "" {
+						t.skip("the spec has no throttling code")
 					}
-					t.fail(KindTransport, fmt.Sprintf("call %d of one account: no answer: %v", n, err))
-				}
-				if a == nil {
-					t.fail(KindTarget, fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, th.Limit))
-				}
-				// Not "answer n": with several calls in flight, n varies from run to run.
-				t.conform(a, failure(throttled, c.Format), func(ps string) string {
-					return fmt.Sprintf("the first throttled answer of one account, limit %s: %s", th.Limit, ps)
-				})
-				if ps := rateLimitHeaderProblems(s.spec, a); len(ps) > 0 {
-					t.fail(KindTarget, strings.Join(ps, "; "))
-				}
-			}, heavyCase{})
-		})
-	}
-})
+					th := s.cfg.Throttle
+					budget := ThrottleBudget(th.Limit)
+					switch {
+					case !th.Safe || th.Limit.Calls <= 0:
+						t.skip("the target's limit is not known to be safe to exceed (give --rate-limit to run this case)")
+					case th.MaxCalls > 0 && budget > th.MaxCalls:
+						t.skipHarness(fmt.Sprintf("the limit %s needs up to %d calls, more than the harness's bound of %d (Config.Throttle.MaxCalls; 0 follows the limit)",
+							th.Limit, budget, th.MaxCalls))
+					}
+					v := s.arrange(t, spec.StateFreshAccount, needAll...)
+					a, n, err := s.driveOver(t, credentials(v), s.startCall(c, v), budget)
+					if err != nil {
+						if t.ctx.Err() != nil {
+							t.cut()
+						}
+						t.fail(KindTransport, fmt.Sprintf("call %d of one account: no answer: %v", n, err))
+					}
+					if a == nil {
+						t.fail(KindTarget, fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, th.Limit))
+					}
+					// Not "answer n": with several calls in flight, n varies from run to run.
+					t.conform(a, failure(throttled, c.Format), func(ps string) string {
+						return fmt.Sprintf("the first throttled answer of one account, limit %s: %s", th.Limit, ps)
+					})
+					if ps := rateLimitHeaderProblems(s.spec, a); len(ps) > 0 {
+						t.fail(KindTarget, strings.Join(ps, "; "))
+					}
+				}, heavyCase{})
+			})
+		}
+	})
+}
 
 // ThrottleBudget is how many calls the throttle case may make to see one account throttled at
 // limit: twice the limit, as a fixed window may turn over once during the run, and a few more.

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2/types"
-
 	"github.com/edgeconform/edgeconform/explore"
 )
 
@@ -37,8 +35,8 @@ var refusals = []string{"InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inact
 // harness could not do its job and no case proved the target wrong, the verdict is inconclusive
 // and no case is counted failed (those that could not be judged are skipped, "not judged: why");
 // a proven failure outweighs what could not be judged.
-func (s *session) conclude(ctx context.Context, report types.Report, res *Result) error {
-	err := s.verdictError(ctx, report, res)
+func (s *session) conclude(ctx context.Context, res *Result) error {
+	err := s.verdictError(ctx, res)
 	if err == nil {
 		if msg := firstMessage(res, KindHarness); msg != "" {
 			err = fmt.Errorf("%w: %s", ErrNotJudged, msg)
