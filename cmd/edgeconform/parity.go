@@ -86,7 +86,7 @@ func applyBaseline(b *baseline.Baseline, res *contract.Result, now time.Time) ([
 	if b == nil {
 		return nil, nil
 	}
-	o := b.Apply(res, contract.CaseIDs(), now)
+	o := b.Apply(res, res.IDs, now)
 	if err := o.Err(b.Name); err != nil {
 		return nil, cli.Usagef("contract: --baseline: %s", strings.TrimPrefix(err.Error(), "baseline: "))
 	}
