@@ -61,7 +61,7 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.labelFilter, "label-filter", "", "run only the cases whose labels match `EXPR` (Ginkgo syntax), e.g. 'errors && !xml'; labels: success, errors, gateway, throttle, get, post, v1, v3, json, xml, and each Code")
 	fs.DurationVar(&f.deadline, "deadline", contract.DefaultDeadline, "overall time limit of the run")
 	fs.IntVar(&f.parallel, "parallel", contract.DefaultParallel, "run up to `N` cases at once (1: one after another); the reports are the same whatever N")
-	fs.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's progress and list every case")
+	fs.BoolVar(&f.verbose, "verbose", false, "show a line per case as the run ends and list every case")
 	registerExploreFlags(fs, &f.explore, &f.seed)
 }
 

@@ -31,7 +31,7 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	var cf contractFlags
 	strict := fs.Bool("strict", false, "contract: fail the cases that would be skipped")
 	fs.StringVar(&cf.labelFilter, "label-filter", "", "contract: run only the cases whose labels match `EXPR` (Ginkgo syntax; see 'edgeconform contract -h')")
-	fs.BoolVar(&cf.verbose, "verbose", false, "contract: show Ginkgo's progress and list every case")
+	fs.BoolVar(&cf.verbose, "verbose", false, "contract: show a line per case as the run ends and list every case")
 	deadline := fs.Duration("deadline", 0, "overall time limit of the run, both parts (default: none; contract alone stops at "+contract.DefaultDeadline.String()+")")
 	registerBaseline(fs, &cf.parity.baseline) // contract's
 	registerExploreFlags(fs, &cf.explore, &cf.seed)
