@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,11 +155,11 @@ func TestURLWithStateFunc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { r.Close() })
+	t.Cleanup(func() { r.CloseWithin(time.Second) })
 	endpoint := states.NewEndpoint(r.AdminURL)
-	calls := 0
+	var calls atomic.Int64 // the cases call it at once
 	f := StateFunc(func(ctx context.Context, state string) (map[string]string, error) {
-		calls++
+		calls.Add(1)
 		if state != spec.StateStoppedJob {
 			return nil, fmt.Errorf("%w: only the stopped job here", ErrUnsupported)
 		}
@@ -183,7 +184,7 @@ func TestURLWithStateFunc(t *testing.T) {
 			passed++
 		}
 	}
-	if passed != 16 || skipped == 0 || calls == 0 {
-		t.Errorf("%d passed, %d skipped, %d state calls: want the 16 success cases passed, the others skipped", passed, skipped, calls)
+	if passed != 16 || skipped == 0 || calls.Load() == 0 {
+		t.Errorf("%d passed, %d skipped, %d state calls: want the 16 success cases passed, the others skipped", passed, skipped, calls.Load())
 	}
 }
