@@ -2,7 +2,9 @@ package contract_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -183,7 +185,41 @@ func TestRunConcurrently(t *testing.T) {
 			t.Errorf("run %d at once differs from a run alone: %s; verdict %s, want %s", i, d, res.Verdict, want.Verdict)
 		}
 	}
+	checkGolden(t, serialGood)
 	if serialGood.Passed < 100 || serialBad.Failed == 0 {
 		t.Errorf("serial runs: %d passed, %d failed with %v", serialGood.Passed, serialBad.Failed, defect)
+	}
+}
+
+var updateCases = flag.Bool("update-cases", false, "rewrite testdata/cases.golden from the run")
+
+// checkGolden holds the documented, edge and throttle cases of a run against the reference (ids,
+// codes, statuses, in the report's order) to testdata/cases.golden, written from the JSON report
+// of `edgeconform contract` before the suite was made re-entrant: the same cases, in the same
+// order. A change that adds or renames cases rewrites it: go test ./suites/contract -run
+// TestRunConcurrently -update-cases.
+func checkGolden(t *testing.T, res *contract.Result) {
+	t.Helper()
+	const path = "testdata/cases.golden"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(string(data), "\n")
+	var got []string
+	for _, c := range res.Cases {
+		if !strings.HasPrefix(c.ID, "explore/") {
+			got = append(got, c.ID+" "+c.Code+" "+c.Status)
+		}
+	}
+	if *updateCases {
+		if err := os.WriteFile(path, []byte(header+"\n"+strings.Join(got, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want := strings.Split(strings.TrimSpace(string(data)), "\n")[1:]
+	if d := diffLines(got, want); d != "" {
+		t.Errorf("the cases differ from %s: %s", path, d)
 	}
 }
