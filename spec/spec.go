@@ -57,18 +57,19 @@ const CodeOK = "OK"
 // Spec is a loaded, validated OpenAPI document with its facts decoded. It is read-only and safe
 // for concurrent use.
 type Spec struct {
-	doc          *openapi3.T
-	raw          []byte
-	action       string
-	version      string
-	errors       []ErrorCode
-	throttling   []string
-	contentTypes map[string]string
-	rate         RateLimit
-	required     []string
-	optional     []string
-	ram          RAM
-	states       []State
+	doc           *openapi3.T
+	raw           []byte
+	action        string
+	version       string
+	errors        []ErrorCode
+	throttling    []string
+	contentTypes  map[string]string
+	rate          RateLimit
+	required      []string
+	optional      []string
+	ram           RAM
+	states        []State
+	disagreements []Disagreement // x-edgeconform-disagreements (disagreement.go)
 
 	rateLimitHeaders []string               // from the success answer's headers (facts.go)
 	rateLimitPattern *regexp.Regexp         // their value's pattern
