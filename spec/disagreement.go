@@ -33,10 +33,14 @@ type Claim struct {
 	Says   string `json:"says"`
 }
 
-// Name is the source as a reader would say it: "the page", "the vendor's metadata (2024-06-24)".
+// Name is the source as a reader would say it: "the page", "the vendor's metadata (2024-06-24)",
+// "the official SDK alibaba-cloud-sdk-go".
 func (c Claim) Name() string {
-	if c.Of == "" {
+	switch {
+	case c.Of == "":
 		return SourceName(c.Source)
+	case c.Source == SourceSDK:
+		return "the official SDK " + c.Of
 	}
 	return SourceName(c.Source) + " (" + c.Of + ")"
 }

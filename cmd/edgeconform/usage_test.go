@@ -122,6 +122,10 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"spec", "generate", "--page", missing}, "missing.yaml"},
 		{[]string{"spec", "generate", "--overlay", badYAML}, "overlay"},
 		{[]string{"spec", "generate", "--bogus"}, "bogus"},
+		{[]string{"spec", "sources", "--metadata", missing}, "missing.yaml"},
+		{[]string{"spec", "sources", "--metadata", badYAML}, "bad.yaml"},
+		{[]string{"spec", "sources", "--sdk", badYAML}, "sdk facts"},
+		{[]string{"spec", "sources", "extra"}, "extra"},
 
 		{[]string{"sign", "--signature", "v9"}, "v9"},
 		{[]string{"sign", "--target", "ftp://x"}, "target"},
