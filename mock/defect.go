@@ -63,7 +63,8 @@ type defects struct {
 
 func toggle(name string, set func(*defects)) Defect { return Defect{name: name, apply: set} }
 
-// WrongStatus answers code with a wrong HTTP status: 400 where the spec says otherwise, else 403.
+// WrongStatus answers code with a wrong HTTP status, one no source gives it: 400 where none says
+// 400, else 403, else 409 (UserQuotaExceed: 403 on the page, 400 in the vendor's metadata: 409).
 func WrongStatus(code string) Defect {
 	return Defect{name: "WrongStatus(" + code + ")", apply: func(d *defects) {
 		if d.wrongStatus == nil {

@@ -120,7 +120,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	s.errs = map[string]spec.ErrorCode{}
 	for _, e := range c.spec.Errors() {
 		if _, dup := s.errs[e.Code]; !dup { // the first, as spec.Error finds it
-			s.errs[e.Code] = e
+			s.errs[e.Code] = s.v.errorCode(c.spec, e)
 		}
 	}
 	s.required = c.spec.RequiredParams()
@@ -189,10 +189,7 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 		a.message = ec.Message(detail)
 	}
 	if s.d.wrongStatus[code] {
-		a.status = http.StatusBadRequest
-		if ec.Status == http.StatusBadRequest {
-			a.status = http.StatusForbidden
-		}
+		a.status = s.d.wrongStatusOf(s.spec, ec)
 	}
 	if s.d.messageOffTemplate {
 		a.message, a.template = code+" happened", ""
@@ -360,4 +357,18 @@ func errDetail(err error) string {
 		return msg[len(p):]
 	}
 	return msg
+}
+
+// wrongStatusOf is WrongStatus's status for ec: the first of 400, 403, 409 that no source gives it.
+func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
+	given := map[int]bool{ec.Status: true}
+	for _, a := range sp.Alternatives(ec) {
+		given[a.Status] = true
+	}
+	for _, st := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict} {
+		if !given[st] {
+			return st
+		}
+	}
+	return http.StatusTeapot
 }

@@ -1,6 +1,10 @@
 package mock
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
 
 // A Variant is a correct implementation's other choice where the sources (the page, the wire
 // protocol of docs/protocol.md, the vendor's metadata and SDKs, a recording) leave one open
@@ -18,6 +22,7 @@ func (v Variant) String() string { return v.name }
 // variants is the set the pipeline consults; the zero value is the reference's own choices.
 // Each field is one undecided choice taken the other way.
 type variants struct {
+	followsMetadata bool // FollowsMetadata
 }
 
 func variant(name string, set func(*variants)) Variant { return Variant{name: name, apply: set} }
@@ -25,7 +30,9 @@ func variant(name string, set func(*variants)) Variant { return Variant{name: na
 // Variants returns every variant (a representative of each parameterised one), so a test can run
 // the whole kit against each.
 func Variants() []Variant {
-	return []Variant{}
+	return []Variant{
+		FollowsMetadata,
+	}
 }
 
 func collectVariants(vs []Variant) (variants, error) {
@@ -37,4 +44,24 @@ func collectVariants(vs []Variant) (variants, error) {
 		x.apply(&v)
 	}
 	return v, nil
+}
+
+// FollowsMetadata answers each page code as the vendor's OpenAPI metadata describes it where the
+// metadata and the page disagree (x-edgeconform-disagreements): UserQuotaExceed with 400 instead
+// of the page's 403, every Message as the bare detail ("%s") instead of the page's template. The
+// reference follows the page.
+var FollowsMetadata = variant("FollowsMetadata", func(v *variants) { v.followsMetadata = true })
+
+// errorCode is e as this implementation answers it: the page's, or the metadata's where the
+// variant follows it.
+func (v variants) errorCode(sp *spec.Spec, e spec.ErrorCode) spec.ErrorCode {
+	if !v.followsMetadata {
+		return e
+	}
+	for _, a := range sp.Alternatives(e) {
+		if a.Source == spec.SourceMetadata {
+			return a.Error(e)
+		}
+	}
+	return e
 }

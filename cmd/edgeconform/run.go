@@ -21,7 +21,7 @@ import (
 // proven failure outweighs a measurement that could not be made), then harness failure.
 func runRun(ctx context.Context, m *Main, args []string) error {
 	var f targetFlags
-	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--label-filter EXPR] [--deadline D] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
+	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--label-filter EXPR] [--deadline D] [--baseline FILE] [--explore N [--seed S]] [--follow SOURCE] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs, withCredentials|withJUnit)
 	fs.Lookup("signature").Usage = "signature of the calls, v1 or v3: contract runs only that signature's cases, the throttle scenario sends it (default: contract runs both, the scenario sends v1)"
 	fs.Lookup("access-key-id").Usage += "; contract only: the throttle scenario's accounts come from its provider state"
