@@ -38,6 +38,7 @@ func TestCheck(t *testing.T) {
 	s := testSession(t)
 	notFound, _ := s.spec.Error("JobNotFound")
 	missing, _ := s.spec.Error(codeMissingParameter)
+	badSig, _ := s.spec.Error(spec.CodeSignatureDoesNotMatch)
 	errBody := func(code, msg string) (string, map[string]string) {
 		f := map[string]string{"RequestId": rid, "HostId": "h", "Code": code, "Message": msg, "Recommend": "r"}
 		return `{"RequestId":"` + rid + `","HostId":"h","Code":"` + code + `","Message":"` + msg + `","Recommend":"r"}`, f
@@ -68,9 +69,10 @@ func TestCheck(t *testing.T) {
 				b, f := errBody("JobNotFound", "No, please check and try again later.")
 				return jsonAnswer(403, b, f)
 			}},
-		{name: "message off template", e: failure(notFound, "JSON"), want: []string{"/Message: want the template"}, a: func() *answer {
-			b, f := errBody("JobNotFound", "job not found")
-			return jsonAnswer(404, b, f)
+		// A common code, on which the vendor's sources do not disagree (follow_test.go: those that do).
+		{name: "message off template", e: failure(badSig, "JSON"), want: []string{"/Message: want the template"}, a: func() *answer {
+			b, f := errBody("SignatureDoesNotMatch", "signature wrong")
+			return jsonAnswer(400, b, f)
 		}},
 		{name: "MissingParameter must name it", e: expectation{Status: 400, Code: missing.Code, Error: missing, Format: "JSON", Names: []string{"JobId"}},
 			want: []string{"/Message: want it to name JobId"}, a: func() *answer {
@@ -156,6 +158,7 @@ func TestConfigErrors(t *testing.T) {
 		"negative timeout": func(c *Config) { c.Timeout = -1 },
 		"bad method":       func(c *Config) { c.Methods = []string{"PUT"} },
 		"bad format":       func(c *Config) { c.Formats = []string{"YAML"} },
+		"bad follow":       func(c *Config) { c.Follow = "rumour" },
 	} {
 		c := ok
 		mutate(&c)
