@@ -28,6 +28,8 @@ type defects struct {
 	lowercaseRequestID    bool
 	reusedRequestID       bool
 	messageOffTemplate    bool
+	retryAfterTooLong     bool
+	stringToSignMisquoted bool
 	jobIDNotEchoed        bool
 	runningJobRestartable bool
 	permissionIgnored     bool
@@ -150,7 +152,21 @@ var (
 	ThrottleWrongCode = toggle("ThrottleWrongCode", func(d *defects) { d.throttleWrongCode = true })
 	// ThrottleWrongStatus throttles with HTTP 429 instead of 400.
 	ThrottleWrongStatus = toggle("ThrottleWrongStatus", func(d *defects) { d.throttleWrongStat = true })
+	// RetryAfterTooLong tells a throttled caller to retry (x-acs-retry-after) a window later than a
+	// call would pass: past the TimeLeft of its own rate-limit header.
+	RetryAfterTooLong = toggle("RetryAfterTooLong", func(d *defects) { d.retryAfterTooLong = true })
+	// StringToSignMisquoted tells a badly signed version 1 call a server string to sign without its
+	// Timestamp: the older SDK would blame itself instead of the secret.
+	StringToSignMisquoted = toggle("StringToSignMisquoted", func(d *defects) { d.stringToSignMisquoted = true })
 )
+
+// retryAfterOf is how long x-acs-retry-after says to wait when a call would pass after left.
+func (d *defects) retryAfterOf(left, window time.Duration) time.Duration {
+	if d.retryAfterTooLong {
+		return left + window
+	}
+	return left
+}
 
 // Defects returns every defect without parameters plus a representative of each parameterised
 // one, so a test can range over them all.
@@ -163,7 +179,7 @@ func Defects() []Defect {
 		FormEncodingSigner, TimestampWindow(10 * time.Minute), ServerErrorOnLongValue, ServerErrorOnNonASCII,
 		RegionIDRefused, XMLByDefault,
 		NoLimit, LimitScaled(1.1), LimitScaled(0.9), GlobalLimit, PerKeyLimit, NeverLifts,
-		ThrottleWrongCode, ThrottleWrongStatus,
+		ThrottleWrongCode, ThrottleWrongStatus, RetryAfterTooLong, StringToSignMisquoted,
 	}
 }
 

@@ -22,7 +22,9 @@ func (v Variant) String() string { return v.name }
 // variants is the set the pipeline consults; the zero value is the reference's own choices.
 // Each field is one undecided choice taken the other way.
 type variants struct {
-	followsMetadata bool // FollowsMetadata
+	followsMetadata      bool // FollowsMetadata
+	bareSignatureMessage bool // BareSignatureMessage
+	noRetryAfter         bool // NoRetryAfter
 }
 
 func variant(name string, set func(*variants)) Variant { return Variant{name: name, apply: set} }
@@ -32,6 +34,8 @@ func variant(name string, set func(*variants)) Variant { return Variant{name: na
 func Variants() []Variant {
 	return []Variant{
 		FollowsMetadata,
+		BareSignatureMessage,
+		NoRetryAfter,
 	}
 }
 
@@ -65,3 +69,11 @@ func (v variants) errorCode(sp *spec.Spec, e spec.ErrorCode) spec.ErrorCode {
 	}
 	return e
 }
+
+// BareSignatureMessage answers SignatureDoesNotMatch with the common conventions' sentence alone,
+// without the server's string to sign the older SDK reads when it is there (the reference writes it).
+var BareSignatureMessage = variant("BareSignatureMessage", func(v *variants) { v.bareSignatureMessage = true })
+
+// NoRetryAfter leaves x-acs-retry-after out of throttled answers (optional: the released
+// darabonba-openapi reads the x-ratelimit-* headers' TimeLeft instead; the reference sends both).
+var NoRetryAfter = variant("NoRetryAfter", func(v *variants) { v.noRetryAfter = true })

@@ -50,6 +50,8 @@ func SourceName(source string) string {
 	switch source {
 	case SourcePage:
 		return "the page"
+	case SourceCommon:
+		return "Alibaba Cloud's common conventions"
 	case SourceMetadata:
 		return "the vendor's metadata"
 	case SourceSDK:
@@ -76,10 +78,11 @@ func (s *Spec) Disagreement(field string) (Disagreement, bool) {
 }
 
 // Alternatives are the answers to expect of error code e where the sources disagree on its
-// status or message: one per source that gives it (the page's first), each with the status and
-// template that source says. An undisputed code has the page's alone.
+// status or message: one per source that gives it (e's own first: the page's, or the common
+// conventions'), each with the status and template that source says. An undisputed code has its
+// own alone.
 func (s *Spec) Alternatives(e ErrorCode) []Alternative {
-	alts := []Alternative{{Source: SourcePage, Status: e.Status, Template: e.Template}}
+	alts := []Alternative{{Source: e.Source, Status: e.Status, Template: e.Template}}
 	status, sok := s.Disagreement("errors/" + e.Code + "/" + AspectStatus)
 	message, mok := s.Disagreement("errors/" + e.Code + "/" + AspectMessage)
 	if !sok && !mok {
@@ -88,7 +91,7 @@ func (s *Spec) Alternatives(e ErrorCode) []Alternative {
 	var sources []Claim
 	for _, d := range []Disagreement{status, message} {
 		for _, c := range d.Claims {
-			if c.Source != SourcePage && !slices.ContainsFunc(sources, func(x Claim) bool { return x.Source == c.Source && x.Of == c.Of }) {
+			if c.Source != e.Source && !slices.ContainsFunc(sources, func(x Claim) bool { return x.Source == c.Source && x.Of == c.Of }) {
 				sources = append(sources, c)
 			}
 		}
@@ -139,4 +142,15 @@ func (s *Spec) decodeDisagreements() []Problem {
 		}
 	}
 	return ps
+}
+
+// FitsMessage reports whether msg fills the template of e that some source gives (e's own, or
+// another's where the sources disagree on its message): what any judge of a message should ask.
+func (s *Spec) FitsMessage(e ErrorCode, msg string) bool {
+	for _, a := range s.Alternatives(e) {
+		if a.Error(e).MatchesMessage(msg) {
+			return true
+		}
+	}
+	return false
 }

@@ -74,3 +74,16 @@ func TestFactsMissingFromTheDocument(t *testing.T) {
 		}
 	}
 }
+
+// The throttled answer may carry x-acs-retry-after, a positive number of milliseconds.
+func TestRetryAfterHeader(t *testing.T) {
+	re := spec.Default().RetryAfterPattern()
+	if re == nil {
+		t.Fatalf("the document has no %s on the throttled answer", spec.HeaderRetryAfter)
+	}
+	for v, want := range map[string]bool{"2345": true, "1": true, "0": false, "-1": false, "1.5": false, "": false, "2s": false} {
+		if re.MatchString(v) != want {
+			t.Errorf("%s %q: match %v, want %v", spec.HeaderRetryAfter, v, !want, want)
+		}
+	}
+}

@@ -71,10 +71,11 @@ type Spec struct {
 	states        []State
 	disagreements []Disagreement // x-edgeconform-disagreements (disagreement.go)
 
-	rateLimitHeaders []string               // from the success answer's headers (facts.go)
-	rateLimitPattern *regexp.Regexp         // their value's pattern
-	requestIDPattern *regexp.Regexp         // the Success schema's RequestId pattern
-	placements       map[string][]Placement // by method: where each required parameter may be (request.go)
+	rateLimitHeaders  []string               // from the success answer's headers (facts.go)
+	rateLimitPattern  *regexp.Regexp         // their value's pattern
+	retryAfterPattern *regexp.Regexp         // x-acs-retry-after's, on the throttled answer (facts.go)
+	requestIDPattern  *regexp.Regexp         // the Success schema's RequestId pattern
+	placements        map[string][]Placement // by method: where each required parameter may be (request.go)
 }
 
 // RAM is the authorization row of the page.

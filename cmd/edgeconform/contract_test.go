@@ -376,6 +376,9 @@ func TestContractCatchesEachDefect(t *testing.T) {
 		{defect: mock.ThrottleWrongCode, about: area("throttle/"), message: "/Code"},
 		{defect: mock.ThrottleWrongStatus, about: area("throttle/"), message: "status: want 400"},
 		{defect: mock.NoLimit, about: area("throttle/"), message: "no call was throttled"},
+		{defect: mock.RetryAfterTooLong, about: area("throttle/"), message: spec.HeaderRetryAfter},
+		{defect: mock.StringToSignMisquoted, about: area("gateway/SignatureDoesNotMatch/GET-v1-", "gateway/SignatureDoesNotMatch/POST-v1-"),
+			message: "string to sign"},
 	}
 	// A wrong status for each code of the spec: the cases expecting that code fail, no other.
 	for _, e := range spec.Default().Errors() {

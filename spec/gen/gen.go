@@ -95,6 +95,10 @@ func build(p *docpage.Page, o *Overlay, in Inputs) (obj, error) {
 		return nil, err
 	}
 	headers, headerRefs := rateLimitHeaders(o)
+	b.retryAfter, headers, err = retryAfterHeader(o, codes, headers)
+	if err != nil {
+		return nil, err
+	}
 	extensions, err := b.extensions(states)
 	if err != nil {
 		return nil, err
@@ -125,6 +129,7 @@ type builder struct {
 	byStatus         map[int][]string // the codes of each status
 	statuses         []int            // sorted
 	alternates       map[int][]string // codes another source answers with that status
+	retryAfter       retryAfterRef    // the throttled answer's x-acs-retry-after, if the overlay names one
 	requestIDExample string
 }
 
@@ -392,6 +397,47 @@ func rateLimitHeaders(o *Overlay) (headers, refs obj) {
 	return headers, refs
 }
 
+// retryAfterRef is where the throttled answer's retry header goes: the throttling code's status.
+type retryAfterRef struct {
+	name   string
+	status int
+}
+
+// add puts the header among r's headers.
+func (ra retryAfterRef) add(r obj) obj {
+	ref := kv{ra.name, ref("headers", headerKey(ra.name))}
+	for i, f := range r {
+		if f.k == "headers" {
+			r[i].v = append(slices.Clone(f.v.(obj)), ref)
+			return r
+		}
+	}
+	return append(r, kv{"headers", obj{ref}})
+}
+
+// retryAfterHeader adds the overlay's retry header to the header components and says where it goes.
+func retryAfterHeader(o *Overlay, codes []code, headers obj) (retryAfterRef, obj, error) {
+	h := o.RetryAfterHeader
+	if h.Name == "" {
+		return retryAfterRef{}, headers, nil
+	}
+	if h.Pattern == "" {
+		return retryAfterRef{}, nil, fmt.Errorf("overlay: retryAfterHeader %s: needs a pattern", h.Name)
+	}
+	for _, c := range codes {
+		if slices.Contains(o.ThrottlingCodes, c.Code) {
+			headers = append(headers, kv{headerKey(h.Name), obj{
+				{"description", h.Description},
+				{"required", false},
+				{"schema", obj{{"type", "string"}, {"pattern", h.Pattern}}},
+				{"example", h.Example},
+			}})
+			return retryAfterRef{name: h.Name, status: c.Status}, headers, nil
+		}
+	}
+	return retryAfterRef{}, nil, fmt.Errorf("overlay: retryAfterHeader %s: no throttling code among the errors to carry it", h.Name)
+}
+
 // responses: the success answer, then one per error status with an example of each code.
 func (b *builder) responses(headerRefs obj) obj {
 	p, o := b.p, b.o
@@ -438,8 +484,11 @@ func (b *builder) responses(headerRefs obj) obj {
 			parts = append(parts, c+" (as the vendor's metadata says; see x-edgeconform-disagreements)")
 		}
 		desc := fmt.Sprintf("HTTP %d: %s.", s, strings.Join(parts, ", "))
-		out = append(out, kv{errorName(s), withHeaders(obj{{"description", desc}}).
-			with("content", media(errorName(s), kv{"examples", examples}))})
+		r := withHeaders(obj{{"description", desc}})
+		if s == b.retryAfter.status {
+			r = b.retryAfter.add(r)
+		}
+		out = append(out, kv{errorName(s), r.with("content", media(errorName(s), kv{"examples", examples}))})
 	}
 	return out
 }

@@ -59,7 +59,14 @@ func disagreements(p *docpage.Page, o *Overlay, in Inputs) ([]vendor.Disagreemen
 	for _, s := range f.SDKs {
 		sources = append(sources, obj{{"source", "sdk"}, {"of", s.Name}, {"file", s.Source}})
 	}
-	return vendor.Compare(o.Action, p, m, f), obj{{"x-edgeconform-sources", sources}}, nil
+	for _, msg := range f.Messages {
+		sources = append(sources, obj{{"source", "sdk"}, {"of", msg.SDK}, {"file", msg.Source}})
+	}
+	var common []vendor.Error
+	for _, e := range o.CommonErrors {
+		common = append(common, vendor.Error{Status: e.Status, Code: e.Code, Message: e.Message})
+	}
+	return vendor.Compare(o.Action, p, common, m, f), obj{{"x-edgeconform-sources", sources}}, nil
 }
 
 // alternateStatuses are the statuses another source gives a code: its answer is valid there too.

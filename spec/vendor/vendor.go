@@ -149,6 +149,15 @@ func ParseMetadata(name string, data []byte, action string) (*Metadata, error) {
 type Facts struct {
 	SDKs      []SDK      `yaml:"sdks"`
 	Snapshots []Snapshot `yaml:"metadataSnapshots"`
+	Messages  []Message  `yaml:"messages"`
+}
+
+// Message is the form of an error's message an SDK parses.
+type Message struct {
+	Code    string `yaml:"code"`
+	Message string `yaml:"message"`
+	SDK     string `yaml:"sdk"`
+	Source  string `yaml:"source"`
 }
 
 // SDK is what one official SDK's request model says.
@@ -180,6 +189,11 @@ func ParseFacts(data []byte) (*Facts, error) {
 			return nil, fmt.Errorf("vendor: sdk facts: sdks[%d]: needs a name and the source file it was read from", i)
 		}
 	}
+	for i, m := range f.Messages {
+		if m.Code == "" || m.Message == "" || m.SDK == "" || m.Source == "" {
+			return nil, fmt.Errorf("vendor: sdk facts: messages[%d]: needs a code, a message, its sdk and the source file", i)
+		}
+	}
 	for i, s := range f.Snapshots {
 		if s.Date == "" || s.Source == "" {
 			return nil, fmt.Errorf("vendor: sdk facts: metadataSnapshots[%d]: needs a date and a source", i)
@@ -188,12 +202,14 @@ func ParseFacts(data []byte) (*Facts, error) {
 	return &f, nil
 }
 
-// Compare lists every disagreement between the page, the metadata (and the later snapshots the
-// facts know of) and the SDKs, in a fixed order: error codes in page order (then the metadata's
-// own), parameters in page order (then the others by name), the answer's fields, the endpoints.
-func Compare(action string, page *docpage.Page, meta *Metadata, facts *Facts) []Disagreement {
+// Compare lists every disagreement between the page (with common, the errors of Alibaba Cloud's
+// common conventions), the metadata (and the later snapshots the facts know of) and the SDKs, in a
+// fixed order: error codes in page order (then the metadata's own), the messages the SDKs parse,
+// parameters in page order (then the others by name), the answer's fields, the endpoints.
+func Compare(action string, page *docpage.Page, common []Error, meta *Metadata, facts *Facts) []Disagreement {
 	c := comparer{action: action}
 	c.errors(page, meta)
+	c.messages(page, common, facts)
 	c.parameters(page, meta, facts)
 	c.response(page, meta)
 	c.endpoints(meta, facts)
@@ -249,6 +265,30 @@ func (c *comparer) errors(page *docpage.Page, meta *Metadata) {
 			c.add("errors/"+e.Code, e.Code, AspectCode, "none: no case provokes a code the page does not list", []Claim{
 				{Source: spec.SourcePage, Says: ""}, metaClaim(meta, fmt.Sprintf("listed, %d", e.Status))})
 		}
+	}
+}
+
+// messages: the forms of a message an SDK parses, against the template the page or the common
+// conventions give.
+func (c *comparer) messages(page *docpage.Page, common []Error, facts *Facts) {
+	for _, m := range facts.Messages {
+		first := Claim{}
+		for _, e := range page.Errors {
+			if e.Code == m.Code {
+				first = Claim{Source: spec.SourcePage, Says: e.Message}
+			}
+		}
+		for _, e := range common {
+			if e.Code == m.Code && first.Source == "" {
+				first = Claim{Source: spec.SourceCommon, Says: e.Message}
+			}
+		}
+		if first.Source == "" {
+			continue // a code nobody answers: nothing to expect
+		}
+		c.add("errors/"+m.Code+"/message", m.Code, AspectMessage,
+			"contract: "+m.Code+" passes either form; the SDK's form must hold what the SDK reads ("+m.SDK+")",
+			[]Claim{first, {Source: spec.SourceSDK, Of: m.SDK, Says: m.Message}})
 	}
 }
 
