@@ -65,7 +65,20 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.parallel, "parallel", contract.DefaultParallel, "run up to `N` cases at once (1: one after another); the reports are the same whatever N")
 	fs.BoolVar(&f.verbose, "verbose", false, "show Ginkgo's progress and list every case")
 	registerExploreFlags(fs, &f.explore, &f.seed)
-	fs.StringVar(&f.follow, "follow", "", "where the vendor's sources disagree (edgeconform spec sources), require `SOURCE`'s answer: "+
+	registerFollow(fs, &f.follow)
+}
+
+// checkFollow refuses a --follow that names no source a run can follow.
+func checkFollow(command, follow string) error {
+	if follow != "" && !slices.Contains(contract.Followable, follow) {
+		return cli.Usagef("%s: --follow %q: want %s", command, follow, strings.Join(contract.Followable, " or "))
+	}
+	return nil
+}
+
+// registerFollow registers --follow (contract and run).
+func registerFollow(fs *flag.FlagSet, follow *string) {
+	fs.StringVar(follow, "follow", "", "where the vendor's sources disagree (edgeconform spec sources), require `SOURCE`'s answer: "+
 		strings.Join(contract.Followable, " or ")+" (default: an answer that follows either passes, and the reports say which)")
 }
 
@@ -194,8 +207,9 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)
 	case f.timeout <= 0:
 		return cfg, "", nothing, cli.Usagef("contract: --timeout %v: want a positive duration", f.timeout)
-	case f.follow != "" && !slices.Contains(contract.Followable, f.follow):
-		return cfg, "", nothing, cli.Usagef("contract: --follow %q: want %s", f.follow, strings.Join(contract.Followable, " or "))
+	}
+	if err := checkFollow("contract", f.follow); err != nil {
+		return cfg, "", nothing, err
 	}
 	if f.set["signature"] {
 		sv, err := protocol.ParseSignatureVersion(f.signature)

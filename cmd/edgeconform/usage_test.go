@@ -115,6 +115,9 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"mock", "--listen", "nonsense", "--admin-listen", "127.0.0.1:0"}, "listen"},
 		{[]string{"mock", "--verbose=sometimes"}, "verbose"},
 
+		{[]string{"contract", "--follow", "rumour"}, "rumour"},
+		{[]string{"run", "--follow", "rumour"}, "rumour"},
+
 		{[]string{"spec", "frobnicate"}, "frobnicate"},
 		{[]string{"spec", "validate", missing}, "missing.yaml"},
 		{[]string{"spec", "validate", badYAML, badYAML}, "one FILE"},
