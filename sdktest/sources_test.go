@@ -1,7 +1,6 @@
 package sdktest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -17,7 +16,6 @@ import (
 	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
 
 	"github.com/edgeconform/edgeconform/mock"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/states"
 )
@@ -132,19 +130,8 @@ func TestThrottledAnswerRetryAfter(t *testing.T) {
 	v := tg.arrange(t, spec.StateFreshAccount)
 	var retry, rl string
 	for i := 0; i <= rate.Calls; i++ {
-		req, err := protocol.NewRequest(context.Background(), tg.running.APIURL,
-			protocol.Credentials{AccessKeyID: v["AccessKeyId"], AccessKeySecret: v["AccessKeySecret"]},
-			protocol.Call{Action: spec.Default().Action(), Version: spec.Default().Version(),
-				Params: map[string][]string{"ClusterId": {v["ClusterId"]}, "JobId": {v["JobId"]}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := newHTTPClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		retry, rl = resp.Header.Get(spec.HeaderRetryAfter), resp.Header.Get(mock.RateLimitHeader)
+		h := rawCall(t, tg.running.APIURL, v)
+		retry, rl = h.Get(spec.HeaderRetryAfter), h.Get(mock.RateLimitHeader)
 	}
 	left := openapiutil.GetThrottlingTimeLeft(map[string]*string{spec.HeaderRateLimitUserAPI: dara.String(rl)})
 	ms, err := strconv.ParseInt(retry, 10, 64)

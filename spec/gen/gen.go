@@ -31,13 +31,9 @@ func Generate(page, overlay []byte) ([]byte, error) {
 
 // GenerateFrom renders the OpenAPI document from in.
 func GenerateFrom(in Inputs) ([]byte, error) {
-	p, err := docpage.Parse(in.Page)
+	p, o, err := parseInputs(in)
 	if err != nil {
-		return nil, fmt.Errorf("gen: %w", err)
-	}
-	o, err := ParseOverlay(in.Overlay)
-	if err != nil {
-		return nil, fmt.Errorf("gen: %w", err)
+		return nil, err
 	}
 	doc, err := build(p, o, in)
 	if err == nil {

@@ -28,16 +28,25 @@ func Embedded() Inputs {
 
 // Disagreements compares the page with the vendor's other sources.
 func Disagreements(in Inputs) ([]vendor.Disagreement, error) {
-	p, err := docpage.Parse(in.Page)
+	p, o, err := parseInputs(in)
 	if err != nil {
-		return nil, fmt.Errorf("gen: %w", err)
-	}
-	o, err := ParseOverlay(in.Overlay)
-	if err != nil {
-		return nil, fmt.Errorf("gen: %w", err)
+		return nil, err
 	}
 	ds, _, err := disagreements(p, o, in)
 	return ds, err
+}
+
+// parseInputs parses the page and the overlay.
+func parseInputs(in Inputs) (*docpage.Page, *Overlay, error) {
+	p, err := docpage.Parse(in.Page)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gen: %w", err)
+	}
+	o, err := ParseOverlay(in.Overlay)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gen: %w", err)
+	}
+	return p, o, nil
 }
 
 func disagreements(p *docpage.Page, o *Overlay, in Inputs) ([]vendor.Disagreement, obj, error) {

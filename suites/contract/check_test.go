@@ -119,14 +119,7 @@ func TestCheck(t *testing.T) {
 			if strings.ContainsAny(line, "\n\r") {
 				t.Errorf("not one line: %q", line)
 			}
-			at := 0
-			for _, w := range tt.want {
-				i := strings.Index(line[at:], w)
-				if i < 0 {
-					t.Fatalf("problems %q: want %q (in this order)", line, w)
-				}
-				at += i + len(w)
-			}
+			inOrder(t, line, tt.want)
 		})
 	}
 }
@@ -172,5 +165,18 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if got := len(s.cells); got != 8 {
 		t.Errorf("default matrix: %d cells, want 8", got)
+	}
+}
+
+// inOrder fails t unless line holds each of want, in this order.
+func inOrder(t *testing.T, line string, want []string) {
+	t.Helper()
+	at := 0
+	for _, w := range want {
+		i := strings.Index(line[at:], w)
+		if i < 0 {
+			t.Fatalf("problems %q: want %q (in this order)", line, w)
+		}
+		at += i + len(w)
 	}
 }

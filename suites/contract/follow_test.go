@@ -57,15 +57,7 @@ func TestFollow(t *testing.T) {
 			for _, p := range s.check(context.Background(), a, e) {
 				got = append(got, p.String())
 			}
-			line := strings.Join(got, "; ")
-			at := 0
-			for _, w := range tt.problems {
-				i := strings.Index(line[at:], w)
-				if i < 0 {
-					t.Fatalf("problems %q: want %q (in this order)", line, w)
-				}
-				at += i + len(w)
-			}
+			inOrder(t, strings.Join(got, "; "), tt.problems)
 			if len(tt.problems) == 0 && len(got) > 0 {
 				t.Fatalf("problems %q, want none", got)
 			}
