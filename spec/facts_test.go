@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -85,5 +86,21 @@ func TestRetryAfterHeader(t *testing.T) {
 		if re.MatchString(v) != want {
 			t.Errorf("%s %q: match %v, want %v", spec.HeaderRetryAfter, v, !want, want)
 		}
+	}
+}
+
+// A recorded disagreement needs a field and two claims at least: the document is refused otherwise.
+func TestDisagreementsAreChecked(t *testing.T) {
+	doc := spec.Default().YAML()
+	broken := bytes.Replace(doc, []byte("  - field: errors/MissingParameter/message\n"), []byte("  - field: \"\"\n"), 1)
+	if bytes.Equal(broken, doc) {
+		t.Fatal("the document records no disagreement on errors/MissingParameter/message")
+	}
+	ps := spec.Check(broken)
+	if len(ps) != 1 || ps[0].Pointer != "/x-edgeconform-disagreements/0" {
+		t.Errorf("problems %v, want one at /x-edgeconform-disagreements/0", ps)
+	}
+	if got := len(spec.Default().Disagreements()); got < 4 {
+		t.Errorf("%d disagreements recorded, want the issue's four at least", got)
 	}
 }
