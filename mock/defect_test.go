@@ -75,7 +75,7 @@ var probes = map[string]probe{
 	}},
 	"MessageOffTemplate": {run: func(e *env) error {
 		r := e.do(refKey, start(refCluster, "nosuch"))
-		if ec, _ := spec.Default().Error("JobNotFound"); !ec.MatchesMessage(r.message) {
+		if ec, _ := spec.Default().Error("JobNotFound"); !ec.MatchesTemplate(r.message) {
 			return fmt.Errorf("message %q", r.message)
 		}
 		return nil

@@ -100,7 +100,7 @@ func FuzzAPIHandler(f *testing.F) {
 			t.Fatalf("answer does not conform: %v\n%q", err, out)
 		}
 		if a.Code != "" {
-			if ec, ok := sp.Error(a.Code); !ok || !sp.FitsMessage(ec, a.Message) {
+			if ec, ok := sp.Error(a.Code); !ok || !ec.MatchesMessage(a.Message) {
 				t.Fatalf("%s message %q off its template", a.Code, a.Message)
 			}
 		}

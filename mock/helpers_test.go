@@ -163,7 +163,7 @@ func (e *env) send(req *http.Request) *result {
 		}
 		checkRequestID(e.t, r)
 		checkContentType(e.t, r)
-		if ec, ok := spec.Default().Error(r.code); ok && !spec.Default().FitsMessage(ec, r.message) {
+		if ec, ok := spec.Default().Error(r.code); ok && !ec.MatchesMessage(r.message) {
 			e.t.Errorf("%s message %q does not match template %q", r.code, r.message, ec.Template)
 		}
 	}

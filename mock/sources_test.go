@@ -96,16 +96,16 @@ func TestFollowsMetadata(t *testing.T) {
 	quota, _ := sp.Error(spec.CodeUserQuotaExceed)
 	ref := newEnv(t).do(noQuotaKey, start(quotaCluster, quotaJob))
 	ref.expect(t, quota.Status, quota.Code)
-	if !quota.MatchesMessage(ref.message) {
+	if !quota.MatchesTemplate(ref.message) {
 		t.Errorf("reference: message %q off the page's template %q", ref.message, quota.Template)
 	}
 	r := newEnv(t, WithVariants(FollowsMetadata)).do(noQuotaKey, start(quotaCluster, quotaJob))
 	r.expect(t, http.StatusBadRequest, quota.Code)
-	if quota.MatchesMessage(r.message) || r.message == "" {
+	if quota.MatchesTemplate(r.message) || !quota.MatchesMessage(r.message) {
 		t.Errorf("FollowsMetadata: message %q, want the bare detail, not the page's template", r.message)
 	}
 	nf := newEnv(t, WithVariants(FollowsMetadata)).do(refKey, start(refCluster, "nosuchjob0000000000000000000001"))
-	if jobNotFound, _ := sp.Error(spec.CodeJobNotFound); nf.status != jobNotFound.Status || jobNotFound.MatchesMessage(nf.message) {
+	if jobNotFound, _ := sp.Error(spec.CodeJobNotFound); nf.status != jobNotFound.Status || jobNotFound.MatchesTemplate(nf.message) {
 		t.Errorf("FollowsMetadata: JobNotFound %d %q, want %d and the bare detail", nf.status, nf.message, jobNotFound.Status)
 	}
 }

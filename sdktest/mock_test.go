@@ -133,7 +133,7 @@ func TestOlderSDKAgainstMock(t *testing.T) {
 				v := tg.arrange(t, state)
 				_, err := olderSDKCall(t, tg.running.APIURL, v, "POST", format, omit)
 				msg := assertOlderSDKError(t, err, format, ec.Code, ec.Status)
-				if !ec.MatchesMessage(msg) {
+				if !ec.MatchesTemplate(msg) {
 					t.Errorf("Message %q does not match the template %q", msg, ec.Template)
 				}
 				if omit && !strings.Contains(msg, "JobId") {

@@ -122,9 +122,10 @@ type Alternative struct {
 	Template   string
 }
 
-// Error is the alternative as an ErrorCode (for its template's matching).
+// Error is the alternative as an ErrorCode: its status and template alone (no Others), for a
+// judge that requires this source.
 func (a Alternative) Error(e ErrorCode) ErrorCode {
-	e.Status, e.Template = a.Status, a.Template
+	e.Status, e.Template, e.Others = a.Status, a.Template, nil
 	return e
 }
 
@@ -141,16 +142,14 @@ func (s *Spec) decodeDisagreements() []Problem {
 			ps = append(ps, Problem{Pointer: "/x-edgeconform-disagreements/" + strconv.Itoa(i), Reason: "needs a field and two claims or more"})
 		}
 	}
-	return ps
-}
-
-// FitsMessage reports whether msg fills the template of e that some source gives (e's own, or
-// another's where the sources disagree on its message): what any judge of a message should ask.
-func (s *Spec) FitsMessage(e ErrorCode, msg string) bool {
-	for _, a := range s.Alternatives(e) {
-		if a.Error(e).MatchesMessage(msg) {
-			return true
+	// Each code's other templates, for ErrorCode.MatchesMessage.
+	for i := range s.errors {
+		e := &s.errors[i]
+		for _, a := range s.Alternatives(*e)[1:] {
+			if a.Template != e.Template && !slices.Contains(e.Others, a.Template) {
+				e.Others = append(e.Others, a.Template)
+			}
 		}
 	}
-	return false
+	return ps
 }

@@ -104,3 +104,30 @@ func TestDisagreementsAreChecked(t *testing.T) {
 		t.Errorf("%d disagreements recorded, want the issue's four at least", got)
 	}
 }
+
+// A message matches its code where any source's template fits it; MatchesTemplate asks the code's
+// own template alone.
+func TestMatchesMessageTakesEverySource(t *testing.T) {
+	s := spec.Default()
+	quota, _ := s.Error(spec.CodeUserQuotaExceed)
+	sig, _ := s.Error(spec.CodeSignatureDoesNotMatch)
+	for _, tt := range []struct {
+		e                 spec.ErrorCode
+		msg               string
+		message, template bool
+	}{
+		{quota, "Quota exceeded: daily.", true, true},
+		{quota, "daily", true, false}, // the metadata's %s
+		{quota, "", false, false},
+		{sig, sig.Template, true, true},
+		{sig, sig.Template + " server string to sign is:GET&%2F&x", true, false}, // the form the older SDK parses
+		{sig, "signature wrong", false, false},
+	} {
+		if got := tt.e.MatchesMessage(tt.msg); got != tt.message {
+			t.Errorf("%s MatchesMessage(%q) = %v, want %v", tt.e.Code, tt.msg, got, tt.message)
+		}
+		if got := tt.e.MatchesTemplate(tt.msg); got != tt.template {
+			t.Errorf("%s MatchesTemplate(%q) = %v, want %v", tt.e.Code, tt.msg, got, tt.template)
+		}
+	}
+}

@@ -10,13 +10,14 @@ import (
 )
 
 // Every variant of the reference (a correct implementation's other choice where the sources leave
-// one open) passes the whole contract kit.
+// one open) passes the whole contract kit, generated calls included.
 func TestContractPassesEveryVariant(t *testing.T) {
 	for _, v := range mock.Variants() {
 		t.Run(v.String(), func(t *testing.T) {
 			t.Parallel()
 			ref := startRefWith(t, mock.WithRateLimit(throttleLimit), mock.WithVariants(v))
-			r := runContractBinary(t, "--target", ref.APIURL, "--state-url", ref.AdminURL, "--rate-limit", throttleLimit.String())
+			r := runContractBinary(t, "--target", ref.APIURL, "--state-url", ref.AdminURL, "--rate-limit", throttleLimit.String(),
+				"--explore", "100", "--seed", "22")
 			if r.exit != 0 || r.json.Failed != 0 || r.json.Skipped != 0 {
 				t.Fatalf("exit %d, %d failed, %d skipped; want 0; stdout:\n%s", r.exit, r.json.Failed, r.json.Skipped, r.stdout)
 			}
