@@ -115,6 +115,9 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"mock", "--listen", "nonsense", "--admin-listen", "127.0.0.1:0"}, "listen"},
 		{[]string{"mock", "--verbose=sometimes"}, "verbose"},
 
+		{[]string{"contract", "--follow", "rumour"}, "rumour"},
+		{[]string{"run", "--follow", "rumour"}, "rumour"},
+
 		{[]string{"spec", "frobnicate"}, "frobnicate"},
 		{[]string{"spec", "validate", missing}, "missing.yaml"},
 		{[]string{"spec", "validate", badYAML, badYAML}, "one FILE"},
@@ -122,6 +125,10 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"spec", "generate", "--page", missing}, "missing.yaml"},
 		{[]string{"spec", "generate", "--overlay", badYAML}, "overlay"},
 		{[]string{"spec", "generate", "--bogus"}, "bogus"},
+		{[]string{"spec", "sources", "--metadata", missing}, "missing.yaml"},
+		{[]string{"spec", "sources", "--metadata", badYAML}, "bad.yaml"},
+		{[]string{"spec", "sources", "--sdk", badYAML}, "sdk facts"},
+		{[]string{"spec", "sources", "extra"}, "extra"},
 
 		{[]string{"sign", "--signature", "v9"}, "v9"},
 		{[]string{"sign", "--target", "ftp://x"}, "target"},
