@@ -243,14 +243,7 @@ type figures struct {
 func runFigures(s *Summary, r *Report) figures {
 	f := figures{latency: r.Latency, quantile: s.Quantile, errors: r.ErrorRate, throttled: r.Throttled,
 		rps: r.Rate, requests: r.Requests}
-	var n, unexpected uint64
-	for _, p := range r.Paths {
-		n += p.Requests
-		unexpected += p.Requests - p.Expected
-	}
-	if n > 0 {
-		f.unexpected = float64(unexpected) / float64(n)
-	}
+	f.unexpected = unexpectedShare(r)
 	return f
 }
 

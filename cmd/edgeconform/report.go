@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/tsenart/vegeta/v12/lib/plot"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
@@ -66,16 +65,12 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 			return cli.Usagef("report merge: %v", err)
 		}
 	}
-	var chart *plot.Plot
-	if reportDir != "" {
-		chart = load.NewPlot("edgeconform load (merged)")
-	}
 	s := load.NewSummary(nil)
-	if err := load.MergeFiles(s, chart, files...); err != nil {
+	if err := load.MergeFiles(s, files...); err != nil {
 		return cli.Usagef("report: %v", err)
 	}
 	r := s.Report()
-	return finishReport(m, "report merge", s, r, ts, out, reportDir, chart)
+	return finishReport(m, "report merge", s, r, ts, out, reportDir, fmt.Sprintf("edgeconform load (%d files merged)", len(files)))
 }
 
 // parseWithFiles parses args in which flags and file names may interleave (report merge a.bin
