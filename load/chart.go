@@ -178,7 +178,9 @@ func ChartPage(title string, r *Report) charts.Page {
 }
 
 // WriteChart writes ChartPage as HTML.
-func WriteChart(w io.Writer, title string, r *Report) error { return charts.Write(w, ChartPage(title, r)) }
+func WriteChart(w io.Writer, title string, r *Report) error {
+	return charts.Write(w, ChartPage(title, r))
+}
 
 // CapacityChartPage is the page of a capacity run: latency percentiles and error shares against
 // the offered rate, one point per step, the breaking step marked; then the whole run over time

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
 )
 
 // Files of a load run's report folder (`edgeconform load --report-dir`, `report merge --report-dir`).

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 
-
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
 )
