@@ -113,6 +113,22 @@ func (v Values) MarshalJSON() ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// UnmarshalJSON reads null as NaN.
+func (v *Values) UnmarshalJSON(data []byte) error {
+	var raw []*float64
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*v = make(Values, len(raw))
+	for i, p := range raw {
+		(*v)[i] = math.NaN()
+		if p != nil {
+			(*v)[i] = *p
+		}
+	}
+	return nil
+}
+
 // Drawn is what the page's script draws of f: the values present (lines), or the positive
 // values (stacked bars). A browser test compares it with the figure's data-drawn.
 func (f Figure) Drawn() int {
@@ -159,8 +175,7 @@ func Write(w io.Writer, p Page) error {
 	if err != nil {
 		return fmt.Errorf("charts: %w", err)
 	}
-	// Inside <script>, "</" would end the element: JSON allows "<\/".
-	js := strings.ReplaceAll(string(data), "</", `<\/`)
+	js := string(data) // json.Marshal escapes <, > and &: nothing in it ends the script element
 	var b strings.Builder
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta name=\"color-scheme\" content=\"light dark\">\n<title>%s</title>\n<style>\n%s</style>\n</head><body>\n<h1>%s</h1>\n",
 		html.EscapeString(p.Title), pageCSS, html.EscapeString(p.Title))
