@@ -14,19 +14,22 @@ import (
 
 func runReport(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return cli.Usagef("report: want a subcommand: merge or matrix")
+		return cli.Usagef("report: want a subcommand: merge, compare or matrix")
 	}
 	switch args[0] {
 	case "merge":
 		return runReportMerge(ctx, m, args[1:])
+	case "compare":
+		return runReportCompare(ctx, m, args[1:])
 	case "matrix":
 		return runReportMatrix(ctx, m, args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(m.Stdout, "usage: edgeconform report merge [-o FILE] [--threshold EXPR ...] [--report-dir DIR] RESULTS...")
+		fmt.Fprintln(m.Stdout, "       edgeconform "+compareSynopsis)
 		fmt.Fprintln(m.Stdout, "       edgeconform "+matrixSynopsis)
 		return nil
 	}
-	return cli.Usagef("report: unknown subcommand %q (want merge or matrix)", args[0])
+	return cli.Usagef("report: unknown subcommand %q (want merge, compare or matrix)", args[0])
 }
 
 // runReportMerge combines the raw results of sharded load runs (--output of each shard) into one

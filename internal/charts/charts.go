@@ -45,7 +45,7 @@ type Page struct {
 	Title   string
 	Notes   []string // paragraphs under the title, plain text
 	Figures []Figure
-	Tables  []Table // after the figures
+	Tables  []Table // before the figures
 }
 
 // Figure is one chart.
@@ -182,10 +182,10 @@ func Write(w io.Writer, p Page) error {
 	for _, n := range p.Notes {
 		fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n", html.EscapeString(n))
 	}
-	b.WriteString("<main id=\"charts\"></main>\n")
 	for _, t := range p.Tables {
 		writeTable(&b, t)
 	}
+	b.WriteString("<main id=\"charts\"></main>\n")
 	fmt.Fprintf(&b, "<script id=\"chart-data\" type=\"application/json\">%s</script>\n<script>\n%s</script>\n</body></html>\n", js, pageJS)
 	_, err = io.WriteString(w, b.String())
 	return err
