@@ -33,10 +33,10 @@ const (
 	DefaultLevel     = 0.95
 	// MinCompareBuckets is the fewest time buckets a run needs for an interval.
 	MinCompareBuckets = 10
-	// compareBlock is the longest block resampled; shorter when that leaves fewer than
-	// compareMinBlocks.
+	// compareBlock is the longest block resampled (calls a second apart are about as alike as
+	// any two); shorter when that leaves fewer than compareMinBlocks.
 	compareBlock     = time.Second
-	compareMinBlocks = 30
+	compareMinBlocks = 20
 )
 
 // CompareOptions configure Compare.

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
+	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/mock"
+)
+
+// compareDelay is how much slower the "slower build" of the reference answers.
+const compareDelay = 5 * time.Millisecond
+
+// loadRun makes a bounded loopback run against ref and returns its JSON report and raw results.
+func loadRun(t *testing.T, ref *mock.Running, dir, name, duration string) (js, bin string) {
+	t.Helper()
+	js, bin = filepath.Join(dir, name+".json"), filepath.Join(dir, name+".bin")
+	err, stdout, stderr := runMain(t, nil, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
+		"--rate", "200", "--duration", duration, "--mix", "start=80,denied=20", "--progress", "none", "--json", js, "--output", bin)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s%s", name, err, stdout, stderr)
+	}
+	return js, bin
+}
+
+// Two runs of the same build against the reference stay inside their intervals (and pass
+// thresholds on change); a build made slower by a known delay is flagged, with about that size,
+// by the JSON, the text and the exit status; the HTML page draws both runs.
+func TestReportCompare(t *testing.T) {
+	ctx := context.Background()
+	ref, err := mock.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	slow, err := mock.Start(ctx, mock.WithDelay(compareDelay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	dir := t.TempDir()
+	// A first run warms the server and this process up (connections, heap), as a release
+	// check's warm-up does; its figures are not compared.
+	loadRun(t, ref, dir, "warm-up", "1s")
+	a, _ := loadRun(t, ref, dir, "base", "4s")
+	_, b := loadRun(t, ref, dir, "again", "4s") // raw results on one side: summarised as merge does
+	s, _ := loadRun(t, slow, dir, "slower", "4s")
+
+	// The same build: the release thresholds hold (exit 0), and at a level for 15 intervals at
+	// once (99.9% each) every interval of the whole run holds 0.
+	same := filepath.Join(dir, "same.json")
+	err, stdout, stderr := runMain(t, nil, "report", "compare", "--json", same, "--level", "0.999",
+		"--threshold", "p99{path=start}<+10%", "--threshold", "p50<+10%", "--threshold", "throughput>-5%", a, b)
+	if err != nil {
+		t.Fatalf("same build: %v\n%s%s", err, stdout, stderr)
+	}
+	c := readComparison(t, same)
+	for _, sc := range c.Series {
+		for _, m := range sc.Metrics {
+			if m.ChangeLow > 0 || m.ChangeHigh < 0 {
+				t.Errorf("same build, %s %s: %+g [%+g, %+g] leaves out 0\n%s", sc.Series, m.Metric, m.Change, m.ChangeLow, m.ChangeHigh, stdout)
+			}
+		}
+	}
+
+	slower, page := filepath.Join(dir, "slower-cmp.json"), filepath.Join(dir, "slower.html")
+	err, stdout, _ = runMain(t, nil, "report", "compare", "--json", slower, "--html", page, "--threshold", "p50<+1ms", "--threshold", "errors<+1%", a, s)
+	if cli.ExitCode(err) != cli.ExitNonConformant || !strings.Contains(stdout, "✗ p50<+1ms") || !strings.Contains(stdout, "✓ errors<+1%") {
+		t.Fatalf("slower build: %v (exit %d), want exit 1 with p50<+1ms crossed\n%s", err, cli.ExitCode(err), stdout)
+	}
+	c = readComparison(t, slower)
+	want := float64(compareDelay) / float64(time.Millisecond)
+	for _, series := range []string{load.SeriesAll, "start", "denied"} {
+		m := metricOf(t, c, series, "p50")
+		// The delay is a timer: the answers come at least that late, a little more on a busy machine.
+		if m.ChangeLow <= 0 || m.Change < 0.9*want || m.Change > 1.6*want {
+			t.Errorf("slower build, %s p50: %+.3fms [%+.3f, %+.3f], want about +%gms leaving out 0", series, m.Change, m.ChangeLow, m.ChangeHigh, want)
+		}
+	}
+	if browser := chartstest.Browser(); browser != "" {
+		got := chartstest.Check(t, browser, page)
+		if got["compare-all"].Drawn == 0 || got["compare-start"].Drawn == 0 {
+			t.Errorf("compare page: %+v", got)
+		}
+	} else {
+		t.Log("no Chromium installed: the compare page is not rendered")
+	}
+}
+
+func readComparison(t *testing.T, path string) load.Comparison {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c load.Comparison
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c
+}
+
+func metricOf(t *testing.T, c load.Comparison, series, metric string) load.MetricChange {
+	t.Helper()
+	for _, s := range c.Series {
+		for _, m := range s.Metrics {
+			if s.Series == series && m.Metric == metric && !math.IsNaN(m.Change) {
+				return m
+			}
+		}
+	}
+	t.Fatalf("no %s of %s in %+v", metric, series, c.Series)
+	return load.MetricChange{}
+}
+

@@ -1,0 +1,137 @@
+package load
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// syntheticRun is a run of n calls at rate per second whose latencies are lognormal (median
+// about 400µs) times factor, drawn from the seeded stream rng; failEvery > 0 fails every
+// failEvery-th call.
+func syntheticRun(rng *rand.Rand, n, rate int, factor float64, failEvery int) *Report {
+	s := NewSummary(nil)
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		r := vegeta.Result{Timestamp: start.Add(time.Duration(i) * time.Second / time.Duration(rate)), URL: "http://x/#a",
+			Latency: time.Duration(factor * math.Exp(rng.NormFloat64()*0.5+6)) * time.Microsecond,
+			Code:    200, Body: []byte(`{"JobId":"j","RequestId":"r"}`)}
+		if failEvery > 0 && i%failEvery == 0 {
+			r.Code, r.Body = 500, nil
+		}
+		s.Add(&r)
+	}
+	return s.Report()
+}
+
+func relOf(t *testing.T, c *Comparison, metric string) (v, lo, hi float64) {
+	t.Helper()
+	m, ok := c.metric(SeriesAll, metric)
+	if !ok || m.Relative == nil {
+		t.Fatalf("no relative change of %s in %+v", metric, c.Series)
+	}
+	return *m.Relative, *m.RelLow, *m.RelHigh
+}
+
+// A known difference: NEW's latencies are BASE's distribution times 1.2. Every percentile's
+// interval holds +20% and leaves out 0; p99<+10% is crossed, p99<+40% holds; the error share
+// rose by 1 point, the throughput of answered calls fell by as much.
+func TestCompareKnownDifference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	base := syntheticRun(rng, 20000, 1000, 1, 0)
+	slow := syntheticRun(rng, 20000, 1000, 1.2, 100)
+	ts, err := ParseChangeThresholds([]string{"p99<+10%", "p99<+40%", "p(95)<=+5%", "throughput>-5%", "errors<+0.5%", "p50<+1ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compare(base, slow, CompareOptions{Thresholds: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"p50", "p90", "p99", "p(95)"} {
+		v, lo, hi := relOf(t, c, q)
+		if !(lo <= 0.2 && 0.2 <= hi) || lo <= 0 || math.Abs(v-0.2) > 0.05 {
+			t.Errorf("%s: %+.3f [%+.3f, %+.3f], want about +0.2 inside an interval leaving out 0", q, v, lo, hi)
+		}
+	}
+	// Throughput counts answered calls: 1% fail.
+	if v, lo, hi := relOf(t, c, "throughput"); math.Abs(v+0.01) > 0.001 || !(lo <= v && v <= hi) {
+		t.Errorf("throughput: %+.4f [%+.4f, %+.4f], want -0.01 (the failed calls)", v, lo, hi)
+	}
+	if m, _ := c.metric(SeriesAll, "errors"); math.Abs(m.Change-0.01) > 0.001 || m.ChangeLow <= 0 {
+		t.Errorf("errors: %+.4f [%+.4f, %+.4f], want +0.01 leaving out 0", m.Change, m.ChangeLow, m.ChangeHigh)
+	}
+	want := []bool{false, true, false, true, false, true}
+	for i, r := range c.Thresholds {
+		if r.Pass != want[i] {
+			t.Errorf("%s: pass %v, want %v (%s)", r.Threshold, r.Pass, want[i], r.Message)
+		}
+	}
+	if c.Verdict != VerdictFail {
+		t.Errorf("verdict %s, want fail", c.Verdict)
+	}
+	// Deterministic: the same inputs and seed, the same intervals; another seed moves them a little.
+	again, _ := Compare(base, slow, CompareOptions{Thresholds: ts})
+	if a, b := again.Series[0].Metrics[2], c.Series[0].Metrics[2]; *a.RelLow != *b.RelLow || *a.RelHigh != *b.RelHigh {
+		t.Errorf("p99 interval [%g, %g] then [%g, %g] with the same seed", *b.RelLow, *b.RelHigh, *a.RelLow, *a.RelHigh)
+	}
+}
+
+// Calibration: pairs of runs drawn from one distribution. About 95% of the intervals hold 0 (a
+// bootstrap's percentile interval of a difference; 88%..99% over 60 pairs), and none of the
+// thresholds of a release check (+10% on p99) is crossed.
+func TestCompareSameBuildCalibration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	ts, _ := ParseChangeThresholds([]string{"p99<+10%", "p50<+10%"})
+	held, total, crossed := 0, 0, 0
+	for range 60 {
+		a, b := syntheticRun(rng, 6000, 1000, 1, 0), syntheticRun(rng, 6000, 1000, 1, 0)
+		c, err := Compare(a, b, CompareOptions{Resamples: 400, Thresholds: ts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"p50", "p90", "p99"} {
+			_, lo, hi := relOf(t, c, q)
+			total++
+			if lo <= 0 && 0 <= hi {
+				held++
+			}
+		}
+		if c.Verdict != VerdictPass {
+			crossed++
+		}
+	}
+	share := float64(held) / float64(total)
+	t.Logf("%d of %d intervals hold 0 (%.1f%%)", held, total, 100*share)
+	if share < 0.88 || share > 0.995 {
+		t.Errorf("%d of %d intervals hold 0 (%.1f%%), want about 95%%", held, total, 100*share)
+	}
+	if crossed > 0 {
+		t.Errorf("%d of 60 same-build comparisons crossed a +10%% threshold", crossed)
+	}
+}
+
+// Runs too short for an interval, runs without a timeline, and bad thresholds are told apart.
+func TestCompareErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	short := syntheticRun(rng, 50, 1000, 1, 0) // 50 ms: one bucket
+	long := syntheticRun(rng, 3000, 1000, 1, 0)
+	if _, err := Compare(short, long, CompareOptions{}); !errors.Is(err, ErrTooShort) {
+		t.Errorf("a one-bucket run: %v, want ErrTooShort", err)
+	}
+	old := *long
+	old.Timeline = nil
+	if _, err := Compare(&old, long, CompareOptions{}); !errors.Is(err, ErrCompare) || !strings.Contains(err.Error(), "timeline") {
+		t.Errorf("a report without timeline: %v, want ErrCompare naming the timeline", err)
+	}
+	for _, bad := range []string{"p99<10", "p99<+x%", "rps>fast", "errors<+5", "mean<+10%", "p99{path=nope}<+1%", "p99"} {
+		if _, err := ParseChangeThreshold(bad); !errors.Is(err, ErrThreshold) {
+			t.Errorf("%q: %v, want ErrThreshold", bad, err)
+		}
+	}
+}
