@@ -19,7 +19,7 @@ func syntheticRun(rng *rand.Rand, n, rate int, factor float64, failEvery int) *R
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		r := vegeta.Result{Timestamp: start.Add(time.Duration(i) * time.Second / time.Duration(rate)), URL: "http://x/#a",
-			Latency: time.Duration(factor * math.Exp(rng.NormFloat64()*0.5+6)) * time.Microsecond,
+			Latency: time.Duration(factor*math.Exp(rng.NormFloat64()*0.5+6)) * time.Microsecond,
 			Code:    200, Body: []byte(`{"JobId":"j","RequestId":"r"}`)}
 		if failEvery > 0 && i%failEvery == 0 {
 			r.Code, r.Body = 500, nil

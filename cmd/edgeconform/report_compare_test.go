@@ -120,4 +120,3 @@ func metricOf(t *testing.T, c load.Comparison, series, metric string) load.Metri
 	t.Fatalf("no %s of %s in %+v", metric, series, c.Series)
 	return load.MetricChange{}
 }
-
