@@ -114,9 +114,9 @@ func (c *Comparison) header() string {
 func WriteCompareText(w io.Writer, c *Comparison) error {
 	fmt.Fprintf(w, "Compare   %s → %s\n", c.Base, c.New)
 	fmt.Fprintf(w, "          %s\n", c.header())
-	row := "  %-11s %10s %10s %22s %26s  %s\n"
+	row := "  %-17s %10s %10s %22s %26s  %s\n"
 	for _, s := range c.Series {
-		fmt.Fprintf(w, "%-13s %10s %10s %22s %26s\n", seriesTitle(s.Series), "BASE", "NEW", "change", fmt.Sprintf("%.0f%% interval", 100*c.Level))
+		fmt.Fprintf(w, "%-19s %10s %10s %22s %26s\n", seriesTitle(s.Series), "BASE", "NEW", "change", fmt.Sprintf("%.0f%% interval", 100*c.Level))
 		for _, m := range s.Metrics {
 			r := metricRow(m)
 			fmt.Fprintf(w, row, r[0], r[1], r[2], r[3], r[4], r[5])

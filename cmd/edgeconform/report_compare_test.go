@@ -80,8 +80,8 @@ func TestReportCompare(t *testing.T) {
 	want := float64(compareDelay) / float64(time.Millisecond)
 	for _, series := range []string{load.SeriesAll, "start", "denied"} {
 		m := metricOf(t, c, series, "p50")
-		// The delay is a timer: the answers come at least that late, a little more on a busy machine.
-		if m.ChangeLow <= 0 || m.Change < 0.9*want || m.Change > 1.6*want {
+		// The delay is a timer: the answers come at least that late, later on a busy machine.
+		if m.ChangeLow < 0.5*want || m.Change < 0.9*want || m.Change > 3*want {
 			t.Errorf("slower build, %s p50: %+.3fms [%+.3f, %+.3f], want about +%gms leaving out 0", series, m.Change, m.ChangeLow, m.ChangeHigh, want)
 		}
 	}

@@ -162,7 +162,9 @@
     (f.marks || []).forEach(function (m) {
       var cls = m.alert ? ' alert' : '';
       el('line', { x1: r1(X(m.x)), x2: r1(X(m.x)), y1: T, y2: T + ph, 'class': 'mark' + cls }, svg);
-      el('text', { x: r1(X(m.x)) + 4, y: T - 6, 'class': 'marklabel' + cls }, svg).textContent = m.label;
+      // A label near the right edge ends at its line instead of running off the chart.
+      var right = X(m.x) > W - R - 160;
+      el('text', { x: r1(X(m.x)) + (right ? -4 : 4), y: T - 6, 'text-anchor': right ? 'end' : 'start', 'class': 'marklabel' + cls }, svg).textContent = m.label;
     });
 
     // Hover: the values of every series at the nearest X.
