@@ -428,15 +428,7 @@ func ParseChangeThreshold(expr string) (ChangeThreshold, error) {
 
 // ParseChangeThresholds parses each expression; the first error is returned.
 func ParseChangeThresholds(exprs []string) ([]ChangeThreshold, error) {
-	out := make([]ChangeThreshold, 0, len(exprs))
-	for _, e := range exprs {
-		t, err := ParseChangeThreshold(e)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return parseAll(exprs, ParseChangeThreshold)
 }
 
 // Path is the path the threshold is about ("" for the whole run).

@@ -125,18 +125,11 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 	for _, s := range c.Skipped {
 		fmt.Fprintf(w, "%s: in one run only, not compared\n", seriesTitle(s))
 	}
-	if len(c.Thresholds) > 0 {
-		fmt.Fprintln(w, "Thresholds:")
-		for _, t := range c.Thresholds {
-			mark := "✓"
-			if !t.Pass {
-				mark = "✗"
-			}
-			fmt.Fprintf(w, "  %s %s\n", mark, t.Message)
-		}
+	pass, messages := make([]bool, len(c.Thresholds)), make([]string, len(c.Thresholds))
+	for i, t := range c.Thresholds {
+		pass[i], messages[i] = t.Pass, t.Message
 	}
-	_, err := fmt.Fprintf(w, "Verdict: %s\n", c.Verdict)
-	return err
+	return writeVerdict(w, pass, messages, c.Verdict)
 }
 
 // WriteCompareJSON writes c as JSON.

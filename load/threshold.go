@@ -203,10 +203,13 @@ func parseRate(v string) (float64, error) {
 }
 
 // ParseThresholds parses each expression; the first error is returned.
-func ParseThresholds(exprs []string) ([]Threshold, error) {
-	out := make([]Threshold, 0, len(exprs))
+func ParseThresholds(exprs []string) ([]Threshold, error) { return parseAll(exprs, ParseThreshold) }
+
+// parseAll parses each expression with parse; the first error is returned.
+func parseAll[T any](exprs []string, parse func(string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(exprs))
 	for _, e := range exprs {
-		t, err := ParseThreshold(e)
+		t, err := parse(e)
 		if err != nil {
 			return nil, err
 		}

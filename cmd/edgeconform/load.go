@@ -391,13 +391,22 @@ func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts [
 		return fmt.Errorf("%w: no call got an answer (is the target up?)%s", cli.ErrHarness, first)
 	}
 	if !pass {
-		crossed := 0
-		for _, t := range r.Thresholds {
-			if !t.Pass {
-				crossed++
-			}
+		passes := make([]bool, len(r.Thresholds))
+		for i, t := range r.Thresholds {
+			passes[i] = t.Pass
 		}
-		return fmt.Errorf("%w: %d of %d thresholds crossed", cli.ErrNonConformant, crossed, len(r.Thresholds))
+		return crossedError("", passes)
 	}
 	return nil
+}
+
+// crossedError is exit 1's error: how many thresholds of pass were crossed.
+func crossedError(prefix string, pass []bool) error {
+	crossed := 0
+	for _, p := range pass {
+		if !p {
+			crossed++
+		}
+	}
+	return fmt.Errorf("%w: %s%d of %d thresholds crossed", cli.ErrNonConformant, prefix, crossed, len(pass))
 }

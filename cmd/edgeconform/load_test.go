@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,18 +23,7 @@ import (
 	"github.com/edgeconform/edgeconform/mock"
 )
 
-func readReport(t *testing.T, path string) load.Report {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r load.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return r
-}
+func readReport(t *testing.T, path string) load.Report { return readJSONFile[load.Report](t, path) }
 
 // The thresholds decide the exit status: the same run passes one set and crosses another.
 func TestLoadThresholdsDecideExitStatus(t *testing.T) {

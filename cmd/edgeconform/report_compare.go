@@ -79,13 +79,11 @@ func runReportCompare(_ context.Context, m *Main, args []string) error {
 		return err
 	}
 	if c.Verdict != load.VerdictPass {
-		crossed := 0
-		for _, t := range c.Thresholds {
-			if !t.Pass {
-				crossed++
-			}
+		passes := make([]bool, len(c.Thresholds))
+		for i, t := range c.Thresholds {
+			passes[i] = t.Pass
 		}
-		return fmt.Errorf("%w: report compare: %d of %d thresholds crossed", cli.ErrNonConformant, crossed, len(c.Thresholds))
+		return crossedError("report compare: ", passes)
 	}
 	return nil
 }

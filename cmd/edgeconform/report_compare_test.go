@@ -96,16 +96,21 @@ func TestReportCompare(t *testing.T) {
 }
 
 func readComparison(t *testing.T, path string) load.Comparison {
+	return readJSONFile[load.Comparison](t, path)
+}
+
+// readJSONFile decodes the JSON file at path.
+func readJSONFile[T any](t *testing.T, path string) T {
 	t.Helper()
+	var v T
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c load.Comparison
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := json.Unmarshal(data, &v); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	return c
+	return v
 }
 
 func metricOf(t *testing.T, c load.Comparison, series, metric string) load.MetricChange {

@@ -24,7 +24,8 @@ func palette(t *testing.T, block string) map[string][3]float64 {
 	return out
 }
 
-func luminance(c [3]float64) float64 {
+// linear is an sRGB colour's linear light.
+func linear(c [3]float64) [3]float64 {
 	var l [3]float64
 	for i, v := range c {
 		if v <= 0.04045 {
@@ -33,6 +34,11 @@ func luminance(c [3]float64) float64 {
 			l[i] = math.Pow((v+0.055)/1.055, 2.4)
 		}
 	}
+	return l
+}
+
+func luminance(c [3]float64) float64 {
+	l := linear(c)
 	return 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
 }
 
@@ -44,14 +50,7 @@ func contrast(a, b [3]float64) float64 {
 
 // lab is CIE L*a*b* (D65) of an sRGB colour, for a perceptual distance.
 func lab(c [3]float64) [3]float64 {
-	var l [3]float64
-	for i, v := range c {
-		if v <= 0.04045 {
-			l[i] = v / 12.92
-		} else {
-			l[i] = math.Pow((v+0.055)/1.055, 2.4)
-		}
-	}
+	l := linear(c)
 	x := (0.4124*l[0] + 0.3576*l[1] + 0.1805*l[2]) / 0.95047
 	y := 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
 	z := (0.0193*l[0] + 0.1192*l[1] + 0.9505*l[2]) / 1.08883
