@@ -1,9 +1,13 @@
 package load
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +137,55 @@ func TestCompareErrors(t *testing.T) {
 		if _, err := ParseChangeThreshold(bad); !errors.Is(err, ErrThreshold) {
 			t.Errorf("%q: %v, want ErrThreshold", bad, err)
 		}
+	}
+}
+
+// ReadRun reads a JSON report and raw results alike (the same run gives the same timeline), and
+// refuses a capacity run's report.
+func TestReadRun(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(4, 4))
+	s := NewSummary(nil)
+	var raw bytes.Buffer
+	enc := vegeta.NewEncoder(&raw)
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 2000 {
+		r := vegeta.Result{Timestamp: start.Add(time.Duration(i) * time.Millisecond), URL: "http://x/#a", Code: 200,
+			Latency: time.Duration(100+rng.IntN(900)) * time.Microsecond, Body: []byte(`{"JobId":"j"}`)}
+		s.Add(&r)
+		if err := enc.Encode(&r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var js bytes.Buffer
+	if err := WriteJSON(&js, s.Report()); err != nil {
+		t.Fatal(err)
+	}
+	var caps bytes.Buffer
+	_ = WriteCapacityJSON(&caps, &CapacityReport{Steps: []StepReport{{Rate: 1, Report: s.Report()}}})
+	files := map[string][]byte{"r.json": js.Bytes(), "r.bin": raw.Bytes(), "c.json": caps.Bytes()}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fromJSON, err := ReadRun(filepath.Join(dir, "r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromBin, err := ReadRun(filepath.Join(dir, "r.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(fromJSON.Timeline)
+	b, _ := json.Marshal(fromBin.Timeline)
+	if fromJSON.Requests != 2000 || string(a) != string(b) {
+		t.Errorf("JSON report and raw results differ: %d requests\n%s\n%s", fromJSON.Requests, a, b)
+	}
+	if _, err := ReadRun(filepath.Join(dir, "c.json")); !errors.Is(err, ErrCompare) || !strings.Contains(err.Error(), "capacity") {
+		t.Errorf("a capacity report: %v, want ErrCompare saying so", err)
+	}
+	if _, err := ReadRun(filepath.Join(dir, "missing")); !errors.Is(err, ErrCompare) {
+		t.Errorf("a missing file: %v, want ErrCompare", err)
 	}
 }

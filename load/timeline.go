@@ -72,6 +72,9 @@ func (t *Timeline) Series() []string {
 }
 
 func (t *Timeline) seriesOf(name string) *tlSeries {
+	if len(t.series) > 0 && t.series[0].name == name {
+		return t.series[0] // "all": every result's
+	}
 	s := t.byName[name]
 	if s == nil {
 		s = &tlSeries{name: name}
@@ -111,8 +114,12 @@ func (t *Timeline) index(at time.Time) int {
 	if at.After(t.to) {
 		t.to = at
 	}
-	t.cover(at.UnixNano(), at.UnixNano())
-	return int(floorDiv(at.UnixNano(), int64(t.width)) - t.lo)
+	ns := at.UnixNano()
+	if i := floorDiv(ns, int64(t.width)) - t.lo; t.len > 0 && i >= 0 && i < int64(t.len) {
+		return int(i) // the common case: a bucket the timeline has
+	}
+	t.cover(ns, ns)
+	return int(floorDiv(ns, int64(t.width)) - t.lo)
 }
 
 // cover grows the timeline to hold the instants first..last (Unix nanoseconds), coarsening while
@@ -183,6 +190,9 @@ func (b *tlBucket) mergeFrom(o *tlBucket) {
 }
 
 func floorDiv(a, b int64) int64 {
+	if a >= 0 && b > 0 {
+		return a / b
+	}
 	q := a / b
 	if a%b != 0 && (a < 0) != (b < 0) {
 		q--
