@@ -263,6 +263,9 @@ func (c *Comparison) compareSeries(name string, o CompareOptions) SeriesChange {
 	sc := SeriesChange{Series: name}
 	metric := func(label, unit string, get func(drawFigures) float64) {
 		m := MetricChange{Metric: label, Unit: unit, Base: get(whole[0]), New: get(whole[1])}
+		if math.IsNaN(m.Base) || math.IsNaN(m.New) {
+			return // a run without that figure (a path with no answer): nothing to compare
+		}
 		m.Change = m.New - m.Base
 		var abs, rel []float64
 		for k := range o.Resamples {
@@ -274,6 +277,9 @@ func (c *Comparison) compareSeries(name string, o CompareOptions) SeriesChange {
 			if b > 0 {
 				rel = append(rel, n/b-1)
 			}
+		}
+		if len(abs) == 0 {
+			return
 		}
 		m.ChangeLow, m.ChangeHigh = interval(abs, o.Level)
 		if m.Base > 0 && len(rel) > 0 {

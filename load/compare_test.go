@@ -189,3 +189,38 @@ func TestReadRun(t *testing.T) {
 		t.Errorf("a missing file: %v, want ErrCompare", err)
 	}
 }
+
+// A path whose calls were all dry (not sent) has no latency or error share to compare: those
+// rows are left out (its throughput, 0, stays), and the JSON is still written.
+func TestCompareSeriesWithoutAnswers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	var runs [2]*Report
+	for i := range runs {
+		s := NewSummary(nil)
+		start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+		for j := range 3000 {
+			r := vegeta.Result{Timestamp: start.Add(time.Duration(j) * time.Millisecond), URL: "http://x/#start/a", Code: 200,
+				Latency: time.Duration(100+rng.IntN(900)) * time.Microsecond, Body: []byte(`{"JobId":"j"}`)}
+			if j%10 == 0 {
+				r = vegeta.Result{Timestamp: r.Timestamp, URL: "http://x/#denied/" + dryAccount}
+			}
+			s.Add(&r)
+		}
+		runs[i] = s.Report()
+	}
+	c, err := Compare(runs[0], runs[1], CompareOptions{Resamples: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteCompareJSON(&b, c); err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	for _, s := range c.Series {
+		for _, m := range s.Metrics {
+			if s.Series == "denied" && m.Metric != "throughput" {
+				t.Errorf("the dry path has a %s: %+v", m.Metric, m)
+			}
+		}
+	}
+}
