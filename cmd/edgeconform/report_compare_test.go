@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,46 +17,80 @@ import (
 	"github.com/edgeconform/edgeconform/mock"
 )
 
-// compareDelay is how much slower the "slower build" of the reference answers.
-const compareDelay = 5 * time.Millisecond
+// compareDelay is how much slower the "slower build" of the reference answers; compareRate the
+// calls per second of each run. Under the race detector the in-process load generator is several
+// times slower: fewer calls, a larger delay, so that the delay still stands out of the noise.
+var compareDelay, compareRate = 5 * time.Millisecond, "200"
 
-// loadRun makes a bounded loopback run against ref and returns its JSON report and raw results.
+func init() {
+	if raceEnabled {
+		compareDelay, compareRate = 20*time.Millisecond, "50"
+	}
+}
+
+// loadRun makes a bounded loopback run against ref and returns its JSON report and raw results;
+// it may run in a goroutine of the test (t.Errorf, not t.Fatalf).
 func loadRun(t *testing.T, ref *mock.Running, dir, name, duration string) (js, bin string) {
-	t.Helper()
 	js, bin = filepath.Join(dir, name+".json"), filepath.Join(dir, name+".bin")
 	err, stdout, stderr := runMain(t, nil, "load", "--target", ref.APIURL, "--state-url", ref.AdminURL,
-		"--rate", "200", "--duration", duration, "--mix", "start=80,denied=20", "--progress", "none", "--json", js, "--output", bin)
+		"--rate", compareRate, "--duration", duration, "--mix", "start=80,denied=20", "--progress", "none", "--json", js, "--output", bin)
 	if err != nil {
-		t.Fatalf("%s: %v\n%s%s", name, err, stdout, stderr)
+		t.Errorf("%s: %v\n%s%s", name, err, stdout, stderr)
 	}
 	return js, bin
 }
 
+// side by side runs one loadRun per server at the same time, so that what else the machine
+// does slows them alike (the way to compare two builds on a shared machine: docs/load.md).
+func sideBySide(t *testing.T, dir, duration string, refs map[string]*mock.Running) map[string][2]string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	out := map[string][2]string{}
+	for name, ref := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			js, bin := loadRun(t, ref, dir, name, duration)
+			mu.Lock()
+			out[name] = [2]string{js, bin}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return out
+}
+
 // Two runs of the same build against the reference stay inside their intervals (and pass
 // thresholds on change); a build made slower by a known delay is flagged, with about that size,
-// by the JSON, the text and the exit status; the HTML page draws both runs.
+// by the JSON, the text and the exit status; the HTML page draws both runs. The three run side by
+// side, each against its own server.
 func TestReportCompare(t *testing.T) {
 	ctx := context.Background()
-	ref, err := mock.Start(ctx)
-	if err != nil {
-		t.Fatal(err)
+	start := func(opts ...mock.Option) *mock.Running {
+		r, err := mock.Start(ctx, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
 	}
-	defer ref.Close()
-	slow, err := mock.Start(ctx, mock.WithDelay(compareDelay))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
+	servers := map[string]*mock.Running{"base": start(), "again": start(), "slower": start(mock.WithDelay(compareDelay))}
 	dir := t.TempDir()
-	// A first run warms the server and this process up (connections, heap), as a release
+	// A first run warms the servers and this process up (connections, heap), as a release
 	// check's warm-up does; its figures are not compared.
-	loadRun(t, ref, dir, "warm-up", "1s")
-	a, _ := loadRun(t, ref, dir, "base", "4s")
-	_, b := loadRun(t, ref, dir, "again", "4s") // raw results on one side: summarised as merge does
-	s, _ := loadRun(t, slow, dir, "slower", "4s")
+	sideBySide(t, filepath.Join(dir, "warm-up"), "1s", servers)
+	runs := sideBySide(t, dir, "4s", servers)
+	a, b, s := runs["base"][0], runs["again"][1], runs["slower"][0] // raw results on one side: summarised as merge does
 
-	// The same build: the release thresholds hold (exit 0), and at a level for 15 intervals at
-	// once (99.9% each) every interval of the whole run holds 0.
+	// The same build: the release thresholds hold (exit 0), and every interval holds 0 at a level
+	// for 15 intervals at once (3 series × 5 figures, 99.9% each).
 	same := filepath.Join(dir, "same.json")
 	err, stdout, stderr := runMain(t, nil, "report", "compare", "--json", same, "--level", "0.999",
 		"--threshold", "p99{path=start}<+10%", "--threshold", "p50<+10%", "--threshold", "throughput>-5%", a, b)
