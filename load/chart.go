@@ -174,7 +174,11 @@ func runNote(r *Report) string {
 
 // ChartPage is the page of a run's report (load --report-dir, report merge --report-dir).
 func ChartPage(title string, r *Report) charts.Page {
-	return charts.Page{Title: title, Notes: []string{runNote(r)}, Figures: TimelineFigures(r.Timeline, LoadLabels, nil)}
+	p := charts.Page{Title: title, Notes: []string{runNote(r)}, Figures: TimelineFigures(r.Timeline, LoadLabels, nil)}
+	if len(p.Figures) == 0 {
+		p.Notes = append(p.Notes, "No call was made: nothing to chart.")
+	}
+	return p
 }
 
 // WriteChart writes ChartPage as HTML.
