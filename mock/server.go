@@ -46,6 +46,7 @@ type Server struct {
 	maxBody int64
 	hostID  string
 	rate    spec.RateLimit
+	delay   time.Duration // WithDelay
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -111,6 +112,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		maxBody:  c.maxBody,
 		hostID:   c.hostID,
 		rate:     c.rate,
+		delay:    c.delay,
 		log:      c.log,
 		reusedID: newRequestID(),
 	}
@@ -139,7 +141,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 func (s *Server) RateLimit() spec.RateLimit { return s.rate }
 
 // API returns the handler of the API (docs/protocol.md#wire-protocol), served at any path.
-func (s *Server) API() http.Handler { return http.HandlerFunc(s.serveAPI) }
+func (s *Server) API() http.Handler { return delayed(http.HandlerFunc(s.serveAPI), s.delay) }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if s.v.smallRequests && s.refuseLarge(w, r) {
