@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tsenart/vegeta/v12/lib/plot"
+	"github.com/edgeconform/edgeconform/internal/charts"
 )
 
 // ErrSteps is wrapped by every --steps/--ramp parsing error.
@@ -100,8 +100,8 @@ type CapacityReport struct {
 
 // RunCapacity runs the steps in order, each for StepDuration at its rate, and stops after the
 // first step that crosses a threshold. With pools, each step first sets their rate and waits
-// (up to 10s) for them to fill. Every step's results go to o.Run.Results and o.Run.Plot, the
-// step named in the attack name ("step 2 @1000/s"), so the HTML chart shows the steps.
+// (up to 10s) for them to fill. Every step's results go to o.Run.Results, the step named in the
+// attack name ("step 2 @1000/s"); each step's report has its timeline for the charts.
 func RunCapacity(ctx context.Context, o CapacityOptions) (*CapacityReport, error) {
 	if len(o.Steps) == 0 {
 		return nil, errors.New("load: a capacity run needs steps")
@@ -216,9 +216,12 @@ func WriteCapacityJSON(w io.Writer, cr *CapacityReport) error {
 	return err
 }
 
-// WriteCapacityDir writes a capacity run's report folder: the JSON, the text and, with a plot
-// (one series per step, path and outcome), the HTML chart.
-func WriteCapacityDir(dir string, cr *CapacityReport, p *plot.Plot) error {
-	return writeReportFiles(dir, func(w io.Writer) error { return WriteCapacityJSON(w, cr) },
-		func(w io.Writer) error { return WriteCapacityText(w, cr) }, p)
+// WriteCapacityDir writes a capacity run's report folder: the JSON, the text and the charts
+// (CapacityChartPage, titled title).
+func WriteCapacityDir(dir string, cr *CapacityReport, title string) error {
+	return writeReportFiles(dir, map[string]func(io.Writer) error{
+		ReportJSONFile:  func(w io.Writer) error { return WriteCapacityJSON(w, cr) },
+		ReportTextFile:  func(w io.Writer) error { return WriteCapacityText(w, cr) },
+		ReportChartFile: func(w io.Writer) error { return charts.Write(w, CapacityChartPage(title, cr)) },
+	})
 }

@@ -8,13 +8,12 @@ import (
 	"os"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/tsenart/vegeta/v12/lib/plot"
 )
 
-// Merge decodes the results in r (vegeta's binary, JSON or CSV format, detected) into s and,
-// when p is set, into the chart. Shards' results merge exactly: every result is counted again,
-// and the latency histogram is rebuilt from all of them.
-func Merge(s *Summary, p *plot.Plot, r io.Reader) (int, error) {
+// Merge decodes the results in r (vegeta's binary, JSON or CSV format, detected) into s. Shards'
+// results merge exactly: every result is counted again, and the latency histograms (of the
+// whole run and of each time bucket) are rebuilt from all of them.
+func Merge(s *Summary, r io.Reader) (int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
 		return 0, nil // an empty file: a shard that made no request
@@ -34,15 +33,12 @@ func Merge(s *Summary, p *plot.Plot, r io.Reader) (int, error) {
 			return n, fmt.Errorf("result %d: %w", n+1, err)
 		}
 		s.Add(&res)
-		if p != nil {
-			_ = p.Add(&res)
-		}
 		n++
 	}
 }
 
 // MergeFiles merges the results files at paths; errors name the file.
-func MergeFiles(s *Summary, p *plot.Plot, paths ...string) error {
+func MergeFiles(s *Summary, paths ...string) error {
 	if len(paths) == 0 {
 		return errors.New("load: merge: no results files given")
 	}
@@ -51,7 +47,7 @@ func MergeFiles(s *Summary, p *plot.Plot, paths ...string) error {
 		if err != nil {
 			return fmt.Errorf("load: merge: %w", err)
 		}
-		_, err = Merge(s, p, f)
+		_, err = Merge(s, f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("load: merge %s: %w", path, err)

@@ -78,7 +78,7 @@ func TestShardsMerge(t *testing.T) {
 
 	merged := NewSummary(nil)
 	for i := range n {
-		if _, err := Merge(merged, nil, &files[i]); err != nil {
+		if _, err := Merge(merged, &files[i]); err != nil {
 			t.Fatalf("merge shard %d: %v", i, err)
 		}
 	}

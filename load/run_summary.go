@@ -65,6 +65,7 @@ type Summary struct {
 	paths      map[string]*pathStats  // a mixed run's results by path
 	shards     map[string]*shardStats // by attack name
 	mix        *Mix                   // weights for the report, when known
+	timeline   *Timeline              // per time bucket, for the charts and report compare
 }
 
 // NewSummary returns an empty summary that classifies with c (NewClassifier(nil) when nil).
@@ -82,14 +83,17 @@ func NewSummary(c *Classifier) *Summary {
 		attacks:    map[string]bool{},
 		paths:      map[string]*pathStats{},
 		shards:     map[string]*shardStats{},
+		timeline:   NewTimeline(),
 	}
 }
 
 // Add records r and returns its outcome.
 func (s *Summary) Add(r *vegeta.Result) Outcome {
 	o := s.classifier.Classify(r)
+	s.timeline.Add(SeriesAll, r.Timestamp, r.Latency, o.Class)
 	if o.Path != "" {
 		s.path(o.Path).add(o, r)
+		s.timeline.Add(o.Path, r.Timestamp, r.Latency, o.Class)
 	}
 	if o.Class == ClassDry {
 		s.counts.Dry++
@@ -180,6 +184,8 @@ type Report struct {
 	ShardStart *ShardStartReport `json:"shard_start,omitempty"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	Verdict    Verdict           `json:"verdict"` // pass, or fail when a threshold is crossed
+	// Timeline: the results per time bucket and path (charts, report compare).
+	Timeline *Timeline `json:"timeline,omitempty"`
 }
 
 // LatencyReport is in milliseconds.
@@ -217,6 +223,9 @@ func (s *Summary) Report() *Report {
 		BytesIn:  s.bytesIn,
 		BytesOut: s.bytesOut,
 		Verdict:  VerdictPass,
+	}
+	if s.timeline.Len() > 0 {
+		r.Timeline = s.timeline
 	}
 	for name := range s.attacks {
 		if name != "" {

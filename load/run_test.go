@@ -86,7 +86,7 @@ func TestRunCountsEveryCallAndSavesRedactedResults(t *testing.T) {
 
 	// The saved results merge back into the same counts.
 	m := NewSummary(nil)
-	n, err := Merge(m, nil, &saved)
+	n, err := Merge(m, &saved)
 	if err != nil {
 		t.Fatal(err)
 	}

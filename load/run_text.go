@@ -64,17 +64,26 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(w, "  %d × %s\n", e.Count, e.Error)
 		}
 	}
-	if len(r.Thresholds) > 0 {
+	pass, messages := make([]bool, len(r.Thresholds)), make([]string, len(r.Thresholds))
+	for i, t := range r.Thresholds {
+		pass[i], messages[i] = t.Pass, t.Message
+	}
+	return writeVerdict(w, pass, messages, r.Verdict)
+}
+
+// writeVerdict writes the thresholds' messages, ✓ or ✗ each, and the verdict line.
+func writeVerdict(w io.Writer, pass []bool, messages []string, verdict Verdict) error {
+	if len(messages) > 0 {
 		fmt.Fprintln(w, "Thresholds:")
-		for _, t := range r.Thresholds {
+		for i, m := range messages {
 			mark := "✓"
-			if !t.Pass {
+			if !pass[i] {
 				mark = "✗"
 			}
-			fmt.Fprintf(w, "  %s %s\n", mark, t.Message)
+			fmt.Fprintf(w, "  %s %s\n", mark, m)
 		}
 	}
-	_, err := fmt.Fprintf(w, "Verdict: %s\n", r.Verdict)
+	_, err := fmt.Fprintf(w, "Verdict: %s\n", verdict)
 	return err
 }
 

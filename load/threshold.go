@@ -44,55 +44,12 @@ const (
 
 // ParseThreshold parses one threshold; its errors wrap ErrThreshold and say what is accepted.
 func ParseThreshold(expr string) (Threshold, error) {
-	s := strings.TrimSpace(expr)
 	fail := func(format string, args ...any) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("%w %q: %s", ErrThreshold, expr, fmt.Sprintf(format, args...))
 	}
-	i := strings.IndexAny(s, "<>=!")
-	// '=' may sit inside a tag {path=start}: the operator comes after the tag.
-	if open := strings.IndexByte(s, '{'); open >= 0 && (i < 0 || open < i) {
-		if end := strings.IndexByte(s, '}'); end > open {
-			if k := strings.IndexAny(s[end+1:], "<>=!"); k >= 0 {
-				i = end + 1 + k
-			} else {
-				i = -1
-			}
-		}
-	}
-	if i <= 0 {
-		return fail("want METRIC OP VALUE, e.g. p99<50ms, errors<0.1%%, rps>=100")
-	}
-	name := strings.ToLower(strings.TrimSpace(s[:i]))
-	var path string
-	if open := strings.IndexByte(name, '{'); open >= 0 {
-		tag, ok := strings.CutSuffix(name[open+1:], "}")
-		key, val, ok2 := strings.Cut(tag, "=")
-		if !ok2 {
-			key, val, ok2 = strings.Cut(tag, ":")
-		}
-		if !ok || !ok2 || strings.TrimSpace(key) != "path" {
-			return fail("want a tag {path=NAME}, e.g. p99{path=start}<200ms")
-		}
-		path = strings.TrimSpace(val)
-		if _, known := pathInfos[Path(path)]; !known {
-			return fail("unknown path %q (want start, not-found, denied or missing-param)", path)
-		}
-		name = strings.TrimSpace(name[:open])
-	}
-	rest := s[i:]
-	op := ""
-	for _, o := range []string{"<=", ">=", "<", ">"} {
-		if strings.HasPrefix(rest, o) {
-			op = o
-			break
-		}
-	}
-	if op == "" {
-		return fail("operator must be one of <, <=, >, >=")
-	}
-	val := strings.TrimSpace(rest[len(op):])
-	if val == "" {
-		return fail("no value after %s", op)
+	s, name, path, op, val, err := splitThreshold(expr, "p99<50ms, errors<0.1%, rps>=100")
+	if err != nil {
+		return Threshold{}, err
 	}
 	t := Threshold{Expr: s, op: op, path: path}
 	switch name {
@@ -119,7 +76,6 @@ func ParseThreshold(expr string) (Threshold, error) {
 		}
 		t.metric, t.q = "latency", p
 	}
-	var err error
 	switch t.metric {
 	case "latency":
 		t.value, err = parseMillis(val)
@@ -135,6 +91,62 @@ func ParseThreshold(expr string) (Threshold, error) {
 		return fail("%v", err)
 	}
 	return t, nil
+}
+
+// splitThreshold splits METRIC{path=NAME} OP VALUE (the grammar of load's thresholds and of
+// report compare's): the expression trimmed, the metric in lower case, the path ("" without a tag;
+// a known path), the operator and the value. Its errors wrap ErrThreshold; examples shows what
+// is accepted.
+func splitThreshold(expr, examples string) (s, name, path, op, val string, err error) {
+	s = strings.TrimSpace(expr)
+	fail := func(format string, args ...any) (string, string, string, string, string, error) {
+		return "", "", "", "", "", fmt.Errorf("%w %q: %s", ErrThreshold, expr, fmt.Sprintf(format, args...))
+	}
+	i := strings.IndexAny(s, "<>=!")
+	// '=' may sit inside a tag {path=start}: the operator comes after the tag.
+	if open := strings.IndexByte(s, '{'); open >= 0 && (i < 0 || open < i) {
+		if end := strings.IndexByte(s, '}'); end > open {
+			if k := strings.IndexAny(s[end+1:], "<>=!"); k >= 0 {
+				i = end + 1 + k
+			} else {
+				i = -1
+			}
+		}
+	}
+	if i <= 0 {
+		return fail("want METRIC OP VALUE, e.g. %s", examples)
+	}
+	name = strings.ToLower(strings.TrimSpace(s[:i]))
+	if open := strings.IndexByte(name, '{'); open >= 0 {
+		tag, ok := strings.CutSuffix(name[open+1:], "}")
+		key, v, ok2 := strings.Cut(tag, "=")
+		if !ok2 {
+			key, v, ok2 = strings.Cut(tag, ":")
+		}
+		if !ok || !ok2 || strings.TrimSpace(key) != "path" {
+			return fail("want a tag {path=NAME}, e.g. p99{path=start}<200ms")
+		}
+		path = strings.TrimSpace(v)
+		if _, known := pathInfos[Path(path)]; !known {
+			return fail("unknown path %q (want start, not-found, denied or missing-param)", path)
+		}
+		name = strings.TrimSpace(name[:open])
+	}
+	rest := s[i:]
+	for _, o := range []string{"<=", ">=", "<", ">"} {
+		if strings.HasPrefix(rest, o) {
+			op = o
+			break
+		}
+	}
+	if op == "" {
+		return fail("operator must be one of <, <=, >, >=")
+	}
+	val = strings.TrimSpace(rest[len(op):])
+	if val == "" {
+		return fail("no value after %s", op)
+	}
+	return s, name, path, op, val, nil
 }
 
 // parsePercentile reads p99, p99.9, p(95), p(99.9).
@@ -191,10 +203,13 @@ func parseRate(v string) (float64, error) {
 }
 
 // ParseThresholds parses each expression; the first error is returned.
-func ParseThresholds(exprs []string) ([]Threshold, error) {
-	out := make([]Threshold, 0, len(exprs))
+func ParseThresholds(exprs []string) ([]Threshold, error) { return parseAll(exprs, ParseThreshold) }
+
+// parseAll parses each expression with parse; the first error is returned.
+func parseAll[T any](exprs []string, parse func(string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(exprs))
 	for _, e := range exprs {
-		t, err := ParseThreshold(e)
+		t, err := parse(e)
 		if err != nil {
 			return nil, err
 		}
@@ -243,14 +258,7 @@ type figures struct {
 func runFigures(s *Summary, r *Report) figures {
 	f := figures{latency: r.Latency, quantile: s.Quantile, errors: r.ErrorRate, throttled: r.Throttled,
 		rps: r.Rate, requests: r.Requests}
-	var n, unexpected uint64
-	for _, p := range r.Paths {
-		n += p.Requests
-		unexpected += p.Requests - p.Expected
-	}
-	if n > 0 {
-		f.unexpected = float64(unexpected) / float64(n)
-	}
+	f.unexpected = unexpectedShare(r)
 	return f
 }
 

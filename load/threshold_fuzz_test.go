@@ -53,6 +53,6 @@ func FuzzMerge(f *testing.F) {
 	f.Add([]byte(`{"code":200,"url":"http://h/#a"}` + "\n"))
 	f.Add([]byte("1,200,1000,0,0,,,,http://h/#a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, _ = Merge(NewSummary(nil), nil, bytes.NewReader(data))
+		_, _ = Merge(NewSummary(nil), bytes.NewReader(data))
 	})
 }

@@ -21,7 +21,7 @@ func (m *Matrix) WriteHTML(w io.Writer) error {
 			if st == "" {
 				st = "absent"
 			}
-			r.Cells = append(r.Cells, cell{Status: st, Symbol: Symbol(c.Status(id)), Note: c.Note(id)})
+			r.Cells = append(r.Cells, cell{Status: st, Symbol: c.Cell(id), Note: c.Note(id)})
 		}
 		rows = append(rows, r)
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -21,6 +22,11 @@ type Report struct {
 		ID      string `json:"id"`
 		Status  string `json:"status"`
 		Message string `json:"message"`
+		// Followed: where the vendor's sources disagree, the source the answer followed.
+		Followed []struct {
+			Source string `json:"source"`
+			Note   string `json:"note"`
+		} `json:"followed"`
 	} `json:"cases"`
 }
 
@@ -30,6 +36,7 @@ type Column struct {
 	Target string
 	status map[string]string // case id → status
 	note   map[string]string // case id → message
+	follow map[string]string // case id → the sources its answer followed, "page", "metadata", "metadata, page"
 }
 
 // Score is a column's score: passed of passed + failed. A "known" case (a failure a baseline
@@ -106,9 +113,22 @@ func Parse(b []byte) (Report, error) {
 
 // NewColumn makes the column of report r.
 func NewColumn(name string, r Report) Column {
-	c := Column{Name: name, Target: r.Target, status: map[string]string{}, note: map[string]string{}}
+	c := Column{Name: name, Target: r.Target, status: map[string]string{}, note: map[string]string{}, follow: map[string]string{}}
 	for _, k := range r.Cases {
 		c.status[k.ID], c.note[k.ID] = k.Status, k.Message
+		var sources, notes []string
+		for _, f := range k.Followed {
+			if !slices.Contains(sources, f.Source) {
+				sources = append(sources, f.Source)
+			}
+			notes = append(notes, f.Note)
+		}
+		if len(sources) > 0 {
+			c.follow[k.ID] = strings.Join(sources, ", ")
+			if k.Message == "" {
+				c.note[k.ID] = strings.Join(notes, "; ")
+			}
+		}
 	}
 	return c
 }
@@ -139,6 +159,18 @@ func (c Column) Status(id string) string { return c.status[id] }
 
 // Note is the case's message in column c.
 func (c Column) Note(id string) string { return c.note[id] }
+
+// Followed is which of the vendor's sources the case's answer followed where they disagree ("" none).
+func (c Column) Followed(id string) string { return c.follow[id] }
+
+// Cell is how the tables show case id in column c: its status's symbol, and the source followed
+// where the sources disagree ("pass (metadata)").
+func (c Column) Cell(id string) string {
+	if f := c.follow[id]; f != "" {
+		return Symbol(c.Status(id)) + " (" + f + ")"
+	}
+	return Symbol(c.Status(id))
+}
 
 // Score of column c.
 func (c Column) Score() Score {
@@ -183,6 +215,9 @@ func (m *Matrix) WriteText(w io.Writer) error {
 	widths := make([]int, len(m.Columns))
 	for i, c := range m.Columns {
 		widths[i] = max(len(c.Name), len(c.Score().String()), len("known"))
+		for _, id := range m.Cases {
+			widths[i] = max(widths[i], len(c.Cell(id)))
+		}
 	}
 	var b bytes.Buffer
 	row := func(first string, cells []string) {
@@ -201,7 +236,7 @@ func (m *Matrix) WriteText(w io.Writer) error {
 	for _, id := range m.Cases {
 		cells := make([]string, len(m.Columns))
 		for i, c := range m.Columns {
-			cells[i] = Symbol(c.Status(id))
+			cells[i] = c.Cell(id)
 		}
 		row(id, cells)
 	}
@@ -234,7 +269,7 @@ func (m *Matrix) WriteMarkdown(w io.Writer) error {
 	for _, id := range m.Cases {
 		b.WriteString("| " + esc(id) + " |")
 		for _, c := range m.Columns {
-			b.WriteString(" " + Symbol(c.Status(id)) + " |")
+			b.WriteString(" " + esc(c.Cell(id)) + " |")
 		}
 		b.WriteString("\n")
 	}

@@ -108,3 +108,37 @@ func TestBadReports(t *testing.T) {
 		t.Error("two columns of one name")
 	}
 }
+
+// Where the vendor's sources disagree, each cell names the source its implementation followed.
+func TestMatrixNamesTheSourceFollowed(t *testing.T) {
+	page := `{"target":"a","cases":[{"id":"errors/UserQuotaExceed/GET-v1-JSON","status":"passed","message":"",` +
+		`"followed":[{"field":"errors/UserQuotaExceed/status","source":"page","note":"UserQuotaExceed: 403, as the page"}]}]}`
+	meta := `{"target":"b","cases":[{"id":"errors/UserQuotaExceed/GET-v1-JSON","status":"passed","message":"",` +
+		`"followed":[{"field":"errors/UserQuotaExceed/status","source":"metadata","note":"UserQuotaExceed: 400, as the vendor's metadata"},` +
+		`{"field":"errors/UserQuotaExceed/message","source":"page","note":"UserQuotaExceed message: as the page"}]}]}`
+	var cols []Column
+	var reps []Report
+	for name, body := range map[string]string{"ref": page, "other": meta} {
+		r, err := Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, reps = append(cols, NewColumn(name, r)), append(reps, r)
+	}
+	m, err := New(cols, reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, md, html strings.Builder
+	m.WriteText(&text)
+	m.WriteMarkdown(&md)
+	m.WriteHTML(&html)
+	for _, out := range []string{text.String(), md.String(), html.String()} {
+		if !strings.Contains(out, "pass (page)") || !strings.Contains(out, "pass (metadata, page)") {
+			t.Errorf("the cells do not name the sources followed:\n%s", out)
+		}
+	}
+	if !strings.Contains(html.String(), "UserQuotaExceed: 400, as the vendor&#39;s metadata") {
+		t.Errorf("the HTML cell's note does not say what was followed:\n%s", html.String())
+	}
+}

@@ -28,6 +28,8 @@ type defects struct {
 	lowercaseRequestID    bool
 	reusedRequestID       bool
 	messageOffTemplate    bool
+	retryAfterTooLong     bool
+	stringToSignMisquoted bool
 	jobIDNotEchoed        bool
 	runningJobRestartable bool
 	permissionIgnored     bool
@@ -64,7 +66,8 @@ type defects struct {
 
 func toggle(name string, set func(*defects)) Defect { return Defect{name: name, apply: set} }
 
-// WrongStatus answers code with a wrong HTTP status: 400 where the spec says otherwise, else 403.
+// WrongStatus answers code with a wrong HTTP status, one no source gives it: 400 where none says
+// 400, else 403, else 409 (UserQuotaExceed: 403 on the page, 400 in the vendor's metadata: 409).
 func WrongStatus(code string) Defect {
 	return Defect{name: "WrongStatus(" + code + ")", apply: func(d *defects) {
 		if d.wrongStatus == nil {
@@ -153,7 +156,21 @@ var (
 	ThrottleWrongCode = toggle("ThrottleWrongCode", func(d *defects) { d.throttleWrongCode = true })
 	// ThrottleWrongStatus throttles with HTTP 429 instead of 400.
 	ThrottleWrongStatus = toggle("ThrottleWrongStatus", func(d *defects) { d.throttleWrongStat = true })
+	// RetryAfterTooLong tells a throttled caller to retry (x-acs-retry-after) a window later than a
+	// call would pass: past the TimeLeft of its own rate-limit header.
+	RetryAfterTooLong = toggle("RetryAfterTooLong", func(d *defects) { d.retryAfterTooLong = true })
+	// StringToSignMisquoted tells a badly signed version 1 call a server string to sign without its
+	// Timestamp: the older SDK would blame itself instead of the secret.
+	StringToSignMisquoted = toggle("StringToSignMisquoted", func(d *defects) { d.stringToSignMisquoted = true })
 )
+
+// retryAfterOf is how long x-acs-retry-after says to wait when a call would pass after left.
+func (d *defects) retryAfterOf(left, window time.Duration) time.Duration {
+	if d.retryAfterTooLong {
+		return left + window
+	}
+	return left
+}
 
 // Defects returns every defect without parameters plus a representative of each parameterised
 // one, so a test can range over them all.
@@ -166,7 +183,7 @@ func Defects() []Defect {
 		FormEncodingSigner, TimestampWindow(10 * time.Minute), ServerErrorOnLongValue, ServerErrorOnNonASCII,
 		RegionIDRefused, XMLByDefault, InconsistentRefusal,
 		NoLimit, LimitScaled(1.1), LimitScaled(0.9), GlobalLimit, PerKeyLimit, NeverLifts,
-		ThrottleWrongCode, ThrottleWrongStatus,
+		ThrottleWrongCode, ThrottleWrongStatus, RetryAfterTooLong, StringToSignMisquoted,
 	}
 }
 

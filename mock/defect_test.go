@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"time"
 
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/edgeconform/edgeconform/protocol"
@@ -73,7 +75,7 @@ var probes = map[string]probe{
 	}},
 	"MessageOffTemplate": {run: func(e *env) error {
 		r := e.do(refKey, start(refCluster, "nosuch"))
-		if ec, _ := spec.Default().Error("JobNotFound"); !ec.MatchesMessage(r.message) {
+		if ec, _ := spec.Default().Error("JobNotFound"); !ec.MatchesTemplate(r.message) {
 			return fmt.Errorf("message %q", r.message)
 		}
 		return nil
@@ -176,6 +178,26 @@ var probes = map[string]probe{
 	"ThrottleWrongStatus": {opts: []Option{perMinute(1)}, run: func(e *env) error {
 		passes(e, refKey, 1)
 		return want(e.do(refKey, start(refCluster, runningJob)), http.StatusBadRequest, "Throttling.User")
+	}},
+	"StringToSignMisquoted": {run: func(e *env) error {
+		wrong := refKey
+		wrong.AccessKeySecret = "NotTheSecret000000000000000001"
+		call := start(refCluster, stoppedJob)
+		call.Action, call.Version, call.Time, call.Nonce = spec.Default().Action(), spec.Default().Version(), e.clock.Now(), "misquoted"
+		r := e.do(wrong, call)
+		if want := protocol.StringToSignV1(http.MethodGet, protocol.V1Params(wrong, call, call.Nonce, call.Time)); !strings.HasSuffix(r.message, "is:"+want) {
+			return fmt.Errorf("message %q does not end with the call's string to sign", r.message)
+		}
+		return nil
+	}},
+	"RetryAfterTooLong": {opts: []Option{perMinute(1)}, run: func(e *env) error {
+		passes(e, refKey, 1)
+		r := e.do(refKey, start(refCluster, runningJob))
+		ms, err := strconv.ParseInt(r.header.Get(spec.HeaderRetryAfter), 10, 64)
+		if err != nil || ms <= 0 || time.Duration(ms)*time.Millisecond > time.Minute {
+			return fmt.Errorf("%s %q: want a positive number of milliseconds within the window", spec.HeaderRetryAfter, r.header.Get(spec.HeaderRetryAfter))
+		}
+		return nil
 	}},
 }
 

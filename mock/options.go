@@ -28,6 +28,7 @@ type config struct {
 	apiAddr     string                          // Start only
 	adminAddr   string                          // Start only
 	wrapAPI     func(http.Handler) http.Handler // tests only
+	delay       time.Duration                   // WithDelay (delay.go)
 }
 
 // Defaults.

@@ -29,6 +29,9 @@ const RateLimitHeader = spec.HeaderRateLimitUserAPI
 // on every answer.
 var rateLimitKey = http.CanonicalHeaderKey(RateLimitHeader)
 
+// retryAfterKey is spec.HeaderRetryAfter as net/http keys it.
+var retryAfterKey = http.CanonicalHeaderKey(spec.HeaderRetryAfter)
+
 // Every answer renders its RequestId, body and headers: this file does it without reflection
 // (encoding/json and encoding/xml would cost more than the rest of the pipeline) and with one
 // pooled buffer per answer. render_test.go holds the encoders it replaces as its oracle.
@@ -292,6 +295,9 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	}
 	if a.rateLimit != "" && !s.d.noRateLimitHeader && !s.v.noRateLimitHeader {
 		h[rateLimitKey] = []string{a.rateLimit}
+	}
+	if a.retryAfter != "" {
+		h[retryAfterKey] = []string{a.retryAfter}
 	}
 	w.WriteHeader(a.status)
 	w.Write(body)

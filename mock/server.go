@@ -46,6 +46,7 @@ type Server struct {
 	maxBody int64
 	hostID  string
 	rate    spec.RateLimit
+	delay   time.Duration // WithDelay
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -58,6 +59,7 @@ type Server struct {
 	required     []string                  // the required parameters
 	known        map[string]bool           // the parameters the document lists (UnknownParamRefused)
 	unknownSeen  atomic.Uint64             // InconsistentRefusal: the calls with an unknown parameter so far
+	sdkMismatch  string                    // the SignatureDoesNotMatch message the V1 SDK parses ("" none)
 }
 
 // maxNonces bounds each generation of the nonce store (see nonceStore): 2^23 nonces per 15
@@ -110,6 +112,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		maxBody:  c.maxBody,
 		hostID:   c.hostID,
 		rate:     c.rate,
+		delay:    c.delay,
 		log:      c.log,
 		reusedID: newRequestID(),
 	}
@@ -123,13 +126,14 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	s.errs = map[string]spec.ErrorCode{}
 	for _, e := range c.spec.Errors() {
 		if _, dup := s.errs[e.Code]; !dup { // the first, as spec.Error finds it
-			s.errs[e.Code] = e
+			s.errs[e.Code] = s.v.errorCode(c.spec, e)
 		}
 	}
 	s.required = c.spec.RequiredParams()
 	if s.v.unknownRefused || s.d.inconsistentRefusal {
 		s.known = knownParams(c.spec)
 	}
+	s.sdkMismatch = sdkTemplate(c.spec, spec.CodeSignatureDoesNotMatch)
 	return s, nil
 }
 
@@ -137,7 +141,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 func (s *Server) RateLimit() spec.RateLimit { return s.rate }
 
 // API returns the handler of the API (docs/protocol.md#wire-protocol), served at any path.
-func (s *Server) API() http.Handler { return http.HandlerFunc(s.serveAPI) }
+func (s *Server) API() http.Handler { return delayed(http.HandlerFunc(s.serveAPI), s.delay) }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if s.v.smallRequests && s.refuseLarge(w, r) {
@@ -172,6 +176,7 @@ type answer struct {
 	jobID            string
 	format           string // "JSON" or "XML"
 	rateLimit        string // x-ratelimit-user-api, once past the gateway
+	retryAfter       string // x-acs-retry-after, on a throttled answer
 	requestID        string
 	closeConn        bool
 	html             bool // a bare 500 page (the ServerErrorOn* defects)
@@ -202,10 +207,7 @@ func (s *Server) fail(a *answer, code, detail string) *answer {
 		a.message = ec.Message(detail)
 	}
 	if s.d.wrongStatus[code] {
-		a.status = http.StatusBadRequest
-		if ec.Status == http.StatusBadRequest {
-			a.status = http.StatusForbidden
-		}
+		a.status = s.d.wrongStatusOf(s.spec, ec)
 	}
 	if s.d.messageOffTemplate {
 		a.message, a.template = code+" happened", ""
@@ -312,7 +314,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 		verify = func(secret string) bool { return in.VerifyWith(secret, protocol.FormEncode) }
 	}
 	if !s.d.signatureUnchecked && !verify(cred.secret) {
-		return s.fail(a, spec.CodeSignatureDoesNotMatch, "")
+		return s.signatureMismatch(a, r, in)
 	}
 	if !s.d.nonceUnchecked {
 		if in.Nonce == "" {
@@ -332,10 +334,13 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	}
 
 	// The throttle: every call past it counts, whatever its answer.
-	allowed, rl := s.throt.allow(cred.accountID, cred.keyID, now)
+	allowed, rl, left := s.throt.allow(cred.accountID, cred.keyID, now)
 	a.rateLimit = rl
 	if !allowed {
 		s.fail(a, spec.CodeThrottlingUser, "")
+		if !s.v.noRetryAfter {
+			a.retryAfter = retryAfter(s.d.retryAfterOf(left, s.rate.Window))
+		}
 		if s.d.throttleWrongCode {
 			a.code = "ServiceUnavailable"
 		}
@@ -387,4 +392,51 @@ func errDetail(err error) string {
 		return msg[len(p):]
 	}
 	return msg
+}
+
+// wrongStatusOf is WrongStatus's status for ec: the first of 400, 403, 409 that no source gives it.
+func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
+	given := map[int]bool{ec.Status: true}
+	for _, a := range sp.Alternatives(ec) {
+		given[a.Status] = true
+	}
+	for _, st := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict} {
+		if !given[st] {
+			return st
+		}
+	}
+	return http.StatusTeapot
+}
+
+// signatureMismatch answers SignatureDoesNotMatch. A version 1 call is told the server's string to
+// sign the way the older SDK parses it (x-edgeconform-disagreements, errors/SignatureDoesNotMatch/
+// message: everything after "server string to sign is:"), so the SDK can tell its user whether the
+// secret or the signing differs; it holds no secret, and no Signature (a call carrying a
+// SecurityToken, which the string to sign would hold, gets the common sentence alone).
+func (s *Server) signatureMismatch(a *answer, r *http.Request, in *protocol.Incoming) *answer {
+	s.fail(a, spec.CodeSignatureDoesNotMatch, "")
+	if s.sdkMismatch == "" || s.v.bareSignatureMessage || s.d.messageOffTemplate ||
+		in.SignatureVersion != protocol.SignatureV1 || in.SecurityToken != "" {
+		return a
+	}
+	params := in.Redacted()
+	if s.d.stringToSignMisquoted {
+		params.Del("Timestamp")
+	}
+	a.message, a.template, a.detail = "", s.sdkMismatch, protocol.StringToSignV1(r.Method, params)
+	return a
+}
+
+// sdkTemplate is the message template of code that an official SDK parses, "" if none.
+func sdkTemplate(sp *spec.Spec, code string) string {
+	e, ok := sp.Error(code)
+	if !ok {
+		return ""
+	}
+	for _, alt := range sp.Alternatives(e) {
+		if alt.Source == spec.SourceSDK {
+			return alt.Template
+		}
+	}
+	return ""
 }

@@ -33,10 +33,11 @@ func newThrottle(rl spec.RateLimit, alg ratelimit.Algorithm, d *defects) (*throt
 	return &throttle{limiter: l, limit: rl.Calls, d: d, stuck: map[string]struct{}{}, stuckMax: 100000}, nil
 }
 
-// allow decides a call of the account that owns keyID and returns the x-ratelimit-user-api value.
-func (t *throttle) allow(accountID, keyID string, now time.Time) (bool, string) {
+// allow decides a call of the account that owns keyID and returns the x-ratelimit-user-api value
+// and, for a throttled call, how long until a call would pass (the value of x-acs-retry-after).
+func (t *throttle) allow(accountID, keyID string, now time.Time) (bool, string, time.Duration) {
 	if t.d.noLimit {
-		return true, header(t.limit, t.limit, 0, now)
+		return true, header(t.limit, t.limit, 0, now), 0
 	}
 	k := accountID
 	switch {
@@ -50,7 +51,7 @@ func (t *throttle) allow(accountID, keyID string, now time.Time) (bool, string) 
 		_, stuck := t.stuck[k]
 		t.mu.Unlock()
 		if stuck {
-			return false, header(t.limit, 0, time.Hour, now)
+			return false, header(t.limit, 0, time.Hour, now), time.Hour
 		}
 	}
 	dec := t.limiter.Allow(k, now)
@@ -62,9 +63,14 @@ func (t *throttle) allow(accountID, keyID string, now time.Time) (bool, string) 
 			}
 			t.mu.Unlock()
 		}
-		return false, header(t.limit, 0, dec.RetryAfter, now)
+		return false, header(t.limit, 0, dec.RetryAfter, now), dec.RetryAfter
 	}
-	return true, header(t.limit, dec.Remaining, dec.ResetAfter, now)
+	return true, header(t.limit, dec.Remaining, dec.ResetAfter, now), 0
+}
+
+// retryAfter renders x-acs-retry-after: whole milliseconds, at least 1 (the SDK ignores 0).
+func retryAfter(left time.Duration) string {
+	return strconv.FormatInt(max(left.Milliseconds(), 1), 10)
 }
 
 // header renders "Limit:6000,Remain:N,TimeLeft:<ms>,Reset:<unix s>" with no spaces, as the SDKs read it.

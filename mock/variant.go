@@ -1,6 +1,10 @@
 package mock
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/edgeconform/edgeconform/spec"
+)
 
 // A Variant is a correct implementation's other choice where the sources (the page, the wire
 // protocol of docs/protocol.md, the vendor's metadata and SDKs, a recording) leave one open
@@ -18,16 +22,19 @@ func (v Variant) String() string { return v.name }
 // variants is the set the pipeline consults; the zero value is the reference's own choices.
 // Each field is one undecided choice taken the other way.
 type variants struct {
-	repeat            repeatChoice // a parameter given twice (variant_repeat.go); zero: refused unread, 400 InvalidParameter
-	headerRepeat      repeatChoice // a V3 x-acs-* header given twice; zero: refused unread
-	unknownRefused    bool         // a parameter the API does not have: 400 InvalidParameter (after the throttle)
-	regionIDValidated bool         // a RegionId not shaped like a region: 400 InvalidParameter (after the throttle)
-	formatExact       bool         // Format read case-sensitively: "xml" is not XML (JSON, the default)
-	smallRequests     bool         // a query or body past smallRequestLimit refused by the HTTP layer (414/413, plain text)
-	jsonReordered     bool         // JSON answers indented, their keys in the reverse order
-	xmlNoDeclaration  bool         // XML answers without <?xml ...?>
-	messageReworded   bool         // another detail inside each documented template (the parity defect's words)
-	noRateLimitHeader bool         // no x-ratelimit-* header (the spec makes it optional)
+	repeat               repeatChoice // a parameter given twice (variant_repeat.go); zero: refused unread, 400 InvalidParameter
+	headerRepeat         repeatChoice // a V3 x-acs-* header given twice; zero: refused unread
+	unknownRefused       bool         // a parameter the API does not have: 400 InvalidParameter (after the throttle)
+	regionIDValidated    bool         // a RegionId not shaped like a region: 400 InvalidParameter (after the throttle)
+	formatExact          bool         // Format read case-sensitively: "xml" is not XML (JSON, the default)
+	smallRequests        bool         // a query or body past smallRequestLimit refused by the HTTP layer (414/413, plain text)
+	jsonReordered        bool         // JSON answers indented, their keys in the reverse order
+	xmlNoDeclaration     bool         // XML answers without <?xml ...?>
+	messageReworded      bool         // another detail inside each documented template (the parity defect's words)
+	noRateLimitHeader    bool         // no x-ratelimit-* header (the spec makes it optional)
+	followsMetadata      bool         // FollowsMetadata
+	bareSignatureMessage bool         // BareSignatureMessage
+	noRetryAfter         bool         // NoRetryAfter
 }
 
 func variant(name string, set func(*variants)) Variant { return Variant{name: name, apply: set} }
@@ -46,6 +53,9 @@ func Variants() []Variant {
 		XMLNoDeclaration,
 		MessageDetailReworded,
 		NoRateLimitHeaders,
+		FollowsMetadata,
+		BareSignatureMessage,
+		NoRetryAfter,
 	}
 }
 
@@ -99,3 +109,31 @@ func collectVariants(vs []Variant) (variants, error) {
 	}
 	return v, nil
 }
+
+// FollowsMetadata answers each page code as the vendor's OpenAPI metadata describes it where the
+// metadata and the page disagree (x-edgeconform-disagreements): UserQuotaExceed with 400 instead
+// of the page's 403, every Message as the bare detail ("%s") instead of the page's template. The
+// reference follows the page.
+var FollowsMetadata = variant("FollowsMetadata", func(v *variants) { v.followsMetadata = true })
+
+// errorCode is e as this implementation answers it: the page's, or the metadata's where the
+// variant follows it.
+func (v variants) errorCode(sp *spec.Spec, e spec.ErrorCode) spec.ErrorCode {
+	if !v.followsMetadata {
+		return e
+	}
+	for _, a := range sp.Alternatives(e) {
+		if a.Source == spec.SourceMetadata {
+			return a.Error(e)
+		}
+	}
+	return e
+}
+
+// BareSignatureMessage answers SignatureDoesNotMatch with the common conventions' sentence alone,
+// without the server's string to sign the older SDK reads when it is there (the reference writes it).
+var BareSignatureMessage = variant("BareSignatureMessage", func(v *variants) { v.bareSignatureMessage = true })
+
+// NoRetryAfter leaves x-acs-retry-after out of throttled answers (optional: the released
+// darabonba-openapi reads the x-ratelimit-* headers' TimeLeft instead; the reference sends both).
+var NoRetryAfter = variant("NoRetryAfter", func(v *variants) { v.noRetryAfter = true })

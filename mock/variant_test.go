@@ -104,11 +104,28 @@ var variantProbes = map[string]func(e *env) (raw, bool){
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", "", "drop:JobId")
 		return r, strings.Contains(r.body, "Edge transcoding refused the call") && strings.Contains(r.body, `\"JobId\"`)
 	},
+	"FollowsMetadata": func(e *env) (raw, bool) {
+		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", "nosuchjob0000000000000000000001")
+		jobNotFound, _ := spec.Default().Error(spec.CodeJobNotFound)
+		return r, r.status == jobNotFound.Status && strings.Contains(r.body, jobNotFound.Code) && !strings.Contains(r.body, "please check and try again later")
+	},
+	"BareSignatureMessage": func(e *env) (raw, bool) {
+		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob, "wrong-secret")
+		return r, strings.Contains(r.body, spec.CodeSignatureDoesNotMatch) && !strings.Contains(r.body, "string to sign is:")
+	},
+	"NoRetryAfter": func(e *env) (raw, bool) { // under probeOptions' limit of one call a minute
+		e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob)
+		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", runningJob)
+		return r, strings.Contains(r.body, spec.CodeThrottlingUser) && r.header.Get(spec.HeaderRetryAfter) == ""
+	},
 	"NoRateLimitHeaders": func(e *env) (raw, bool) {
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob)
 		return r, r.status == http.StatusOK && r.header.Get(RateLimitHeader) == ""
 	},
 }
+
+// probeOptions are the options a probe needs of both servers (a throttle reached in two calls).
+var probeOptions = map[string][]Option{"NoRetryAfter": {perMinute(1)}}
 
 // TestEachVariantChangesBehaviour: each variant answers some call otherwise than the reference
 // (a variant that changes nothing would prove nothing), and the reference does not.
@@ -119,10 +136,11 @@ func TestEachVariantChangesBehaviour(t *testing.T) {
 			if !ok {
 				t.Fatalf("no probe for variant %s", v)
 			}
-			if r, differs := probe(newEnv(t)); differs {
+			opts := probeOptions[v.String()]
+			if r, differs := probe(newEnv(t, opts...)); differs {
 				t.Fatalf("the reference already answers so: %s", r)
 			}
-			if r, differs := probe(newEnv(t, WithVariants(v))); !differs {
+			if r, differs := probe(newEnv(t, append(opts, WithVariants(v))...)); !differs {
 				t.Errorf("with %s the answer is the reference's: %s", v, r)
 			}
 		})

@@ -63,6 +63,7 @@ func SentOf(creds protocol.Credentials, call protocol.Call, req *http.Request) S
 	}
 	q := req.URL.Query()
 	set("SignatureNonce", q.Get("SignatureNonce"))
+	set("Timestamp", q.Get("Timestamp")) // differs on every call; an answer may quote it (a string to sign)
 	set("SignatureNonce", req.Header.Get("x-acs-signature-nonce"))
 	if sig := q.Get("Signature"); sig != "" {
 		s.Secrets = append(s.Secrets, sig)
@@ -78,6 +79,7 @@ func SentOf(creds protocol.Credentials, call protocol.Call, req *http.Request) S
 			body.Close()
 			if form, err := url.ParseQuery(string(b)); err == nil {
 				set("SignatureNonce", form.Get("SignatureNonce"))
+				set("Timestamp", form.Get("Timestamp"))
 				if sig := form.Get("Signature"); sig != "" {
 					s.Secrets = append(s.Secrets, sig)
 				}
@@ -257,7 +259,9 @@ func RateLimitShape(h http.Header, names []string) map[string][]string {
 // forms are the ways v may appear inside other strings: as it is, percent-encoded in a URL or a
 // form, quoted.
 func forms(v string) []string {
-	return []string{v, url.QueryEscape(v), url.PathEscape(v), alibabaEscape(v), strings.Trim(strconv.Quote(v), `"`)}
+	// alibabaEscape twice: a value inside a version 1 string to sign (a SignatureDoesNotMatch
+	// message may hand the server's, as the older SDK reads it).
+	return []string{v, url.QueryEscape(v), url.PathEscape(v), alibabaEscape(v), alibabaEscape(alibabaEscape(v)), strings.Trim(strconv.Quote(v), `"`)}
 }
 
 // alibabaEscape is RFC 3986 percent-encoding as Alibaba Cloud's signatures write values.

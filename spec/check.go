@@ -230,6 +230,7 @@ func load(data []byte) (*Spec, []Problem) {
 	problems := dedupe(localize(context.Background(), documentParts(doc)))
 	s := &Spec{doc: doc, raw: append([]byte(nil), data...)}
 	problems = append(problems, s.decodeExtensions()...)
+	problems = append(problems, s.decodeDisagreements()...)
 	problems = append(problems, s.decodeFacts()...)
 	problems = append(problems, s.decodeWire()...)
 	problems = append(problems, dedupe(s.crossCheck())...)

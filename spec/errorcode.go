@@ -14,6 +14,9 @@ type ErrorCode struct {
 	Description string
 	Source      string // SourcePage or SourceCommon
 	State       string // the provider state whose case expects this code, "" if none
+	// Others are the message templates other sources give the code where they disagree with
+	// Template (x-edgeconform-disagreements: the metadata's "%s", the form an SDK parses).
+	Others []string
 }
 
 // Message fills the template's %s with detail.
@@ -21,9 +24,24 @@ func (e ErrorCode) Message(detail string) string {
 	return strings.ReplaceAll(e.Template, "%s", detail)
 }
 
-// MatchesMessage reports whether msg is the template with each %s replaced by one or more
-// characters; everything else must match literally and the whole message must match.
+// MatchesMessage reports whether msg fills a template some source gives the code: its own
+// Template or one of Others, each %s replaced by one or more characters, everything else literal,
+// the whole message matched. Where the sources disagree, a message that follows either conforms.
 func (e ErrorCode) MatchesMessage(msg string) bool {
+	if e.MatchesTemplate(msg) {
+		return true
+	}
+	for _, t := range e.Others {
+		if templateRegexp(t).MatchString(msg) {
+			return true
+		}
+	}
+	return false
+}
+
+// MatchesTemplate reports whether msg fills the code's own Template (the page's or the common
+// conventions'), whatever the other sources say.
+func (e ErrorCode) MatchesTemplate(msg string) bool {
 	return templateRegexp(e.Template).MatchString(msg)
 }
 

@@ -11,11 +11,12 @@ func ExampleSpec_Error() {
 	fmt.Println(e.Status, e.Source, e.State)
 	msg := e.Message("The job 1234 does not exist")
 	fmt.Println(msg)
-	fmt.Println(e.MatchesMessage(msg), e.MatchesMessage("Job not found."))
+	// The page's template; the vendor's metadata gives "%s", which any message fills.
+	fmt.Println(e.MatchesTemplate(msg), e.MatchesTemplate("Job not found."), e.MatchesMessage("Job not found."))
 	// Output:
 	// 404 page no such job exists
 	// The job 1234 does not exist, please check and try again later.
-	// true false
+	// true false true
 }
 
 func ExampleParseRateLimit() {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -50,6 +51,39 @@ const (
 	HeaderRateLimitUserAPI = "x-ratelimit-user-api"
 	HeaderRateLimitUser    = "x-ratelimit-user"
 )
+
+// HeaderRetryAfter is the throttled answer's optional "retry after this many milliseconds" header,
+// which the newest darabonba-openapi code backs off by (a test checks it against the document).
+const HeaderRetryAfter = "x-acs-retry-after"
+
+// RetryAfterPattern is the document's pattern of HeaderRetryAfter's value (a positive integer of
+// milliseconds), nil when the document has no such header on the throttled answer.
+func (s *Spec) RetryAfterPattern() *regexp.Regexp { return s.retryAfterPattern }
+
+// decodeRetryAfter reads HeaderRetryAfter's pattern from the throttling code's answer.
+func (s *Spec) decodeRetryAfter(op *openapi3.Operation) []Problem {
+	for _, code := range s.throttling {
+		e, ok := s.Error(code)
+		if !ok || op.Responses.Status(e.Status) == nil || op.Responses.Status(e.Status).Value == nil {
+			continue
+		}
+		h := op.Responses.Status(e.Status).Value.Headers[HeaderRetryAfter]
+		if h == nil {
+			return nil
+		}
+		ptr := "/paths/~1/get/responses/" + strconv.Itoa(e.Status) + "/headers/" + HeaderRetryAfter
+		if h.Value == nil || h.Value.Schema == nil || h.Value.Schema.Value == nil {
+			return []Problem{{Pointer: ptr, Reason: "needs a schema with a pattern"}}
+		}
+		re, err := regexp.Compile(h.Value.Schema.Value.Pattern)
+		if err != nil || h.Value.Schema.Value.Pattern == "" {
+			return []Problem{{Pointer: ptr + "/schema/pattern", Reason: "needs a pattern that compiles"}}
+		}
+		s.retryAfterPattern = re
+		return nil
+	}
+	return nil
+}
 
 // rateLimitHeaderPrefix: the headers of the success answer that carry the caller's rate-limit state.
 const rateLimitHeaderPrefix = "x-ratelimit-"
@@ -98,6 +132,7 @@ func (s *Spec) decodeFacts() []Problem {
 		ps = append(ps, Problem{Pointer: "/paths/~1/get/responses/200/headers", Reason: "no " + rateLimitHeaderPrefix + "* header"})
 	}
 	slices.SortFunc(s.rateLimitHeaders, func(a, b string) int { return cmp.Or(-cmp.Compare(len(a), len(b)), cmp.Compare(a, b)) })
+	ps = append(ps, s.decodeRetryAfter(op)...)
 
 	var success *openapi3.SchemaRef
 	if s.doc.Components != nil {

@@ -1,6 +1,7 @@
 package spec_test
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -71,6 +72,62 @@ func TestFactsMissingFromTheDocument(t *testing.T) {
 			t.Errorf("%s: Load succeeded", name)
 		} else {
 			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+// The throttled answer may carry x-acs-retry-after, a positive number of milliseconds.
+func TestRetryAfterHeader(t *testing.T) {
+	re := spec.Default().RetryAfterPattern()
+	if re == nil {
+		t.Fatalf("the document has no %s on the throttled answer", spec.HeaderRetryAfter)
+	}
+	for v, want := range map[string]bool{"2345": true, "1": true, "0": false, "-1": false, "1.5": false, "": false, "2s": false} {
+		if re.MatchString(v) != want {
+			t.Errorf("%s %q: match %v, want %v", spec.HeaderRetryAfter, v, !want, want)
+		}
+	}
+}
+
+// A recorded disagreement needs a field and two claims at least: the document is refused otherwise.
+func TestDisagreementsAreChecked(t *testing.T) {
+	doc := spec.Default().YAML()
+	broken := bytes.Replace(doc, []byte("  - field: errors/MissingParameter/message\n"), []byte("  - field: \"\"\n"), 1)
+	if bytes.Equal(broken, doc) {
+		t.Fatal("the document records no disagreement on errors/MissingParameter/message")
+	}
+	ps := spec.Check(broken)
+	if len(ps) != 1 || ps[0].Pointer != "/x-edgeconform-disagreements/0" {
+		t.Errorf("problems %v, want one at /x-edgeconform-disagreements/0", ps)
+	}
+	if got := len(spec.Default().Disagreements()); got < 4 {
+		t.Errorf("%d disagreements recorded, want the issue's four at least", got)
+	}
+}
+
+// A message matches its code where any source's template fits it; MatchesTemplate asks the code's
+// own template alone.
+func TestMatchesMessageTakesEverySource(t *testing.T) {
+	s := spec.Default()
+	quota, _ := s.Error(spec.CodeUserQuotaExceed)
+	sig, _ := s.Error(spec.CodeSignatureDoesNotMatch)
+	for _, tt := range []struct {
+		e                 spec.ErrorCode
+		msg               string
+		message, template bool
+	}{
+		{quota, "Quota exceeded: daily.", true, true},
+		{quota, "daily", true, false}, // the metadata's %s
+		{quota, "", false, false},
+		{sig, sig.Template, true, true},
+		{sig, sig.Template + " server string to sign is:GET&%2F&x", true, false}, // the form the older SDK parses
+		{sig, "signature wrong", false, false},
+	} {
+		if got := tt.e.MatchesMessage(tt.msg); got != tt.message {
+			t.Errorf("%s MatchesMessage(%q) = %v, want %v", tt.e.Code, tt.msg, got, tt.message)
+		}
+		if got := tt.e.MatchesTemplate(tt.msg); got != tt.template {
+			t.Errorf("%s MatchesTemplate(%q) = %v, want %v", tt.e.Code, tt.msg, got, tt.template)
 		}
 	}
 }

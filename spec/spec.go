@@ -57,23 +57,25 @@ const CodeOK = "OK"
 // Spec is a loaded, validated OpenAPI document with its facts decoded. It is read-only and safe
 // for concurrent use.
 type Spec struct {
-	doc          *openapi3.T
-	raw          []byte
-	action       string
-	version      string
-	errors       []ErrorCode
-	throttling   []string
-	contentTypes map[string]string
-	rate         RateLimit
-	required     []string
-	optional     []string
-	ram          RAM
-	states       []State
+	doc           *openapi3.T
+	raw           []byte
+	action        string
+	version       string
+	errors        []ErrorCode
+	throttling    []string
+	contentTypes  map[string]string
+	rate          RateLimit
+	required      []string
+	optional      []string
+	ram           RAM
+	states        []State
+	disagreements []Disagreement // x-edgeconform-disagreements (disagreement.go)
 
-	rateLimitHeaders []string               // from the success answer's headers (facts.go)
-	rateLimitPattern *regexp.Regexp         // their value's pattern
-	requestIDPattern *regexp.Regexp         // the Success schema's RequestId pattern
-	placements       map[string][]Placement // by method: where each required parameter may be (request.go)
+	rateLimitHeaders  []string               // from the success answer's headers (facts.go)
+	rateLimitPattern  *regexp.Regexp         // their value's pattern
+	retryAfterPattern *regexp.Regexp         // x-acs-retry-after's, on the throttled answer (facts.go)
+	requestIDPattern  *regexp.Regexp         // the Success schema's RequestId pattern
+	placements        map[string][]Placement // by method: where each required parameter may be (request.go)
 }
 
 // RAM is the authorization row of the page.

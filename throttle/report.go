@@ -11,12 +11,11 @@ import (
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/tsenart/vegeta/v12/lib/plot"
 )
 
 // Files of the throttle scenario's report directory.
 const (
-	PlotFile    = "throttle-plot.html"     // vegeta's latency plot
+	PlotFile    = "throttle-plot.html"     // latency percentiles and calls per second over time
 	ChartFile   = "throttle-accounts.html" // accepted/throttled per second per account
 	ResultsFile = "throttle-results.bin"   // raw results, vegeta's binary format
 )
@@ -43,7 +42,7 @@ func WriteText(w io.Writer, r *Report) error {
 	return err
 }
 
-// WriteReportDir writes vegeta's HTML plot, the per-account chart and the raw results
+// WriteReportDir writes the latency plot, the per-account chart and the raw results
 // (URLs without their query, so without signatures) into dir, creating it.
 func WriteReportDir(dir string, r *Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -72,38 +71,9 @@ func WriteReportDir(dir string, r *Report) error {
 			}
 			return nil
 		}),
-		write(PlotFile, func(w io.Writer) error {
-			kinds := make(map[*vegeta.Result]answerKind, len(r.results))
-			for i := range r.results {
-				kinds[&r.results[i]] = r.obs[i].kind
-			}
-			label := func(res *vegeta.Result) string { return kindLabel(kinds[res], res) }
-			p := plot.New(plot.Title("edgeconform throttle "+r.RateLimit), plot.Label(label))
-			for i := range r.results {
-				if err := p.Add(&r.results[i]); err != nil {
-					return err
-				}
-			}
-			p.Close()
-			_, err := p.WriteTo(w)
-			return err
-		}),
+		write(PlotFile, func(w io.Writer) error { return writeLatencyPlot(w, r) }),
 		write(ChartFile, func(w io.Writer) error { return WriteChart(w, r) }),
 	)
-}
-
-// kindLabel splits the latency plot by what the answers meant.
-func kindLabel(k answerKind, r *vegeta.Result) string {
-	switch k {
-	case kindAccepted:
-		return "accepted"
-	case kindThrottled:
-		return "throttled"
-	case kindTransport:
-		return "no answer"
-	default:
-		return fmt.Sprintf("other (HTTP %d)", r.Code)
-	}
 }
 
 // windowOf is the window of a rate limit as the user wrote it: "1m" of "6000/1m".

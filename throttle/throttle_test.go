@@ -15,6 +15,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/mock"
 	"github.com/edgeconform/edgeconform/ratelimit"
 	"github.com/edgeconform/edgeconform/spec"
@@ -275,6 +276,16 @@ func TestThrottleReports(t *testing.T) {
 		if !bytes.Contains(data, []byte("<html")) && !bytes.Contains(data, []byte("<!DOCTYPE")) {
 			t.Errorf("%s is not HTML", f)
 		}
+	}
+	// The latency plot, drawn by a browser: every call in the bars, percentiles of accepted and
+	// throttled answers apart.
+	if browser := chartstest.Browser(); browser != "" {
+		got := chartstest.Check(t, browser, filepath.Join(dir, PlotFile))
+		if got["outcomes"].Sum != r.rep.Requests || got["latency-accepted"].Drawn == 0 || got["latency-throttled"].Drawn == 0 {
+			t.Errorf("latency plot: %+v, want bars adding up to %d calls and the latencies of accepted and throttled answers", got, r.rep.Requests)
+		}
+	} else {
+		t.Log("no Chromium installed: the latency plot is not rendered")
 	}
 	chart, _ := os.ReadFile(filepath.Join(dir, ChartFile))
 	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation} {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type contractFlags struct {
 	verbose     bool
 	explore     int
 	seed        uint64
+	follow      string          // --follow: the source required where the vendor's sources disagree
 	set         map[string]bool // the flags given on the command line
 	parity      parityFlags     // --snapshot, --snapshot-ignore, --baseline (parity.go)
 	envCreds    bool            // the AccessKey came from the environment
@@ -63,11 +65,26 @@ func (f *contractFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.parallel, "parallel", contract.DefaultParallel, "run up to `N` cases at once (1: one after another); the reports are the same whatever N")
 	fs.BoolVar(&f.verbose, "verbose", false, "show a line per case as the run ends and list every case")
 	registerExploreFlags(fs, &f.explore, &f.seed)
+	registerFollow(fs, &f.follow)
+}
+
+// checkFollow refuses a --follow that names no source a run can follow.
+func checkFollow(command, follow string) error {
+	if follow != "" && !slices.Contains(contract.Followable, follow) {
+		return cli.Usagef("%s: --follow %q: want %s", command, follow, strings.Join(contract.Followable, " or "))
+	}
+	return nil
+}
+
+// registerFollow registers --follow (contract and run).
+func registerFollow(fs *flag.FlagSet, follow *string) {
+	fs.StringVar(follow, "follow", "", "where the vendor's sources disagree (edgeconform spec sources), require `SOURCE`'s answer: "+
+		strings.Join(contract.Followable, " or ")+" (default: an answer that follows either passes, and the reports say which)")
 }
 
 func runContract(ctx context.Context, m *Main, args []string) error {
 	var f contractFlags
-	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
+	fs := m.newFlagSet("contract", "contract [--target URL] [--state-url URL | --profile FILE] [--strict] [--label-filter EXPR] [--snapshot DIR [--snapshot-ignore FILE]] [--baseline FILE] [--explore N [--seed S]] [--follow SOURCE] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs)
 	f.parity.register(fs)
 	if err := m.parseFlags(fs, args); err != nil {
@@ -178,7 +195,8 @@ func runContractSuite(ctx context.Context, cfg contract.Config) (*contract.Resul
 // when no --target is given. desc says in one line what is tested.
 func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, string, func(), error) {
 	nothing := func() {}
-	cfg := contract.Config{Strict: f.strict, LabelFilter: f.labelFilter, Deadline: f.deadline, Timeout: f.timeout, Verbose: f.verbose, Parallel: f.parallel}
+	cfg := contract.Config{Strict: f.strict, LabelFilter: f.labelFilter, Deadline: f.deadline, Timeout: f.timeout, Verbose: f.verbose, Parallel: f.parallel,
+		Follow: f.follow}
 	if err := f.exploreConfig(m, &cfg); err != nil {
 		return cfg, "", nothing, err
 	}
@@ -189,6 +207,9 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		return cfg, "", nothing, cli.Usagef("contract: --deadline %v: want a positive duration", f.deadline)
 	case f.timeout <= 0:
 		return cfg, "", nothing, cli.Usagef("contract: --timeout %v: want a positive duration", f.timeout)
+	}
+	if err := checkFollow("contract", f.follow); err != nil {
+		return cfg, "", nothing, err
 	}
 	if f.set["signature"] {
 		sv, err := protocol.ParseSignatureVersion(f.signature)

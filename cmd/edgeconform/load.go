@@ -13,7 +13,6 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"github.com/tsenart/vegeta/v12/lib/plot"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
@@ -218,7 +217,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	}
 	fmt.Fprintf(m.Stderr, "load: %s at %s for %s over %d accounts (%s %s, %s)\n", target, rateString(rate), o.duration, len(accounts), o.method, sig, name)
 
-	sinks, err := o.openSinks(target)
+	sinks, err := o.openSinks()
 	if err != nil {
 		return err
 	}
@@ -227,7 +226,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
 		Method: o.method, Signature: sig, Format: o.format, Name: name,
-		Results: sinks.results, Plot: sinks.chart, StartAt: o.startTime,
+		Results: sinks.results, StartAt: o.startTime,
 	}, sinks)
 	if err != nil {
 		return err
@@ -235,7 +234,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	r := s.Report()
 	r.Target = target
 	r.RateRequested = float64(rate)
-	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, sinks.chart)
+	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, "edgeconform load: "+target)
 }
 
 // share is this process's part of the run: its rate, attack name and worker cap.
@@ -275,15 +274,13 @@ func (o *loadOptions) attack(ctx context.Context, m *Main, ro load.RunOptions, s
 	return s, nil
 }
 
-// sinks are where a run's raw results go: --output, and results.bin of --report-dir (with the
-// HTML chart).
+// sinks are where a run's raw results go: --output, and results.bin of --report-dir.
 type sinks struct {
 	results io.Writer // nil: nowhere
-	chart   *plot.Plot
 	files   []*os.File
 }
 
-func (o *loadOptions) openSinks(target string) (*sinks, error) {
+func (o *loadOptions) openSinks() (*sinks, error) {
 	s := &sinks{}
 	var ws []io.Writer
 	create := func(path string) error {
@@ -303,7 +300,6 @@ func (o *loadOptions) openSinks(target string) (*sinks, error) {
 			s.closeAll()
 			return nil, err
 		}
-		s.chart = load.NewPlot("edgeconform load: " + target)
 	}
 	if o.output != "" {
 		if err := create(o.output); err != nil {
@@ -372,8 +368,9 @@ func rateString(rate int) string {
 }
 
 // finishReport evaluates the thresholds, writes the text report to stdout and the files asked
-// for, and decides the exit status: 3 when no call got any answer, 1 when a threshold is crossed.
-func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir string, chart *plot.Plot) error {
+// for (the charts titled title), and decides the exit status: 3 when no call got any answer, 1
+// when a threshold is crossed.
+func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir, title string) error {
 	pass := load.Apply(ts, s, r)
 	if err := load.WriteText(m.Stdout, r); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
@@ -382,7 +379,7 @@ func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts [
 		return err
 	}
 	if reportDir != "" {
-		if err := load.WriteReportDir(reportDir, r, chart); err != nil {
+		if err := load.WriteReportDir(reportDir, r, title); err != nil {
 			return outputError(command, "report-dir", err)
 		}
 	}
@@ -394,13 +391,22 @@ func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts [
 		return fmt.Errorf("%w: no call got an answer (is the target up?)%s", cli.ErrHarness, first)
 	}
 	if !pass {
-		crossed := 0
-		for _, t := range r.Thresholds {
-			if !t.Pass {
-				crossed++
-			}
+		passes := make([]bool, len(r.Thresholds))
+		for i, t := range r.Thresholds {
+			passes[i] = t.Pass
 		}
-		return fmt.Errorf("%w: %d of %d thresholds crossed", cli.ErrNonConformant, crossed, len(r.Thresholds))
+		return crossedError("", passes)
 	}
 	return nil
+}
+
+// crossedError is exit 1's error: how many thresholds of pass were crossed.
+func crossedError(prefix string, pass []bool) error {
+	crossed := 0
+	for _, p := range pass {
+		if !p {
+			crossed++
+		}
+	}
+	return fmt.Errorf("%w: %s%d of %d thresholds crossed", cli.ErrNonConformant, prefix, crossed, len(pass))
 }

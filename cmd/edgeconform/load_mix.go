@@ -136,17 +136,14 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		}
 	}
 
-	sinks, err := o.openSinks(a.target)
+	sinks, err := o.openSinks()
 	if err != nil {
 		return err
 	}
 	defer sinks.closeAll()
-	if sinks.chart != nil && len(f.stepRates) > 0 {
-		sinks.chart = load.NewStepsPlot("edgeconform load: " + a.target)
-	}
 	ro := load.RunOptions{
 		Target: a.target, Rate: rate, Duration: o.duration, Workers: o.workers, MaxWorkers: maxWorkers,
-		Timeout: o.timeout, Name: name, Results: sinks.results, Plot: sinks.chart, Pools: pools, StartAt: f.startTime,
+		Timeout: o.timeout, Name: name, Results: sinks.results, Pools: pools, StartAt: f.startTime,
 	}
 	if len(f.stepRates) > 0 {
 		return o.runSteps(ctx, m, a.target, ro, ts, sinks)
@@ -160,7 +157,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	r.Target = a.target
 	r.RateRequested = float64(rate)
 	load.SetPoolStats(r, pools.Stats())
-	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, sinks.chart)
+	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, "edgeconform load: "+a.target)
 }
 
 // runSteps is a capacity run: the steps until a threshold is crossed.
@@ -191,7 +188,7 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 		return err
 	}
 	if o.reportDir != "" {
-		if err := load.WriteCapacityDir(o.reportDir, cr, sinks.chart); err != nil {
+		if err := load.WriteCapacityDir(o.reportDir, cr, "edgeconform load (capacity): "+target); err != nil {
 			return outputError("load", "report-dir", err)
 		}
 	}

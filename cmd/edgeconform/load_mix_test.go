@@ -67,8 +67,8 @@ func TestLoadMixReports(t *testing.T) {
 		}
 	}
 	html, err := os.ReadFile(filepath.Join(dir, "html", "index.html"))
-	if err != nil || !strings.Contains(string(html), "start ok") || !strings.Contains(string(html), "denied refused") {
-		t.Errorf("index.html lacks the per-path series: %v", err)
+	if err != nil || !strings.Contains(string(html), `"id":"latency-start"`) || !strings.Contains(string(html), `"id":"latency-denied"`) {
+		t.Errorf("index.html lacks the per-path charts: %v", err)
 	}
 	// The same run judged by a path's threshold it crosses: exit 1.
 	err, stdout, _ = runMain(t, nil, "load", "--rate", "100", "--duration", "200ms", "--progress", "none",
@@ -100,7 +100,7 @@ func TestLoadCapacityRun(t *testing.T) {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 	html, err := os.ReadFile(filepath.Join(dir, "html", "index.html"))
-	if err != nil || !strings.Contains(string(html), "step 1 @50/s: start ok") || !strings.Contains(string(html), "step 3 @1000/s") {
+	if err != nil || !strings.Contains(string(html), `"label":"1000/s"`) || !strings.Contains(string(html), `"label":"crossed at 1000/s","alert":true`) {
 		t.Errorf("index.html lacks the steps: %v", err)
 	}
 }

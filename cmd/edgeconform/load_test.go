@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,23 +17,13 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"gopkg.in/yaml.v3"
 
+	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/mock"
 )
 
-func readReport(t *testing.T, path string) load.Report {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r load.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return r
-}
+func readReport(t *testing.T, path string) load.Report { return readJSONFile[load.Report](t, path) }
 
 // The thresholds decide the exit status: the same run passes one set and crosses another.
 func TestLoadThresholdsDecideExitStatus(t *testing.T) {
@@ -140,13 +129,23 @@ func TestLoadShardsThenReportMerge(t *testing.T) {
 		files = append(files, bin)
 	}
 	merged := filepath.Join(dir, "merged.json")
-	err, stdout, stderr := runMain(t, nil, append([]string{"report", "merge", "-o", merged, "--threshold", "errors<1%"}, files...)...)
+	err, stdout, stderr := runMain(t, nil, append([]string{"report", "merge", "-o", merged, "--threshold", "errors<1%",
+		"--report-dir", filepath.Join(dir, "report")}, files...)...)
 	if err != nil {
 		t.Fatalf("merge: %v\n%s%s", err, stdout, stderr)
 	}
 	r := readReport(t, merged)
 	if r.Requests != sum || sum == 0 {
 		t.Errorf("merged %d requests, the shards made %d", r.Requests, sum)
+	}
+	// The merged charts, drawn by a browser from the merged histograms: every call in the bars.
+	if browser := chartstest.Browser(); browser != "" {
+		got := chartstest.Check(t, browser, filepath.Join(dir, "report", load.ReportChartFile))
+		if got["outcomes"].Sum != int(sum) || got["latency-all"].Drawn == 0 {
+			t.Errorf("merged charts: %+v, want bars adding up to %d calls and latencies", got, sum)
+		}
+	} else {
+		t.Log("no Chromium installed: the merged charts are not rendered")
 	}
 	if len(r.Shards) != 3 || len(r.Accounts) != 6 {
 		t.Errorf("merged: shards %v, %d accounts", r.Shards, len(r.Accounts))

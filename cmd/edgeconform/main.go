@@ -41,7 +41,7 @@ var commands = map[string]command{
 	"mock":     {"serve the reference implementation until SIGINT/SIGTERM", runMock},
 	"spec":     {"generate | validate | show: the OpenAPI spec derived from the documentation", runSpec},
 	"sign":     {"print a signed URL (or curl command) for a call, to try an implementation by hand", runSign},
-	"report":   {"merge: combine the results of sharded load runs into one report; matrix: contract reports side by side", runReport},
+	"report":   {"merge: combine the results of sharded load runs into one report; compare: is NEW slower than BASE, beyond the noise; matrix: contract reports side by side", runReport},
 	"record":   {"record what --target answers to the contract cases, for contract --snapshot", runRecord},
 }
 

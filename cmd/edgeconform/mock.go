@@ -22,6 +22,7 @@ type mockFlags struct {
 	algorithm           string
 	world               string
 	verbose             bool
+	delay               time.Duration
 }
 
 func runMock(ctx context.Context, m *Main, args []string) error {
@@ -33,6 +34,7 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&f.algorithm, "algorithm", string(mock.DefaultAlgorithm), "throttle `algorithm`: "+algorithmNames())
 	fs.StringVar(&f.world, "world", "", "world `FILE` to serve (default: the embedded fixtures/world.yaml)")
 	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request to stderr (never a secret or a signature)")
+	fs.DurationVar(&f.delay, "delay", 0, "answer every API call `D` later: a slower build, to try 'report compare'")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -103,7 +105,15 @@ func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
 	if f.verbose {
 		opts = append(opts, mock.WithLog(m.Stderr))
 	}
-	return opts, fmt.Sprintf("rate limit %s per account (%s); world %s", rl, alg, source), nil
+	desc := fmt.Sprintf("rate limit %s per account (%s); world %s", rl, alg, source)
+	if f.delay < 0 {
+		return nil, "", cli.Usagef("mock: --delay %v: want a positive duration", f.delay)
+	}
+	if f.delay > 0 {
+		opts = append(opts, mock.WithDelay(f.delay))
+		desc += fmt.Sprintf("; every answer %v late", f.delay)
+	}
+	return opts, desc, nil
 }
 
 // sameAddr catches the obvious clash; a port 0 picks two different ports.

@@ -8,27 +8,28 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/tsenart/vegeta/v12/lib/plot"
-
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/load"
 )
 
 func runReport(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
-		return cli.Usagef("report: want a subcommand: merge or matrix")
+		return cli.Usagef("report: want a subcommand: merge, compare or matrix")
 	}
 	switch args[0] {
 	case "merge":
 		return runReportMerge(ctx, m, args[1:])
+	case "compare":
+		return runReportCompare(ctx, m, args[1:])
 	case "matrix":
 		return runReportMatrix(ctx, m, args[1:])
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(m.Stdout, "usage: edgeconform report merge [-o FILE] [--threshold EXPR ...] [--report-dir DIR] RESULTS...")
+		fmt.Fprintln(m.Stdout, "       edgeconform "+compareSynopsis)
 		fmt.Fprintln(m.Stdout, "       edgeconform "+matrixSynopsis)
 		return nil
 	}
-	return cli.Usagef("report: unknown subcommand %q (want merge or matrix)", args[0])
+	return cli.Usagef("report: unknown subcommand %q (want merge, compare or matrix)", args[0])
 }
 
 // runReportMerge combines the raw results of sharded load runs (--output of each shard) into one
@@ -66,16 +67,12 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 			return cli.Usagef("report merge: %v", err)
 		}
 	}
-	var chart *plot.Plot
-	if reportDir != "" {
-		chart = load.NewPlot("edgeconform load (merged)")
-	}
 	s := load.NewSummary(nil)
-	if err := load.MergeFiles(s, chart, files...); err != nil {
+	if err := load.MergeFiles(s, files...); err != nil {
 		return cli.Usagef("report: %v", err)
 	}
 	r := s.Report()
-	return finishReport(m, "report merge", s, r, ts, out, reportDir, chart)
+	return finishReport(m, "report merge", s, r, ts, out, reportDir, fmt.Sprintf("edgeconform load (%d files merged)", len(files)))
 }
 
 // parseWithFiles parses args in which flags and file names may interleave (report merge a.bin

@@ -21,7 +21,7 @@ import (
 // proven failure outweighs a measurement that could not be made), then harness failure.
 func runRun(ctx context.Context, m *Main, args []string) error {
 	var f targetFlags
-	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--label-filter EXPR] [--deadline D] [--baseline FILE] [--explore N [--seed S]] [--json FILE] [--junit FILE] [--report-dir DIR]")
+	fs := m.newFlagSet("run", "run [--target URL] [--state-url URL | --profile FILE] [--rate-limit N/DURATION] [--strict] [--label-filter EXPR] [--deadline D] [--baseline FILE] [--explore N [--seed S]] [--follow SOURCE] [--json FILE] [--junit FILE] [--report-dir DIR]")
 	f.register(fs, withCredentials|withJUnit)
 	fs.Lookup("signature").Usage = "signature of the calls, v1 or v3: contract runs only that signature's cases, the throttle scenario sends it (default: contract runs both, the scenario sends v1)"
 	fs.Lookup("access-key-id").Usage += "; contract only: the throttle scenario's accounts come from its provider state"
@@ -35,6 +35,7 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	deadline := fs.Duration("deadline", 0, "overall time limit of the run, both parts (default: none; contract alone stops at "+contract.DefaultDeadline.String()+")")
 	registerBaseline(fs, &cf.parity.baseline) // contract's
 	registerExploreFlags(fs, &cf.explore, &cf.seed)
+	registerFollow(fs, &cf.follow)
 	fs.IntVar(&cf.parallel, "parallel", contract.DefaultParallel, "contract: run up to `N` cases at once (1: one after another)")
 	progress := fs.String("progress", "auto", "throttle progress on stderr: auto, bar, lines or none")
 	if err := m.parseFlags(fs, args); err != nil {
@@ -44,6 +45,9 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if *deadline < 0 {
 		return cli.Usagef("run: --deadline %v: want a positive duration", *deadline)
+	}
+	if err := checkFollow("run", cf.follow); err != nil {
+		return err
 	}
 	if err := checkOutputs("run", outFile("json", f.jsonReport), outFile("junit", f.junitReport), outDir("report-dir", f.reportDir)); err != nil {
 		return err

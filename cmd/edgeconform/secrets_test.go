@@ -187,7 +187,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make([]binRun, len(runs))
 	for i, lr := range runs {
-		if lr.name == "report" {
+		if lr.name == "report" || lr.name == "report-compare" {
 			continue
 		}
 		wg.Add(1)
@@ -205,6 +205,10 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	merge := runBin(t, time.Minute, env, "report", "merge", "-o", out("load", "merged.json"), out("load", "results.bin"), out("load-bad-signature", "results.bin"))
 	runs = append(runs, leakRun{name: "report"})
 	results = append(results, merge)
+	// report compare of a JSON report and raw results (too short to judge, exit 3: its text still).
+	cmp := runBin(t, time.Minute, env, "report", "compare", "--json", out("load", "compare.json"), out("load", "report.json"), out("load-bad-signature", "results.bin"))
+	runs = append(runs, leakRun{name: "report-compare"})
+	results = append(results, cmp)
 
 	// A positive control: sign's URL, sent through the recording proxy, must then be found by
 	// the grep in sign's own stdout (were that not exempt).

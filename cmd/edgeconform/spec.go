@@ -15,7 +15,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec/source"
 )
 
-const specUsage = `usage: edgeconform spec <generate|validate|show> [flags]
+const specUsage = `usage: edgeconform spec <generate|validate|show|sources> [flags]
 
   generate [-o FILE] [-page FILE] [-overlay FILE]
       derive the OpenAPI document from the documentation page and the overlay
@@ -25,12 +25,17 @@ const specUsage = `usage: edgeconform spec <generate|validate|show> [flags]
       with its JSON pointer and exits 1 if there is any
   show [-spec FILE]
       print the error-code table: code, HTTP status, message template, source
+  sources [-json] [-metadata FILE] [-sdk FILE] [-page FILE]
+      print every disagreement between the page, the vendor's OpenAPI metadata
+      (api-docs.<date>.*.json as published) and the official SDKs' facts: operation,
+      field, what each source says (default: the copies embedded in the binary, which
+      spec/openapi.yaml records in x-edgeconform-disagreements)
 `
 
 func runSpec(ctx context.Context, m *Main, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, specUsage)
-		return cli.Usagef("spec: no subcommand given (generate, validate or show)")
+		return cli.Usagef("spec: no subcommand given (generate, validate, show or sources)")
 	}
 	switch args[0] {
 	case "generate":
@@ -39,11 +44,13 @@ func runSpec(ctx context.Context, m *Main, args []string) error {
 		return m.specValidate(args[1:])
 	case "show":
 		return m.specShow(args[1:])
+	case "sources":
+		return m.specSources(args[1:])
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(m.Stdout, specUsage)
 		return flag.ErrHelp
 	default:
-		return cli.Usagef("spec: unknown subcommand %q (generate, validate or show)", args[0])
+		return cli.Usagef("spec: unknown subcommand %q (generate, validate, show or sources)", args[0])
 	}
 }
 

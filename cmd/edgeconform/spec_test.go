@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/spec"
 )
 
 func runSpecTest(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -110,5 +113,64 @@ func TestSpecUsage(t *testing.T) {
 	}
 	if _, _, code := runSpecTest(t, "show", "-spec", "../../spec/testdata/broken.yaml"); code != cli.ExitUsage {
 		t.Errorf("show -spec broken: exit %d, want 2", code)
+	}
+}
+
+// spec sources prints the disagreements the issue names, each with what every source says, and
+// the list is the one the spec records.
+func TestSpecSourcesListsTheDisagreements(t *testing.T) {
+	out, _, code := runSpecTest(t, "sources")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{
+		"StartEdgeTranscodeJob errors/UserQuotaExceed/status\n  the page:",
+		"the vendor's metadata (2024-06-24):",
+		"StartEdgeTranscodeJob parameters/OwnerId\n",
+		"the official SDK alibaba-cloud-sdk-go:",
+		"StartEdgeTranscodeJob parameters/RegionId\n",
+		"the vendor's metadata (2025-12-03):",
+		"StartEdgeTranscodeJob errors/JobNotFound/message\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if regexp.MustCompile(`(?m)^  the page:\s+403$`).FindString(out) == "" || !regexp.MustCompile(`(?m)^  the vendor's metadata \(2024-06-24\):\s+400$`).MatchString(out) {
+		t.Errorf("UserQuotaExceed's 403 and 400 are not both shown:\n%s", out)
+	}
+	if strings.Contains(out, "differ from the") {
+		t.Errorf("the embedded sources are out of step with the spec:\n%s", out)
+	}
+	js, _, code := runSpecTest(t, "sources", "-json")
+	var ds []spec.Disagreement
+	if err := json.Unmarshal([]byte(js), &ds); code != 0 || err != nil {
+		t.Fatalf("-json: exit %d, %v", code, err)
+	}
+	if !reflect.DeepEqual(ds, spec.Default().Disagreements()) {
+		t.Error("-json differs from the spec's x-edgeconform-disagreements")
+	}
+}
+
+// A newer metadata snapshot dropped in as published changes the list, and the command says the
+// spec must be regenerated.
+func TestSpecSourcesReadsANewerSnapshot(t *testing.T) {
+	data, err := os.ReadFile("../../spec/source/vendor/api-docs.2024-06-24.StartEdgeTranscodeJob.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = bytes.Replace(data, []byte(`"name": "JobId",`), []byte(`"name": "Priority",`), 1)
+	path := filepath.Join(t.TempDir(), "api-docs.2026-02-01.StartEdgeTranscodeJob.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runSpecTest(t, "sources", "-metadata", path)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"parameters/Priority", "the vendor's metadata (2026-02-01):", "regenerate spec/openapi.yaml"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
 	}
 }

@@ -71,6 +71,16 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"record", "--out", filepath.Join(dir, "rec"), "--target", "ftp://x"}, "target"},
 		{[]string{"record", "--out", filepath.Join(dir, "rec"), "--volatile", "a b"}, "volatile"},
 
+		{[]string{"report", "compare"}, "two runs"},
+		{[]string{"report", "compare", missing}, "two runs"},
+		{[]string{"report", "compare", missing, missing}, "missing"},
+		{[]string{"report", "compare", badYAML, badYAML}, "results"},
+		{[]string{"report", "compare", "--threshold", "p99<10", badYAML, badYAML}, "p99<10"},
+		{[]string{"report", "compare", "--threshold", "mean<+1%", badYAML, badYAML}, "mean"},
+		{[]string{"report", "compare", "--level", "1.5", badYAML, badYAML}, "level"},
+		{[]string{"report", "compare", "--resamples", "3", badYAML, badYAML}, "resamples"},
+		{[]string{"report", "compare", "--html", filepath.Join(missing, "x.html"), badYAML, badYAML}, "html"},
+		{[]string{"report", "compare", "--bogus", badYAML, badYAML}, "bogus"},
 		{[]string{"report", "matrix"}, "reports"},
 		{[]string{"report", "matrix", missing}, "missing"},
 		{[]string{"report", "matrix", badYAML}, "report"},
@@ -115,6 +125,9 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"mock", "--listen", "nonsense", "--admin-listen", "127.0.0.1:0"}, "listen"},
 		{[]string{"mock", "--verbose=sometimes"}, "verbose"},
 
+		{[]string{"contract", "--follow", "rumour"}, "rumour"},
+		{[]string{"run", "--follow", "rumour"}, "rumour"},
+
 		{[]string{"spec", "frobnicate"}, "frobnicate"},
 		{[]string{"spec", "validate", missing}, "missing.yaml"},
 		{[]string{"spec", "validate", badYAML, badYAML}, "one FILE"},
@@ -122,6 +135,10 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"spec", "generate", "--page", missing}, "missing.yaml"},
 		{[]string{"spec", "generate", "--overlay", badYAML}, "overlay"},
 		{[]string{"spec", "generate", "--bogus"}, "bogus"},
+		{[]string{"spec", "sources", "--metadata", missing}, "missing.yaml"},
+		{[]string{"spec", "sources", "--metadata", badYAML}, "bad.yaml"},
+		{[]string{"spec", "sources", "--sdk", badYAML}, "sdk facts"},
+		{[]string{"spec", "sources", "extra"}, "extra"},
 
 		{[]string{"sign", "--signature", "v9"}, "v9"},
 		{[]string{"sign", "--target", "ftp://x"}, "target"},

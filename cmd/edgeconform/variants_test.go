@@ -24,6 +24,7 @@ func TestContractPassesEachVariant(t *testing.T) {
 			if r.exit != 0 || r.json.Failed != 0 || r.json.Skipped != 0 {
 				t.Fatalf("exit %d, failed %d, skipped %d; want 0, 0, 0\n%s", r.exit, r.json.Failed, r.json.Skipped, failLines(r.stdout))
 			}
+			r.checkReports(t)
 		})
 	}
 }

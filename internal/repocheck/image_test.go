@@ -233,8 +233,8 @@ func TestNoCitationOutsideTheRepository(t *testing.T) {
 	cites := 0
 	for _, f := range out {
 		data, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			continue
+		if err != nil || strings.HasSuffix(f, ".png") {
+			continue // a screenshot cites nothing (its bytes may hold a section sign and a digit)
 		}
 		text := string(data)
 		if strings.Contains(text, "interface"+".md") || bareSection(text) {

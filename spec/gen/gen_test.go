@@ -105,8 +105,16 @@ func TestChangedPageIsFollowed(t *testing.T) {
 	if err := s.ValidateResponse(context.Background(), nil, 410, h, body); err != nil {
 		t.Errorf("JobNotFound at 410: %v", err)
 	}
-	if err := s.ValidateResponse(context.Background(), nil, 404, h, body); err == nil {
-		t.Error("JobNotFound at 404 still validates")
+	// The vendor's metadata still says 404: the sources now disagree, which the document records,
+	// and an answer that follows the metadata stays valid.
+	if d, ok := s.Disagreement("errors/JobNotFound/status"); !ok || d.Claims[0].Says != "410" || d.Claims[1].Says != "404" {
+		t.Errorf("errors/JobNotFound/status = %+v, %v; want the page's 410 against the metadata's 404", d, ok)
+	}
+	if err := s.ValidateResponse(context.Background(), nil, 404, h, body); err != nil {
+		t.Errorf("JobNotFound at 404, as the metadata says: %v", err)
+	}
+	if err := s.ValidateResponse(context.Background(), nil, 400, h, body); err == nil {
+		t.Error("JobNotFound at 400, which no source says, validates")
 	}
 	if !strings.Contains(string(data), "type: boolean") || !strings.Contains(string(data), "format: int32") {
 		t.Error("the new parameters' types are not in the document")

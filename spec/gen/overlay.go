@@ -29,6 +29,7 @@ type Overlay struct {
 	PostDescription    string       `yaml:"postDescription"`
 	ErrorBody          []BodyField  `yaml:"errorBody"`
 	RateLimitHeaders   RateHeaders  `yaml:"rateLimitHeaders"`
+	RetryAfterHeader   RetryAfter   `yaml:"retryAfterHeader"`
 	CommonParams       []Param      `yaml:"commonParams"`
 	CommonErrors       []CommonCode `yaml:"commonErrors"`
 	ThrottlingCodes    []string     `yaml:"throttlingCodes"`
@@ -86,6 +87,14 @@ type RateHeaders struct {
 	Pattern     string   `yaml:"pattern"`
 	Example     string   `yaml:"example"`
 	Description string   `yaml:"description"`
+}
+
+// RetryAfter is the optional header of a throttled answer saying when to call again.
+type RetryAfter struct {
+	Name        string `yaml:"name"`
+	Pattern     string `yaml:"pattern"`
+	Example     string `yaml:"example"`
+	Description string `yaml:"description"`
 }
 
 // Param is a common request parameter.

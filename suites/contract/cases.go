@@ -36,9 +36,10 @@ type caseT struct {
 	judged   map[*answer]judgment // the answers it judged
 	// observedSkip is Config.Observer's reason to skip the case after its judgment.
 	observedSkip string
-	repro        string // the reproduce line of its last call
-	lastCode     string // the Code of its last answer (a generated call's: of the call it shows)
-	code         string // the Code it expects, when the call it shows is not the declared one (a shrunk plan)
+	repro        string     // the reproduce line of its last call
+	lastCode     string     // the Code of its last answer (a generated call's: of the call it shows)
+	code         string     // the Code it expects, when the call it shows is not the declared one (a shrunk plan)
+	followed     []Followed // the sources its answers followed where they disagree (follow.go)
 	out          outcome
 }
 
@@ -123,6 +124,7 @@ func (t *caseT) conform(a *answer, e expectation, wrap func(string) string) {
 		wrap = func(p string) string { return p }
 	}
 	ps := t.s.check(t.ctx, a, e)
+	t.followed = append(t.followed, t.s.followed(a, e)...)
 	observed := t.s.observe(t, a, len(ps) > 0)
 	again := func(ctx context.Context) string {
 		if ps := append(t.s.check(ctx, a, e), observed...); len(ps) > 0 {

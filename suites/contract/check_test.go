@@ -38,6 +38,7 @@ func TestCheck(t *testing.T) {
 	s := testSession(t)
 	notFound, _ := s.spec.Error("JobNotFound")
 	missing, _ := s.spec.Error(codeMissingParameter)
+	badSig, _ := s.spec.Error(spec.CodeSignatureDoesNotMatch)
 	errBody := func(code, msg string) (string, map[string]string) {
 		f := map[string]string{"RequestId": rid, "HostId": "h", "Code": code, "Message": msg, "Recommend": "r"}
 		return `{"RequestId":"` + rid + `","HostId":"h","Code":"` + code + `","Message":"` + msg + `","Recommend":"r"}`, f
@@ -68,9 +69,10 @@ func TestCheck(t *testing.T) {
 				b, f := errBody("JobNotFound", "No, please check and try again later.")
 				return jsonAnswer(403, b, f)
 			}},
-		{name: "message off template", e: failure(notFound, "JSON"), want: []string{"/Message: want the template"}, a: func() *answer {
-			b, f := errBody("JobNotFound", "job not found")
-			return jsonAnswer(404, b, f)
+		// A common code, on which the vendor's sources do not disagree (follow_test.go: those that do).
+		{name: "message off template", e: failure(badSig, "JSON"), want: []string{"/Message: want the template"}, a: func() *answer {
+			b, f := errBody("SignatureDoesNotMatch", "signature wrong")
+			return jsonAnswer(400, b, f)
 		}},
 		{name: "MissingParameter must name it", e: expectation{Status: 400, Code: missing.Code, Error: missing, Format: "JSON", Names: []string{"JobId"}},
 			want: []string{"/Message: want it to name JobId"}, a: func() *answer {
@@ -117,14 +119,7 @@ func TestCheck(t *testing.T) {
 			if strings.ContainsAny(line, "\n\r") {
 				t.Errorf("not one line: %q", line)
 			}
-			at := 0
-			for _, w := range tt.want {
-				i := strings.Index(line[at:], w)
-				if i < 0 {
-					t.Fatalf("problems %q: want %q (in this order)", line, w)
-				}
-				at += i + len(w)
-			}
+			inOrder(t, line, tt.want)
 		})
 	}
 }
@@ -156,6 +151,7 @@ func TestConfigErrors(t *testing.T) {
 		"negative timeout": func(c *Config) { c.Timeout = -1 },
 		"bad method":       func(c *Config) { c.Methods = []string{"PUT"} },
 		"bad format":       func(c *Config) { c.Formats = []string{"YAML"} },
+		"bad follow":       func(c *Config) { c.Follow = "rumour" },
 	} {
 		c := ok
 		mutate(&c)
@@ -169,5 +165,18 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if got := len(s.cells); got != 8 {
 		t.Errorf("default matrix: %d cells, want 8", got)
+	}
+}
+
+// inOrder fails t unless line holds each of want, in this order.
+func inOrder(t *testing.T, line string, want []string) {
+	t.Helper()
+	at := 0
+	for _, w := range want {
+		i := strings.Index(line[at:], w)
+		if i < 0 {
+			t.Fatalf("problems %q: want %q (in this order)", line, w)
+		}
+		at += i + len(w)
 	}
 }

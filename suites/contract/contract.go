@@ -95,6 +95,10 @@ type Config struct {
 	// snapshot comparisons hook in here. It is called from the cases' goroutines.
 	Observer Observer
 
+	// Follow, when set (spec.SourcePage or spec.SourceMetadata), makes that source required where
+	// the vendor's sources disagree; unset, an answer that follows either conforms (follow.go).
+	Follow string
+
 	// Explore adds that many generated calls of seed Seed (ids explore/<Seed>/<i>; explore.go).
 	Explore int
 	Seed    uint64
@@ -148,6 +152,8 @@ type Case struct {
 	Message string `json:"message"`
 	// Reproduce is a command line that sends the failed call again, signed afresh (docs/protocol.md#reports).
 	Reproduce string `json:"reproduce,omitempty"`
+	// Followed: where the vendor's sources disagree on the expectation, which one the answer followed.
+	Followed []Followed `json:"followed,omitempty"`
 
 	Labels   []string      `json:"-"`
 	Duration time.Duration `json:"-"`
@@ -227,6 +233,9 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	}
 	if cfg.Explore < 0 {
 		return nil, fmt.Errorf("%w: explore %d is negative", ErrConfig, cfg.Explore)
+	}
+	if cfg.Follow != "" && !slices.Contains(Followable, cfg.Follow) {
+		return nil, fmt.Errorf("%w: follow %q: want one of %s", ErrConfig, cfg.Follow, strings.Join(Followable, ", "))
 	}
 	if cfg.LabelFilter != "" {
 		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {

@@ -79,7 +79,11 @@ var provokers = map[string]provoker{
 		return s.send(t, creds, call)
 	}},
 	spec.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
-		return s.send(t, creds, call, explore.Mutation{Kind: explore.Secret})
+		a := s.send(t, creds, call, explore.Mutation{Kind: explore.Secret})
+		if p := stringToSignProblem(s.spec, a); p != "" { // stringtosign.go
+			t.fail(KindTarget, p)
+		}
+		return a
 	}},
 	spec.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Nonce = uuid.NewString()

@@ -29,6 +29,7 @@ func (s *session) result() *Result {
 			res.NotRun++
 		default:
 			c.Status, c.Message, c.Kind, c.Duration = t.out.status, t.out.message, t.out.kind, t.out.duration
+			c.Followed = t.followed
 			if c.Status == StatusFailed {
 				c.Reproduce, c.Answer = t.repro, t.lastCode
 				if t.code != "" {
@@ -87,6 +88,9 @@ func (r *Result) WriteJUnit(w io.Writer) error {
 			Classname: area(c.ID),
 			Status:    c.Status,
 			Time:      c.Duration.Seconds(),
+		}
+		if len(c.Followed) > 0 {
+			tc.SystemOut = "followed: " + followNote(c.Followed)
 		}
 		switch c.Status {
 		case StatusFailed:

@@ -33,6 +33,7 @@ func (r *Result) WriteText(w io.Writer, all bool) error {
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "FAIL  %s\n", p)
 	}
+	writeFollowed(&b, r.Cases)
 	type counts struct{ passed, failed, skipped, known, fixed int }
 	areas := map[string]*counts{}
 	for _, c := range r.Cases {
@@ -119,5 +120,30 @@ func (r *Result) writeProgress(w io.Writer, verbose, color bool) {
 			fmt.Fprintf(w, ": %s", c.Message)
 		}
 		fmt.Fprintln(w)
+	}
+}
+
+// writeFollowed says, once per point, which source the target followed where the vendor's sources
+// disagree, and in how many cases.
+func writeFollowed(b *strings.Builder, cases []Case) {
+	var notes []string
+	count := map[string]int{}
+	for _, c := range cases {
+		if c.Status != StatusPassed && c.Status != StatusFixed {
+			continue
+		}
+		for _, f := range c.Followed {
+			if count[f.Note] == 0 {
+				notes = append(notes, f.Note)
+			}
+			count[f.Note]++
+		}
+	}
+	if len(notes) == 0 {
+		return
+	}
+	b.WriteString("\nwhere the vendor's sources disagree (edgeconform spec sources), the target followed:\n")
+	for _, n := range notes {
+		fmt.Fprintf(b, "  %s (%d cases)\n", n, count[n])
 	}
 }

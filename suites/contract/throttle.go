@@ -2,10 +2,13 @@ package contract
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
@@ -56,7 +59,9 @@ func throttleCases(s *session, b *builder) {
 					t.conform(a, failure(throttled, c.Format), func(ps string) string {
 						return fmt.Sprintf("the first throttled answer of one account, limit %s: %s", th.Limit, ps)
 					})
-					if ps := rateLimitHeaderProblems(s.spec, a); len(ps) > 0 {
+					ps := rateLimitHeaderProblems(s.spec, a)
+					ps = append(ps, retryAfterProblems(s.spec, a, th.Limit.Window)...)
+					if len(ps) > 0 {
 						t.fail(KindTarget, strings.Join(ps, "; "))
 					}
 				}, heavyCase{})
@@ -151,4 +156,36 @@ func rateLimitHeaderProblems(sp *spec.Spec, a *answer) []string {
 		}
 	}
 	return out
+}
+
+// timeLeft reads TimeLeft (milliseconds) out of a rate-limit header value.
+var timeLeft = regexp.MustCompile(`(?:^|,)TimeLeft:([0-9]+)(?:,|$)`)
+
+// retryAfterProblems checks x-acs-retry-after, when present (the newest darabonba-openapi retries
+// after it; the released one reads TimeLeft): a positive number of milliseconds, within the window,
+// and no later than the TimeLeft of the answer's own rate-limit header (by then the throttle has
+// lifted; a second of slack for the two being rounded apart).
+func retryAfterProblems(sp *spec.Spec, a *answer, window time.Duration) []string {
+	v := a.Header.Get(spec.HeaderRetryAfter)
+	if v == "" || sp.RetryAfterPattern() == nil {
+		return nil
+	}
+	if !sp.RetryAfterPattern().MatchString(v) {
+		return []string{fmt.Sprintf("%s: want a positive number of milliseconds, got %q", spec.HeaderRetryAfter, v)}
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || time.Duration(ms)*time.Millisecond > window+window/10 {
+		return []string{fmt.Sprintf("%s: want at most the window (%v), got %s ms", spec.HeaderRetryAfter, window, v)}
+	}
+	for _, h := range sp.RateLimitHeaders() {
+		m := timeLeft.FindStringSubmatch(a.Header.Get(h))
+		if m == nil {
+			continue
+		}
+		if left, err := strconv.ParseInt(m[1], 10, 64); err == nil && ms > left+1000 {
+			return []string{fmt.Sprintf("%s: want at most %s's TimeLeft (%d ms), got %s ms", spec.HeaderRetryAfter, h, left, v)}
+		}
+		break
+	}
+	return nil
 }
