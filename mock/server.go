@@ -45,6 +45,8 @@ type Server struct {
 	maxBody int64
 	hostID  string
 	rate    spec.RateLimit
+	// adminToken guards the provider-state endpoint ("": open; Start keeps it on loopback).
+	adminToken string
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -98,17 +100,18 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		spec:     c.spec,
-		store:    newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
-		nonces:   newNonceStore(ClockSkew, maxNonces),
-		d:        d,
-		v:        v,
-		now:      c.now,
-		maxBody:  c.maxBody,
-		hostID:   c.hostID,
-		rate:     c.rate,
-		log:      c.log,
-		reusedID: newRequestID(),
+		spec:       c.spec,
+		store:      newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
+		nonces:     newNonceStore(ClockSkew, maxNonces),
+		d:          d,
+		v:          v,
+		now:        c.now,
+		maxBody:    c.maxBody,
+		hostID:     c.hostID,
+		adminToken: c.adminToken,
+		rate:       c.rate,
+		log:        c.log,
+		reusedID:   newRequestID(),
 	}
 	if s.throt, err = newThrottle(c.rate, c.algorithm, &s.d); err != nil {
 		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
@@ -287,6 +290,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	if s.d.formEncodingSigner {
 		verify = func(secret string) bool { return in.VerifyWith(secret, protocol.FormEncode) }
 	}
+	verify = s.d.laxVerify(verify, in, r.Method, s.store, cred.keyID)
 	if !s.d.signatureUnchecked && !verify(cred.secret) {
 		return s.fail(a, spec.CodeSignatureDoesNotMatch, "")
 	}
@@ -311,6 +315,9 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	allowed, rl := s.throt.allow(cred.accountID, cred.keyID, now)
 	a.rateLimit = rl
 	if !allowed {
+		if s.d.workBeforeThrottle {
+			s.store.start(cred.keyID, in.Get("ClusterId"), in.Get("JobId"), &s.d)
+		}
 		s.fail(a, spec.CodeThrottlingUser, "")
 		if s.d.throttleWrongCode {
 			a.code = "ServiceUnavailable"
@@ -324,6 +331,9 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	params := in
 	if s.d.regionIDRefused && params.Has("RegionId") {
 		return s.fail(a, codeMalformed, "RegionId is not supported")
+	}
+	if s.d.startBeforeParamCheck && params.Get("ClusterId") == "" {
+		s.store.startByJobID(cred.keyID, params.Get("JobId"))
 	}
 	for _, p := range s.required {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
