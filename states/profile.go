@@ -169,6 +169,11 @@ func (p *Profile) Setup(_ context.Context, state string) (Values, error) {
 	return out, nil
 }
 
+// SetupWith is Setup: an entry carries its extra values (OtherAccessKeyId ...) itself.
+func (p *Profile) SetupWith(ctx context.Context, state string, _ map[string]string) (Values, error) {
+	return p.Setup(ctx, state)
+}
+
 // uniqueMark is what a template entry writes where each Setup puts a fresh token.
 const uniqueMark = "{unique}"
 
