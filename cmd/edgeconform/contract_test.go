@@ -272,7 +272,7 @@ func hasCase(r contractRun, prefix string) bool {
 }
 
 // throttleLimit is the small limit the discriminating tests' mocks throttle at.
-var throttleLimit = spec.RateLimit{Calls: 20, Window: time.Minute}
+var throttleLimit = spec.RateLimit{Calls: 20, Window: 2 * time.Second}
 
 // startRef starts a reference implementation with defects, throttling at throttleLimit, for one test.
 func startRef(t *testing.T, defects ...mock.Defect) *mock.Running {

@@ -18,6 +18,9 @@ type Pool struct {
 	KeyPrefix     string   `yaml:"key_prefix"`
 	Secret        string   `yaml:"secret"`
 	Permissions   []string `yaml:"permissions,omitempty"`
+	// SecondKeyPermissions are the second key's (nil: Permissions): a RAM user of the same account
+	// that may do what the first may not.
+	SecondKeyPermissions []string `yaml:"second_key_permissions,omitempty"`
 	TaskLimit     *int     `yaml:"task_limit,omitempty"`
 	Quota         *int     `yaml:"quota,omitempty"`
 	ClusterPrefix string   `yaml:"cluster_prefix"`
@@ -45,13 +48,17 @@ func (p Pool) Account(keyID string) (Account, bool) {
 		return Account{}, false
 	}
 	perms := append([]string(nil), p.Permissions...)
+	perms2 := perms
+	if p.SecondKeyPermissions != nil {
+		perms2 = append([]string(nil), p.SecondKeyPermissions...)
+	}
 	a := Account{
 		ID:        "pool-" + p.KeyPrefix + tok,
 		TaskLimit: cloneInt(p.TaskLimit),
 		Quota:     cloneInt(p.Quota),
 		Keys: []Key{
 			{ID: p.KeyPrefix + tok, Secret: p.Secret, Permissions: perms},
-			{ID: p.KeyPrefix + tok + SecondKeySuffix, Secret: p.Secret, Permissions: perms},
+			{ID: p.KeyPrefix + tok + SecondKeySuffix, Secret: p.Secret, Permissions: perms2},
 		},
 		Clusters: []Cluster{{ID: p.ClusterPrefix + tok, Jobs: []Job{{ID: p.JobPrefix + tok, State: p.JobState, Fault: p.Fault}}}},
 	}

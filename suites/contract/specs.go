@@ -161,7 +161,18 @@ func (s *session) caller(t *caseT) states.Values {
 }
 
 func (s *session) setup(t *caseT, state string) (states.Values, error) {
-	v, err := s.cfg.States.Setup(t.ctx, state)
+	return s.setupWith(t, state, nil)
+}
+
+// setupWith is setup with Pact's params (nil: none), for the arrangers that take them.
+func (s *session) setupWith(t *caseT, state string, params map[string]string) (states.Values, error) {
+	var v states.Values
+	var err error
+	if params == nil {
+		v, err = s.cfg.States.Setup(t.ctx, state)
+	} else {
+		v, err = states.SetupWith(t.ctx, s.cfg.States, state, params)
+	}
 	t.observe(s.stateWatch, err)
 	if err == nil {
 		t.cleanup(func(ctx context.Context) {
