@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -35,28 +36,25 @@ var _ = topic(10, "Concurrent starts", Label("concurrent"), func() {
 					v := s.arrange(t, spec.StateStoppedJob, needAll...)
 					answers := s.sendTogether(t, credentials(v), s.startCall(c, v), concurrentStarts)
 					t.repro += fmt.Sprintf(" # %d at once, each on a connection of its own", concurrentStarts)
-					won := -1 // the start that succeeded (the first 200, in the order sent)
-					for i, a := range answers {
+					for _, a := range answers {
 						if slices.Contains(s.spec.ThrottlingCodes(), a.Code) {
 							t.skip(fmt.Sprintf("the target throttled %d starts at once (%s): its limit leaves no room for this case", concurrentStarts, a.Code))
 						}
-						if won < 0 && a.Status == http.StatusOK {
-							won = i
-						}
 					}
-					if won < 0 {
+					// answers[0] is the start that succeeded, if one did (sendTogether's order).
+					if answers[0].Status != http.StatusOK {
 						s.startedBefore(t, answers[0], v)
-						won = 0
 					}
-					for i, a := range answers {
-						if i != won {
-							t.conformUnobserved(a, failure(denied, c.Format), func(ps string) string {
-								return fmt.Sprintf("start %d of %d sent at once (%s): %s", i+1, concurrentStarts, tally(answers), ps)
-							})
+					for _, a := range answers[1:] {
+						t.conformUnobserved(a, failure(denied, c.Format), func(ps string) string {
+							return fmt.Sprintf("another of %d starts sent at once, after one succeeded: %s", concurrentStarts, ps)
+						})
+					}
+					t.conform(answers[0], success(v[states.JobID], c.Format), func(ps string) string {
+						if answers[0].Status != http.StatusOK {
+							return fmt.Sprintf("of %d starts sent at once (%s), none succeeded: %s", concurrentStarts, tally(answers), ps)
 						}
-					}
-					t.conform(answers[won], success(v[states.JobID], c.Format), func(ps string) string {
-						return fmt.Sprintf("of %d starts sent at once (%s), none succeeded: %s", concurrentStarts, tally(answers), ps)
+						return fmt.Sprintf("the one of %d starts sent at once that succeeded: %s", concurrentStarts, ps)
 					})
 				}, heavyCase{})
 		})
@@ -108,15 +106,28 @@ func (s *session) sendTogether(t *caseT, creds protocol.Credentials, call protoc
 	}
 	close(gate)
 	wg.Wait()
-	answers := make([]*answer, 0, n)
 	for i, o := range out {
 		t.observe(s.targetWatch, o.err)
 		if o.err != nil {
 			t.fail(KindTransport, fmt.Sprintf("start %d of %d sent at once: no answer: %v", i+1, n, o.err))
 		}
+	}
+	// Which call came first is the race's: the answers are kept (and their RequestIds judged) in an
+	// order of their own, a success first, so that the report is the same whoever won.
+	slices.SortStableFunc(out, func(a, b sent) int {
+		return strings.Compare(orderKey(a.a), orderKey(b.a))
+	})
+	answers := make([]*answer, 0, n)
+	for _, o := range out {
 		answers = append(answers, t.record(o.a, creds, call))
 	}
+	t.lastCode = answers[0].Code
 	return answers
+}
+
+// orderKey sorts answers: 200 first, then by status and Code.
+func orderKey(a *client.Answer) string {
+	return fmt.Sprintf("%03d %s", a.Status, a.Code)
 }
 
 // ownConnection is a transport that opens a connection of its own for each call: a clone of
@@ -136,26 +147,16 @@ func ownConnection(c *http.Client) *http.Transport {
 	return tr
 }
 
-// tally counts the answers by status and Code, e.g. "8 × 200".
+// tally counts the answers by status and Code, in their order, e.g. "8 × 403 OperationDenied".
 func tally(as []*answer) string {
-	counts := map[string]int{}
-	var order []string
-	for _, a := range as {
-		k := itoa(a.Status)
-		if a.Code != "" {
-			k += " " + a.Code
+	var parts []string
+	for i := 0; i < len(as); {
+		j := i
+		for j < len(as) && orderKey(as[j].Answer) == orderKey(as[i].Answer) {
+			j++
 		}
-		if counts[k] == 0 {
-			order = append(order, k)
-		}
-		counts[k]++
+		parts = append(parts, fmt.Sprintf("%d × %s", j-i, strings.TrimSpace(orderKey(as[i].Answer))))
+		i = j
 	}
-	out := ""
-	for i, k := range order {
-		if i > 0 {
-			out += ", "
-		}
-		out += fmt.Sprintf("%d × %s", counts[k], k)
-	}
-	return out
+	return strings.Join(parts, ", ")
 }

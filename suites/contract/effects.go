@@ -3,6 +3,7 @@ package contract
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -143,6 +144,10 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 		}
 		if over == nil {
 			t.fail(KindTarget, fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, limit))
+		}
+		if e, ok := s.spec.Error(over.Code); ok && e.Source == spec.SourceCommon && !slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+			t.lastCode = over.Code // the gateway's refusal, not the throttle: nothing to wait for
+			t.fail(KindTarget, fmt.Sprintf("call %d of one account, before any was throttled, answered %d %s", n, over.Status, over.Code))
 		}
 		repro := t.repro
 		first := s.send(t, creds, s.startCall(c, v))
