@@ -47,3 +47,21 @@ func TestSetupWithParamsAndToken(t *testing.T) {
 		t.Errorf("Map.SetupWith = %v, %v", v, err)
 	}
 }
+
+// UsesUp: a one-shot state listed with concrete entries is used up by a setup; templates and the
+// reusable states never are.
+func TestProfileUsesUp(t *testing.T) {
+	p, err := ParseProfile("t", []byte(`states:
+  "a stopped job exists": [{AccessKeyId: k, JobId: j1}]
+  "a fresh account": {AccessKeyId: "k{unique}", JobId: j}
+  "a running job exists": {AccessKeyId: k, JobId: j}
+`), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for state, want := range map[string]bool{"a stopped job exists": true, "a fresh account": false, "a running job exists": false, "no such job exists": false} {
+		if got := p.UsesUp(state); got != want {
+			t.Errorf("UsesUp(%q) = %v, want %v", state, got, want)
+		}
+	}
+}

@@ -33,6 +33,7 @@ var _ = topic(10, "Concurrent starts", Label("concurrent"), func() {
 					if !deniedKnown {
 						t.skip("the spec has no " + codeOperationDenied + " code")
 					}
+					s.sparesProfile(t, spec.StateStoppedJob)
 					v := s.arrange(t, spec.StateStoppedJob, needAll...)
 					answers := s.sendTogether(t, credentials(v), s.startCall(c, v), concurrentStarts)
 					t.repro += fmt.Sprintf(" # %d at once, each on a connection of its own", concurrentStarts)

@@ -56,6 +56,7 @@ func liftableRefusals(s *session) []refusal {
 	out := []refusal{
 		{what: spec.CodeSignatureDoesNotMatch, code: spec.CodeSignatureDoesNotMatch, desc: "a start signed with the wrong secret",
 			run: func(t *caseT, s *session, c cell) {
+				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
 				mut := explore.Mutation{Kind: explore.Secret}
 				s.afterRefusal(t, c, v, "a start signed with the wrong secret", s.send(t, credentials(v), s.startCall(c, v), mut), credentials(v))
@@ -63,6 +64,7 @@ func liftableRefusals(s *session) []refusal {
 		{what: spec.CodeSignatureDoesNotMatch + ".tampered", code: spec.CodeSignatureDoesNotMatch,
 			desc: "a start signed for another JobId and then given this one",
 			run: func(t *caseT, s *session, c cell) {
+				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
 				call := s.startCall(c, withJob(v, nobodysJobID()))
 				call.Tamper = func(r *http.Request) {
@@ -78,6 +80,7 @@ func liftableRefusals(s *session) []refusal {
 			}},
 		{what: spec.CodeMissingParameter, code: spec.CodeMissingParameter, desc: "a start without ClusterId",
 			run: func(t *caseT, s *session, c cell) {
+				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
 				call := s.startCall(c, v)
 				call.Params.Del("ClusterId")
@@ -132,6 +135,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 	budget := s.overLimitBudget(t)
 	limit := s.cfg.Throttle.Limit
 	for range throttledTries {
+		s.sparesProfile(t, spec.StateStoppedJob)
 		v := s.arrange(t, spec.StateStoppedJob, needAll...)
 		creds := credentials(v)
 		drive := s.startCall(c, withJob(v, nobodysJobID()))

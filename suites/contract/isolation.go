@@ -29,6 +29,7 @@ var _ = topic(11, "Accounts kept apart", Label("isolation"), func() {
 					if !nfKnown || !fbKnown {
 						t.skip("the spec lacks " + spec.CodeJobNotFound + " or " + spec.CodeForbidden)
 					}
+					s.sparesProfile(t, spec.StateStoppedJob)
 					v := s.arrangeWith(t, spec.StateStoppedJob, states.OtherAccessKeyID, states.OtherAccessKeySecret)
 					intruder := protocol.Credentials{AccessKeyID: v[states.OtherAccessKeyID], AccessKeySecret: v[states.OtherAccessKeySecret]}
 					a := s.send(t, intruder, s.startCall(c, v))

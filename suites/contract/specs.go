@@ -277,6 +277,15 @@ func (s *session) fixture() bool {
 	return ok
 }
 
+// sparesProfile skips the running case, one of those beyond the documented answers (effects/,
+// concurrent/, isolation/), when its state would use up an entry of a fixture profile's concrete
+// list (a real stopped job): the documented cases have the first claim on those.
+func (s *session) sparesProfile(t *caseT, state string) {
+	if p, ok := s.cfg.States.(*states.Profile); ok && p.UsesUp(state) {
+		t.skip(fmt.Sprintf("the profile lists concrete entries of %q: this case would use one up (list them as templates with {unique} to run it)", state))
+	}
+}
+
 // startedBefore fails the running case as not judged when, in fixture mode, the stopped job the
 // profile named was refused as running: an earlier run started it.
 func (s *session) startedBefore(t *caseT, a *answer, v states.Values) {
