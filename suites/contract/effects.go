@@ -26,7 +26,7 @@ var _ = topic(9, "What a refused call changes", Label("effects"), func() {
 	if s == nil {
 		return
 	}
-	for _, c := range s.cells {
+	for _, c := range edgeCells(s.cells) { // about the request and the world, not the answer's format
 		container("after a refused call, "+c.Text(), Label(c.Labels()...), func() {
 			for _, r := range liftableRefusals(s) {
 				args := []any{Label(r.code)}
