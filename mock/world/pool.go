@@ -15,18 +15,19 @@ import (
 // is stopped until its case starts it, and a scaled throttle never throttles one case by another's
 // calls.
 type Pool struct {
-	KeyPrefix   string   `yaml:"key_prefix"`
-	Secret      string   `yaml:"secret"`
-	Permissions []string `yaml:"permissions,omitempty"`
+	KeyPrefix     string   `yaml:"key_prefix"`
+	Secret        string   `yaml:"secret"`
+	Permissions   []string `yaml:"permissions,omitempty"`
+	TaskLimit     *int     `yaml:"task_limit,omitempty"`
+	Quota         *int     `yaml:"quota,omitempty"`
+	ClusterPrefix string   `yaml:"cluster_prefix"`
+	JobPrefix     string   `yaml:"job_prefix"`
+	JobState      JobState `yaml:"job_state"`
+	Fault         string   `yaml:"fault,omitempty"`
+
 	// SecondKeyPermissions are the second key's (nil: Permissions): a RAM user of the same account
 	// that may do what the first may not.
 	SecondKeyPermissions []string `yaml:"second_key_permissions,omitempty"`
-	TaskLimit            *int     `yaml:"task_limit,omitempty"`
-	Quota                *int     `yaml:"quota,omitempty"`
-	ClusterPrefix        string   `yaml:"cluster_prefix"`
-	JobPrefix            string   `yaml:"job_prefix"`
-	JobState             JobState `yaml:"job_state"`
-	Fault                string   `yaml:"fault,omitempty"`
 }
 
 // Token bounds and the second key's suffix of a pool account.
