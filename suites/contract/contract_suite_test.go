@@ -22,7 +22,7 @@ func TestContract(t *testing.T) {
 	RegisterFailHandler(Fail)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+	limit := spec.RateLimit{Calls: 20, Window: 2 * time.Second} // a short window: effects/after-Throttling.User waits for it to lift
 	ref, err := mock.Start(ctx, mock.WithRateLimit(limit))
 	if err != nil {
 		t.Fatal(err)

@@ -57,8 +57,9 @@ var _ = topic(6, "Edge cases", Label("edges"), func() {
 	}
 })
 
-// edgeCells are the run's cells of one format: JSON when it has it (the edges are about the
-// request; the answer's format is the documented cases' business).
+// edgeCells are the run's cells of one format: JSON when it has it (the edges, and the cases of
+// what a call does to the world, are about the request; the answer's format is the documented
+// cases' business).
 func edgeCells(cells []cell) []cell {
 	format := ""
 	for _, c := range cells {
