@@ -1,12 +1,14 @@
 package mock
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -53,6 +55,11 @@ func States() []string {
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if s.adminToken != "" && !s.d.adminOpen && !bearer(r, s.adminToken) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="edgeconform provider states"`)
+		adminError(w, http.StatusUnauthorized, "a provider-state change needs the admin token: Authorization: Bearer <token>")
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		adminError(w, http.StatusMethodNotAllowed, "POST a state change: {\"state\", \"params\", \"action\"}")
@@ -85,20 +92,21 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			adminError(w, http.StatusBadRequest, err.Error())
 			return
 		}
+		f, extra := withNeeds(req.State, f, req.Params)
 		if !batch {
 			s.adminLog("setup", req.State)
-			adminJSON(w, http.StatusOK, s.setup(req.State, f))
+			adminJSON(w, http.StatusOK, s.setup(req.State, f, extra))
 			return
 		}
 		out := make([]map[string]string, n)
 		for i := range out {
-			out[i] = s.setup(req.State, f)
+			out[i] = s.setup(req.State, f, extra)
 		}
 		s.adminLog(fmt.Sprintf("setup ×%d", n), req.State)
 		adminJSON(w, http.StatusOK, map[string]any{"batch": out})
 	case "teardown":
 		// Only accounts that setups created are freed; the world file's stay.
-		for _, name := range []string{"AccessKeyId", "AccessKeyId2"} {
+		for _, name := range []string{"AccessKeyId", "AccessKeyId2", "OtherAccessKeyId"} {
 			if id, ok := req.Params[name].(string); ok {
 				s.store.free(id)
 			}
@@ -110,13 +118,44 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// setup arranges one instance of state.
-func (s *Server) setup(state string, f fresh) map[string]string {
+// setup arranges one instance of state; otherAccount adds the keys of another account
+// (OtherAccessKeyId, OtherAccessKeySecret).
+func (s *Server) setup(state string, f fresh, otherAccount bool) map[string]string {
 	v := s.store.create(f)
 	if state == spec.StateNoSuchJob {
 		v["JobId"] = randHex(32) // an id no job has
 	}
+	if otherAccount {
+		o := s.store.create(fresh{taskLimit: 10, quota: -1})
+		v["OtherAccessKeyId"], v["OtherAccessKeySecret"] = o["AccessKeyId"], o["AccessKeySecret"]
+	}
 	return v
+}
+
+// withNeeds reads params.need, the extra values a case asks of a state (docs/protocol.md#provider-states):
+// AccessKeyId2 of "the caller lacks permission" (a second key of the same account that holds the
+// permission), OtherAccessKeyId of "a stopped job exists" (a key of another account). Values it
+// cannot give are left out: the case is skipped.
+func withNeeds(state string, f fresh, params map[string]any) (fresh, bool) {
+	need, _ := params["need"].(string)
+	other := false
+	for n := range strings.SplitSeq(need, ",") {
+		switch strings.TrimSpace(n) {
+		case "AccessKeyId2", "AccessKeySecret2":
+			if state == spec.StateNoPermission {
+				f.secondKey, f.secondKeyAllowed = true, true
+			}
+		case "OtherAccessKeyId", "OtherAccessKeySecret":
+			other = state == spec.StateStoppedJob
+		}
+	}
+	return f, other
+}
+
+// bearer says whether r carries "Authorization: Bearer <token>", compared in constant time.
+func bearer(r *http.Request, token string) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
 // MaxBatch bounds the count of a batch setup: {"params": {"count": "N"}} sets the state up N

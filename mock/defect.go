@@ -61,7 +61,8 @@ type defects struct {
 	throttleWrongCode bool
 	throttleWrongStat bool
 
-	parity // defect_parity.go: differences from the recorded service that conform all the same
+	parity  // defect_parity.go: differences from the recorded service that conform all the same
+	effects // defect_effects.go: what a call does to the world, and who may do it
 }
 
 func toggle(name string, set func(*defects)) Defect { return Defect{name: name, apply: set} }
@@ -175,7 +176,7 @@ func (d *defects) retryAfterOf(left, window time.Duration) time.Duration {
 // Defects returns every defect without parameters plus a representative of each parameterised
 // one, so a test can range over them all.
 func Defects() []Defect {
-	return []Defect{
+	return append([]Defect{
 		WrongStatus(spec.CodeJobNotFound), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
 		JobIDNotEchoed, RunningJobRestartable, PermissionIgnored, SignatureUnchecked, XMLIgnored,
 		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
@@ -184,7 +185,7 @@ func Defects() []Defect {
 		RegionIDRefused, XMLByDefault, InconsistentRefusal,
 		NoLimit, LimitScaled(1.1), LimitScaled(0.9), GlobalLimit, PerKeyLimit, NeverLifts,
 		ThrottleWrongCode, ThrottleWrongStatus, RetryAfterTooLong, StringToSignMisquoted,
-	}
+	}, effectDefects()...)
 }
 
 func collectDefects(ds []Defect) (defects, error) {

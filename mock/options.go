@@ -24,6 +24,7 @@ type config struct {
 	maxBody     int64
 	maxAccounts int
 	hostID      string
+	adminToken  string                          // "" : the provider-state endpoint is open (loopback only)
 	world       *world.World                    // Start only
 	apiAddr     string                          // Start only
 	adminAddr   string                          // Start only
@@ -88,6 +89,11 @@ func WithDefects(d ...Defect) Option { return func(c *config) { c.defects = appe
 func WithVariants(v ...Variant) Option {
 	return func(c *config) { c.variants = append(c.variants, v...) }
 }
+
+// WithAdminToken returns an option which makes the provider-state endpoint answer 401 to every
+// call without "Authorization: Bearer <token>" (compared in constant time). Start refuses to serve
+// the endpoint on an address other than loopback without one: it hands out secrets.
+func WithAdminToken(token string) Option { return func(c *config) { c.adminToken = token } }
 
 // WithMaxBody returns an option which sets the largest request body accepted (default 64 KiB).
 func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }

@@ -47,6 +47,8 @@ type Server struct {
 	hostID  string
 	rate    spec.RateLimit
 	delay   time.Duration // WithDelay
+	// adminToken guards the provider-state endpoint ("": open; Start keeps it on loopback).
+	adminToken string
 
 	logMu sync.Mutex
 	log   io.Writer
@@ -103,18 +105,19 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		spec:     c.spec,
-		store:    newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
-		nonces:   newNonceStore(ClockSkew, maxNonces),
-		d:        d,
-		v:        v,
-		now:      c.now,
-		maxBody:  c.maxBody,
-		hostID:   c.hostID,
-		rate:     c.rate,
-		delay:    c.delay,
-		log:      c.log,
-		reusedID: newRequestID(),
+		spec:       c.spec,
+		store:      newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
+		nonces:     newNonceStore(ClockSkew, maxNonces),
+		d:          d,
+		v:          v,
+		now:        c.now,
+		maxBody:    c.maxBody,
+		hostID:     c.hostID,
+		adminToken: c.adminToken,
+		rate:       c.rate,
+		delay:      c.delay,
+		log:        c.log,
+		reusedID:   newRequestID(),
 	}
 	if s.throt, err = newThrottle(c.rate, c.algorithm, &s.d); err != nil {
 		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
@@ -313,6 +316,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	if s.d.formEncodingSigner {
 		verify = func(secret string) bool { return in.VerifyWith(secret, protocol.FormEncode) }
 	}
+	verify = s.d.laxVerify(verify, in, r.Method, s.store, cred.keyID)
 	if !s.d.signatureUnchecked && !verify(cred.secret) {
 		return s.signatureMismatch(a, r, in)
 	}
@@ -337,6 +341,9 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	allowed, rl, left := s.throt.allow(cred.accountID, cred.keyID, now)
 	a.rateLimit = rl
 	if !allowed {
+		if s.d.workBeforeThrottle {
+			s.store.start(cred.keyID, in.Get("ClusterId"), in.Get("JobId"), &s.d)
+		}
 		s.fail(a, spec.CodeThrottlingUser, "")
 		if !s.v.noRetryAfter {
 			a.retryAfter = retryAfter(s.d.retryAfterOf(left, s.rate.Window))
@@ -353,6 +360,9 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	params := in
 	if s.d.regionIDRefused && params.Has("RegionId") {
 		return s.fail(a, codeMalformed, "RegionId is not supported")
+	}
+	if s.d.startBeforeParamCheck && params.Get("ClusterId") == "" {
+		s.store.startByJobID(cred.keyID, params.Get("JobId"))
 	}
 	if detail, refused := s.refusedAfterThrottle(a, in); refused {
 		return s.fail(a, codeMalformed, detail)

@@ -27,6 +27,16 @@ type Running struct {
 // ShutdownTimeout is how long Close waits for requests in flight before cutting connections.
 const ShutdownTimeout = 5 * time.Second
 
+// ErrAdminExposed: the provider-state endpoint would listen off loopback without an admin token.
+var ErrAdminExposed = errors.New("mock: the provider-state endpoint hands out secrets: off loopback it needs an admin token")
+
+// isLoopback says whether a listener's address is a loopback one (":port" listens on every
+// interface: not loopback).
+func isLoopback(a net.Addr) bool {
+	tcp, ok := a.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
 // Start serves a new Server (WithWorld, default world.Default()) on two listeners (WithAddrs,
 // default a free loopback port each) until ctx is done or Close is called. It returns once both
 // listen, so requests may be sent at once.
@@ -51,6 +61,11 @@ func Start(ctx context.Context, opts ...Option) (*Running, error) {
 	if err != nil {
 		apiLn.Close()
 		return nil, fmt.Errorf("mock: admin listener: %w", err)
+	}
+	if c.adminToken == "" && !isLoopback(adminLn.Addr()) {
+		apiLn.Close()
+		adminLn.Close()
+		return nil, fmt.Errorf("%w: %s is not a loopback address", ErrAdminExposed, c.adminAddr)
 	}
 	r := &Running{
 		APIURL:   "http://" + apiLn.Addr().String(),

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/edgeconform/edgeconform/mock/world"
 	"github.com/edgeconform/edgeconform/spec"
@@ -202,7 +203,7 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 	}
 	c := s.clusters[clusterID]
 	j := s.jobs[jobID]
-	if c == nil || c.account != a || j == nil || j.cluster != c {
+	if c == nil || c.account != a && !d.jobsShared || j == nil || j.cluster != c {
 		return outcome{spec.CodeJobNotFound, "The job " + quote(clip(jobID)) + " does not exist in the cluster " + quote(clip(clusterID))}
 	}
 	if fault := firstNonEmpty(j.fault, c.fault); fault != "" && !d.faultIgnored {
@@ -223,6 +224,12 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 	if a.quota == 0 && !d.quotaIgnored {
 		return outcome{spec.CodeUserQuotaExceed, "the account has no edge transcoding starts left"}
 	}
+	if d.checkThenMarkRace {
+		// The defect: another start of the job may pass the check above before this one marks it.
+		s.mu.Unlock()
+		time.Sleep(raceWindow)
+		s.mu.Lock()
+	}
 	j.running = true
 	a.running++
 	if a.quota > 0 {
@@ -239,6 +246,7 @@ type fresh struct {
 	busy             int  // other jobs running already
 	fault            string
 	secondKey        bool // AccessKeyId2 / AccessKeySecret2
+	secondKeyAllowed bool // ... and that second key holds the RAM permission whatever denied says
 	noJob            bool // JobId names a job that does not exist
 }
 
@@ -251,7 +259,11 @@ func (s *store) create(f fresh) map[string]string {
 	}
 	wa.Keys = append(wa.Keys, world.Key{ID: newKeyID(), Secret: randAlnum(30), Permissions: perms})
 	if f.secondKey {
-		wa.Keys = append(wa.Keys, world.Key{ID: newKeyID(), Secret: randAlnum(30), Permissions: perms})
+		perms2 := perms
+		if f.secondKeyAllowed {
+			perms2 = []string{s.action}
+		}
+		wa.Keys = append(wa.Keys, world.Key{ID: newKeyID(), Secret: randAlnum(30), Permissions: perms2})
 	}
 	state := world.Stopped
 	if f.running {

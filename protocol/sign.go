@@ -34,6 +34,10 @@ type Call struct {
 	Time  time.Time
 	// Tamper, when set, changes the request after it was signed (to corrupt a signature).
 	Tamper func(*http.Request)
+	// FormBody (V3 POST only) sends the operation parameters in an
+	// application/x-www-form-urlencoded body, whose hash x-acs-content-sha256 carries, instead of
+	// the query string: the RPC style's POST form with a V3 signature.
+	FormBody bool
 }
 
 // NewRequest builds the signed HTTP request for call against baseURL (the API is served at its
@@ -235,8 +239,21 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 	if call.Format != "" && q.Get("Format") == "" {
 		q.Set("Format", call.Format)
 	}
-	u.RawQuery = Encode(q)
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	payloadHash := emptySHA256
+	var req *http.Request
+	var err error
+	if call.FormBody && method == http.MethodPost {
+		body := Encode(q)
+		q = url.Values{} // the canonical query is the query string's: empty
+		payloadHash = hashHex([]byte(body))
+		req, err = http.NewRequestWithContext(ctx, method, u.String(), strings.NewReader(body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	} else {
+		u.RawQuery = Encode(q)
+		req, err = http.NewRequestWithContext(ctx, method, u.String(), nil)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +263,7 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 		"x-acs-version":         call.Version,
 		"x-acs-date":            formatTime(now),
 		"x-acs-signature-nonce": nonce,
-		"x-acs-content-sha256":  emptySHA256,
+		"x-acs-content-sha256":  payloadHash,
 	}
 	if creds.SecurityToken != "" {
 		h["x-acs-accesskey-id"] = creds.AccessKeyID
@@ -264,7 +281,7 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 	}
 	sort.Strings(signed)
 	values := func(name string) []string { return []string{h[name]} }
-	sig := SignV3(method, u.EscapedPath(), q, signed, values, emptySHA256, creds.AccessKeySecret)
+	sig := SignV3(method, u.EscapedPath(), q, signed, values, payloadHash, creds.AccessKeySecret)
 	req.Header.Set("Authorization", AuthorizationV3(creds.AccessKeyID, signed, sig))
 	return req, nil
 }

@@ -34,6 +34,8 @@ type Incoming struct {
 	signedHeaders []string // V3, lower-case, as listed in Authorization
 	algorithm     string   // V3
 	bodyHash      string   // V3: hex SHA-256 of the body received
+	rawQuery      string   // V3 with a form body: the query string alone is the canonical query
+	formBody      bool     // the parameters include a form body's
 	// The parameters of the query string and of a form body, merged (Params, Get, Has). For V1
 	// they hold the common parameters too (Signature included); for V3 only what the query
 	// carries.
@@ -53,7 +55,8 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > 0 && isForm(r.Header.Get("Content-Type")) {
+	formBody := len(body) > 0 && isForm(r.Header.Get("Content-Type"))
+	if formBody {
 		form, err := parseUnique(string(body), "form body")
 		if err == nil {
 			err = set.merge(form)
@@ -70,6 +73,9 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 		path:   r.URL.EscapedPath(),
 		host:   r.Host,
 		header: r.Header,
+	}
+	if formBody {
+		in.formBody, in.rawQuery = true, r.URL.RawQuery
 	}
 	in.Format = strings.ToUpper(in.Get("Format"))
 	if in.Format == "" {
@@ -281,10 +287,27 @@ func (in *Incoming) VerifyWith(secret string, enc Encoder) bool {
 			}
 			return in.header.Values(name)
 		}
-		want := signV3(in.method, in.path, in.Params(), in.signedHeaders, values, payload, secret, enc)
+		query := in.Params()
+		if in.formBody {
+			// The body is signed by its hash; the canonical query is the query string's alone.
+			var err error
+			if query, err = url.ParseQuery(in.rawQuery); err != nil {
+				return false
+			}
+		}
+		want := signV3(in.method, in.path, query, in.signedHeaders, values, payload, secret, enc)
 		return hmac.Equal([]byte(want), []byte(in.signature))
 	}
 	return false
+}
+
+// TrustPayloadHash takes the client's x-acs-content-sha256 for the hash of the body received, so
+// that a V3 body changed after signing verifies: only a deliberately broken server wants it (a
+// defect of the reference implementation).
+func (in *Incoming) TrustPayloadHash() {
+	if in != nil && in.SignatureVersion == SignatureV3 {
+		in.bodyHash = strings.ToLower(in.header.Get("x-acs-content-sha256"))
+	}
 }
 
 // Redacted returns a copy of the parameters without Signature and SecurityToken, fit for a log.

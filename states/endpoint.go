@@ -28,6 +28,7 @@ type Endpoint struct {
 	client  *http.Client
 	timeout time.Duration
 	maxBody int64
+	token   string      // sent as "Authorization: Bearer <token>" ("": none)
 	noBatch atomic.Bool // the endpoint answered a batch setup with one object
 }
 
@@ -39,6 +40,11 @@ func WithTimeout(d time.Duration) Option { return func(e *Endpoint) { e.timeout 
 
 // WithMaxBody returns an option which sets how many bytes of an answer are read at most (default 64 KiB).
 func WithMaxBody(n int64) Option { return func(e *Endpoint) { e.maxBody = n } }
+
+// WithToken returns an option which sends token as "Authorization: Bearer <token>" with every
+// state change (docs/protocol.md#provider-states: an endpoint off loopback needs one). It never
+// appears in an error.
+func WithToken(token string) Option { return func(e *Endpoint) { e.token = token } }
 
 // WithHTTPClient returns an option which sets the HTTP client used for state changes.
 func WithHTTPClient(c *http.Client) Option { return func(e *Endpoint) { e.client = c } }
@@ -82,7 +88,15 @@ type change struct {
 
 // Setup posts {"state": state, "params": {}, "action": "setup"} and returns the values answered.
 func (e *Endpoint) Setup(ctx context.Context, state string) (Values, error) {
-	v, err := e.post(ctx, change{State: state, Params: map[string]string{}, Action: "setup"})
+	return e.SetupWith(ctx, state, nil)
+}
+
+// SetupWith is Setup with params (nil: none), e.g. {"need": "OtherAccessKeyId,OtherAccessKeySecret"}.
+func (e *Endpoint) SetupWith(ctx context.Context, state string, params map[string]string) (Values, error) {
+	if params == nil {
+		params = map[string]string{}
+	}
+	v, err := e.post(ctx, change{State: state, Params: params, Action: "setup"})
 	if err != nil {
 		return nil, fmt.Errorf("state %q setup: %w", state, err)
 	}
@@ -129,6 +143,9 @@ func (e *Endpoint) postRaw(ctx context.Context, c change, maxBody int64) ([]byte
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if e.token != "" {
+		req.Header.Set("Authorization", "Bearer "+e.token)
+	}
 	resp, err := e.client.Do(req)
 	if err != nil {
 		// The url.Error repeats the URL, not the body: no secret leaks from teardown params.

@@ -169,6 +169,27 @@ func (p *Profile) Setup(_ context.Context, state string) (Values, error) {
 	return out, nil
 }
 
+// UsesUp says whether a Setup of state uses an entry of the profile up: a one-shot state listed
+// with concrete entries (templates, {unique}, are never used up).
+func (p *Profile) UsesUp(state string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !oneShot[state] {
+		return false
+	}
+	for _, v := range p.states[state] {
+		if !isTemplate(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// SetupWith is Setup: an entry carries its extra values (OtherAccessKeyId ...) itself.
+func (p *Profile) SetupWith(ctx context.Context, state string, _ map[string]string) (Values, error) {
+	return p.Setup(ctx, state)
+}
+
 // uniqueMark is what a template entry writes where each Setup puts a fresh token.
 const uniqueMark = "{unique}"
 

@@ -20,7 +20,32 @@ const (
 	JobID            = "JobId"
 	AccessKeyID2     = "AccessKeyId2"
 	AccessKeySecret2 = "AccessKeySecret2"
+	// The keys of another account, beside the job of "a stopped job exists" when asked for.
+	OtherAccessKeyID     = "OtherAccessKeyId"
+	OtherAccessKeySecret = "OtherAccessKeySecret"
 )
+
+// ParamNeed is the setup parameter that asks a state for values beyond its usual ones, a
+// comma-separated list of keys: AccessKeyId2,AccessKeySecret2 of "the caller lacks permission"
+// (a second key of the same account that holds the permission), OtherAccessKeyId,OtherAccessKeySecret
+// of "a stopped job exists" (a key of another account). An endpoint that cannot give them leaves them
+// out, and the case that needs them is skipped (docs/protocol.md#provider-states).
+const ParamNeed = "need"
+
+// ParamArranger is an Arranger whose setups take parameters (Pact's params). Endpoint, Profile and
+// Map are ParamArrangers; a profile's entries carry their extra values themselves.
+type ParamArranger interface {
+	Arranger
+	SetupWith(ctx context.Context, state string, params map[string]string) (Values, error)
+}
+
+// SetupWith sets state up with params when arr takes them, else as Setup does.
+func SetupWith(ctx context.Context, arr Arranger, state string, params map[string]string) (Values, error) {
+	if p, ok := arr.(ParamArranger); ok {
+		return p.SetupWith(ctx, state, params)
+	}
+	return arr.Setup(ctx, state)
+}
 
 // Values are what a state's setup returned: the identifiers and credentials a case uses.
 type Values map[string]string
@@ -103,6 +128,11 @@ func (m Map) Setup(_ context.Context, state string) (Values, error) {
 		out[k] = val
 	}
 	return out, nil
+}
+
+// SetupWith is Setup: the map's values are what they are.
+func (m Map) SetupWith(ctx context.Context, state string, _ map[string]string) (Values, error) {
+	return m.Setup(ctx, state)
 }
 
 // Teardown does nothing.

@@ -37,8 +37,9 @@ type contractFlags struct {
 
 // contractEmbeddedLimit is the throttle of the embedded reference implementation when contract
 // starts it without --rate-limit: small, so the throttle cases check the throttled answer's shape
-// in a few hundred calls. The limit's value itself is `edgeconform throttle`'s business.
-var contractEmbeddedLimit = spec.RateLimit{Calls: 50, Window: time.Minute}
+// in a few hundred calls, and a short window, so that effects/after-Throttling.User sees it lift in
+// seconds. The limit's value itself is `edgeconform throttle`'s business.
+var contractEmbeddedLimit = spec.RateLimit{Calls: 50, Window: 2 * time.Second}
 
 // contractGrace is how long past --deadline the command waits for the suite to wrap up before it
 // gives up on it: never a hang.

@@ -279,7 +279,7 @@ func hasCase(r contractRun, prefix string) bool {
 }
 
 // throttleLimit is the small limit the discriminating tests' mocks throttle at.
-var throttleLimit = spec.RateLimit{Calls: 20, Window: time.Minute}
+var throttleLimit = spec.RateLimit{Calls: 20, Window: 2 * time.Second}
 
 // startRef starts a reference implementation with defects, throttling at throttleLimit, for one test.
 func startRef(t *testing.T, defects ...mock.Defect) *mock.Running {
@@ -354,15 +354,17 @@ func TestContractCatchesEachDefect(t *testing.T) {
 		{defect: mock.ReusedRequestID, about: all, allButFirst: true, message: "RequestId"},
 		// The page's codes: the vendor's metadata gives each the template "%s", which any message
 		// fills, so only --follow page catches them there (TestContractFollowPageCatchesMessages).
-		{defect: mock.MessageOffTemplate, about: area("errors/", "gateway/", "throttle/", "success/second-start/", "edges/"),
-			mayPass: either(either(looseEdge, area("edges/regionid/")), pageCodeCase), message: "/Message"},
-		{defect: mock.JobIDNotEchoed, about: area("success/OK/", "edges/regionid/"), message: "/JobId"},
-		{defect: mock.RunningJobRestartable, about: area("errors/OperationDenied/", "success/second-start/"), message: "status: want 403"},
-		{defect: mock.PermissionIgnored, about: area("errors/Forbidden/"), message: "/Code"},
-		{defect: mock.SignatureUnchecked, about: area("gateway/SignatureDoesNotMatch/"), message: "/Code"},
+		{defect: mock.MessageOffTemplate, about: area("errors/", "gateway/", "throttle/", "success/second-start/", "edges/", "tamper/", "concurrent/", "isolation/"),
+			mayPass: either(either(looseEdge, area("edges/regionid/")), either(pageCodeCase, area("concurrent/", "isolation/"))), message: "/Message"},
+		{defect: mock.JobIDNotEchoed, about: area("success/OK/", "edges/regionid/", "effects/", "concurrent/", "isolation/"), message: "/JobId"},
+		{defect: mock.RunningJobRestartable, about: area("errors/OperationDenied/", "success/second-start/", "concurrent/"), message: "status: want 403"},
+		// A start let in without the permission starts the job: the allowed caller's start after it is refused.
+		{defect: mock.PermissionIgnored, about: area("errors/Forbidden/", "effects/after-Forbidden/"), message: "/Code"},
+		{defect: mock.SignatureUnchecked, about: area("gateway/SignatureDoesNotMatch/", "tamper/", "effects/after-SignatureDoesNotMatch"), message: "/Code"},
 		{defect: mock.XMLIgnored, about: contains("-XML"), message: "Content-Type"},
 		// A form ignored loses Action too: the unknown-Action case gets the answer it expects.
 		// ... and the loose edge cases, which a 4xx satisfies.
+		// (tamper/v3-body/POST-v3-JSON loses its V3 form body too, and is refused all the same.)
 		{defect: mock.FormIgnored, about: contains("/POST-v1-"), mayPass: either(area("gateway/InvalidAction.NotFound/POST-v1-JSON"), looseEdge)},
 		{defect: mock.WrongContentType, about: all, message: "Content-Type"},
 		{defect: mock.MissingParamUnnamed, about: area("errors/MissingParameter."), message: "/Message"},
@@ -375,16 +377,29 @@ func TestContractCatchesEachDefect(t *testing.T) {
 		{defect: mock.FaultIgnored, about: area("errors/InternalError/"), message: "/Code"},
 		{defect: mock.ThrottleWrongCode, about: area("throttle/"), message: "/Code"},
 		{defect: mock.ThrottleWrongStatus, about: area("throttle/"), message: "status: want 400"},
-		{defect: mock.NoLimit, about: area("throttle/"), message: "no call was throttled"},
+		{defect: mock.NoLimit, about: area("throttle/", "effects/after-Throttling.User/"), message: "no call was throttled"},
 		{defect: mock.RetryAfterTooLong, about: area("throttle/"), message: spec.HeaderRetryAfter},
 		{defect: mock.StringToSignMisquoted, about: area("gateway/SignatureDoesNotMatch/GET-v1-", "gateway/SignatureDoesNotMatch/POST-v1-"),
 			message: "string to sign"},
+
+		// What a call does to the world, and who may do it (defect_effects.go): each caught by its own cases only.
+		{defect: mock.V1SignatureCommonOnly, about: area("tamper/v1-"), message: "/Code"},
+		{defect: mock.PayloadHashTrusted, about: area("tamper/v3-body/"), message: "/Code"},
+		{defect: mock.WorkBeforeThrottle, about: area("effects/after-Throttling.User/"), message: "status: want 200"},
+		{defect: mock.StartBeforeParamCheck, about: area("effects/after-MissingParameter/"), message: "status: want 200"},
+		{defect: mock.CheckThenMarkRace, about: area("concurrent/"), message: "status: want 403"},
+		{defect: mock.JobsShared, about: area("isolation/"), message: "want 404 JobNotFound or 403 Forbidden"},
 	}
 	// A wrong status for each code of the spec: the cases expecting that code fail, no other.
 	for _, e := range spec.Default().Errors() {
 		about := either(area("errors/"+e.Code+"/", "errors/"+e.Code+".", "gateway/"+e.Code+"/", "throttle/"+e.Code+"/"), edgesExpecting(e.Code))
-		if e.Code == "OperationDenied" {
-			about = area("errors/OperationDenied/", "success/second-start/")
+		switch e.Code {
+		case "OperationDenied":
+			about = area("errors/OperationDenied/", "success/second-start/", "concurrent/")
+		case "SignatureDoesNotMatch":
+			about = either(about, area("tamper/"))
+		case "JobNotFound": // the reference answers another account's start JobNotFound
+			about = either(about, area("isolation/"))
 		}
 		tests = append(tests, struct {
 			defect      mock.Defect

@@ -21,9 +21,13 @@ type mockFlags struct {
 	rateLimit           string
 	algorithm           string
 	world               string
+	adminToken          string
 	verbose             bool
 	delay               time.Duration
 }
+
+// adminTokenEnv holds the admin token when --admin-token is not given.
+const adminTokenEnv = "EDGECONFORM_ADMIN_TOKEN"
 
 func runMock(ctx context.Context, m *Main, args []string) error {
 	var f mockFlags
@@ -33,6 +37,7 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&f.rateLimit, "rate-limit", "", "throttle per account, `N/DURATION` (default: the spec's, "+spec.Default().RateLimit().String()+")")
 	fs.StringVar(&f.algorithm, "algorithm", string(mock.DefaultAlgorithm), "throttle `algorithm`: "+algorithmNames())
 	fs.StringVar(&f.world, "world", "", "world `FILE` to serve (default: the embedded fixtures/world.yaml)")
+	fs.StringVar(&f.adminToken, "admin-token", "", "answer 401 to provider-state changes without \"Authorization: Bearer `TOKEN`\" (default $"+adminTokenEnv+"; prefer the variable: a flag shows in ps); needed off loopback")
 	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request to stderr (never a secret or a signature)")
 	fs.DurationVar(&f.delay, "delay", 0, "answer every API call `D` later: a slower build, to try 'report compare'")
 	if err := m.parseFlags(fs, args); err != nil {
@@ -72,6 +77,12 @@ func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return nil, "", cli.Usagef("mock: --%s %q: want HOST:PORT (%v)", a.flag, a.addr, err)
 		}
+	}
+	if f.adminToken == "" {
+		f.adminToken = m.getenv(adminTokenEnv)
+	}
+	if f.adminToken == "" && !loopbackHost(f.adminListen) {
+		return nil, "", cli.Usagef("mock: --admin-listen %s is not a loopback address: the provider-state endpoint hands out secrets, give it --admin-token (or $%s)", f.adminListen, adminTokenEnv)
 	}
 	if sameAddr(f.listen, f.adminListen) {
 		return nil, "", cli.Usagef("mock: --admin-listen %s must differ from --listen: the provider-state endpoint never shares the API's listener", f.adminListen)
@@ -113,7 +124,25 @@ func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
 		opts = append(opts, mock.WithDelay(f.delay))
 		desc += fmt.Sprintf("; every answer %v late", f.delay)
 	}
+	if f.adminToken != "" {
+		opts = append(opts, mock.WithAdminToken(f.adminToken))
+		desc += "; provider states need the admin token"
+	}
 	return opts, desc, nil
+}
+
+// loopbackHost says whether addr's host is a loopback one: "localhost" or a loopback IP (an
+// empty host listens on every interface).
+func loopbackHost(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sameAddr catches the obvious clash; a port 0 picks two different ports.

@@ -140,11 +140,18 @@ func TestParityDefectsCaughtOnlyBySnapshot(t *testing.T) {
 		return strings.HasPrefix(id, "edges/clock-skew-") && strings.Contains(id, "16m/")
 	}
 	templated := func(id string) bool { // a Message with a detail: the page's codes
-		return strings.HasPrefix(id, "errors/") || strings.HasPrefix(id, "success/second-start/") ||
+		return strings.HasPrefix(id, "errors/") || strings.HasPrefix(id, "success/second-start/") || strings.HasPrefix(id, "isolation/") ||
 			strings.HasPrefix(id, "edges/") && !edgeSuccess(id) && !edgeGateway(id)
 	}
-	isError := func(id string) bool { return !strings.HasPrefix(id, "success/OK/") && !edgeSuccess(id) }
-	pastThrottle := func(id string) bool { return !strings.HasPrefix(id, "gateway/") && !edgeGateway(id) }
+	// The effects and concurrent cases are judged on (and record) a success.
+	success := func(id string) bool {
+		return strings.HasPrefix(id, "success/OK/") || strings.HasPrefix(id, "effects/") || strings.HasPrefix(id, "concurrent/") || edgeSuccess(id)
+	}
+	isError := func(id string) bool { return !success(id) }
+	// tamper/: the gateway refuses a bad signature before the throttle.
+	pastThrottle := func(id string) bool {
+		return !strings.HasPrefix(id, "gateway/") && !strings.HasPrefix(id, "tamper/") && !edgeGateway(id)
+	}
 	tests := []struct {
 		defect  mock.Defect
 		about   func(id string) bool
@@ -266,8 +273,8 @@ func TestBaseline(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	ref := startRef(t, mock.WrongStatus("JobNotFound"))
-	// Without the edge cases: most of them expect JobNotFound too, which the baseline below does not cover.
-	args := []string{"contract", "--target", ref.APIURL, "--state-url", ref.AdminURL, "--rate-limit", throttleLimit.String(), "--label-filter", "!edges"}
+	// Without the edge and isolation cases: they expect JobNotFound too, which the baseline below does not cover.
+	args := []string{"contract", "--target", ref.APIURL, "--state-url", ref.AdminURL, "--rate-limit", throttleLimit.String(), "--label-filter", "!edges && !isolation"}
 	bl := write(t, dir, "baseline.yaml", `
 - case: errors/JobNotFound/*
   reason: ACME-12 our mock answers 400

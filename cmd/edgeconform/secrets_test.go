@@ -73,7 +73,10 @@ func (rc *recorder) api(target string) http.Handler {
 // admin wraps the provider-state endpoint: it records the secrets it hands out.
 func (rc *recorder) admin(target string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		resp, err := http.Post(target, "application/json", r.Body)
+		req, _ := http.NewRequest(http.MethodPost, target, r.Body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", r.Header.Get("Authorization")) // the state token, as sent
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -84,6 +87,7 @@ func (rc *recorder) admin(target string) http.Handler {
 		if json.Unmarshal(body, &v) == nil {
 			rc.add(rc.secrets, v["AccessKeySecret"])
 			rc.add(rc.secrets, v["AccessKeySecret2"])
+			rc.add(rc.secrets, v["OtherAccessKeySecret"])
 		}
 		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 		w.WriteHeader(resp.StatusCode)
@@ -127,8 +131,11 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	rc := &recorder{signatures: map[string]bool{}, secrets: map[string]bool{}}
 	// Two reference implementations serving the marked world behind recording proxies: one for
 	// the fixture-mode runs (which change its world), one for the state-endpoint runs.
-	target := func() (api, admin string) {
-		r := startRefWith(t, mock.WithWorld(w), mock.WithRateLimit(limit))
+	// The state-endpoint runs' implementation guards its endpoint with a token (marked: a leak is
+	// the same grep), which they send by flag or by variable.
+	stateToken := secretMark + "StateToken01"
+	target := func(opts ...mock.Option) (api, admin string) {
+		r := startRefWith(t, append([]mock.Option{mock.WithWorld(w), mock.WithRateLimit(limit)}, opts...)...)
 		a := httptest.NewServer(rc.api(r.APIURL))
 		t.Cleanup(a.Close)
 		s := httptest.NewServer(rc.admin(r.AdminURL))
@@ -136,7 +143,9 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		return a.URL, s.URL
 	}
 	fixtureAPI, _ := target()
-	stateAPI, stateURL := target()
+	stateAPI, stateURL := target(mock.WithAdminToken(stateToken))
+	tokenFlag := []string{"--state-token", stateToken}
+	tokenEnv := stateTokenEnv + "=" + stateToken
 	down := "http://127.0.0.1:1"
 	key := "LTAI5tRefAdmin000000001"
 	env := []string{"ALIBABA_CLOUD_ACCESS_KEY_ID=" + key, "ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + secretMark + "Admin00000000000000001"}
@@ -160,23 +169,25 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	}
 	rl := limit.String()
 	runs := []leakRun{
-		{name: "run", args: append([]string{"run", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--progress", "lines"}, reports("run", "json", "junit", "dir")...)},
+		{name: "run", args: append([]string{"run", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--progress", "lines"}, reports("run", "json", "junit", "dir")...), env: []string{tokenEnv}},
 		{name: "run-down", args: append([]string{"run", "--target", down, "--profile", profile, "--timeout", "300ms"}, reports("run-down", "json", "junit")...)},
 		{name: "contract-fixture", args: append([]string{"contract", "--target", fixtureAPI, "--profile", profile, "--verbose"}, reports("contract-fixture", "json", "junit")...)},
-		{name: "contract-env-creds", args: append([]string{"contract", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--verbose"}, reports("contract-env-creds", "json", "junit")...), env: env},
+		{name: "contract-env-creds", args: append([]string{"contract", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--verbose"}, reports("contract-env-creds", "json", "junit")...), env: append([]string{tokenEnv}, env...)},
+		{name: "contract-no-state-token", args: append([]string{"contract", "--target", stateAPI, "--state-url", stateURL, "--label-filter", "success", "--verbose"}, reports("contract-no-state-token", "json", "junit")...)},
 		{name: "contract-bad-signature", args: append([]string{"contract", "--target", stateAPI, "--profile", wrongProfile, "--verbose"}, reports("contract-bad-signature", "json", "junit")...)},
-		{name: "record", args: append([]string{"record", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--out", out("record", "rec")}, reports("record", "json")...)},
+		{name: "record", args: append(append([]string{"record", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--out", out("record", "rec")}, tokenFlag...), reports("record", "json")...)},
 		{name: "contract-snapshot", args: append([]string{"contract", "--target", fixtureAPI, "--profile", profile, "--snapshot", referenceRecording}, reports("contract-snapshot", "json", "junit")...)},
 		{name: "contract-down", args: append([]string{"contract", "--target", down, "--profile", profile, "--timeout", "300ms"}, reports("contract-down", "json", "junit")...)},
 		{name: "contract-flag-secret", args: []string{"contract", "--access-key-id", key, "--access-key-secret", secretMark + "Flag000000", "--target", "ftp://x"}},
-		{name: "throttle", args: append([]string{"throttle", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--progress", "lines"}, reports("throttle", "json", "dir")...)},
+		{name: "throttle", args: append(append([]string{"throttle", "--target", stateAPI, "--state-url", stateURL, "--rate-limit", rl, "--progress", "lines"}, tokenFlag...), reports("throttle", "json", "dir")...)},
 		{name: "throttle-bad-signature", args: append([]string{"throttle", "--target", stateAPI, "--profile", wrongProfile, "--rate-limit", rl, "--progress", "lines"}, reports("throttle-bad-signature", "json", "dir")...)},
-		{name: "load", args: append([]string{"load", "--target", stateAPI, "--state-url", stateURL, "--rate", "50", "--duration", "300ms", "--progress", "lines", "--threshold", "errors<1%"}, reports("load", "json", "dir", "output")...)},
-		{name: "load-v3-post", args: append([]string{"load", "--target", stateAPI, "--state-url", stateURL, "--rate", "50", "--duration", "300ms", "--signature", "v3", "--method", "POST", "--progress", "lines"}, reports("load-v3-post", "json", "output")...)},
+		{name: "load", args: append(append([]string{"load", "--target", stateAPI, "--state-url", stateURL, "--rate", "50", "--duration", "300ms", "--progress", "lines", "--threshold", "errors<1%"}, tokenFlag...), reports("load", "json", "dir", "output")...)},
+		{name: "load-v3-post", args: append([]string{"load", "--target", stateAPI, "--state-url", stateURL, "--rate", "50", "--duration", "300ms", "--signature", "v3", "--method", "POST", "--progress", "lines"}, reports("load-v3-post", "json", "output")...), env: []string{tokenEnv}},
 		{name: "load-bad-signature", args: append([]string{"load", "--target", stateAPI, "--profile", wrongProfile, "--rate", "50", "--duration", "300ms", "--progress", "lines"}, reports("load-bad-signature", "json", "dir", "output")...)},
 		{name: "load-down", args: append([]string{"load", "--target", down, "--profile", profile, "--rate", "20", "--duration", "200ms", "--timeout", "300ms"}, reports("load-down", "json", "output")...)},
-		{name: "load-emit", args: append([]string{"load", "--target", stateAPI, "--state-url", stateURL, "--emit-targets", "3"}, reports("load-emit", "output")...), signs: true},
-		{name: "mock", args: []string{"mock", "--world", worldFile, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--verbose"}, mockStop: true},
+		{name: "load-emit", args: append(append([]string{"load", "--target", stateAPI, "--state-url", stateURL, "--emit-targets", "3"}, tokenFlag...), reports("load-emit", "output")...), signs: true},
+		{name: "mock", args: []string{"mock", "--world", worldFile, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--verbose"}, mockStop: true,
+			env: []string{adminTokenEnv + "=" + secretMark + "AdminToken01"}},
 		{name: "spec", args: []string{"spec", "show"}, env: env},
 		{name: "spec-validate", args: []string{"spec", "validate", worldFile}, env: env},
 		{name: "sign", args: []string{"sign", "--target", stateAPI, "--param", "ClusterId=c", "--param", "JobId=j"}, env: env, signs: true},
@@ -194,7 +205,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if lr.mockStop {
-				results[i] = runMockBriefly(t, lr.args, rc)
+				results[i] = runMockBriefly(t, lr.env, lr.args, rc)
 				return
 			}
 			results[i] = runBin(t, 3*time.Minute, lr.env, lr.args...)
@@ -265,6 +276,9 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			t.Errorf("%s: usage error, the command did not run: %s", lr.name, r.stderr)
 		}
 		t.Logf("%s: exit %d in %v: %s", lr.name, r.exit, r.elapsed.Round(time.Millisecond), lastLine(r.stderr))
+		if want, ok := map[string]int{"contract-no-state-token": 3, "record": 0}[lr.name]; ok && r.exit != want {
+			t.Errorf("%s: exit %d, want %d (the state token: the guarded endpoint refuses a run without it, serves one with it)", lr.name, r.exit, want)
+		}
 		// sign's output is a signed URL or curl command: the signature is its purpose (exempt
 		// from the signature grep), the secret never is. load --emit-targets likewise writes
 		// signed targets, by request, to --output.
@@ -310,10 +324,16 @@ func around(text, s string) string {
 
 // runMockBriefly starts `edgeconform mock`, makes calls to it that succeed and that fail (a bad
 // signature, V3, the admin endpoint), then stops it with SIGINT, as a user would.
-func runMockBriefly(t *testing.T, args []string, rc *recorder) binRun {
+func runMockBriefly(t *testing.T, env, args []string, rc *recorder) binRun {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := binCommand(ctx, nil, args...)
+	cmd := binCommand(ctx, env, args...)
+	adminToken := ""
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, adminTokenEnv+"="); ok {
+			adminToken = v
+		}
+	}
 	stdoutPipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Error(err)
@@ -363,7 +383,18 @@ func runMockBriefly(t *testing.T, args []string, rc *recorder) binRun {
 				resp.Body.Close()
 			}
 		}
-		if resp, err := hc.Post(admin, "application/json", strings.NewReader(`{"state":"a fresh account","action":"setup"}`)); err == nil {
+		for _, auth := range []string{"", "Bearer " + adminToken} { // refused (401), then served
+			req, _ := http.NewRequest(http.MethodPost, admin, strings.NewReader(`{"state":"a fresh account","action":"setup"}`))
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := hc.Do(req)
+			if err != nil {
+				continue
+			}
+			if (auth == "") != (resp.StatusCode == http.StatusUnauthorized) {
+				t.Errorf("mock with an admin token: a state change with %q answered %d", strings.TrimSuffix(auth, adminToken), resp.StatusCode)
+			}
 			var v map[string]string
 			json.NewDecoder(resp.Body).Decode(&v)
 			resp.Body.Close()

@@ -17,6 +17,7 @@ import (
 type targetFlags struct {
 	target          string
 	stateURL        string
+	stateToken      string // --state-token, else $EDGECONFORM_STATE_TOKEN: never printed
 	profile         string
 	accessKeyID     string
 	accessKeySecret string
@@ -43,6 +44,7 @@ const (
 func (t *targetFlags) register(fs *flag.FlagSet, extra extraFlags) {
 	fs.StringVar(&t.target, "target", "", "base `URL` of the implementation under test (default: the embedded reference implementation)")
 	fs.StringVar(&t.stateURL, "state-url", "", "provider-state endpoint `URL` of the target (docs/protocol.md#provider-states); without it, fixture mode")
+	fs.StringVar(&t.stateToken, "state-token", "", "send \"Authorization: Bearer `TOKEN`\" to the provider-state endpoint (default $"+stateTokenEnv+"; prefer the variable: a flag shows in ps)")
 	fs.StringVar(&t.profile, "profile", "", "fixture-mode target profile `FILE` mapping states to identifiers (docs/protocol.md#fixtures)")
 	if extra&withCredentials != 0 {
 		fs.StringVar(&t.accessKeyID, "access-key-id", "", "AccessKeyId (default $ALIBABA_CLOUD_ACCESS_KEY_ID, then the fixtures)")
@@ -110,7 +112,7 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 			a.close()
 			return nil, cli.Usagef("%s: --state-url: %v", command, err)
 		}
-		a.states = states.NewEndpoint(t.stateURL, states.WithTimeout(t.timeout))
+		a.states = states.NewEndpoint(t.stateURL, states.WithTimeout(t.timeout), states.WithToken(t.token(m)))
 		a.desc = append(a.desc, "provider states from "+t.stateURL)
 	case t.profile != "":
 		p, err := states.LoadProfile(t.profile)
@@ -135,6 +137,17 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 		a.desc = append(a.desc, "provider states from its endpoint")
 	}
 	return a, nil
+}
+
+// stateTokenEnv holds the provider-state endpoint's token when --state-token is not given.
+const stateTokenEnv = "EDGECONFORM_STATE_TOKEN"
+
+// token is the provider-state endpoint's token: --state-token, else the environment's ("": none).
+func (t *targetFlags) token(m *Main) string {
+	if t.stateToken != "" {
+		return t.stateToken
+	}
+	return m.getenv(stateTokenEnv)
 }
 
 // credentials are the flags' AccessKey, each half defaulting to the environment's

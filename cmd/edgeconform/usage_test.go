@@ -124,6 +124,8 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"mock", "--listen", "127.0.0.1:9999", "--admin-listen", "127.0.0.1:9999"}, "differ"},
 		{[]string{"mock", "--listen", "nonsense", "--admin-listen", "127.0.0.1:0"}, "listen"},
 		{[]string{"mock", "--verbose=sometimes"}, "verbose"},
+		{[]string{"mock", "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0"}, "admin-token"},
+		{[]string{"mock", "--listen", "127.0.0.1:0", "--admin-listen", ":0"}, "admin-token"},
 
 		{[]string{"contract", "--follow", "rumour"}, "rumour"},
 		{[]string{"run", "--follow", "rumour"}, "rumour"},

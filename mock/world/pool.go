@@ -24,6 +24,10 @@ type Pool struct {
 	JobPrefix     string   `yaml:"job_prefix"`
 	JobState      JobState `yaml:"job_state"`
 	Fault         string   `yaml:"fault,omitempty"`
+
+	// SecondKeyPermissions are the second key's (nil: Permissions): a RAM user of the same account
+	// that may do what the first may not.
+	SecondKeyPermissions []string `yaml:"second_key_permissions,omitempty"`
 }
 
 // Token bounds and the second key's suffix of a pool account.
@@ -45,13 +49,17 @@ func (p Pool) Account(keyID string) (Account, bool) {
 		return Account{}, false
 	}
 	perms := append([]string(nil), p.Permissions...)
+	perms2 := perms
+	if p.SecondKeyPermissions != nil {
+		perms2 = append([]string(nil), p.SecondKeyPermissions...)
+	}
 	a := Account{
 		ID:        "pool-" + p.KeyPrefix + tok,
 		TaskLimit: cloneInt(p.TaskLimit),
 		Quota:     cloneInt(p.Quota),
 		Keys: []Key{
 			{ID: p.KeyPrefix + tok, Secret: p.Secret, Permissions: perms},
-			{ID: p.KeyPrefix + tok + SecondKeySuffix, Secret: p.Secret, Permissions: perms},
+			{ID: p.KeyPrefix + tok + SecondKeySuffix, Secret: p.Secret, Permissions: perms2},
 		},
 		Clusters: []Cluster{{ID: p.ClusterPrefix + tok, Jobs: []Job{{ID: p.JobPrefix + tok, State: p.JobState, Fault: p.Fault}}}},
 	}

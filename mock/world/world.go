@@ -201,6 +201,9 @@ func (w *World) Clone() *World {
 	}
 	for _, p := range w.Pools {
 		p.Permissions = append([]string(nil), p.Permissions...)
+		if p.SecondKeyPermissions != nil {
+			p.SecondKeyPermissions = append([]string(nil), p.SecondKeyPermissions...)
+		}
 		p.TaskLimit, p.Quota = cloneInt(p.TaskLimit), cloneInt(p.Quota)
 		c.Pools = append(c.Pools, p)
 	}

@@ -137,4 +137,9 @@ func TestPoolAccount(t *testing.T) {
 			t.Errorf("%q is not a key of the pool", bad)
 		}
 	}
+	// The second key's own permissions, when given; else the first's.
+	p.Permissions, p.SecondKeyPermissions = []string{"live:Describe*"}, []string{"live:StartEdgeTranscodeJob"}
+	if a, _ := p.Account("P0123abcd"); a.Keys[0].Allows("live:StartEdgeTranscodeJob") || !a.Keys[1].Allows("live:StartEdgeTranscodeJob") {
+		t.Errorf("second_key_permissions: keys %+v", a.Keys)
+	}
 }

@@ -5,7 +5,7 @@
 // named by its id, failing with the case's message and a line that reproduces the call.
 //
 //	func TestConformance(t *testing.T) {
-//		limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+//		limit := spec.RateLimit{Calls: 20, Window: 2 * time.Second}
 //		h := mymock.New(mymock.Limit(limit))
 //		conformance.Test(t, conformance.Handler(h.API()), conformance.StateHandler(h.States()),
 //			conformance.RateLimit(limit))
@@ -90,8 +90,8 @@ func (e stateEndpoint) arranger(cleanup func(func())) states.Arranger {
 type Option func(*contract.Config)
 
 // RateLimit says which limit the implementation applies per account: the throttle cases drive
-// one account past it (give a scaled one, 20 calls a minute, to keep the test fast). Without it
-// they are skipped.
+// one account past it. Give a scaled one with a short window (20 calls in 2s) to keep the test
+// fast: a case waits for the limit to lift. Without it those cases are skipped.
 func RateLimit(l spec.RateLimit) Option {
 	return func(c *contract.Config) { c.Throttle = contract.Throttle{Limit: l, Safe: true} }
 }

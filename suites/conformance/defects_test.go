@@ -87,7 +87,7 @@ func (r *recorder) failing() []string {
 // each with the case's message and reproduce line; the reference without one fails none, and
 // every case is a subtest named by its id.
 func TestDefectFailsExactlyItsSubtests(t *testing.T) {
-	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+	limit := spec.RateLimit{Calls: 20, Window: 2 * time.Second}
 	cells := 8 // GET and POST, v1 and v3, JSON and XML
 	for _, tt := range []struct {
 		defect  *mock.Defect
@@ -151,7 +151,7 @@ func TestDefectFailsExactlyItsSubtests(t *testing.T) {
 // The URL form with the states of a Go function: a state the function cannot arrange skips its
 // cases, the others run.
 func TestURLWithStateFunc(t *testing.T) {
-	r, err := mock.Start(t.Context(), mock.WithRateLimit(spec.RateLimit{Calls: 20, Window: time.Minute}))
+	r, err := mock.Start(t.Context(), mock.WithRateLimit(spec.RateLimit{Calls: 20, Window: 2 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // The reference implementation passes: how a mock author calls Test in their own go test, here
 // with the reference's API and provider-state handlers in place of theirs.
 func TestReferenceConforms(t *testing.T) {
-	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+	limit := spec.RateLimit{Calls: 20, Window: 2 * time.Second}
 	ref, err := mock.New(nil, mock.WithRateLimit(limit))
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +28,7 @@ func TestReferenceConforms(t *testing.T) {
 //
 //	conformance.Test(t, conformance.Handler(ref.API()), conformance.StateHandler(ref.Admin()), conformance.RateLimit(limit))
 func Example() {
-	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+	limit := spec.RateLimit{Calls: 20, Window: 2 * time.Second}
 	ref, err := mock.New(nil, mock.WithRateLimit(limit))
 	if err != nil {
 		panic(err)

@@ -102,7 +102,7 @@ func startReference(t testing.TB, opts ...mock.Option) (*mock.Running, spec.Rate
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	limit := spec.RateLimit{Calls: 20, Window: time.Minute}
+	limit := spec.RateLimit{Calls: 20, Window: 2 * time.Second} // a short window: effects/after-Throttling.User waits for it to lift
 	ref, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(limit)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)

@@ -53,8 +53,9 @@ func edgeCases(s *session, b *builder) {
 	})
 }
 
-// edgeCells are the run's cells of one format: JSON when it has it (the edges are about the
-// request; the answer's format is the documented cases' business).
+// edgeCells are the run's cells of one format: JSON when it has it (the edges, and the cases of
+// what a call does to the world, are about the request; the answer's format is the documented
+// cases' business).
 func edgeCells(cells []cell) []cell {
 	format := ""
 	for _, c := range cells {

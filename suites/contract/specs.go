@@ -43,6 +43,7 @@ type caseDef struct {
 // rank (given to b.topic) is its place in the report, whatever its place here.
 var topics = []func(s *session, b *builder){
 	successCases, documentedErrorCases, missingParameterCases, gatewayCases, throttleCases, edgeCases, exploreCases,
+	tamperCases, effectsCases, concurrentCases, isolationCases,
 }
 
 // cases builds the session's cases: every topic's, in the report's order (by rank, then as declared).
@@ -137,7 +138,18 @@ func (s *session) caller(t *caseT) states.Values {
 }
 
 func (s *session) setup(t *caseT, state string) (states.Values, error) {
-	v, err := s.cfg.States.Setup(t.ctx, state)
+	return s.setupWith(t, state, nil)
+}
+
+// setupWith is setup with Pact's params (nil: none), for the arrangers that take them.
+func (s *session) setupWith(t *caseT, state string, params map[string]string) (states.Values, error) {
+	var v states.Values
+	var err error
+	if params == nil {
+		v, err = s.cfg.States.Setup(t.ctx, state)
+	} else {
+		v, err = states.SetupWith(t.ctx, s.cfg.States, state, params)
+	}
 	t.observe(s.stateWatch, err)
 	if err == nil {
 		t.cleanup(func(ctx context.Context) {
@@ -240,6 +252,15 @@ const usedUpAdvice = "the fixture profile is used up: restart the mock (or reset
 func (s *session) fixture() bool {
 	_, ok := s.cfg.States.(*states.Profile)
 	return ok
+}
+
+// sparesProfile skips the running case, one of those beyond the documented answers (effects/,
+// concurrent/, isolation/), when its state would use up an entry of a fixture profile's concrete
+// list (a real stopped job): the documented cases have the first claim on those.
+func (s *session) sparesProfile(t *caseT, state string) {
+	if p, ok := s.cfg.States.(*states.Profile); ok && p.UsesUp(state) {
+		t.skip(fmt.Sprintf("the profile lists concrete entries of %q: this case would use one up (list them as templates with {unique} to run it)", state))
+	}
 }
 
 // startedBefore fails the running case as not judged when, in fixture mode, the stopped job the

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
@@ -21,13 +22,7 @@ import (
 // takes it; the limit's exact value is the throttle scenario's business (edgeconform throttle).
 func throttleCases(s *session, b *builder) {
 	b.topic(5, "Throttled answers", label("throttle"), func() {
-		var throttled spec.ErrorCode
-		for _, e := range s.spec.Errors() {
-			if slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
-				throttled = e
-				break
-			}
-		}
+		throttled := throttledError(s.spec)
 		for _, c := range s.cells {
 			id := "throttle/" + throttled.Code + "/" + c.ID()
 			b.container("when a fresh account exceeds the limit, "+c.Text(), label(c.Labels()...), func() {
@@ -36,14 +31,7 @@ func throttleCases(s *session, b *builder) {
 						t.skip("the spec has no throttling code")
 					}
 					th := s.cfg.Throttle
-					budget := ThrottleBudget(th.Limit)
-					switch {
-					case !th.Safe || th.Limit.Calls <= 0:
-						t.skip("the target's limit is not known to be safe to exceed (give --rate-limit to run this case)")
-					case th.MaxCalls > 0 && budget > th.MaxCalls:
-						t.skipHarness(fmt.Sprintf("the limit %s needs up to %d calls, more than the harness's bound of %d (Config.Throttle.MaxCalls; 0 follows the limit)",
-							th.Limit, budget, th.MaxCalls))
-					}
+					budget := s.overLimitBudget(t)
 					v := s.arrange(t, spec.StateFreshAccount, needAll...)
 					a, n, err := s.driveOver(t, credentials(v), s.startCall(c, v), budget)
 					if err != nil {
@@ -74,6 +62,32 @@ func throttleCases(s *session, b *builder) {
 // limit: twice the limit, as a fixed window may turn over once during the run, and a few more.
 func ThrottleBudget(limit spec.RateLimit) int { return 2*limit.Calls + 10 }
 
+// throttledError is the first of the spec's errors that is a throttling code (zero: none).
+func throttledError(sp *spec.Spec) spec.ErrorCode {
+	for _, e := range sp.Errors() {
+		if slices.Contains(sp.ThrottlingCodes(), e.Code) {
+			return e
+		}
+	}
+	return spec.ErrorCode{}
+}
+
+// overLimitBudget is how many calls may drive one account past the limit, or it skips the case
+// t when the target's limit is not known to be safe to exceed, or (the harness's own bound, never
+// the target's fault: --strict leaves it a skip) needs more calls than Config.Throttle.MaxCalls.
+func (s *session) overLimitBudget(t *caseT) int {
+	th := s.cfg.Throttle
+	budget := ThrottleBudget(th.Limit)
+	switch {
+	case !th.Safe || th.Limit.Calls <= 0:
+		t.skip("the target's limit is not known to be safe to exceed (give --rate-limit to run this case)")
+	case th.MaxCalls > 0 && budget > th.MaxCalls:
+		t.skipHarness(fmt.Sprintf("the limit %s needs up to %d calls, more than the harness's bound of %d (Config.Throttle.MaxCalls; 0 follows the limit)",
+			th.Limit, budget, th.MaxCalls))
+	}
+	return budget
+}
+
 // drivers is how many calls are in flight at once while driving an account over its limit.
 const drivers = 8
 
@@ -82,6 +96,14 @@ const drivers = 8
 // come by then (itself included), or nil after budget calls. A call without an answer stops it
 // with that error.
 func (s *session) driveOver(t *caseT, creds protocol.Credentials, call protocol.Call, budget int) (*answer, int, error) {
+	return s.driveUntil(t, creds, call, budget, func(a *client.Answer) bool {
+		return a.Status == 200 && a.Code == "" || a.Code == codeOperationDenied
+	})
+}
+
+// driveUntil is driveOver with its own test of an answer that is not yet the one looked for
+// (before: true to go on).
+func (s *session) driveUntil(t *caseT, creds protocol.Credentials, call protocol.Call, budget int, before func(*client.Answer) bool) (*answer, int, error) {
 	var (
 		next   atomic.Int64
 		calls  atomic.Int64 // answered so far
@@ -123,7 +145,7 @@ func (s *session) driveOver(t *caseT, creds protocol.Credentials, call protocol.
 					return
 				}
 				answered := int(calls.Add(1))
-				if a.Status == 200 && a.Code == "" || a.Code == codeOperationDenied {
+				if before(a) {
 					continue
 				}
 				once.Do(func() {
