@@ -15,8 +15,8 @@ import (
 )
 
 // The two ways the command tests run edgeconform: the binary TestMain builds (the real exit
-// status, a process of its own for each contract run: Ginkgo's RunSpecs runs once per process),
-// or Main in-process (errors.Is on the returned error, faster).
+// status and output of a process of its own), or Main in-process (errors.Is on the returned
+// error, faster; contract.Run may run any number of times in one process).
 
 // edgeconformBin is the binary built once by TestMain.
 var edgeconformBin string
