@@ -74,6 +74,10 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(w, "  %s %s\n", mark, t.Message)
 		}
 	}
+	if r.Reason != "" {
+		_, err := fmt.Fprintf(w, "Verdict: %s: %s\n", r.Verdict, r.Reason)
+		return err
+	}
 	_, err := fmt.Fprintf(w, "Verdict: %s\n", r.Verdict)
 	return err
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -152,7 +153,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		return o.runSteps(ctx, m, a.target, ro, ts, sinks)
 	}
 	fmt.Fprintf(m.Stderr, "load: %s at %s for %s, mix %s (%s %s, %s)\n", a.target, rateString(rate), o.duration, f.mix, o.method, sig, name)
-	s, err := o.attack(ctx, m, ro, sinks)
+	s, cause, err := o.attack(ctx, m, ro, sinks)
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	r.Target = a.target
 	r.RateRequested = float64(rate)
 	load.SetPoolStats(r, pools.Stats())
-	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, sinks.chart)
+	return o.finish(m, s, r, ts, sinks.chart, cause)
 }
 
 // runSteps is a capacity run: the steps until a threshold is crossed.
@@ -182,8 +183,14 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
+		return harnessError("load", err)
 	}
+	stop := o.stop()
+	if stop != nil {
+		cr.Verdict, cr.Interrupted = string(load.VerdictInconclusive), true
+		cr.Reason = fmt.Sprintf("%s after %d of %d steps: the figures cover the steps made so far", stop, len(cr.Steps), len(f.stepRates))
+	}
+	o.reported = true
 	if err := load.WriteCapacityText(m.Stdout, cr); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
@@ -195,8 +202,8 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 			return outputError("load", "report-dir", err)
 		}
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the steps made so far\n")
+	if stop != nil {
+		return harnessError("load", errors.New(cr.Reason))
 	}
 	if cr.Capacity == 0 {
 		return fmt.Errorf("%w: no step kept every threshold (the first, %d/s, crossed: %s)", cli.ErrNonConformant, cr.BrokeAt, cr.Crossed)

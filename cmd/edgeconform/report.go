@@ -75,7 +75,7 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 		return cli.Usagef("report: %v", err)
 	}
 	r := s.Report()
-	return finishReport(m, "report merge", s, r, ts, out, reportDir, chart)
+	return finishReport(m, "report merge", s, r, ts, out, reportDir, chart, nil)
 }
 
 // parseWithFiles parses args in which flags and file names may interleave (report merge a.bin
