@@ -116,7 +116,7 @@ run_a() {
 emit_targets() {
 	n=$1
 	"$ec" load --target "$api" --state-url "$admin" --accounts "$ACCOUNTS" \
-		--emit-targets "$n" --output "$tmp/targets.json" 2>/dev/null
+		--emit-targets "$n" --output "$tmp/targets.json" 2>"$tmp/emit.err" || { cat "$tmp/emit.err" >&2; exit 3; }
 }
 
 # (b) vegeta at rate $1 (0: max) with the static list of emit_targets. Sets rate_b, last_cpu
