@@ -17,7 +17,7 @@
 # Rounds alternate the order of a and b and keep each one's best, so a noisy neighbour hurts both
 # alike; the client CPU per request (summed over the rounds) is printed beside, being steadier.
 # Bounded: about 2 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
-# BENCH_WORKERS, BENCH_ACCOUNTS, MEM_CALLS, MEM_RATE, VEGETA. The machine's load average is printed
+# BENCH_WORKERS, BENCH_ACCOUNTS, BENCH_FIXED_ROUNDS, MEM_CALLS, MEM_RATE, VEGETA. The machine's load average is printed
 # beside every figure: on a shared machine the figures move with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,7 @@ DURATION=${BENCH_DURATION:-2s}
 ROUNDS=${BENCH_ROUNDS:-8}
 WORKERS=${BENCH_WORKERS:-32}
 ACCOUNTS=${BENCH_ACCOUNTS:-40}
+FIXED_ROUNDS=${BENCH_FIXED_ROUNDS:-4}
 MEM_CALLS=${MEM_CALLS:-150000}
 MEM_RATE=${MEM_RATE:-5000}
 GO=${GO:-go}
@@ -175,17 +176,19 @@ p99_d=$(jq -r '.latency_ms.p99' "$tmp/d.json")
 p50_d=$(jq -r '.latency_ms.p50' "$tmp/d.json")
 rate_d=$(jq -r '.rate' "$tmp/d.json")
 load_d="$(loadavg)"
-# The clients' CPU per request at that same fixed rate, where neither is starved: the (d) run,
-# then vegeta, load, vegeta.
-fcpu_a=$last_cpu gfcpu_a=$gross_cpu freqs_a=$last_reqs fcpu_b=0 freqs_b=0
+# The clients' CPU per request at that same fixed rate, where neither is starved (on a quiet
+# machine), on the same fresh server: interleaved rounds (vegeta first in odd rounds, load first
+# in even ones), each run's CPU per call kept, the medians compared: one run disturbed by other
+# work on the machine moves a sum, not a median.
 n_half=$(awk -v r="$half" -v d="$(secs "$DURATION")" 'BEGIN { printf "%d", r * d * 1.2 + 5000 }')
-emit_targets "$n_half"
-run_b "$half"; fcpu_b=$(awk -v t="$fcpu_b" -v c="$last_cpu" 'BEGIN { print t + c }'); freqs_b=$((freqs_b + last_reqs))
-run_a "$half"; fcpu_a=$(awk -v t="$fcpu_a" -v c="$last_cpu" 'BEGIN { print t + c }'); freqs_a=$((freqs_a + last_reqs))
-gfcpu_a=$(awk -v t="$gfcpu_a" -v c="$gross_cpu" 'BEGIN { print t + c }')
+per_call() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }'; }
+fixed_a="" fixed_b="" gross_a=""
+fixed_b_run() { emit_targets "$n_half"; run_b "$half"; fixed_b="$fixed_b $(per_call "$last_cpu" "$last_reqs")"; }
+fixed_a_run() { run_a "$half"; fixed_a="$fixed_a $(per_call "$last_cpu" "$last_reqs")"; gross_a="$gross_a $(per_call "$gross_cpu" "$last_reqs")"; }
+for round in $(seq "$FIXED_ROUNDS"); do
+	if [ $((round % 2)) -eq 1 ]; then fixed_b_run; fixed_a_run; else fixed_a_run; fixed_b_run; fi
+done
 load_fixed="$(loadavg)"
-emit_targets "$n_half" # vegeta starts its list from the top again: fresh nonces
-run_b "$half"; fcpu_b=$(awk -v t="$fcpu_b" -v c="$last_cpu" 'BEGIN { print t + c }'); freqs_b=$((freqs_b + last_reqs))
 stop_mock
 
 # (g) resident memory per call, as a user sees it: a fresh `edgeconform mock`, MEM_CALLS calls at
@@ -234,11 +237,10 @@ printf "    medians: load %.1f/s, vegeta %.1f/s; ratio  %10s   (aim >= 0.95)\n" 
 us_a=$(awk -v c="$cpu_a" -v n="$reqs_a" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
 us_b=$(awk -v c="$cpu_b" -v n="$reqs_b" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
 printf "    client CPU per request at max rate:   load %6s µs, vegeta %6s µs; vegeta/load %s\n" "$us_a" "$us_b" "$(ratio "$us_b" "$us_a")"
-fus_a=$(awk -v c="$fcpu_a" -v n="$freqs_a" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
-fus_b=$(awk -v c="$fcpu_b" -v n="$freqs_b" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
-gfus_a=$(awk -v c="$gfcpu_a" -v n="$freqs_a" 'BEGIN { printf "%.1f", n ? c / n * 1e6 : 0 }')
-printf "    client CPU per request at %d/s:     load %6s µs, vegeta %6s µs; vegeta/load %s (aim >= 1: load is no costlier) [load average %s]\n" "$half" "$fus_a" "$fus_b" "$(ratio "$fus_b" "$fus_a")" "$load_fixed"
-printf "      (load with its start-up, process and %d accounts: %s µs; vegeta's list signed beforehand, not counted)\n" "$ACCOUNTS" "$gfus_a"
+fus_a=$(median $fixed_a)
+fus_b=$(median $fixed_b)
+printf "    client CPU per request at %d/s:     load %6s µs, vegeta %6s µs; vegeta/load %s (aim >= 1: load is no costlier; medians of %d runs each) [load average %s]\n" "$half" "$fus_a" "$fus_b" "$(ratio "$fus_b" "$fus_a")" "$FIXED_ROUNDS" "$load_fixed"
+printf "      (each run, µs: load%s; vegeta%s; load with its start-up, process and %d accounts:%s; vegeta's list was signed beforehand, not counted)\n" "$fixed_a" "$fixed_b" "$ACCOUNTS" "$gross_a"
 printf "(c) reference implementation / bare handler:    %10s   (aim >= 0.7; median of 3) [load average %s]\n" "$ratio_c" "$load_c"
 printf "(d) reference implementation p99 at %d/s:     %10s ms (p50 %s ms; rate reached %.1f/s; half the median max rate %.1f/s) [load average %s]\n" "$half" "$p99_d" "$p50_d" "$rate_d" "$max_rate" "$load_d"
 printf "(e) signing per request (V1):                   %10s ns [load average %s]\n" "$(ns 'BenchmarkTargeter/v1')" "$load_e"
