@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,58 +110,6 @@ func TestLoadNoVerdictOneStory(t *testing.T) {
 			}
 		})
 	}
-}
-
-// interruptBin runs the built binary and sends it SIGINT once its output holds marker (then
-// waits after), as a user's Ctrl-C.
-func interruptBin(t *testing.T, marker string, after time.Duration, args ...string) binRun {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), binLimit)
-	defer cancel()
-	cmd := binCommand(ctx, nil, args...)
-	stdoutPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderrPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	seen := make(chan struct{})
-	var once sync.Once
-	var stdout, stderr lockedBuffer
-	var wg sync.WaitGroup
-	read := func(r io.Reader, into *lockedBuffer) {
-		defer wg.Done()
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			into.Write([]byte(sc.Text() + "\n"))
-			if strings.Contains(sc.Text(), marker) {
-				once.Do(func() { close(seen) })
-			}
-		}
-	}
-	wg.Add(2)
-	go read(stdoutPipe, &stdout)
-	go read(stderrPipe, &stderr)
-	select {
-	case <-seen:
-		time.Sleep(after)
-		cmd.Process.Signal(os.Interrupt)
-	case <-ctx.Done():
-	}
-	wg.Wait()
-	err = cmd.Wait()
-	r := binRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), hung: ctx.Err() != nil}
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		r.exit = exitErr.ExitCode()
-	}
-	return r
 }
 
 // SIGINT during load: exit 3, the partial report marked interrupted (the JSON's verdict
