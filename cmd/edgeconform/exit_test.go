@@ -93,7 +93,7 @@ func TestLoadNoVerdictOneStory(t *testing.T) {
 	}{
 		{"target down", []string{"--target", downURL, "--duration", "1m"}, "target " + downURL + " does not answer (connection refused)", false},
 		{"target silent", []string{"--target", silent.URL, "--duration", "1m", "--timeout", "1s"}, "target " + silent.URL + " does not answer (timed out)", false},
-		{"deadline", []string{"--duration", "1m", "--deadline", "2s"}, "--deadline 2s hit after", true},
+		{"deadline", []string{"--duration", "1m", "--deadline", "5s"}, "--deadline 5s hit after", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -55,15 +55,20 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) (*throttle.Report, err
 	if err := checkOutputs("throttle", outFile("json", f.jsonReport), outDir("report-dir", f.reportDir)); err != nil {
 		return nil, err
 	}
+	parent := ctx
+	f.stop = func() error { return stopCause(parent, parent, "") }
 	opts, desc, cleanup, err := f.options(ctx, m)
 	if err != nil {
+		if stop := f.stop(); stop != nil && cli.ExitCode(err) != cli.ExitUsage {
+			err = f.noVerdictError(err) // said as "interrupted before the scenario reached a verdict"
+		}
 		return nil, err
 	}
 	defer cleanup()
 	if m.envCredentials() && !f.quietCredentials {
 		m.unusedCredentialsNote("throttle", fmt.Sprintf("the scenario's accounts come from the %q state", spec.StateFreshAccount))
 	}
-	parent, deadline := ctx, ""
+	deadline := ""
 	if f.deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.deadline)
