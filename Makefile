@@ -35,7 +35,7 @@ test: fmt-check vet tidy-check test-main test-sdk lint-spec prism
 # race build trims to 5 seeds (1 for the variants);
 # and the API handler's allocation budget, which the race build loosens.
 test-main:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 	$(GO) test -count=1 -run 'Sim|AgainstReference' ./throttle
 	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds|TestVariantsConformOverSeeds' ./explore
 	$(GO) test -count=1 -run 'TestAPIAllocBudget' ./mock
