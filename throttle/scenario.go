@@ -170,7 +170,21 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 		errs = append(errs, err)
 		mu.Unlock()
 	}
-	constant := func(role string, factor float64) {
+	// The overload ends when the end rule holds (analysis.go), at the latest after span; the
+	// below-limit and isolation loads end with it.
+	var ended atomic.Bool
+	en := newEnder(s.lim)
+	var maxLat time.Duration
+	decided := func(o *observation) bool {
+		maxLat = max(maxLat, o.latency)
+		en.add(o)
+		// Calls decided up to two round trips ago have answered by now (or count as slow).
+		if en.done(time.Now().Add(-2*maxLat - s.lim.Window/200)) {
+			ended.Store(true)
+		}
+		return ended.Load()
+	}
+	constant := func(role string, factor float64, stop func(*observation) bool) {
 		accts, ok := accounts[role]
 		if !ok {
 			return
@@ -179,7 +193,10 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			began, last, err := s.drive(ctx, role, role, accts, p.rate, span, nil)
+			began, last, err := s.drive(ctx, role, role, accts, p.rate, span, stop)
+			if role == roleOverload {
+				ended.Store(true) // decided or the cap: the others stop too
+			}
 			if err != nil {
 				fail(err)
 			}
@@ -188,16 +205,18 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 			s.mu.Unlock()
 		}()
 	}
-	constant(roleOverload, overloadFactor)
-	constant(roleBelow, belowFactor)
-	constant(roleIsolation, isolationFactor)
+	withOverload := func(*observation) bool { return ended.Load() }
+	constant(roleOverload, overloadFactor, decided)
+	constant(roleBelow, belowFactor, withOverload)
+	constant(roleIsolation, isolationFactor, withOverload)
 	if accts, ok := accounts[roleRecovery]; ok {
 		p := s.plan(roleRecovery, overloadFactor*perSec)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Overload until the first throttled answer (at most 2W), then probe until served.
-			began, last, err := s.drive(ctx, roleRecovery, roleRecovery, accts, p.rate, 2*w, func(o *observation) bool { return o.kind == kindThrottled })
+			// Overload until the first throttled answer (at most recoveryLoadWindows), then probe until served.
+			du := time.Duration(recoveryLoadWindows * float64(w))
+			began, last, err := s.drive(ctx, roleRecovery, roleRecovery, accts, p.rate, du, func(o *observation) bool { return o.kind == kindThrottled })
 			if err != nil {
 				fail(err)
 				return

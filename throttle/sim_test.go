@@ -31,6 +31,8 @@ type sim struct {
 	defect  simDefect
 	stuck   map[string]bool
 	latency time.Duration
+	ended   time.Time // when the end rule stopped the overload (zero: it ran the cap)
+	last    time.Time // the last answer's arrival: the run's end
 }
 
 func (s *sim) decide(account string, key int, now time.Time) answerKind {
@@ -136,7 +138,7 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 		plans[r.role] = p
 		stop := start.Add(span)
 		if r.role == roleRecovery {
-			stop = start.Add(2 * w)
+			stop = start.Add(recoveryLoadWindows * w)
 		}
 		interval := time.Duration(float64(time.Second) / p.rate)
 		for k := uint64(0); ; k++ {
@@ -155,11 +157,15 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 	var obs []*observation
 	var stoppedAt, probeEnd time.Time // recovery: when its generator stopped (the throttled answer arrived)
 	probing, recovered := false, false
+	en := newEnder(s.rl)
 	for h.Len() > 0 {
 		e := heap.Pop(h).(*simEvent)
 		o := e.o
 		if o.role == roleRecovery && !e.probe && probing && o.sent.After(stoppedAt) {
 			continue // never sent: the generator had stopped
+		}
+		if o.role != roleRecovery && !s.ended.IsZero() && o.sent.After(s.ended) {
+			continue // never sent: the end rule had stopped the load
 		}
 		if e.probe && recovered {
 			continue
@@ -169,6 +175,15 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 			o.status, o.code, o.requestID = 400, spec.CodeThrottlingUser, simRequestID
 		}
 		obs = append(obs, o)
+		if arrived := o.sent.Add(o.latency); arrived.After(s.last) {
+			s.last = arrived
+		}
+		if o.role == roleOverload && s.ended.IsZero() {
+			// The answers decided before this one are in: the server decides in order.
+			if en.add(o); en.done(e.decide.Add(time.Nanosecond)) {
+				s.ended = o.sent.Add(o.latency)
+			}
+		}
 		p := plans[o.role]
 		if !e.probe && o.sent.After(p.stopped) {
 			p.stopped = o.sent
