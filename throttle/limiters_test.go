@@ -1,0 +1,145 @@
+package throttle
+
+import (
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/ratelimit"
+	"github.com/edgeconform/edgeconform/spec"
+)
+
+// Limiters people use, behind the reference implementation (mock.WithLimiter): nobody on the team
+// wrote them, so they test the bounds atop analysis.go rather than our reading of them.
+
+// xrate is golang.org/x/time/rate behind ratelimit.Limiter: a token bucket per key refilled N per
+// W, holding burst tokens.
+type xrate struct {
+	n, burst int
+	every    rate.Limit
+	mu       sync.Mutex
+	keys     map[string]*rate.Limiter // the scenario's few accounts: never swept
+}
+
+func newXRate(burst func(n int) int) func(int, time.Duration) (ratelimit.Limiter, error) {
+	return func(n int, w time.Duration) (ratelimit.Limiter, error) {
+		return &xrate{n: n, burst: burst(n), every: rate.Limit(float64(n) / w.Seconds()), keys: map[string]*rate.Limiter{}}, nil
+	}
+}
+
+func (x *xrate) Allow(key string, now time.Time) ratelimit.Decision {
+	x.mu.Lock()
+	l := x.keys[key]
+	if l == nil {
+		l = rate.NewLimiter(x.every, x.burst)
+		x.keys[key] = l
+	}
+	x.mu.Unlock()
+	ok := l.AllowN(now, 1)
+	tokens := max(0, l.TokensAt(now))
+	perToken := float64(time.Second) / float64(x.every)
+	d := ratelimit.Decision{Allowed: ok, Limit: x.n, Remaining: int(tokens),
+		ResetAfter: time.Duration((float64(x.burst) - tokens) * perToken)}
+	if !ok {
+		d.RetryAfter = time.Duration((1 - tokens) * perToken)
+	}
+	return d
+}
+
+// xrateRuns are x/time/rate with a burst of N (what a "N per W" limiter is usually given) and of
+// N/10.
+func xrateRuns() []*mockRun {
+	return []*mockRun{
+		{name: "x/time/rate burst N", opts: []mock.Option{mock.WithLimiter(newXRate(func(n int) int { return n }))}},
+		{name: "x/time/rate burst N/10", opts: []mock.Option{mock.WithLimiter(newXRate(func(n int) int { return max(1, n/10) }))}},
+	}
+}
+
+// TestThrottleAgainstLimitersPeopleUse: x/time/rate behind the reference implementation passes
+// with the limit estimated right, and fails over-admission when given 10% more.
+func TestThrottleAgainstLimitersPeopleUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives scaled throttle scenarios")
+	}
+	rl := testLimit(t)
+	good := xrateRuns()
+	over := &mockRun{name: "x/time/rate +10%", opts: []mock.Option{mock.WithLimiter(newXRate(func(n int) int { return n })), mock.WithDefects(mock.LimitScaled(1.1))}}
+	runAll(t, rl, append(append([]*mockRun(nil), good...), over))
+	for _, r := range good {
+		t.Run(r.name, func(t *testing.T) { assertPasses(t, rl, r) })
+	}
+	t.Run(over.name, func(t *testing.T) { assertFailsOn(t, over, CheckOverAdmission) })
+}
+
+// assertPasses: a correct limiter passes, every check judged, the limit estimated within its
+// uncertainty plus 2%.
+func assertPasses(t *testing.T, rl spec.RateLimit, r *mockRun) {
+	t.Helper()
+	logReport(t, r)
+	if r.err != nil {
+		t.Fatalf("after %d runs: %v", r.runs, r.err)
+	}
+	if r.rep.Verdict != "pass" {
+		t.Errorf("verdict %q, want pass; failed: %v", r.rep.Verdict, r.rep.Failed())
+	}
+	slack := r.rep.Uncertainty + max(2, 0.02*float64(rl.Calls))
+	if d := r.rep.EstimatedLimit - float64(rl.Calls); d > slack || -d > slack {
+		t.Errorf("estimated %.0f±%.0f, want %d", r.rep.EstimatedLimit, r.rep.Uncertainty, rl.Calls)
+	}
+	for _, c := range r.rep.Checks {
+		if c.Status == CheckSkipped {
+			t.Errorf("check %s skipped: %s", c.Name, c.Message)
+		}
+	}
+}
+
+// assertFailsOn: a broken limiter fails, on check.
+func assertFailsOn(t *testing.T, r *mockRun, check string) {
+	t.Helper()
+	logReport(t, r)
+	if r.rep == nil {
+		t.Fatalf("after %d runs: %v", r.runs, r.err)
+	}
+	if r.rep.Verdict != "fail" {
+		t.Errorf("verdict %q, want fail (err %v)", r.rep.Verdict, r.err)
+	}
+	if c := checkOf(r.rep, check); c.Status != CheckFail {
+		t.Errorf("check %s: %s (%s), want fail", check, c.Status, c.Message)
+	}
+}
+
+// TestThrottleFullScale runs the scenario at the spec's limit (6000/1m, about 100 s a run, a few
+// at a time): the reference implementation (THROTTLE_FULL=all: each of its algorithms),
+// x/time/rate, and the reference 10% too lenient. For release runs (make throttle-full), never in
+// make test.
+func TestThrottleFullScale(t *testing.T) {
+	which := os.Getenv("THROTTLE_FULL")
+	if which == "" {
+		t.Skip("THROTTLE_FULL=1 (or all) runs the scenario at full scale: make throttle-full")
+	}
+	rl := spec.Default().RateLimit()
+	good := []*mockRun{{name: "reference " + string(mock.DefaultAlgorithm)}}
+	if which == "all" {
+		good = good[:0]
+		for _, alg := range ratelimit.Algorithms() {
+			good = append(good, &mockRun{name: "reference " + string(alg), opts: []mock.Option{mock.WithAlgorithm(alg)}})
+		}
+	}
+	good = append(good, xrateRuns()[0])
+	over := &mockRun{name: "reference LimitScaled(1.1)", opts: []mock.Option{mock.WithDefects(mock.LimitScaled(1.1))}}
+	runAll(t, rl, append(append([]*mockRun(nil), good...), over))
+	for _, r := range append(good, over) {
+		if r.rep != nil {
+			t.Logf("%s: verdict %s in %.1f s, estimated %.0f ± %.0f per %s, %s", r.name, r.rep.Verdict, r.rep.DurationSec,
+				r.rep.EstimatedLimit, r.rep.Uncertainty, windowOf(r.rep.RateLimit), r.rep.Algorithm)
+		}
+	}
+	for _, r := range good {
+		t.Run(r.name, func(t *testing.T) { assertPasses(t, rl, r) })
+	}
+	t.Run(over.name, func(t *testing.T) { assertFailsOn(t, over, CheckOverAdmission) })
+}
