@@ -213,6 +213,14 @@ func pushProbe(h *eventHeap, at time.Time, lat time.Duration, decideAt func(*obs
 
 func simRun(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect, phase float64, opts ...ratelimit.Option) analysis {
 	t.Helper()
+	a, _, _ := simPlay(t, alg, calls, defect, phase, opts...)
+	return a
+}
+
+// simPlay plays the plan at 600/6s from phase windows after an epoch boundary and returns the
+// analysis, the simulation (when the end rule stopped it) and the start.
+func simPlay(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect, phase float64, opts ...ratelimit.Option) (analysis, *sim, time.Time) {
+	t.Helper()
 	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
 	l, err := ratelimit.New(alg, calls, rl.Window, opts...)
 	if err != nil {
@@ -222,7 +230,34 @@ func simRun(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect, 
 	// An epoch-aligned start plus phase windows.
 	start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(time.Duration(phase * float64(rl.Window)))
 	obs, plans := s.simulate(start, true, nil)
-	return analyze(rl, spec.Default(), obs, plans, true)
+	return analyze(rl, spec.Default(), obs, plans, true), s, start
+}
+
+// TestSimulatedEndRule: the end rule stops every correct limiter's overload within the floor the
+// derivation atop analysis.go gives it, whatever the run's start in the window, and the recovery
+// probes are over by then.
+func TestSimulatedEndRule(t *testing.T) {
+	floors := map[ratelimit.Algorithm]float64{ // in windows, from the start of the load
+		ratelimit.FixedWindowEpoch: 1.55, ratelimit.FixedWindowFirstCall: 1.3, ratelimit.SlidingLog: 1.3,
+		ratelimit.SlidingWindow: 2.25, ratelimit.TokenBucket: 1.38, ratelimit.GCRA: 1.38,
+	}
+	w := 6 * time.Second
+	for _, alg := range ratelimit.Algorithms() {
+		worst := 0.0
+		for _, ph := range append(simPhases, 0.74, 0.76, 0.8) {
+			_, s, start := simPlay(t, alg, 600, simNone, ph)
+			if s.ended.IsZero() {
+				t.Errorf("%s phase %.3f: ran the cap, the end rule never held", alg, ph)
+				continue
+			}
+			took := s.last.Sub(start).Seconds() / w.Seconds()
+			worst = max(worst, took)
+			if took > floors[alg]+0.01 {
+				t.Errorf("%s phase %.3f: the run ended after %.3f W, floor %.2f W", alg, ph, took, floors[alg])
+			}
+		}
+		t.Logf("%s: the run ends by %.2f W", alg, worst)
+	}
 }
 
 func statusOf(a analysis, name string) Check {
