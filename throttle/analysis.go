@@ -190,6 +190,9 @@ type analysis struct {
 	uncertainty float64
 	algorithm   string
 	noVerdict   string // why the generator's own measurement invalidates the run; "" if it holds
+
+	// For the chart: the overload's first throttled answer and measured window (zero: none).
+	firstThrottle, windowEnd time.Time
 }
 
 // input is what the scenario hands the analysis: the observations by role, each role's sorted by
@@ -281,6 +284,7 @@ func analyze(limit spec.RateLimit, s *spec.Spec, obs []*observation, plans map[s
 	a := analysis{checks: checks, noVerdict: noVerdict, algorithm: algorithm(in, m)}
 	if in.obs[roleOverload] != nil && in.plans[roleOverload] != nil {
 		a.estimate, a.uncertainty = float64(m.estimate), float64(m.window.uncertainty())
+		a.firstThrottle, a.windowEnd = m.firstThrottle, m.window.end
 	}
 	return a
 }

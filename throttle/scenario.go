@@ -175,11 +175,13 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 	var ended atomic.Bool
 	en := newEnder(s.lim)
 	var maxLat time.Duration
+	var decidedAt time.Time // read after wg.Wait
 	decided := func(o *observation) bool {
 		maxLat = max(maxLat, o.latency)
 		en.add(o)
 		// Calls decided up to two round trips ago have answered by now (or count as slow).
-		if en.done(time.Now().Add(-2*maxLat - s.lim.Window/200)) {
+		if !ended.Load() && en.done(time.Now().Add(-2*maxLat-s.lim.Window/200)) {
+			decidedAt = time.Now()
 			ended.Store(true)
 		}
 		return ended.Load()
@@ -280,6 +282,9 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 		results:        s.res,
 		obs:            s.obs,
 		roles:          roles,
+		firstThrottle:  a.firstThrottle,
+		windowEnd:      a.windowEnd,
+		ended:          decidedAt,
 	}
 	switch {
 	case a.noVerdict != "":

@@ -67,6 +67,9 @@ type Report struct {
 	results []vegeta.Result // every result, URL redacted, in send order per attack
 	obs     []*observation
 	roles   []string
+	// The overload's story, for the chart: its first throttled answer, the end of its measured
+	// window, and when the end rule stopped it (zero: it ran the cap).
+	firstThrottle, windowEnd, ended time.Time
 }
 
 // Failed lists the checks that failed.

@@ -277,7 +277,7 @@ func TestThrottleReports(t *testing.T) {
 		}
 	}
 	chart, _ := os.ReadFile(filepath.Join(dir, ChartFile))
-	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation} {
+	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation, "measured window", "first throttled"} {
 		if !bytes.Contains(chart, []byte(want)) {
 			t.Errorf("chart lacks %q", want)
 		}
