@@ -129,6 +129,8 @@ type observation struct {
 	requestID string
 	rl        *rateHeader // nil when the answer has no rate-limit header
 	rlErr     string      // a header that does not parse
+
+	transportErr string // why there was no answer (redacted: no query, so no signature)
 }
 
 // at is the call's estimated decision time: the middle of its round trip.
@@ -403,7 +405,7 @@ func measureGenerator(in *input) measurement {
 	if total == 0 {
 		m.problems = append(m.problems, "no call was made")
 	} else if float64(m.transport) > 0.01*float64(total) {
-		m.problems = append(m.problems, fmt.Sprintf("%d of %d calls got no answer", m.transport, total))
+		m.problems = append(m.problems, fmt.Sprintf("%d of %d calls got no answer (e.g. %s)", m.transport, total, firstTransportErr(in.all())))
 	}
 	return m
 }
@@ -466,6 +468,15 @@ func rejectedProblems(in *input) []string {
 // (k+1) intervals after the attack began.
 func (p *attackPlan) planned(seq uint64) time.Time {
 	return p.began.Add(time.Duration(float64(seq+1) / p.rate * float64(time.Second)))
+}
+
+func firstTransportErr(os []*observation) string {
+	for _, o := range os {
+		if o.kind == kindTransport && o.transportErr != "" {
+			return o.transportErr
+		}
+	}
+	return "no error recorded"
 }
 
 func firstCode(os []*observation, k answerKind) string {

@@ -93,6 +93,9 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 	}
 	load.Redact(r) // the URL's query and any quoted in the error: a V1 GET carries its Signature there
 	r.Body = nil   // answers are small but many; the codes are in the observations
+	if o.kind == kindTransport {
+		o.transportErr = r.Error
+	}
 	s.mu.Lock()
 	s.obs = append(s.obs, o)
 	s.res = append(s.res, *r)
