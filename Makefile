@@ -32,10 +32,11 @@ test: fmt-check vet tidy-check test-main test-sdk test-redis lint-spec prism
 # algorithm and every broken limiter, simulated and against the reference implementation), which the
 # race build trims to one of each because it is many times slower and they are single-goroutine maths;
 # and the 50 seeds × 300 generated calls against the reference, which the race build trims to 5 seeds;
-# and the API handler's allocation budget, which the race build loosens.
+# and the API handler's allocation budget, which the race build loosens; and the throttle scenario
+# against x/time/rate and over a slow link, which the race build skips.
 test-main:
 	$(GO) test -race -count=1 $(PKGS)
-	$(GO) test -count=1 -run 'Sim|AgainstReference' ./throttle
+	$(GO) test -count=1 -run 'Sim|AgainstReference|AgainstLimitersPeopleUse|OverSlowLink' ./throttle
 	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds' ./explore
 	$(GO) test -count=1 -run 'TestAPIAllocBudget' ./mock
 

@@ -10,11 +10,13 @@
 #   (e) the harness's cost per request: signing (targeter) and result handling
 #   (f) the reference implementation's memory held per call (the nonce window: BenchmarkMemoryPerCall)
 #       and the stopped-job setups per second its state endpoint serves (load --mix start pools)
+#   (g) the throttle scenario's verdict time at the spec's limit (6000/1m) against the reference
+#       implementation, set-up included (BenchmarkThrottleVerdict; about 90 s; BENCH_THROTTLE=0 skips it)
 #
 # Rounds alternate the order of a and b and keep each one's best, so a noisy neighbour hurts both
 # alike; the client CPU per request (summed over the rounds) is printed beside, being steadier.
-# Bounded: about 1.5 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
-# BENCH_WORKERS, BENCH_ACCOUNTS, VEGETA.
+# Bounded: about 3 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
+# BENCH_WORKERS, BENCH_ACCOUNTS, VEGETA, BENCH_THROTTLE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -189,6 +191,13 @@ echo "== (f) go test -bench 'MemoryPerCall|AdminStarts' ./mock"
 "$GO" test -run '^$' -bench 'BenchmarkAdminStarts' -benchtime 20000x ./mock | tee -a "$tmp/f.txt" | grep '^Benchmark' || true
 metric() { awk -v name="$1" -v unit="$2" '$1 ~ name { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$tmp/f.txt"; }
 
+# (g) the throttle verdict at 6000/1m.
+if [ "${BENCH_THROTTLE:-1}" != 0 ]; then
+	echo "== (g) go test -bench BenchmarkThrottleVerdict ./throttle (6000/1m, about 90 s)"
+	"$GO" test -run '^$' -bench 'BenchmarkThrottleVerdict' -benchtime 1x -timeout 10m ./throttle | tee "$tmp/g.txt" | grep -E '^Benchmark|against the reference' || true
+fi
+gmetric() { [ -f "$tmp/g.txt" ] && awk -v unit="$1" '/^BenchmarkThrottleVerdict/ { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$tmp/g.txt"; }
+
 echo
 echo "== results (load average after: $(loadavg))"
 printf "(a) edgeconform load, max rate:                 %10.1f req/s (best of %d)\n" "$best_a" "$ROUNDS"
@@ -210,3 +219,6 @@ printf "    signing per request (V3):                   %10s ns\n" "$(ns 'Benchm
 printf "    result handling per request:                %10s ns (%s ns saving raw results too)\n" "$(ns 'BenchmarkResultHandling/summary-')" "$(ns 'BenchmarkResultHandling/summary\\+save')"
 printf "(f) reference implementation heap per call:     %10s B (held for the 15-minute nonce window; 126 B before the packed nonce store)\n" "$(metric BenchmarkMemoryPerCall B/call)"
 printf "    state endpoint stopped-job setups:          %10s /s (batches of 100 over loopback; load --mix needs 1,000/s)\n" "$(metric BenchmarkAdminStarts starts/s)"
+if [ -f "$tmp/g.txt" ]; then
+	printf "(g) throttle verdict at 6000/1m, reference:     %10s s (%s windows, set-up included; aim <= 100 s)\n" "$(gmetric verdict-s)" "$(gmetric windows)"
+fi

@@ -73,8 +73,8 @@ func xrateRuns() []*mockRun {
 // TestThrottleAgainstLimitersPeopleUse: x/time/rate behind the reference implementation passes
 // with the limit estimated right, and fails over-admission when given 10% more.
 func TestThrottleAgainstLimitersPeopleUse(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives scaled throttle scenarios")
+	if testing.Short() || raceEnabled {
+		t.Skip("drives scaled throttle scenarios (make test runs them without the race detector)")
 	}
 	rl := testLimit(t)
 	good := xrateRuns()
@@ -128,7 +128,7 @@ func assertFailsOn(t *testing.T, r *mockRun, check string) {
 // 2%. TestThrottleFullScale runs the unscaled link.
 func TestThrottleOverSlowLink(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("drives two scaled throttle scenarios over a slow link")
+		t.Skip("drives two scaled throttle scenarios over a slow link (make test runs them without the race detector)")
 	}
 	rl := testLimit(t)
 	runs := []*mockRun{{name: "reference"}, xrateRuns()[0]}
