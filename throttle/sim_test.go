@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,7 @@ type noise struct {
 	stallEvery time.Duration // mean time between stalls (0: none)
 	stallMax   time.Duration
 	latMean    time.Duration // extra latency, exponential
+	dropEvery  uint64        // the overload's generator never sends every dropEvery-th call (0: none)
 	stalls     [][2]time.Time
 }
 
@@ -145,6 +147,9 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 			planned := start.Add(time.Duration(k+1) * interval)
 			if !planned.Before(stop) {
 				break
+			}
+			if nz != nil && nz.dropEvery > 0 && r.role == roleOverload && k%nz.dropEvery == nz.dropEvery-1 {
+				continue // the generator fell behind its plan
 			}
 			key := 0
 			if twoKeys && r.role == roleOverload {
@@ -231,6 +236,28 @@ func simPlay(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect,
 	start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(time.Duration(phase * float64(rl.Window)))
 	obs, plans := s.simulate(start, true, nil)
 	return analyze(rl, spec.Default(), obs, plans, true), s, start
+}
+
+// TestSimulatedSlippedPlanNoVerdict: a generator that sends a tenth fewer calls than planned gives
+// no verdict, for every algorithm: the generator check refuses it, whatever the limiter did.
+func TestSimulatedSlippedPlanNoVerdict(t *testing.T) {
+	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
+	for _, alg := range ratelimit.Algorithms() {
+		l, err := ratelimit.New(alg, 600, rl.Window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &sim{rl: rl, l: l, stuck: map[string]bool{}, latency: time.Millisecond}
+		start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(rl.Window / 3)
+		obs, plans := s.simulate(start, true, &noise{rng: rand.New(rand.NewSource(1)), dropEvery: 10})
+		a := analyze(rl, spec.Default(), obs, plans, true)
+		if !strings.Contains(a.noVerdict, "overload sent") {
+			t.Errorf("%s: no verdict %q, want the overload's rate named", alg, a.noVerdict)
+		}
+		if c := statusOf(a, CheckGenerator); c.Status != CheckFail {
+			t.Errorf("%s: generator %s (%s), want fail", alg, c.Status, c.Message)
+		}
+	}
 }
 
 // TestSimulatedEndRule: the end rule stops every correct limiter's overload within the floor the
