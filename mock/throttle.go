@@ -27,7 +27,9 @@ func newThrottle(rl spec.RateLimit, alg ratelimit.Algorithm, newLimiter func(int
 		calls = max(1, int(math.Round(float64(rl.Calls)*d.limitFactor)))
 	}
 	if newLimiter == nil {
-		newLimiter = func(calls int, window time.Duration) (ratelimit.Limiter, error) { return ratelimit.New(alg, calls, window) }
+		newLimiter = func(calls int, window time.Duration) (ratelimit.Limiter, error) {
+			return ratelimit.New(alg, calls, window)
+		}
 	}
 	l, err := newLimiter(calls, rl.Window)
 	if err != nil {
