@@ -126,11 +126,13 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 	queue := make(chan chunk, 1024)
 	go func() {
 		defer close(queue)
+		buf := make([]byte, 32<<10)
 		for {
-			buf := make([]byte, 32<<10)
 			n, err := src.Read(buf)
 			if n > 0 {
-				queue <- chunk{buf[:n], time.Now()}
+				// A copy of what was read, not a fresh 32 KiB per read: small answers at a high
+				// rate would otherwise make the proxy's garbage, not the link, the bottleneck.
+				queue <- chunk{append([]byte(nil), buf[:n]...), time.Now()}
 			}
 			if err != nil {
 				return
