@@ -395,6 +395,12 @@ func measureGenerator(in *input) measurement {
 			m.lateP99 = max(m.lateP99, p99)
 		}
 		m.rates = append(m.rates, fmt.Sprintf("%s %.1f/s", role, got))
+		// The recovery account's load only has to get it throttled (for W/4 or so, where one stall
+		// weighs): throttled at less than its plan, it misleads no check (recovery times the probes,
+		// keying then compares with a one-key account throttled at no more than the overload's rate).
+		if role == roleRecovery && p.probing && ratio <= 1.05 {
+			continue
+		}
 		if ratio < 0.95 || ratio > 1.05 {
 			m.problems = append(m.problems, fmt.Sprintf("%s sent %.1f/s, plan %.1f/s", role, got, p.rate))
 		}
