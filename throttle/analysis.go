@@ -242,9 +242,10 @@ type measurement struct {
 
 // keyEvidence compares the overloaded account, driven through its two keys, with the recovery
 // account, driven through one key at the same rate (4N/W) until throttled. A one-key account that
-// is throttled there while the two keys of one account, together, get most of the same offered
-// load through in the measured window: the keys had a budget each. A shared limit that is merely
-// too high throttles both alike (over-admission's business, not keying's).
+// is throttled there while the two keys of one account, together, get well over N through in the
+// measured window (2N with a budget each: each key is offered 2N/W): the keys had a budget each. A
+// shared limit that is merely too high throttles both alike (over-admission's business, not
+// keying's).
 type keyEvidence struct {
 	judged    bool   // both accounts were measured
 	why       string // when not judged: what was missing
