@@ -240,19 +240,26 @@ func simPlay(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect,
 	return analyze(rl, spec.Default(), obs, plans, true), s, start
 }
 
+// simDropped plays the plan at 600/6s, a third of a window after an epoch boundary, with the
+// generator of role sending all but every every-th call.
+func simDropped(t *testing.T, alg ratelimit.Algorithm, role string, every uint64) analysis {
+	t.Helper()
+	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
+	l, err := ratelimit.New(alg, 600, rl.Window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sim{rl: rl, l: l, stuck: map[string]bool{}, latency: time.Millisecond}
+	start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(rl.Window / 3)
+	obs, plans := s.simulate(start, true, &noise{rng: rand.New(rand.NewSource(1)), dropEvery: every, dropRole: role})
+	return analyze(rl, spec.Default(), obs, plans, true)
+}
+
 // TestSimulatedSlippedPlanNoVerdict: a generator that sends a tenth fewer calls than planned gives
 // no verdict, for every algorithm: the generator check refuses it, whatever the limiter did.
 func TestSimulatedSlippedPlanNoVerdict(t *testing.T) {
-	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
 	for _, alg := range ratelimit.Algorithms() {
-		l, err := ratelimit.New(alg, 600, rl.Window)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &sim{rl: rl, l: l, stuck: map[string]bool{}, latency: time.Millisecond}
-		start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(rl.Window / 3)
-		obs, plans := s.simulate(start, true, &noise{rng: rand.New(rand.NewSource(1)), dropEvery: 10})
-		a := analyze(rl, spec.Default(), obs, plans, true)
+		a := simDropped(t, alg, roleOverload, 10)
 		if !strings.Contains(a.noVerdict, "overload sent") {
 			t.Errorf("%s: no verdict %q, want the overload's rate named", alg, a.noVerdict)
 		}
@@ -265,17 +272,8 @@ func TestSimulatedSlippedPlanNoVerdict(t *testing.T) {
 // TestSimulatedSlowRecoveryLoad: a recovery account whose load fell a fifth behind its plan, but
 // got throttled, misleads no check: the run keeps its verdict.
 func TestSimulatedSlowRecoveryLoad(t *testing.T) {
-	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
 	for _, alg := range ratelimit.Algorithms() {
-		l, err := ratelimit.New(alg, 600, rl.Window)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &sim{rl: rl, l: l, stuck: map[string]bool{}, latency: time.Millisecond}
-		start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(rl.Window / 3)
-		obs, plans := s.simulate(start, true, &noise{rng: rand.New(rand.NewSource(1)), dropEvery: 5, dropRole: roleRecovery})
-		a := analyze(rl, spec.Default(), obs, plans, true)
-		if a.noVerdict != "" || len(failed(a)) > 0 {
+		if a := simDropped(t, alg, roleRecovery, 5); a.noVerdict != "" || len(failed(a)) > 0 {
 			t.Errorf("%s: no verdict %q, failed %v; want a pass", alg, a.noVerdict, failed(a))
 		}
 	}
