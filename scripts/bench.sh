@@ -13,11 +13,13 @@
 #       and the stopped-job setups per second its state endpoint serves (load --mix start pools)
 #   (g) the reference implementation's resident memory per call, as a user sees it: RSS growth of a
 #       fresh `edgeconform mock` over MEM_CALLS calls (150,000) at MEM_RATE (5,000/s) (aim ≤ 100 B)
+#   (h) the throttle scenario's verdict time at the spec's limit (6000/1m) against the reference
+#       implementation, set-up included (BenchmarkThrottleVerdict; about 90 s; BENCH_THROTTLE=0 skips it)
 #
 # Rounds alternate the order of a and b and keep each one's best, so a noisy neighbour hurts both
 # alike; the client CPU per request (summed over the rounds) is printed beside, being steadier.
-# Bounded: about 2 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
-# BENCH_WORKERS, BENCH_ACCOUNTS, BENCH_FIXED_ROUNDS, MEM_CALLS, MEM_RATE, VEGETA. The machine's load average is printed
+# Bounded: about 4 minutes with the defaults (plus builds). Knobs: BENCH_DURATION, BENCH_ROUNDS,
+# BENCH_WORKERS, BENCH_ACCOUNTS, BENCH_FIXED_ROUNDS, MEM_CALLS, MEM_RATE, VEGETA, BENCH_THROTTLE. The machine's load average is printed
 # beside every figure: on a shared machine the figures move with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -226,6 +228,13 @@ echo "== (f) go test -bench 'MemoryPerCall|AdminStarts' ./mock"
 load_f="$(loadavg)"
 metric() { awk -v name="$1" -v unit="$2" '$1 ~ name { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$tmp/f.txt"; }
 
+# (h) the throttle verdict at 6000/1m.
+if [ "${BENCH_THROTTLE:-1}" != 0 ]; then
+	echo "== (h) go test -bench BenchmarkThrottleVerdict ./throttle (6000/1m, about 90 s)"
+	"$GO" test -run '^$' -bench 'BenchmarkThrottleVerdict' -benchtime 1x -timeout 10m ./throttle | tee "$tmp/h.txt" | grep -E '^Benchmark|against the reference' || true
+fi
+gmetric() { [ -f "$tmp/h.txt" ] && awk -v unit="$1" '/^BenchmarkThrottleVerdict/ { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$tmp/h.txt"; }
+
 echo
 echo "== results (load average after: $(loadavg))"
 printf "(a) edgeconform load, max rate:                 %10.1f req/s (best of %d)\n" "$best_a" "$ROUNDS"
@@ -250,3 +259,6 @@ printf "(f) reference implementation heap per call:     %10s B (heap and mapped 
 printf "    state endpoint stopped-job setups:          %10s /s (batches of 100 over loopback; load --mix needs 1,000/s)\n" "$(metric BenchmarkAdminStarts starts/s)"
 rss_per=$(awk -v a="$rss0" -v b="$rss1" -v n="$calls_g" 'BEGIN { printf "%.1f", n ? (b - a) * 1024 / n : 0 }')
 printf "(g) reference implementation resident memory per call: %s B (aim <= 100; RSS %d -> %d kB over %d calls at %.1f/s, a fresh server) [load average %s]\n" "$rss_per" "$rss0" "$rss1" "$calls_g" "$rate_g" "$load_g"
+if [ -f "$tmp/h.txt" ]; then
+	printf "(h) throttle verdict at 6000/1m, reference:     %10s s (%s windows, set-up included; aim <= 100 s)\n" "$(gmetric verdict-s)" "$(gmetric windows)"
+fi
