@@ -93,9 +93,11 @@ type CapacityReport struct {
 	Capacity int `json:"capacity"`
 	// BrokeAt is the first step's rate that crossed a threshold (0: none did: the capacity is
 	// at least the last step).
-	BrokeAt int    `json:"broke_at,omitempty"`
-	Crossed string `json:"crossed,omitempty"` // what crossed there
-	Verdict string `json:"verdict"`           // pass when some step kept every threshold
+	BrokeAt     int    `json:"broke_at,omitempty"`
+	Crossed     string `json:"crossed,omitempty"` // what crossed there
+	Verdict     string `json:"verdict"`           // pass when some step kept every threshold; inconclusive: Reason says why
+	Reason      string `json:"reason,omitempty"`
+	Interrupted bool   `json:"interrupted,omitempty"` // stopped (a signal, --deadline) before the steps were done
 }
 
 // RunCapacity runs the steps in order, each for StepDuration at its rate, and stops after the
@@ -201,6 +203,10 @@ func WriteCapacityText(w io.Writer, cr *CapacityReport) error {
 		fmt.Fprintf(w, "Capacity: at least %d/s (the last step kept every threshold)\n", cr.Capacity)
 	default:
 		fmt.Fprintf(w, "Capacity: %d/s (the highest step that kept every threshold)\n", cr.Capacity)
+	}
+	if cr.Reason != "" {
+		_, err := fmt.Fprintf(w, "Verdict: %s: %s\n", cr.Verdict, cr.Reason)
+		return err
 	}
 	_, err := fmt.Fprintf(w, "Verdict: %s\n", cr.Verdict)
 	return err

@@ -129,7 +129,7 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 	for i, t := range c.Thresholds {
 		pass[i], messages[i] = t.Pass, t.Message
 	}
-	return writeVerdict(w, pass, messages, c.Verdict)
+	return writeVerdict(w, pass, messages, c.Verdict, "")
 }
 
 // WriteCompareJSON writes c as JSON.

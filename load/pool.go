@@ -211,6 +211,32 @@ func (m *Mix) total() int {
 	return t
 }
 
+// missing is how many calls the pool lacks of its want. A reusable identifier past half its
+// retirement age (stale) still serves calls but no longer counts: its replacement is fetched while
+// it serves, not after it retired. Without this, a reusable path next to a one-shot one (start,
+// which sets up one identifier per call and so ages the others fast) lost all its identifiers of
+// one batch at once and ran dry until the next batch came (issue 23: the shard recipe of
+// docs/load.md). The caller holds mu.
+func (pl *pool) missing() int { return pl.want - (pl.avail - pl.staleCalls()) - pl.inflight }
+
+// staleCalls is what pl's stale identifiers can still serve. Reusable pools hold a few dozen
+// identifiers at most (MaxReady/Uses). The caller holds mu.
+func (pl *pool) staleCalls() int {
+	if !pl.info.reusable {
+		return 0
+	}
+	now, n := pl.seq.Load(), 0
+	for _, e := range pl.ready[pl.head:] {
+		if pl.stale(e, now) {
+			n += e.left
+		}
+	}
+	return n
+}
+
+// stale: e is past half its retirement age (now is the Pools' setup count).
+func (pl *pool) stale(e *entry, now uint64) bool { return now-e.seq > max(1, pl.retire/2) }
+
 // refillAt is how many calls must be missing before a batch is fetched: a batch, or half the
 // want when that is less. The caller holds mu.
 func (pl *pool) refillAt() int { return max(1, min(pl.batchMax*pl.uses, pl.want/2)) }
@@ -229,7 +255,7 @@ func (p *Pools) fill(pl *pool) {
 	for {
 		pl.mu.Lock()
 		// Refill in batches: once a batch's worth is missing, top it up.
-		need := pl.want - pl.avail - pl.inflight
+		need := pl.missing()
 		n := 0
 		if need >= pl.refillAt() && !pl.exhausted.Load() {
 			n = min(pl.batchMax, (need+pl.uses-1)/pl.uses)
@@ -369,6 +395,9 @@ func (pl *pool) take() *entry {
 	}
 	pl.avail--
 	low := pl.want-pl.avail-pl.inflight >= pl.refillAt()
+	if !low && pl.info.reusable && pl.stale(e, pl.seq.Load()) {
+		low = pl.missing() >= pl.refillAt() // the scan only while stale identifiers serve
+	}
 	pl.mu.Unlock()
 	if low {
 		pl.wake()

@@ -183,9 +183,19 @@ type Report struct {
 	Paths      []PathReport      `json:"paths,omitempty"`
 	ShardStart *ShardStartReport `json:"shard_start,omitempty"`
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
-	Verdict    Verdict           `json:"verdict"` // pass, or fail when a threshold is crossed
+	Verdict    Verdict           `json:"verdict"` // pass, fail when a threshold is crossed, inconclusive (Reason says why)
+	// Reason says in one sentence why the verdict is inconclusive (empty otherwise).
+	Reason string `json:"reason,omitempty"`
+	// Interrupted: the run was stopped (a signal, --deadline) before its duration: the figures
+	// cover the calls made so far and decide nothing.
+	Interrupted bool `json:"interrupted,omitempty"`
 	// Timeline: the results per time bucket and path (charts, report compare).
 	Timeline *Timeline `json:"timeline,omitempty"`
+}
+
+// Inconclusive marks r as a run that supports no verdict, for reason.
+func (r *Report) Inconclusive(reason string) {
+	r.Verdict, r.Reason = VerdictInconclusive, reason
 }
 
 // LatencyReport is in milliseconds.

@@ -68,11 +68,12 @@ func WriteText(w io.Writer, r *Report) error {
 	for i, t := range r.Thresholds {
 		pass[i], messages[i] = t.Pass, t.Message
 	}
-	return writeVerdict(w, pass, messages, r.Verdict)
+	return writeVerdict(w, pass, messages, r.Verdict, r.Reason)
 }
 
-// writeVerdict writes the thresholds' messages, ✓ or ✗ each, and the verdict line.
-func writeVerdict(w io.Writer, pass []bool, messages []string, verdict Verdict) error {
+// writeVerdict writes the thresholds' messages, ✓ or ✗ each, and the verdict line (with its
+// reason, when it has one).
+func writeVerdict(w io.Writer, pass []bool, messages []string, verdict Verdict, reason string) error {
 	if len(messages) > 0 {
 		fmt.Fprintln(w, "Thresholds:")
 		for i, m := range messages {
@@ -82,6 +83,10 @@ func writeVerdict(w io.Writer, pass []bool, messages []string, verdict Verdict) 
 			}
 			fmt.Fprintf(w, "  %s %s\n", mark, m)
 		}
+	}
+	if reason != "" {
+		_, err := fmt.Fprintf(w, "Verdict: %s: %s\n", verdict, reason)
+		return err
 	}
 	_, err := fmt.Fprintf(w, "Verdict: %s\n", verdict)
 	return err

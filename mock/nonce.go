@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
+	"runtime"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ type nonceStore struct {
 	max      int // nonces per generation
 	cur, old generation
 	rotated  time.Time
+	arena    *slotArena // where the tables' slots live (slots.go)
 }
 
 // generation is one ttl's nonces.
@@ -42,9 +44,12 @@ type generation struct {
 	other  map[string]struct{} // 8-byte key serial + the nonce (or its SHA-256)
 }
 
-func newGeneration(hint int) generation {
-	return generation{packed: newNonceTable(hint), other: map[string]struct{}{}}
+func newGeneration(hint int, arena *slotArena) generation {
+	return generation{packed: newNonceTable(hint, arena), other: map[string]struct{}{}}
 }
+
+// release gives the generation's table back; the generation is not used afterwards.
+func (g *generation) release() { g.packed.release() }
 
 func (g *generation) len() int { return g.packed.n + len(g.other) }
 
@@ -57,12 +62,18 @@ type nonceTable struct {
 	slots []packedNonce
 	n     int
 	seed  maphash.Seed
+	arena *slotArena
 }
 
 const minNonceSlots = 1024
 
-func newNonceTable(hint int) nonceTable {
-	return nonceTable{slots: make([]packedNonce, max(minNonceSlots, hint*4/3)), seed: maphash.MakeSeed()}
+func newNonceTable(hint int, arena *slotArena) nonceTable {
+	return nonceTable{slots: arena.alloc(max(minNonceSlots, hint*4/3)), seed: maphash.MakeSeed(), arena: arena}
+}
+
+func (t *nonceTable) release() {
+	t.arena.free(t.slots)
+	t.slots, t.n = nil, 0
 }
 
 // slot returns where p is, or the empty slot where it would go.
@@ -84,12 +95,13 @@ func (t *nonceTable) contains(p packedNonce) bool { return t.slots[t.slot(p)] ==
 func (t *nonceTable) add(p packedNonce, i int) {
 	if (t.n+1)*20 > len(t.slots)*17 {
 		old := t.slots
-		t.slots = make([]packedNonce, len(old)*3/2)
+		t.slots = t.arena.alloc(len(old) * 3 / 2)
 		for _, q := range old {
 			if q != (packedNonce{}) {
 				t.slots[t.slot(q)] = q
 			}
 		}
+		t.arena.free(old)
 		i = t.slot(p)
 	}
 	t.slots[i] = p
@@ -118,7 +130,11 @@ const (
 )
 
 func newNonceStore(ttl time.Duration, max int) *nonceStore {
-	return &nonceStore{ttl: ttl, max: max, cur: newGeneration(0), old: newGeneration(0)}
+	arena := newSlotArena()
+	n := &nonceStore{ttl: ttl, max: max, cur: newGeneration(0, arena), old: newGeneration(0, arena), arena: arena}
+	// A server dropped without being closed (tests make many) gives its mapped tables back.
+	runtime.AddCleanup(n, func(a *slotArena) { a.freeAll() }, arena)
+	return n
 }
 
 // use records the nonce of the AccessKey with serial key at now.
@@ -135,9 +151,12 @@ func (n *nonceStore) use(key uint64, nonce string, now time.Time) nonceResult {
 	}
 	if d := now.Sub(n.rotated); d >= 2*n.ttl {
 		// Both generations are older than ttl.
-		n.cur, n.old, n.rotated = newGeneration(0), newGeneration(0), now
+		n.cur.release()
+		n.old.release()
+		n.cur, n.old, n.rotated = newGeneration(0, n.arena), newGeneration(0, n.arena), now
 	} else if d >= n.ttl {
-		n.old, n.cur, n.rotated = n.cur, newGeneration(n.cur.packed.n), now
+		n.old.release()
+		n.old, n.cur, n.rotated = n.cur, newGeneration(n.cur.packed.n, n.arena), now
 	}
 	at := -1 // where p goes in the current table (its slot, looked up once)
 	if packed {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -166,4 +167,38 @@ func packNonceOracle(key uint64, nonce string) (p packedNonce, ok bool) {
 		shape++ // the upper-case twin of the shape
 	}
 	return packedNonce{key: key<<3 | shape, hi: v[0], lo: v[1]}, true
+}
+
+// A table large enough to be mapped outside the heap (slots.go) keeps the store exact: every
+// nonce refused when replayed within the window, none refused the first time, and the mapped
+// tables given back when grown or when their generation goes.
+func TestNonceStoreMappedTables(t *testing.T) {
+	const n = 60000 // 80,000 slots of 24 bytes: past mappedMin after the first growths
+	now := newClock().Now()
+	st := newNonceStore(15*time.Minute, 1<<20)
+	nonce := func(i int) string { return fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i*7) }
+	for i := range n {
+		if got := st.use(3, nonce(i), now); got != nonceFresh {
+			t.Fatalf("nonce %d: %v the first time", i, got)
+		}
+	}
+	if st.arena.mappedBytes() == 0 {
+		t.Fatalf("a table of %d nonces is not mapped: the test does not exercise the mapping", n)
+	}
+	if len(st.arena.live) != 1 {
+		t.Errorf("%d mappings live, want the current table's only (the grown ones given back)", len(st.arena.live))
+	}
+	later := now.Add(16 * time.Minute) // the older generation now
+	for i := range n {
+		if got := st.use(3, nonce(i), later); got != nonceReplayed {
+			t.Fatalf("nonce %d: %v when replayed within the window", i, got)
+		}
+	}
+	st.use(3, "fresh", later.Add(31*time.Minute)) // both generations dropped
+	if got := st.arena.mappedBytes(); got != 0 {
+		t.Errorf("%d bytes still mapped after both generations went", got)
+	}
+	if got := st.use(3, nonce(1), later.Add(31*time.Minute)); got != nonceFresh {
+		t.Errorf("a nonce 46 minutes old: %v, want fresh", got)
+	}
 }

@@ -17,6 +17,7 @@ type config struct {
 	spec        *spec.Spec
 	rate        spec.RateLimit
 	algorithm   ratelimit.Algorithm
+	newLimiter  func(calls int, window time.Duration) (ratelimit.Limiter, error) // nil: ratelimit.New(algorithm, ...)
 	now         func() time.Time
 	log         io.Writer
 	defects     []Defect
@@ -74,6 +75,14 @@ func WithRateLimit(r spec.RateLimit) Option { return func(c *config) { c.rate = 
 
 // WithAlgorithm returns an option which sets the throttle's algorithm (default FixedWindowEpoch).
 func WithAlgorithm(a ratelimit.Algorithm) Option { return func(c *config) { c.algorithm = a } }
+
+// WithLimiter returns an option which makes the throttle decide with a limiter of the caller's
+// (one people use, such as golang.org/x/time/rate or a Redis GCRA, behind ratelimit.Limiter)
+// instead of ratelimit.New with the algorithm. newLimiter is given the calls per window to admit
+// (the configured limit, or the LimitScaled one) and the window; the throttle's defects apply.
+func WithLimiter(newLimiter func(calls int, window time.Duration) (ratelimit.Limiter, error)) Option {
+	return func(c *config) { c.newLimiter = newLimiter }
+}
 
 // WithClock returns an option which sets the clock of timestamps, nonces and the throttle.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }

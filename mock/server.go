@@ -119,7 +119,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		log:        c.log,
 		reusedID:   newRequestID(),
 	}
-	if s.throt, err = newThrottle(c.rate, c.algorithm, &s.d); err != nil {
+	if s.throt, err = newThrottle(c.rate, c.algorithm, c.newLimiter, &s.d); err != nil {
 		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
 	}
 	s.contentTypes = map[string][]string{}

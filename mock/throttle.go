@@ -21,12 +21,17 @@ type throttle struct {
 	stuckMax int
 }
 
-func newThrottle(rl spec.RateLimit, alg ratelimit.Algorithm, d *defects) (*throttle, error) {
+func newThrottle(rl spec.RateLimit, alg ratelimit.Algorithm, newLimiter func(int, time.Duration) (ratelimit.Limiter, error), d *defects) (*throttle, error) {
 	calls := rl.Calls
 	if d.limitFactor > 0 {
 		calls = max(1, int(math.Round(float64(rl.Calls)*d.limitFactor)))
 	}
-	l, err := ratelimit.New(alg, calls, rl.Window)
+	if newLimiter == nil {
+		newLimiter = func(calls int, window time.Duration) (ratelimit.Limiter, error) {
+			return ratelimit.New(alg, calls, window)
+		}
+	}
+	l, err := newLimiter(calls, rl.Window)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -74,8 +75,12 @@ func WriteChart(w io.Writer, r *Report) error {
 <p><span class="k" style="background:#3a3"></span>accepted <span class="k" style="background:#d33"></span>throttled
 <span class="k" style="border-top:2px dashed #000;height:0"></span>limit: %.3g calls per %s (%s)
 <span class="k" style="border-top:2px solid #36c;height:0"></span>accepted over the trailing %s, per %s</p>
+<p>The plan: the overload is offered %.0f× the limit until its evidence decides (at most %.1f windows).
+<span class="k" style="background:#36c;opacity:.15"></span>its measured window (the estimate, under-admission)
+<span class="k" style="border-top:2px dotted #d33;height:0"></span>its first throttled answer
+<span class="k" style="border-top:2px solid #000;height:0"></span>%s</p>
 `, html.EscapeString(r.RateLimit), html.EscapeString(string(r.Verdict)), r.EstimatedLimit, r.Uncertainty, windowOf(r.RateLimit), html.EscapeString(r.Algorithm),
-		limitPerBin, unit, html.EscapeString(r.RateLimit), lim.Window, unit)
+		limitPerBin, unit, html.EscapeString(r.RateLimit), lim.Window, unit, overloadFactor, overloadWindows, endNote(r))
 	for _, role := range order {
 		s := series[role]
 		total := 0
@@ -86,15 +91,53 @@ func WriteChart(w io.Writer, r *Report) error {
 			continue
 		}
 		fmt.Fprintf(&b, "<h2>%s</h2>\n", html.EscapeString(role))
-		writePanel(&b, s, accAt[role], bin, lim.Window, limitPerBin, nb)
+		var mk []chartMark
+		if role == roleOverload {
+			mk = overloadMarks(r)
+		}
+		writePanel(&b, s, accAt[role], bin, lim.Window, limitPerBin, nb, mk)
 	}
 	b.WriteString("</body></html>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writePanel(b *strings.Builder, s *chartSeries, acc []time.Duration, bin, window time.Duration, limitPerBin float64, nb int) {
-	const W, H, left, bottom, top = 900.0, 180.0, 50.0, 20.0, 10.0
+// chartMark is a span (from < to) or an instant (from == to) drawn over a panel, from the run's start.
+type chartMark struct {
+	from, to time.Duration
+	label    string
+	style    string // SVG attributes
+}
+
+// overloadMarks are the overload's measured window, first throttled answer and the end rule's
+// decision.
+func overloadMarks(r *Report) []chartMark {
+	var mk []chartMark
+	if !r.windowEnd.IsZero() {
+		end := r.windowEnd.Sub(r.started)
+		mk = append(mk, chartMark{end - r.limit.Window, end, "measured window: " + strconv.FormatFloat(r.EstimatedLimit, 'f', 0, 64) + " accepted", `fill="#36c" fill-opacity="0.10"`})
+	}
+	if !r.firstThrottle.IsZero() {
+		t := r.firstThrottle.Sub(r.started)
+		mk = append(mk, chartMark{t, t, "first throttled", `stroke="#d33" stroke-width="1.5" stroke-dasharray="2,2"`})
+	}
+	if !r.ended.IsZero() {
+		t := r.ended.Sub(r.started)
+		mk = append(mk, chartMark{t, t, "decided: load stopped", `stroke="#000" stroke-width="1.5"`})
+	}
+	return mk
+}
+
+// endNote says how the overload ended, for the legend.
+func endNote(r *Report) string {
+	if r.ended.IsZero() {
+		return "the end rule never held: the load ran its cap"
+	}
+	return fmt.Sprintf("the evidence decided and the load stopped, %s after the start", r.ended.Sub(r.started).Round(100*time.Millisecond))
+}
+
+func writePanel(b *strings.Builder, s *chartSeries, acc []time.Duration, bin, window time.Duration, limitPerBin float64, nb int, marks []chartMark) {
+	const W, H, left, bottom, top = 900.0, 194.0, 50.0, 20.0, 24.0 // the top strip holds the marks' labels
 	peak := limitPerBin * 1.2
 	for i := range s.accepted {
 		peak = math.Max(peak, float64(s.accepted[i]+s.throttled[i]))
@@ -115,6 +158,22 @@ func writePanel(b *strings.Builder, s *chartSeries, acc []time.Duration, bin, wi
 		}
 	}
 	b.WriteString("\n")
+	// The overload's story: its measured window behind, the instants over the bars.
+	xAt := func(d time.Duration) float64 {
+		return left + math.Max(0, math.Min(float64(nb), float64(d)/float64(bin)))*bw
+	}
+	for _, m := range marks {
+		if m.from < m.to {
+			// A span: a bar in the top strip with its label, and a light band over the plot.
+			x0, x1 := xAt(m.from), xAt(m.to)
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" %s/>`, x0, top, x1-x0, plotH, m.style)
+			fmt.Fprintf(b, `<path d="M%.1f %.1f V%.1f H%.1f V%.1f" fill="none" stroke="#36c" stroke-width="2"/><text x="%.1f" y="%.1f" text-anchor="middle" fill="#36c">%s</text>`+"\n",
+				x0, top-2, top-8, x1, top-2, (x0+x1)/2, top-11, html.EscapeString(m.label))
+			continue
+		}
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" %s/><text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n",
+			xAt(m.from), top-10, xAt(m.from), y(0), m.style, xAt(m.from)-3, top-3, html.EscapeString(m.label))
+	}
 	// The limit.
 	fmt.Fprintf(b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#000" stroke-dasharray="6,4"/>`+"\n", left, y(limitPerBin), W-10, y(limitPerBin))
 	// Accepted over the trailing window, per bin, at each bin's end.

@@ -42,8 +42,10 @@ func newScenario(o Options) *scenario {
 
 func (s *scenario) attacker() *vegeta.Attacker {
 	// MaxWorkers is a bound: a target slower than the plan shows as lateness (no verdict), not as
-	// a runaway number of connections.
-	return load.NewAttacker(load.AttackerOptions{Workers: 8, MaxWorkers: 512, Timeout: s.o.Timeout, MaxBody: 16 << 10})
+	// a runaway number of connections. 64 from the start: at 4N/W over a link of 150 ms round trips
+	// (400/s at 6000/1m: 60 calls in flight), growing from a few would fall behind in the seconds
+	// before the recovery account's first throttle, and its rate would miss the plan.
+	return load.NewAttacker(load.AttackerOptions{Workers: 64, MaxWorkers: 512, Timeout: s.o.Timeout, MaxBody: 16 << 10})
 }
 
 // record classifies one result and keeps it.
@@ -93,6 +95,9 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 	}
 	load.Redact(r) // the URL's query and any quoted in the error: a V1 GET carries its Signature there
 	r.Body = nil   // answers are small but many; the codes are in the observations
+	if o.kind == kindTransport {
+		o.transportErr = r.Error
+	}
 	s.mu.Lock()
 	s.obs = append(s.obs, o)
 	s.res = append(s.res, *r)
@@ -170,7 +175,23 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 		errs = append(errs, err)
 		mu.Unlock()
 	}
-	constant := func(role string, factor float64) {
+	// The overload ends when the end rule holds (analysis.go), at the latest after span; the
+	// below-limit and isolation loads end with it.
+	var ended atomic.Bool
+	en := newEnder(s.lim)
+	var maxLat time.Duration
+	var decidedAt time.Time // read after wg.Wait
+	decided := func(o *observation) bool {
+		maxLat = max(maxLat, o.latency)
+		en.add(o)
+		// Calls decided up to two round trips ago have answered by now (or count as slow).
+		if !ended.Load() && en.done(time.Now().Add(-2*maxLat-s.lim.Window/200)) {
+			decidedAt = time.Now()
+			ended.Store(true)
+		}
+		return ended.Load()
+	}
+	constant := func(role string, factor float64, stop func(*observation) bool) {
 		accts, ok := accounts[role]
 		if !ok {
 			return
@@ -179,7 +200,10 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			began, last, err := s.drive(ctx, role, role, accts, p.rate, span, nil)
+			began, last, err := s.drive(ctx, role, role, accts, p.rate, span, stop)
+			if role == roleOverload {
+				ended.Store(true) // decided or the cap: the others stop too
+			}
 			if err != nil {
 				fail(err)
 			}
@@ -188,16 +212,18 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 			s.mu.Unlock()
 		}()
 	}
-	constant(roleOverload, overloadFactor)
-	constant(roleBelow, belowFactor)
-	constant(roleIsolation, isolationFactor)
+	withOverload := func(*observation) bool { return ended.Load() }
+	constant(roleOverload, overloadFactor, decided)
+	constant(roleBelow, belowFactor, withOverload)
+	constant(roleIsolation, isolationFactor, withOverload)
 	if accts, ok := accounts[roleRecovery]; ok {
 		p := s.plan(roleRecovery, overloadFactor*perSec)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Overload until the first throttled answer (at most 2W), then probe until served.
-			began, last, err := s.drive(ctx, roleRecovery, roleRecovery, accts, p.rate, 2*w, func(o *observation) bool { return o.kind == kindThrottled })
+			// Overload until the first throttled answer (at most recoveryLoadWindows), then probe until served.
+			du := time.Duration(recoveryLoadWindows * float64(w))
+			began, last, err := s.drive(ctx, roleRecovery, roleRecovery, accts, p.rate, du, func(o *observation) bool { return o.kind == kindThrottled })
 			if err != nil {
 				fail(err)
 				return
@@ -261,6 +287,9 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 		results:        s.res,
 		obs:            s.obs,
 		roles:          roles,
+		firstThrottle:  a.firstThrottle,
+		windowEnd:      a.windowEnd,
+		ended:          decidedAt,
 	}
 	switch {
 	case a.noVerdict != "":

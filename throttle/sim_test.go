@@ -1,9 +1,11 @@
 package throttle
 
 import (
+	"cmp"
 	"container/heap"
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +33,8 @@ type sim struct {
 	defect  simDefect
 	stuck   map[string]bool
 	latency time.Duration
+	ended   time.Time // when the end rule stopped the overload (zero: it ran the cap)
+	last    time.Time // the last answer's arrival: the run's end
 }
 
 func (s *sim) decide(account string, key int, now time.Time) answerKind {
@@ -64,6 +68,8 @@ type noise struct {
 	stallEvery time.Duration // mean time between stalls (0: none)
 	stallMax   time.Duration
 	latMean    time.Duration // extra latency, exponential
+	dropEvery  uint64        // the generator of dropRole never sends every dropEvery-th call (0: none)
+	dropRole   string        // "": the overload
 	stalls     [][2]time.Time
 }
 
@@ -136,13 +142,16 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 		plans[r.role] = p
 		stop := start.Add(span)
 		if r.role == roleRecovery {
-			stop = start.Add(2 * w)
+			stop = start.Add(recoveryLoadWindows * w)
 		}
 		interval := time.Duration(float64(time.Second) / p.rate)
 		for k := uint64(0); ; k++ {
 			planned := start.Add(time.Duration(k+1) * interval)
 			if !planned.Before(stop) {
 				break
+			}
+			if nz != nil && nz.dropEvery > 0 && r.role == cmp.Or(nz.dropRole, roleOverload) && k%nz.dropEvery == nz.dropEvery-1 {
+				continue // the generator fell behind its plan
 			}
 			key := 0
 			if twoKeys && r.role == roleOverload {
@@ -155,11 +164,15 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 	var obs []*observation
 	var stoppedAt, probeEnd time.Time // recovery: when its generator stopped (the throttled answer arrived)
 	probing, recovered := false, false
+	en := newEnder(s.rl)
 	for h.Len() > 0 {
 		e := heap.Pop(h).(*simEvent)
 		o := e.o
 		if o.role == roleRecovery && !e.probe && probing && o.sent.After(stoppedAt) {
 			continue // never sent: the generator had stopped
+		}
+		if o.role != roleRecovery && !s.ended.IsZero() && o.sent.After(s.ended) {
+			continue // never sent: the end rule had stopped the load
 		}
 		if e.probe && recovered {
 			continue
@@ -169,6 +182,15 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 			o.status, o.code, o.requestID = 400, spec.CodeThrottlingUser, simRequestID
 		}
 		obs = append(obs, o)
+		if arrived := o.sent.Add(o.latency); arrived.After(s.last) {
+			s.last = arrived
+		}
+		if o.role == roleOverload && s.ended.IsZero() {
+			// The answers decided before this one are in: the server decides in order.
+			if en.add(o); en.done(e.decide.Add(time.Nanosecond)) {
+				s.ended = o.sent.Add(o.latency)
+			}
+		}
 		p := plans[o.role]
 		if !e.probe && o.sent.After(p.stopped) {
 			p.stopped = o.sent
@@ -198,6 +220,14 @@ func pushProbe(h *eventHeap, at time.Time, lat time.Duration, decideAt func(*obs
 
 func simRun(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect, phase float64, opts ...ratelimit.Option) analysis {
 	t.Helper()
+	a, _, _ := simPlay(t, alg, calls, defect, phase, opts...)
+	return a
+}
+
+// simPlay plays the plan at 600/6s from phase windows after an epoch boundary and returns the
+// analysis, the simulation (when the end rule stopped it) and the start.
+func simPlay(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect, phase float64, opts ...ratelimit.Option) (analysis, *sim, time.Time) {
+	t.Helper()
 	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
 	l, err := ratelimit.New(alg, calls, rl.Window, opts...)
 	if err != nil {
@@ -207,7 +237,83 @@ func simRun(t *testing.T, alg ratelimit.Algorithm, calls int, defect simDefect, 
 	// An epoch-aligned start plus phase windows.
 	start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(time.Duration(phase * float64(rl.Window)))
 	obs, plans := s.simulate(start, true, nil)
+	return analyze(rl, spec.Default(), obs, plans, true), s, start
+}
+
+// simDropped plays the plan at 600/6s, a third of a window after an epoch boundary, with the
+// generator of role sending all but every every-th call.
+func simDropped(t *testing.T, alg ratelimit.Algorithm, role string, every uint64) analysis {
+	t.Helper()
+	rl := spec.RateLimit{Calls: 600, Window: 6 * time.Second}
+	l, err := ratelimit.New(alg, 600, rl.Window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sim{rl: rl, l: l, stuck: map[string]bool{}, latency: time.Millisecond}
+	start := time.Unix(1_800_000_000, 0).Truncate(rl.Window).Add(rl.Window / 3)
+	obs, plans := s.simulate(start, true, &noise{rng: rand.New(rand.NewSource(1)), dropEvery: every, dropRole: role})
 	return analyze(rl, spec.Default(), obs, plans, true)
+}
+
+// TestSimulatedSlippedPlanNoVerdict: a generator that sends a tenth fewer calls than planned gives
+// no verdict, for every algorithm: the generator check refuses it, whatever the limiter did.
+func TestSimulatedSlippedPlanNoVerdict(t *testing.T) {
+	for _, alg := range ratelimit.Algorithms() {
+		a := simDropped(t, alg, roleOverload, 10)
+		if !strings.Contains(a.noVerdict, "overload sent") {
+			t.Errorf("%s: no verdict %q, want the overload's rate named", alg, a.noVerdict)
+		}
+		if c := statusOf(a, CheckGenerator); c.Status != CheckFail {
+			t.Errorf("%s: generator %s (%s), want fail", alg, c.Status, c.Message)
+		}
+	}
+}
+
+// TestSimulatedSlowRecoveryLoad: a recovery account whose load fell a fifth behind its plan, but
+// got throttled, misleads no check: the run keeps its verdict.
+func TestSimulatedSlowRecoveryLoad(t *testing.T) {
+	for _, alg := range ratelimit.Algorithms() {
+		if a := simDropped(t, alg, roleRecovery, 5); a.noVerdict != "" || len(failed(a)) > 0 {
+			t.Errorf("%s: no verdict %q, failed %v; want a pass", alg, a.noVerdict, failed(a))
+		}
+	}
+}
+
+func failed(a analysis) []Check {
+	var f []Check
+	for _, c := range a.checks {
+		if c.Status == CheckFail {
+			f = append(f, c)
+		}
+	}
+	return f
+}
+
+// TestSimulatedEndRule: the end rule stops every correct limiter's overload within the floor the
+// derivation atop analysis.go gives it, whatever the run's start in the window, and the recovery
+// probes are over by then.
+func TestSimulatedEndRule(t *testing.T) {
+	floors := map[ratelimit.Algorithm]float64{ // in windows, from the start of the load
+		ratelimit.FixedWindowEpoch: 1.55, ratelimit.FixedWindowFirstCall: 1.3, ratelimit.SlidingLog: 1.3,
+		ratelimit.SlidingWindow: 2.25, ratelimit.TokenBucket: 1.38, ratelimit.GCRA: 1.38,
+	}
+	w := 6 * time.Second
+	for _, alg := range ratelimit.Algorithms() {
+		worst := 0.0
+		for _, ph := range append(simPhases, 0.74, 0.76, 0.8) {
+			_, s, start := simPlay(t, alg, 600, simNone, ph)
+			if s.ended.IsZero() {
+				t.Errorf("%s phase %.3f: ran the cap, the end rule never held", alg, ph)
+				continue
+			}
+			took := s.last.Sub(start).Seconds() / w.Seconds()
+			worst = max(worst, took)
+			if took > floors[alg]+0.01 {
+				t.Errorf("%s phase %.3f: the run ended after %.3f W, floor %.2f W", alg, ph, took, floors[alg])
+			}
+		}
+		t.Logf("%s: the run ends by %.2f W", alg, worst)
+	}
 }
 
 func statusOf(a analysis, name string) Check {

@@ -45,9 +45,10 @@ type Progress struct {
 	Done             bool
 }
 
-// Planned is how long the scenario takes for a limit, set-up aside: the overload's 2.5 windows
-// and the recovery probes after it.
-func Planned(rl spec.RateLimit) time.Duration { return time.Duration(2.7 * float64(rl.Window)) }
+// Planned is how long the scenario takes for a limit, set-up aside, when its evidence decides as
+// early as a correct fixed window or token bucket lets it (analysis.go: 1.3–1.55 W); a sliding
+// window counter or a broken limiter takes longer (up to the overload's cap of 2.5 W).
+func Planned(rl spec.RateLimit) time.Duration { return time.Duration(1.5 * float64(rl.Window)) }
 
 // Report is the scenario's outcome: the JSON report of docs/protocol.md#reports plus what the text summary and the
 // report directory need.
@@ -66,6 +67,9 @@ type Report struct {
 	results []vegeta.Result // every result, URL redacted, in send order per attack
 	obs     []*observation
 	roles   []string
+	// The overload's story, for the chart: its first throttled answer, the end of its measured
+	// window, and when the end rule stopped it (zero: it ran the cap).
+	firstThrottle, windowEnd, ended time.Time
 }
 
 // Failed lists the checks that failed.

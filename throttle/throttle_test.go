@@ -16,6 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
+	"github.com/edgeconform/edgeconform/internal/slowlink"
 	"github.com/edgeconform/edgeconform/mock"
 	"github.com/edgeconform/edgeconform/ratelimit"
 	"github.com/edgeconform/edgeconform/spec"
@@ -44,6 +45,8 @@ const attempts = 3
 type mockRun struct {
 	name string
 	opts []mock.Option
+	// link, when set, puts a slow link (internal/slowlink) before the API: each way delay ± jitter.
+	link struct{ delay, jitter time.Duration }
 	rep  *Report
 	err  error
 	runs int
@@ -70,7 +73,7 @@ func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 				}
 				sem <- struct{}{}
 				r.runs++
-				r.rep, r.err = runAgainstMock(rl, r.opts...)
+				r.rep, r.err = runAgainstMockLink(rl, r.link.delay, r.link.jitter, r.opts...)
 				<-sem
 				if !errors.Is(r.err, ErrNoVerdict) || r.rep == nil {
 					return
@@ -83,6 +86,12 @@ func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 }
 
 func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*Report, error) {
+	return runAgainstMockLink(rl, 0, 0, opts...)
+}
+
+// runAgainstMockLink runs the scenario against a reference implementation of its own, behind a
+// slow link when delay > 0.
+func runAgainstMockLink(rl spec.RateLimit, delay, jitter time.Duration, opts ...mock.Option) (*Report, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*rl.Window+30*time.Second)
 	defer cancel()
 	m, err := mock.Start(ctx, append([]mock.Option{mock.WithRateLimit(rl)}, opts...)...)
@@ -90,7 +99,16 @@ func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*Report, error) {
 		return nil, err
 	}
 	defer m.Close()
-	return Run(ctx, Options{Target: m.APIURL, States: states.NewEndpoint(m.AdminURL), RateLimit: rl})
+	target := m.APIURL
+	if delay > 0 {
+		p, err := slowlink.StartJitter(strings.TrimPrefix(m.APIURL, "http://"), delay, jitter)
+		if err != nil {
+			return nil, err
+		}
+		defer p.Close()
+		target = p.URL()
+	}
+	return Run(ctx, Options{Target: target, States: states.NewEndpoint(m.AdminURL), RateLimit: rl})
 }
 
 func checkOf(r *Report, name string) Check {
@@ -288,7 +306,7 @@ func TestThrottleReports(t *testing.T) {
 		t.Log("no Chromium installed: the latency plot is not rendered")
 	}
 	chart, _ := os.ReadFile(filepath.Join(dir, ChartFile))
-	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation} {
+	for _, want := range []string{"<svg", "stroke-dasharray", roleOverload, roleIsolation, "measured window", "first throttled"} {
 		if !bytes.Contains(chart, []byte(want)) {
 			t.Errorf("chart lacks %q", want)
 		}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,6 +77,13 @@ func runBin(t *testing.T, limit time.Duration, env []string, args ...string) bin
 	start := time.Now()
 	err := cmd.Run()
 	r := binRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), hung: ctx.Err() != nil}
+	r.exitOf(t, args, err)
+	return r
+}
+
+// exitOf sets r.exit from the error of the finished command (args: what it was run with).
+func (r *binRun) exitOf(t *testing.T, args []string, err error) {
+	t.Helper()
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
@@ -83,7 +92,6 @@ func runBin(t *testing.T, limit time.Duration, env []string, args ...string) bin
 	default:
 		t.Fatalf("running edgeconform %v: %v", args, err)
 	}
-	return r
 }
 
 // checkSane fails the test on a hang, a panic or a stack trace.
@@ -125,4 +133,53 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// interruptBin runs the built binary and sends it SIGINT once its output holds marker (then
+// waits after), as a user's Ctrl-C.
+func interruptBin(t *testing.T, marker string, after time.Duration, args ...string) binRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), binLimit)
+	defer cancel()
+	cmd := binCommand(ctx, nil, args...)
+	stdoutPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan struct{})
+	var once sync.Once
+	var stdout, stderr lockedBuffer
+	var wg sync.WaitGroup
+	read := func(r io.Reader, into *lockedBuffer) {
+		defer wg.Done()
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			into.Write([]byte(sc.Text() + "\n"))
+			if strings.Contains(sc.Text(), marker) {
+				once.Do(func() { close(seen) })
+			}
+		}
+	}
+	wg.Add(2)
+	go read(stdoutPipe, &stdout)
+	go read(stderrPipe, &stderr)
+	select {
+	case <-seen:
+		time.Sleep(after)
+		cmd.Process.Signal(os.Interrupt)
+	case <-ctx.Done():
+	}
+	wg.Wait()
+	err = cmd.Wait()
+	r := binRun{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start), hung: ctx.Err() != nil}
+	r.exitOf(t, args, err)
+	return r
 }

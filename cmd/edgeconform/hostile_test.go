@@ -144,7 +144,7 @@ func TestThrottleUnreachableTarget(t *testing.T) {
 	srv.Close()
 	r := runBin(t, 60*time.Second, nil, "throttle", "--target", url, "--profile", referenceProfile, "--progress", "none")
 	r.checkSane(t)
-	if r.exit != 3 || !strings.Contains(r.stderr, "unreachable") {
-		t.Fatalf("exit %d after %v, want 3 saying unreachable; stderr:\n%s", r.exit, r.elapsed, r.stderr)
+	if r.exit != 3 || !strings.Contains(r.stderr, "target "+url+" does not answer (connection refused)") {
+		t.Fatalf("exit %d after %v, want 3 saying the target does not answer; stderr:\n%s", r.exit, r.elapsed, r.stderr)
 	}
 }

@@ -14,7 +14,9 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
@@ -41,6 +43,11 @@ type loadOptions struct {
 	emit       int
 	mixFlags
 	deadline time.Duration
+
+	// stop says why the run's context ended early (nil while it runs): interrupted, --deadline.
+	stop func() error
+	// reported: the verdict line and the --json report are written (finishReport ran).
+	reported bool
 }
 
 // stringList is a repeatable string flag.
@@ -157,17 +164,15 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	if err != nil {
 		return err
 	}
+	parent, deadline := ctx, ""
 	if o.deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.deadline)
 		defer cancel()
-		defer func() {
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) && cli.ExitCode(err) != cli.ExitUsage {
-				// Whatever the figures said, the run did not get to make them all: no verdict.
-				err = fmt.Errorf("%w: load: --deadline %v hit (the report covers the calls made so far)", cli.ErrHarness, o.deadline)
-			}
-		}()
+		deadline = o.deadline.String()
 	}
+	o.stop = func() error { return stopCause(parent, ctx, deadline) }
+	defer func() { err = o.conclude(m, err) }()
 	// Accounts come from the target's provider states, or the embedded reference implementation's.
 	a, err := o.arrange(ctx, m, "load", rl)
 	if err != nil {
@@ -175,6 +180,12 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	}
 	defer a.close()
 	target, arr := a.target, a.states
+	if !a.embedded && o.emit == 0 {
+		// A target that is down is said at once, not after --duration of refused calls.
+		if perr := client.Probe(ctx, target, o.timeout); perr != nil && ctx.Err() == nil {
+			return harnessError("load", unreachable(target, perr))
+		}
+	}
 	if a.embedded {
 		fmt.Fprintf(m.Stderr, "load: no --target: %s (throttle %s per account)\n", a.desc[0], rl)
 	} else if len(a.desc) > 1 {
@@ -222,7 +233,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 		return err
 	}
 	defer sinks.closeAll()
-	s, err := o.attack(ctx, m, load.RunOptions{
+	s, cause, err := o.attack(ctx, m, load.RunOptions{
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
 		Method: o.method, Signature: sig, Format: o.format, Name: name,
@@ -234,7 +245,37 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	r := s.Report()
 	r.Target = target
 	r.RateRequested = float64(rate)
-	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, "edgeconform load: "+target)
+	return o.finish(m, s, r, ts, "edgeconform load: "+target, cause)
+}
+
+// finish writes the run's reports (finishReport) and notes that they are written.
+func (o *loadOptions) finish(m *Main, s *load.Summary, r *load.Report, ts []load.Threshold, title string, cause error) error {
+	r.Interrupted = o.stop() != nil
+	o.reported = true
+	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, title, cause)
+}
+
+// conclude gives every way out of a run one story: a run stopped (a signal, --deadline) before
+// its first call says so, and a harness failure that left no report still ends stdout with the
+// verdict and writes --json with its reason, as a run with figures does.
+func (o *loadOptions) conclude(m *Main, err error) error {
+	if o.emit > 0 || cli.ExitCode(err) == cli.ExitUsage {
+		return err // stdout holds the targets; a usage error has its own line
+	}
+	stop := o.stop()
+	if stop != nil && !o.reported {
+		err = harnessError("load", fmt.Errorf("%w before the first call", stop))
+	}
+	if o.reported || cli.ExitCode(err) != cli.ExitHarness {
+		return err
+	}
+	r := &load.Report{Target: o.target, Interrupted: stop != nil}
+	r.Inconclusive(strings.TrimPrefix(sentence(err), "load: "))
+	fmt.Fprintf(m.Stdout, "Verdict: %s: %s\n", r.Verdict, r.Reason)
+	if werr := writeOutput("load", "json", o.jsonReport, func(w io.Writer) error { return load.WriteJSON(w, r) }); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
 }
 
 // share is this process's part of the run: its rate, attack name and worker cap.
@@ -254,10 +295,14 @@ func (o *loadOptions) share(sh load.Shard) (rate int, name string, maxWorkers ui
 	return rate, name, maxWorkers, nil
 }
 
-// attack runs ro with the progress display and closes the sinks; its error is the harness's.
-func (o *loadOptions) attack(ctx context.Context, m *Main, ro load.RunOptions, sinks *sinks) (*load.Summary, error) {
+// attack runs ro with the progress display and closes the sinks. With calls made, the summary
+// comes back with cause: why the figures decide nothing (the target answered none of the first
+// calls, the run was stopped early), nil when they decide. err: no figures at all (exit 3).
+func (o *loadOptions) attack(ctx context.Context, m *Main, ro load.RunOptions, sinks *sinks) (s *load.Summary, cause, err error) {
 	display := m.newProgress(o.progress, "load", o.duration)
+	var elapsed time.Duration
 	ro.Progress = func(p load.Progress) {
+		elapsed = p.Elapsed
 		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
 	}
 	s, runErr := load.Run(ctx, ro)
@@ -265,13 +310,19 @@ func (o *loadOptions) attack(ctx context.Context, m *Main, ro load.RunOptions, s
 	if err := sinks.closeAll(); err != nil && runErr == nil {
 		runErr = err
 	}
+	if s == nil || s.Counts().Requests+s.Counts().Dry == 0 || (runErr != nil && !errors.Is(runErr, giveup.ErrNoAnswer)) {
+		if runErr == nil {
+			runErr = load.ErrNoResults
+		}
+		return nil, nil, harnessError("load", runErr)
+	}
 	if runErr != nil {
-		return nil, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return s, runErr, nil // the target answered none of the first calls
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the calls made so far\n")
+	if stop := o.stop(); stop != nil {
+		return s, fmt.Errorf("%w after %s of the planned %s: the figures cover the calls made so far", stop, elapsed.Round(100*time.Millisecond), o.duration), nil
 	}
-	return s, nil
+	return s, nil, nil
 }
 
 // sinks are where a run's raw results go: --output, and results.bin of --report-dir.
@@ -368,10 +419,21 @@ func rateString(rate int) string {
 }
 
 // finishReport evaluates the thresholds, writes the text report to stdout and the files asked
-// for (the charts titled title), and decides the exit status: 3 when no call got any answer, 1
-// when a threshold is crossed.
-func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir, title string) error {
+// for (the charts titled title), and decides the exit status: 3 (verdict inconclusive, with its
+// reason) when cause says why the figures decide nothing or no call got any answer, 1 when a
+// threshold is crossed.
+func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir, title string, cause error) error {
 	pass := load.Apply(ts, s, r)
+	if cause == nil && r.Requests > 0 && r.Codes[load.CodeTransport] == r.Requests {
+		first := "no error kept"
+		if len(r.Errors) > 0 {
+			first = load.TransportCause(r.Errors[0].Error)
+		}
+		cause = fmt.Errorf("no call got an answer (%s): is the target up?", first)
+	}
+	if cause != nil {
+		r.Inconclusive(strings.TrimPrefix(sentence(cause), command+": "))
+	}
 	if err := load.WriteText(m.Stdout, r); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
@@ -383,12 +445,8 @@ func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts [
 			return outputError(command, "report-dir", err)
 		}
 	}
-	if r.Requests > 0 && r.Codes[load.CodeTransport] == r.Requests {
-		first := ""
-		if len(r.Errors) > 0 {
-			first = ": " + r.Errors[0].Error
-		}
-		return fmt.Errorf("%w: no call got an answer (is the target up?)%s", cli.ErrHarness, first)
+	if cause != nil {
+		return harnessError(command, cause)
 	}
 	if !pass {
 		passes := make([]bool, len(r.Thresholds))

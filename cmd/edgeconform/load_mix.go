@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -149,7 +150,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		return o.runSteps(ctx, m, a.target, ro, ts, sinks)
 	}
 	fmt.Fprintf(m.Stderr, "load: %s at %s for %s, mix %s (%s %s, %s)\n", a.target, rateString(rate), o.duration, f.mix, o.method, sig, name)
-	s, err := o.attack(ctx, m, ro, sinks)
+	s, cause, err := o.attack(ctx, m, ro, sinks)
 	if err != nil {
 		return err
 	}
@@ -157,7 +158,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	r.Target = a.target
 	r.RateRequested = float64(rate)
 	load.SetPoolStats(r, pools.Stats())
-	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, "edgeconform load: "+a.target)
+	return o.finish(m, s, r, ts, "edgeconform load: "+a.target, cause)
 }
 
 // runSteps is a capacity run: the steps until a threshold is crossed.
@@ -179,8 +180,14 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
+		return harnessError("load", err)
 	}
+	stop := o.stop()
+	if stop != nil {
+		cr.Verdict, cr.Interrupted = string(load.VerdictInconclusive), true
+		cr.Reason = fmt.Sprintf("%s after %d of %d steps: the figures cover the steps made so far", stop, len(cr.Steps), len(f.stepRates))
+	}
+	o.reported = true
 	if err := load.WriteCapacityText(m.Stdout, cr); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
@@ -192,8 +199,8 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 			return outputError("load", "report-dir", err)
 		}
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(m.Stderr, "load: interrupted: the report covers the steps made so far\n")
+	if stop != nil {
+		return harnessError("load", errors.New(cr.Reason))
 	}
 	if cr.Capacity == 0 {
 		return fmt.Errorf("%w: no step kept every threshold (the first, %d/s, crossed: %s)", cli.ErrNonConformant, cr.BrokeAt, cr.Crossed)

@@ -96,7 +96,7 @@ func TestLoadUnreachableTargetIsHarnessFailure(t *testing.T) {
 	// Accounts from a live state endpoint, calls to a port nobody listens on.
 	err, _, _ = runMain(t, nil, "load", "--target", "http://127.0.0.1:1", "--state-url", ref.AdminURL,
 		"--rate", "50", "--duration", "100ms", "--progress", "none", "--timeout", "1s")
-	if cli.ExitCode(err) != cli.ExitHarness || !strings.Contains(err.Error(), "no call got an answer") {
+	if cli.ExitCode(err) != cli.ExitHarness || err.Error() != "harness failed: load: target http://127.0.0.1:1 does not answer (connection refused)" {
 		t.Fatalf("err %v (exit %d), want exit 3", err, cli.ExitCode(err))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ type mockFlags struct {
 	adminToken          string
 	verbose             bool
 	delay               time.Duration
+	variants            string
 }
 
 // adminTokenEnv holds the admin token when --admin-token is not given.
@@ -40,6 +42,7 @@ func runMock(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&f.adminToken, "admin-token", "", "answer 401 to provider-state changes without \"Authorization: Bearer `TOKEN`\" (default $"+adminTokenEnv+"; prefer the variable: a flag shows in ps); needed off loopback")
 	fs.BoolVar(&f.verbose, "verbose", false, "log one line per request to stderr (never a secret or a signature)")
 	fs.DurationVar(&f.delay, "delay", 0, "answer every API call `D` later: a slower build, to try 'report compare'")
+	fs.StringVar(&f.variants, "variant", "", "take the other choice where the sources are silent: comma-separated `NAMES` of "+variantNames()+" (docs/ci-gate.md)")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -124,6 +127,14 @@ func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
 		opts = append(opts, mock.WithDelay(f.delay))
 		desc += fmt.Sprintf("; every answer %v late", f.delay)
 	}
+	if f.variants != "" {
+		vs, err := parseVariants(f.variants)
+		if err != nil {
+			return nil, "", err
+		}
+		opts = append(opts, mock.WithVariants(vs...))
+		desc += "; variants " + f.variants
+	}
 	if f.adminToken != "" {
 		opts = append(opts, mock.WithAdminToken(f.adminToken))
 		desc += "; provider states need the admin token"
@@ -161,4 +172,27 @@ func algorithmNames() string {
 		names = append(names, string(a))
 	}
 	return strings.Join(names, ", ")
+}
+
+// variantNames lists the reference's variants (mock.Variants), for --variant's help.
+func variantNames() string {
+	var names []string
+	for _, v := range mock.Variants() {
+		names = append(names, v.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseVariants reads --variant: names of mock.Variants, comma-separated.
+func parseVariants(list string) ([]mock.Variant, error) {
+	var vs []mock.Variant
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(mock.Variants(), func(v mock.Variant) bool { return v.String() == name })
+		if i < 0 {
+			return nil, cli.Usagef("mock: --variant %q: not a variant (want %s)", name, variantNames())
+		}
+		vs = append(vs, mock.Variants()[i])
+	}
+	return vs, nil
 }

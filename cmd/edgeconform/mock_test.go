@@ -18,39 +18,45 @@ import (
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-func TestMockCommandServesUntilCancelled(t *testing.T) {
-	var stdout, stderr lockedBuffer
-	m := &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// mockCommand is `edgeconform mock args...` running in-process until cancel: its API and admin
+// URLs as it printed them, its outputs, and done, which receives Run's error.
+type mockCommand struct {
+	api, admin     string
+	stdout, stderr *lockedBuffer
+	cancel         context.CancelFunc
+	done           chan error
+}
+
+func startMockCommand(t *testing.T, args ...string) *mockCommand {
+	t.Helper()
+	c := &mockCommand{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	m := &Main{Stdout: c.stdout, Stderr: c.stderr, Getenv: func(string) string { return "" }}
+	var ctx context.Context
+	ctx, c.cancel = context.WithCancel(context.Background())
+	t.Cleanup(c.cancel)
 	began := time.Now()
-	done := make(chan error, 1)
-	go func() {
-		done <- m.Run(ctx, []string{"mock", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--rate-limit", "600/6s", "--verbose"})
-	}()
-	var api, admin string
-	for api == "" || admin == "" {
+	go func() { c.done <- m.Run(ctx, append([]string{"mock"}, args...)) }()
+	for c.api == "" || c.admin == "" {
 		select {
-		case err := <-done:
-			t.Fatalf("mock returned before serving: %v (stderr %s)", err, stderr.String())
+		case err := <-c.done:
+			t.Fatalf("mock returned before serving: %v (stderr %s)", err, c.stderr.String())
 		case <-time.After(time.Millisecond):
 		}
-		lines := strings.Split(stdout.String(), "\n")
+		lines := strings.Split(c.stdout.String(), "\n")
 		if len(lines) >= 3 {
-			api, _ = strings.CutPrefix(lines[0], "api: ")
-			admin, _ = strings.CutPrefix(lines[1], "admin: ")
+			c.api, _ = strings.CutPrefix(lines[0], "api: ")
+			c.admin, _ = strings.CutPrefix(lines[1], "admin: ")
 		}
 	}
-	t.Logf("listening after %s: %q", time.Since(began), stdout.String())
-	if !strings.HasPrefix(api, "http://127.0.0.1:") || !strings.HasPrefix(admin, "http://127.0.0.1:") || api == admin {
-		t.Fatalf("first lines %q", stdout.String())
-	}
-	if !strings.Contains(stdout.String(), "rate limit 600/6s per account") {
-		t.Errorf("stdout does not state the rate limit: %q", stdout.String())
-	}
+	t.Logf("listening after %s: %q", time.Since(began), c.stdout.String())
+	return c
+}
+
+// startJob starts the world's stopped job over GET V1 JSON: the answer's status, header and body.
+func (c *mockCommand) startJob(t *testing.T) (int, http.Header, []byte) {
+	t.Helper()
 	s := spec.Default()
-	key := protocol.Credentials{AccessKeyID: "LTAI5tRefAdmin000000001", AccessKeySecret: "RefSecretAdmin00000000000000001"}
-	req, err := protocol.NewRequest(ctx, api, key, protocol.Call{Action: s.Action(), Version: s.Version(),
+	req, err := protocol.NewRequest(context.Background(), c.api, refAdminKey, protocol.Call{Action: s.Action(), Version: s.Version(),
 		Params: url.Values{"ClusterId": {"c0a8013b-4d18-395c-8106-ff21a6000001"}, "JobId": {"5f0e20b48fb04483915d4f2cd8ac0001"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -61,10 +67,27 @@ func TestMockCommandServesUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !regexp.MustCompile(`^Limit:600,Remain:599,TimeLeft:\d+,Reset:\d+$`).MatchString(resp.Header.Get("x-ratelimit-user-api")) {
-		t.Errorf("start: %d %s %q", resp.StatusCode, body, resp.Header.Get("x-ratelimit-user-api"))
+	return resp.StatusCode, resp.Header, body
+}
+
+// refAdminKey is the reference world's administrator key (fixtures/world.yaml).
+var refAdminKey = protocol.Credentials{AccessKeyID: "LTAI5tRefAdmin000000001", AccessKeySecret: "RefSecretAdmin00000000000000001"}
+
+func TestMockCommandServesUntilCancelled(t *testing.T) {
+	c := startMockCommand(t, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--rate-limit", "600/6s", "--verbose")
+	api, admin, stdout, stderr, cancel, done := c.api, c.admin, c.stdout, c.stderr, c.cancel, c.done
+	if !strings.HasPrefix(api, "http://127.0.0.1:") || !strings.HasPrefix(admin, "http://127.0.0.1:") || api == admin {
+		t.Fatalf("first lines %q", stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "rate limit 600/6s per account") {
+		t.Errorf("stdout does not state the rate limit: %q", stdout.String())
+	}
+	key := refAdminKey
+	status, header, body := c.startJob(t)
+	if status != http.StatusOK || !regexp.MustCompile(`^Limit:600,Remain:599,TimeLeft:\d+,Reset:\d+$`).MatchString(header.Get("x-ratelimit-user-api")) {
+		t.Errorf("start: %d %s %q", status, body, header.Get("x-ratelimit-user-api"))
 	}
 	cancel()
 	select {
@@ -78,6 +101,19 @@ func TestMockCommandServesUntilCancelled(t *testing.T) {
 	log := stderr.String()
 	if !strings.Contains(log, key.AccessKeyID) || strings.Contains(log, key.AccessKeySecret) || strings.Contains(log, "Signature=") {
 		t.Errorf("verbose log: want the key id, never the secret or signature: %q", log)
+	}
+}
+
+// --variant serves a variant of the reference: here one without rate-limit headers (the serving
+// test above sees them) and one that answers JSON laid out otherwise (indented).
+func TestMockCommandVariant(t *testing.T) {
+	c := startMockCommand(t, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--variant", "NoRateLimitHeaders, JSONReordered")
+	if !strings.Contains(c.stdout.String(), "variants NoRateLimitHeaders, JSONReordered") {
+		t.Errorf("stdout does not state the variants: %q", c.stdout.String())
+	}
+	status, header, body := c.startJob(t)
+	if status != http.StatusOK || header.Get("x-ratelimit-user-api") != "" || !strings.HasPrefix(string(body), "{\n  \"") {
+		t.Errorf("start: %d %q %s; want 200, no rate-limit header, indented JSON", status, header.Get("x-ratelimit-user-api"), body)
 	}
 }
 

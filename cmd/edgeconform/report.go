@@ -72,7 +72,7 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 		return cli.Usagef("report: %v", err)
 	}
 	r := s.Report()
-	return finishReport(m, "report merge", s, r, ts, out, reportDir, fmt.Sprintf("edgeconform load (%d files merged)", len(files)))
+	return finishReport(m, "report merge", s, r, ts, out, reportDir, fmt.Sprintf("edgeconform load (%d files merged)", len(files)), nil)
 }
 
 // parseWithFiles parses args in which flags and file names may interleave (report merge a.bin

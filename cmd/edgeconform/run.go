@@ -10,7 +10,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/suites/contract"
 	"github.com/edgeconform/edgeconform/throttle"
 )
@@ -53,12 +55,15 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	cf.deadline = contract.DefaultDeadline
+	parent, deadlineFlag := ctx, ""
 	if *deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *deadline)
 		defer cancel()
 		cf.deadline = min(cf.deadline, *deadline)
+		deadlineFlag = deadline.String()
 	}
+	stop := func() error { return stopCause(parent, ctx, deadlineFlag) }
 
 	// The contract suites get the flags given; the combined --json is run's.
 	cf.targetFlags, cf.strict, cf.set = f, *strict, set
@@ -69,26 +74,89 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 		return cerr // the same flags would be wrong for the throttle too
 	}
 
-	fmt.Fprintln(m.Stdout, "\n== throttle")
-	// The scenario's accounts come from the "a fresh account" state; the credentials were the
-	// contract's, which has said what became of the environment's.
-	tf := throttleFlags{targetFlags: f, progress: *progress, quietCredentials: true}
-	tf.accessKeyID, tf.accessKeySecret, tf.junitReport, tf.jsonReport = "", "", "", ""
-	trep, terr := tf.run(ctx, m)
+	var trep *throttle.Report
+	var terr, whole error // whole: what the whole run's verdict is about, said once
+	during := "the contract suites"
+	if stopped := stop(); stopped != nil {
+		// Stopped during the contract suites: the scenario is not started only to be stopped.
+		terr = fmt.Errorf("%w: %w: not run", cli.ErrHarness, stopped)
+	} else if down := targetDown(ctx, f, cerr); down != nil {
+		// The scenario would only find the same; the two parts' words for it are said once.
+		whole = down
+		terr = harnessError("throttle", fmt.Errorf("not run: %w", down))
+	} else {
+		fmt.Fprintln(m.Stdout, "\n== throttle")
+		// The scenario's accounts come from the "a fresh account" state; the credentials were the
+		// contract's, which has said what became of the environment's.
+		tf := throttleFlags{targetFlags: f, progress: *progress, quietCredentials: true}
+		tf.accessKeyID, tf.accessKeySecret, tf.junitReport, tf.jsonReport = "", "", "", ""
+		trep, terr = tf.run(ctx, m)
+		during = "the throttle scenario"
+	}
 
-	err := errors.Join(cerr, terr)
-	if cerr != nil && terr == nil {
-		err = cerr
-	} else if terr != nil && cerr == nil {
-		err = terr
+	err, reason := runOutcome(cerr, terr)
+	if stopped := stop(); stopped != nil {
+		whole = fmt.Errorf("%w during %s", stopped, during)
+	}
+	if whole != nil {
+		reason = whole.Error()
+		err = fmt.Errorf("%w: %w", cli.ErrHarness, &plain{"run: " + reason, errors.Join(cerr, terr)})
 	}
 	verdict := verdictOf(err)
-	if werr := writeOutput("run", "json", f.jsonReport, func(w io.Writer) error { return writeRunJSON(w, verdict, cres, trep) }); werr != nil {
+	if werr := writeOutput("run", "json", f.jsonReport, func(w io.Writer) error {
+		return writeRunJSON(w, runJSON{verdict, reason, cres, cerr, trep, terr})
+	}); werr != nil {
 		return errors.Join(werr, err)
 	}
-	// The last line: the run's verdict, which the exit status and the JSON repeat.
-	fmt.Fprintf(m.Stdout, "\nrun: %s (contract %s, throttle %s)\n", strings.ToUpper(verdict), verdictOf(cerr), verdictOf(terr))
+	// The last line: the run's verdict, which the exit status and the JSON repeat; with no verdict,
+	// why (a failure's reasons are the parts' lines above).
+	why := ""
+	if verdict == string(load.VerdictInconclusive) {
+		why = ": " + reason
+	}
+	fmt.Fprintf(m.Stdout, "\nrun: %s (contract %s, throttle %s)%s\n", strings.ToUpper(verdict), verdictOf(cerr), verdictOf(terr), why)
 	return err
+}
+
+// targetDown is why an explicit --target answers nothing, when the contract suites found it
+// unreachable and a probe confirms it; nil otherwise.
+func targetDown(ctx context.Context, f targetFlags, cerr error) error {
+	if f.target == "" || !errors.Is(cerr, contract.ErrUnreachable) {
+		return nil
+	}
+	if perr := client.Probe(ctx, f.target, f.timeout); perr != nil && ctx.Err() == nil {
+		return unreachable(f.target, perr)
+	}
+	return nil
+}
+
+// runOutcome is the run's error from its parts' (the exit status is the worst of the two, in
+// cli.ExitCode's order) and, for a run that did not pass, why, in one sentence.
+func runOutcome(cerr, terr error) (error, string) {
+	var reason string
+	switch {
+	case cerr == nil && terr == nil:
+		return nil, ""
+	case terr == nil:
+		reason = sentence(cerr)
+	case cerr == nil:
+		reason = sentence(terr)
+	default:
+		reason = sentence(cerr) + "; " + sentence(terr)
+	}
+	err := errors.Join(cerr, terr)
+	return &plain{sentinelOf(err) + ": " + reason, err}, reason
+}
+
+// sentinelOf is the text of the sentinel that decides err's exit status ("harness failed" ...).
+func sentinelOf(err error) string {
+	switch cli.ExitCode(err) {
+	case cli.ExitUsage:
+		return cli.ErrUsage.Error()
+	case cli.ExitNonConformant:
+		return cli.ErrNonConformant.Error()
+	}
+	return cli.ErrHarness.Error()
 }
 
 // verdictOf names the verdict an error (an exit status) stands for.
@@ -102,12 +170,28 @@ func verdictOf(err error) string {
 	return "inconclusive"
 }
 
-// writeRunJSON writes {"verdict", "contract": <contract report>, "throttle": <throttle report>}
-// (docs/protocol.md#reports); a part that did not run to a result is null.
-func writeRunJSON(w io.Writer, verdict string, cres *contract.Result, trep *throttle.Report) error {
-	part := func(ok bool, write func(io.Writer) error) (json.RawMessage, error) {
+// runJSON is what `run --json` reports: the verdict, why (when it is not a pass), each part.
+type runJSON struct {
+	verdict, reason string
+	cres            *contract.Result
+	cerr            error
+	trep            *throttle.Report
+	terr            error
+}
+
+// writeRunJSON writes {"verdict", "reason", "contract": <contract report>, "throttle": <throttle
+// report>} (docs/protocol.md#reports); a part that did not run to a result is
+// {"verdict": "inconclusive", "reason": why}.
+func writeRunJSON(w io.Writer, r runJSON) error {
+	cres, trep := r.cres, r.trep
+	part := func(ok bool, write func(io.Writer) error, why error) (json.RawMessage, error) {
 		if !ok {
-			return json.RawMessage("null"), nil
+			var b bytes.Buffer
+			err := writeJSON(&b, struct {
+				Verdict string `json:"verdict"`
+				Reason  string `json:"reason"`
+			}{verdictOf(why), sentence(why)})
+			return b.Bytes(), err
 		}
 		var b bytes.Buffer
 		if err := write(&b); err != nil {
@@ -115,17 +199,18 @@ func writeRunJSON(w io.Writer, verdict string, cres *contract.Result, trep *thro
 		}
 		return b.Bytes(), nil
 	}
-	c, err := part(cres != nil, func(w io.Writer) error { return cres.WriteJSON(w) })
+	c, err := part(cres != nil, func(w io.Writer) error { return cres.WriteJSON(w) }, r.cerr)
 	if err != nil {
 		return err
 	}
-	t, err := part(trep != nil, func(w io.Writer) error { return throttle.WriteJSON(w, trep) })
+	t, err := part(trep != nil, func(w io.Writer) error { return throttle.WriteJSON(w, trep) }, r.terr)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, struct {
 		Verdict  string          `json:"verdict"`
+		Reason   string          `json:"reason,omitempty"`
 		Contract json.RawMessage `json:"contract"`
 		Throttle json.RawMessage `json:"throttle"`
-	}{verdict, c, t})
+	}{r.verdict, r.reason, c, t})
 }

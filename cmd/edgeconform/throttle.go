@@ -25,6 +25,8 @@ type throttleFlags struct {
 	deadline time.Duration
 	// quietCredentials: the caller (run) has said what became of the environment's AccessKey.
 	quietCredentials bool
+	// stop says why the run's context ended early (nil while it runs): interrupted, --deadline.
+	stop func() error
 }
 
 func (f *throttleFlags) register(fs *flag.FlagSet) {
@@ -53,19 +55,27 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) (*throttle.Report, err
 	if err := checkOutputs("throttle", outFile("json", f.jsonReport), outDir("report-dir", f.reportDir)); err != nil {
 		return nil, err
 	}
+	parent := ctx
+	f.stop = func() error { return stopCause(parent, parent, "") }
 	opts, desc, cleanup, err := f.options(ctx, m)
 	if err != nil {
+		if stop := f.stop(); stop != nil && cli.ExitCode(err) != cli.ExitUsage {
+			err = f.noVerdictError(err) // said as "interrupted before the scenario reached a verdict"
+		}
 		return nil, err
 	}
 	defer cleanup()
 	if m.envCredentials() && !f.quietCredentials {
 		m.unusedCredentialsNote("throttle", fmt.Sprintf("the scenario's accounts come from the %q state", spec.StateFreshAccount))
 	}
+	deadline := ""
 	if f.deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.deadline)
 		defer cancel()
+		deadline = f.deadline.String()
 	}
+	f.stop = func() error { return stopCause(parent, ctx, deadline) }
 	rep, err := f.scenario(ctx, m, opts, desc)
 	// The last line of stdout is the verdict, the same as the exit status's and the report's.
 	switch cli.ExitCode(err) {
@@ -74,12 +84,26 @@ func (f *throttleFlags) run(ctx context.Context, m *Main) (*throttle.Report, err
 	case cli.ExitNonConformant:
 		fmt.Fprintln(m.Stdout, "throttle: FAIL")
 	default:
-		fmt.Fprintf(m.Stdout, "throttle: INCONCLUSIVE: no verdict: %s\n", strings.Join(strings.Fields(strings.TrimPrefix(err.Error(), cli.ErrHarness.Error()+": ")), " "))
-		if f.deadline > 0 && ctx.Err() != nil {
-			err = fmt.Errorf("%w: throttle: --deadline %v hit: %w", cli.ErrHarness, f.deadline, err)
-		}
+		fmt.Fprintf(m.Stdout, "throttle: INCONCLUSIVE: %s\n", f.reason(err))
 	}
 	return rep, err
+}
+
+// reason is why the scenario reached no verdict, in one sentence: the last line, the JSON's
+// "reason" and the error say the same.
+func (f *throttleFlags) reason(err error) string {
+	if f.stop != nil {
+		if stop := f.stop(); stop != nil {
+			return stop.Error() + " before the scenario reached a verdict"
+		}
+	}
+	r := strings.TrimPrefix(sentence(err), "throttle: ")
+	return strings.TrimPrefix(r, strings.TrimPrefix(throttle.ErrNoVerdict.Error(), "throttle: ")+": ")
+}
+
+// noVerdictError is the exit-3 error of a scenario that reached no verdict: "throttle: <reason>".
+func (f *throttleFlags) noVerdictError(err error) error {
+	return fmt.Errorf("%w: %w", cli.ErrHarness, &plain{"throttle: " + f.reason(err), err})
 }
 
 // noVerdictReport is the JSON report of a scenario that measured nothing: no verdict, and why.
@@ -93,14 +117,14 @@ type noVerdictReport struct {
 // scenario runs the scenario and writes its reports; the report comes back whenever calls were made.
 func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Options, desc string) (*throttle.Report, error) {
 	noVerdict := func(err error) error {
-		rep := noVerdictReport{"inconclusive", err.Error(), opts.RateLimit.String(), []struct{}{}}
+		rep := noVerdictReport{"inconclusive", f.reason(err), opts.RateLimit.String(), []struct{}{}}
 		if werr := writeOutput("throttle", "json", f.jsonReport, func(w io.Writer) error { return writeJSON(w, rep) }); werr != nil {
-			return errors.Join(werr, fmt.Errorf("%w: %w", cli.ErrHarness, err))
+			return errors.Join(werr, f.noVerdictError(err))
 		}
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
+		return f.noVerdictError(err)
 	}
 	if err := client.Probe(ctx, opts.Target, opts.Timeout); err != nil {
-		return nil, noVerdict(fmt.Errorf("throttle: target %s unreachable: %w", opts.Target, err))
+		return nil, noVerdict(unreachable(opts.Target, err))
 	}
 	fmt.Fprintf(m.Stdout, "edgeconform throttle: %s\n", desc)
 	display := m.newProgress(f.progress, "throttle", throttle.Planned(opts.RateLimit))
@@ -121,7 +145,7 @@ func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Opt
 	}
 	switch {
 	case runErr != nil:
-		return rep, fmt.Errorf("%w: %w", cli.ErrHarness, runErr)
+		return rep, f.noVerdictError(runErr)
 	case rep.Verdict == load.VerdictFail:
 		var names []string
 		for _, c := range rep.Failed() {

@@ -120,6 +120,7 @@ func TestUsageErrorsEveryCommand(t *testing.T) {
 		{[]string{"mock", "--world", badYAML}, "world"},
 		{[]string{"mock", "--world", badWorld}, "secret"},
 		{[]string{"mock", "--rate-limit", "0/1m"}, "rate-limit"},
+		{[]string{"mock", "--variant", "NoSuchVariant"}, "variant"},
 		{[]string{"mock", "--algorithm", "leaky-bucket"}, "algorithm"},
 		{[]string{"mock", "--listen", "127.0.0.1:9999", "--admin-listen", "127.0.0.1:9999"}, "differ"},
 		{[]string{"mock", "--listen", "nonsense", "--admin-listen", "127.0.0.1:0"}, "listen"},

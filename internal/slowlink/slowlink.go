@@ -5,15 +5,18 @@
 package slowlink
 
 import (
+	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
 )
 
-// Proxy forwards the connections made to Addr to a target address, each direction Delay late.
+// Proxy forwards the connections made to Addr to a target address, each direction Delay late
+// (give or take Jitter, drawn per read: a link whose round trips vary; bytes keep their order).
 type Proxy struct {
-	Addr  string // host:port to connect to instead of the target
-	Delay time.Duration
+	Addr   string // host:port to connect to instead of the target
+	Delay  time.Duration
+	Jitter time.Duration
 
 	target string
 	ln     net.Listener
@@ -25,12 +28,16 @@ type Proxy struct {
 }
 
 // Start listens on a free loopback port and forwards to target (host:port) with delay each way.
-func Start(target string, delay time.Duration) (*Proxy, error) {
+func Start(target string, delay time.Duration) (*Proxy, error) { return StartJitter(target, delay, 0) }
+
+// StartJitter is Start with each direction's delay drawn uniformly from delay ± jitter for every
+// read (a round trip of 2 × delay ± 2 × jitter), never sooner than the bytes before it.
+func StartJitter(target string, delay, jitter time.Duration) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{Addr: ln.Addr().String(), Delay: delay, target: target, ln: ln, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{Addr: ln.Addr().String(), Delay: delay, Jitter: min(jitter, delay), target: target, ln: ln, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -119,19 +126,29 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 	queue := make(chan chunk, 1024)
 	go func() {
 		defer close(queue)
+		buf := make([]byte, 32<<10)
 		for {
-			buf := make([]byte, 32<<10)
 			n, err := src.Read(buf)
 			if n > 0 {
-				queue <- chunk{buf[:n], time.Now()}
+				// A copy of what was read, not a fresh 32 KiB per read: small answers at a high
+				// rate would otherwise make the proxy's garbage, not the link, the bottleneck.
+				queue <- chunk{append([]byte(nil), buf[:n]...), time.Now()}
 			}
 			if err != nil {
 				return
 			}
 		}
 	}()
+	var due time.Time
 	for c := range queue {
-		if d := time.Until(c.at.Add(p.Delay)); d > 0 {
+		delay := p.Delay
+		if p.Jitter > 0 {
+			delay += time.Duration(rand.Int64N(int64(2*p.Jitter)+1)) - p.Jitter
+		}
+		if at := c.at.Add(delay); at.After(due) {
+			due = at // bytes keep their order: a chunk leaves no sooner than the one before
+		}
+		if d := time.Until(due); d > 0 {
 			time.Sleep(d)
 		}
 		if _, err := dst.Write(c.data); err != nil {

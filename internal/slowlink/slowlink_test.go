@@ -12,13 +12,24 @@ import (
 // The proxy forwards requests and answers whole, and a round trip through it takes at least
 // twice its delay (a lower bound: a loaded machine can only make it slower).
 func TestProxyForwardsLate(t *testing.T) {
+	forwardsLate(t, 30*time.Millisecond, 0)
+}
+
+// With jitter, each read is delayed 20 ± 10 ms: the bytes still arrive whole and in order (a chunk
+// is written after the one before, whatever its delay), a round trip at least twice the shortest
+// delay.
+func TestProxyJitterKeepsOrder(t *testing.T) {
+	forwardsLate(t, 20*time.Millisecond, 10*time.Millisecond)
+}
+
+func forwardsLate(t *testing.T, delay, jitter time.Duration) {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.Write([]byte(strings.ToUpper(string(body))))
 	}))
 	defer srv.Close()
-	const delay = 30 * time.Millisecond
-	p, err := Start(strings.TrimPrefix(srv.URL, "http://"), delay)
+	p, err := StartJitter(strings.TrimPrefix(srv.URL, "http://"), delay, jitter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,8 +37,8 @@ func TestProxyForwardsLate(t *testing.T) {
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	big := strings.Repeat("abc", 100<<10) // larger than one read: several chunks each way
-	for i := range 2 {                    // the second on the kept-alive connection
+	big := strings.Repeat("abcdefghij", 100<<10) // larger than one read: many chunks each way, which jitter must not reorder
+	for i := range 2 {                           // the second on the kept-alive connection
 		began := time.Now()
 		resp, err := c.Post(p.URL(), "text/plain", strings.NewReader(big))
 		if err != nil {
@@ -39,8 +50,8 @@ func TestProxyForwardsLate(t *testing.T) {
 		if err != nil || string(got) != strings.ToUpper(big) {
 			t.Fatalf("call %d: %d bytes back (err %v), want the %d sent, upper-cased", i, len(got), err, len(big))
 		}
-		if elapsed < 2*delay {
-			t.Errorf("call %d: round trip %v, want at least %v", i, elapsed, 2*delay)
+		if elapsed < 2*(delay-jitter) {
+			t.Errorf("call %d: round trip %v, want at least %v", i, elapsed, 2*(delay-jitter))
 		}
 	}
 }

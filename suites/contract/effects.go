@@ -62,7 +62,7 @@ func liftableRefusals(s *session) []refusal {
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
-				call := s.startCall(c, withJob(v, nobodysJobID()))
+				call := s.startCall(c, withJob(v, nobodysJobID(t.def.ID)))
 				call.Tamper = func(r *http.Request) {
 					if c.Method == http.MethodPost && c.Signature == protocol.SignatureV1 {
 						changeBody(r, v[states.JobID])
@@ -134,7 +134,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 		s.sparesProfile(t, spec.StateStoppedJob)
 		v := s.arrange(t, spec.StateStoppedJob, needAll...)
 		creds := credentials(v)
-		drive := s.startCall(c, withJob(v, nobodysJobID()))
+		drive := s.startCall(c, withJob(v, nobodysJobID(t.def.ID)))
 		over, n, err := s.driveUntil(t, creds, drive, budget, func(a *client.Answer) bool { return a.Code == spec.CodeJobNotFound })
 		if err != nil {
 			if t.ctx.Err() != nil {
