@@ -345,6 +345,9 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 		}
 	}
 	for _, o := range in.all() {
+		if k := retryAfterProblem(in, o); k != "" {
+			note(k, spec.HeaderRetryAfter+": "+o.retryAfter)
+		}
 		if o.rlErr != "" {
 			note("unparsable", o.rlErr)
 			continue
@@ -410,9 +413,37 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 		// is over-admission's finding, not the headers'.
 	}
 	for k, c := range bad {
-		problems = append(problems, fmt.Sprintf("rate-limit header: %d× %s (e.g. %s)", c, k, example[k]))
+		what := "rate-limit header: "
+		if strings.HasPrefix(k, spec.HeaderRetryAfter) {
+			what = "" // its own header, named in k
+		}
+		problems = append(problems, fmt.Sprintf("%s%d× %s (e.g. %s)", what, c, k, example[k]))
 	}
 	return problems, fmt.Sprintf("; rate-limit headers consistent on %d answers", seen)
+}
+
+// retryAfterProblem is what is wrong with a throttled answer's x-acs-retry-after, if it has one
+// ("": nothing): it must be a positive number of milliseconds (the spec's pattern), at most the
+// window, and no later than its rate-limit header's TimeLeft (plus a second of rounding), the
+// time the released SDKs wait: a caller reading either waits about as long.
+func retryAfterProblem(in *input, o *observation) string {
+	if o.retryAfter == "" || o.kind != kindThrottled {
+		return ""
+	}
+	if re := in.spec.RetryAfterPattern(); re != nil && !re.MatchString(o.retryAfter) {
+		return spec.HeaderRetryAfter + " not a positive number of milliseconds"
+	}
+	ms, err := strconv.ParseInt(o.retryAfter, 10, 64)
+	wait := time.Duration(ms) * time.Millisecond
+	switch {
+	case err != nil || ms <= 0:
+		return spec.HeaderRetryAfter + " not a positive number of milliseconds"
+	case wait > in.w()+in.w()/10:
+		return spec.HeaderRetryAfter + " past the window"
+	case o.rl != nil && wait > o.rl.TimeLeft+time.Second:
+		return spec.HeaderRetryAfter + " later than the rate-limit header's TimeLeft"
+	}
+	return ""
 }
 
 // judgeKeying: the two keys of one account share its budget. It fails only on evidence that they

@@ -78,6 +78,9 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 				break
 			}
 		}
+		if o.kind == kindThrottled {
+			o.retryAfter = r.Headers.Get(spec.HeaderRetryAfter)
+		}
 		if v != "" {
 			h, err := parseRateHeader(v)
 			if err != nil {

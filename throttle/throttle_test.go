@@ -154,13 +154,14 @@ func TestThrottleAgainstReference(t *testing.T) {
 		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.NeverLifts)}}, CheckRecovery},
 		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.ThrottleWrongCode)}}, CheckShape},
 		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.ThrottleWrongStatus)}}, CheckShape},
+		{&mockRun{opts: []mock.Option{mock.WithDefects(mock.RetryAfterTooLong)}}, CheckShape},
 		// The sliding window counter is the slowest to settle: prove the power holds for it too.
 		{&mockRun{opts: []mock.Option{mock.WithAlgorithm(ratelimit.SlidingWindow), mock.WithDefects(mock.LimitScaled(1.1))}}, CheckOverAdmission},
 		{&mockRun{opts: []mock.Option{mock.WithAlgorithm(ratelimit.TokenBucket), mock.WithDefects(mock.LimitScaled(0.9))}}, CheckUnderAdmission},
 	}
 	for i, b := range bad {
 		b.run.name = []string{"NoLimit", "LimitScaled(1.1)", "LimitScaled(0.9)", "GlobalLimit", "PerKeyLimit", "NeverLifts",
-			"ThrottleWrongCode", "ThrottleWrongStatus", "sliding-window+LimitScaled(1.1)", "token-bucket+LimitScaled(0.9)"}[i]
+			"ThrottleWrongCode", "ThrottleWrongStatus", "RetryAfterTooLong", "sliding-window+LimitScaled(1.1)", "token-bucket+LimitScaled(0.9)"}[i]
 	}
 	if raceEnabled {
 		// One correct and one broken target: the concurrency is the same, the CPU a fraction.
@@ -204,11 +205,11 @@ func TestThrottleAgainstReference(t *testing.T) {
 			if c := checkOf(r.rep, b.check); c.Status != CheckFail {
 				t.Errorf("check %s: %s (%s), want fail", b.check, c.Status, c.Message)
 			}
-			if b.run.name != "NoLimit" && b.run.name != "PerKeyLimit" {
+			if b.run.name != "NoLimit" && b.run.name != "PerKeyLimit" && b.run.name != "RetryAfterTooLong" {
 				return
 			}
 			// Each check is judged on its own evidence: no limit is over-admission alone, a limit per
-			// key is keying alone.
+			// key is keying alone, a retry-after past the window the shape alone.
 			for _, c := range r.rep.Failed() {
 				if c.Name != b.check {
 					t.Errorf("%s failed too (%s): one defect, one failed check", c.Name, c.Message)
