@@ -131,6 +131,22 @@ func logReport(t *testing.T, r *mockRun) {
 	t.Logf("%s (run %d of at most %d):\n%s", r.name, r.runs, attempts, b.String())
 }
 
+// expectPass: the run r of a correct throttle passed, with the limit rl estimated within its
+// uncertainty (and 2 calls).
+func expectPass(t *testing.T, r *mockRun, rl spec.RateLimit) {
+	t.Helper()
+	logReport(t, r)
+	if r.err != nil {
+		t.Fatalf("after %d runs: %v", r.runs, r.err)
+	}
+	if r.rep.Verdict != "pass" {
+		t.Errorf("verdict %q, want pass; failed: %v", r.rep.Verdict, r.rep.Failed())
+	}
+	if d := r.rep.EstimatedLimit - float64(rl.Calls); d > r.rep.Uncertainty+2 || -d > r.rep.Uncertainty+2 {
+		t.Errorf("estimated %.0f±%.0f, want %d", r.rep.EstimatedLimit, r.rep.Uncertainty, rl.Calls)
+	}
+}
+
 // TestThrottleAgainstReference: the reference implementation passes with every algorithm and
 // fails, on the right check, with every broken throttle.
 func TestThrottleAgainstReference(t *testing.T) {
@@ -175,16 +191,7 @@ func TestThrottleAgainstReference(t *testing.T) {
 
 	for _, r := range good {
 		t.Run(r.name, func(t *testing.T) {
-			logReport(t, r)
-			if r.err != nil {
-				t.Fatalf("after %d runs: %v", r.runs, r.err)
-			}
-			if r.rep.Verdict != "pass" {
-				t.Errorf("verdict %q, want pass; failed: %v", r.rep.Verdict, r.rep.Failed())
-			}
-			if d := r.rep.EstimatedLimit - float64(rl.Calls); d > r.rep.Uncertainty+2 || -d > r.rep.Uncertainty+2 {
-				t.Errorf("estimated %.0f±%.0f, want %d", r.rep.EstimatedLimit, r.rep.Uncertainty, rl.Calls)
-			}
+			expectPass(t, r, rl)
 			for _, c := range r.rep.Checks {
 				if c.Status == CheckSkipped {
 					t.Errorf("check %s skipped against the reference implementation: %s", c.Name, c.Message)
