@@ -25,6 +25,6 @@ func TestThrottleVariantsAgainstReference(t *testing.T) {
 	}
 	runAll(t, rl, runs)
 	for _, r := range runs {
-		t.Run(r.name, func(t *testing.T) { expectPass(t, r, rl) })
+		t.Run(r.name, func(t *testing.T) { assertPasses(t, rl, r, 2) })
 	}
 }
