@@ -37,25 +37,25 @@ test: fmt-check vet tidy-check test-main test-sdk test-redis lint-spec prism
 # against x/time/rate and over a slow link, which the race build skips.
 test-main:
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
-	$(GO) test -count=1 -run 'Sim|AgainstReference|AgainstLimitersPeopleUse|OverSlowLink' ./throttle
-	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds|TestVariantsConformOverSeeds' ./explore
-	$(GO) test -count=1 -run 'TestAPIAllocBudget' ./mock
+	$(GO) test -count=1 -run 'Sim|AgainstReference|AgainstLimitersPeopleUse|OverSlowLink' ./suites/throttle
+	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds|TestVariantsConformOverSeeds' ./internal/explore
+	$(GO) test -count=1 -run 'TestAPIAllocBudget' ./internal/mock
 
 test-sdk:
-	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) test -count=1 ./...; fi
+	@cd internal/sdktest && $(GO) test -count=1 ./...
 
 ## test-redis: the throttle scenario against go-redis/redis_rate over a real Redis (its own module,
-## redistest/; skipped with a message where redis-server is not installed), at a scaled window.
+## internal/redistest/; skipped with a message where redis-server is not installed), at a scaled window.
 test-redis:
-	@if [ -f redistest/go.mod ]; then cd redistest && $(GO) test -count=1 ./...; fi
+	@cd internal/redistest && $(GO) test -count=1 ./...
 
 ## throttle-full: the throttle scenario at the spec's full scale (6000/1m, about 100 s a run, two at
 ## a time) against the reference implementation, x/time/rate, the reference 10% too lenient, and
 ## redis_rate: for release runs, never in make test. THROTTLE_FULL=all adds each of the reference's
 ## algorithms.
 throttle-full:
-	THROTTLE_FULL=$${THROTTLE_FULL:-1} THROTTLE_TEST_PARALLEL=$${THROTTLE_TEST_PARALLEL:-2} $(GO) test -count=1 -v -timeout 60m -run 'TestThrottleFullScale' ./throttle
-	@if [ -f redistest/go.mod ]; then cd redistest && THROTTLE_FULL=1 $(GO) test -count=1 -v -timeout 30m ./...; fi
+	THROTTLE_FULL=$${THROTTLE_FULL:-1} THROTTLE_TEST_PARALLEL=$${THROTTLE_TEST_PARALLEL:-2} $(GO) test -count=1 -v -timeout 60m -run 'TestThrottleFullScale' ./suites/throttle
+	@cd internal/redistest && THROTTLE_FULL=1 $(GO) test -count=1 -v -timeout 30m ./...
 
 lint: fmt-check vet tidy-check lint-spec
 
@@ -65,34 +65,34 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
-	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) vet ./...; fi
-	@if [ -f redistest/go.mod ]; then cd redistest && $(GO) vet ./...; fi
+	@cd internal/sdktest && $(GO) vet ./...
+	@cd internal/redistest && $(GO) vet ./...
 
 # go.mod and go.sum say exactly what the code imports (direct requirements direct, none unused).
 tidy-check:
 	$(GO) mod tidy -diff
-	@if [ -f sdktest/go.mod ]; then cd sdktest && $(GO) mod tidy -diff; fi
-	@if [ -f redistest/go.mod ]; then cd redistest && $(GO) mod tidy -diff; fi
+	@cd internal/sdktest && $(GO) mod tidy -diff
+	@cd internal/redistest && $(GO) mod tidy -diff
 
 lint-spec:
-	@if [ -x scripts/lint-spec.sh ]; then scripts/lint-spec.sh; fi
+	@if [ -x internal/scripts/lint-spec.sh ]; then internal/scripts/lint-spec.sh; fi
 
 ## prism: the reference implementation behind Stoplight Prism's validation proxy; every JSON cell's
 ## success case and the official SDKs' captured requests must draw no violation (skipped without npx).
 prism:
-	@scripts/prism.sh
+	@internal/scripts/prism.sh
 
 ## fuzz: random fuzzing, each target for $(FUZZTIME); commit what it finds (testdata/fuzz/) as seeds
 ## with the fix. Never part of `make test`: a new finding would turn CI red on an unrelated commit.
 ## fuzz-short: a few seconds per target, a smoke run.
 fuzz-short:
-	@FUZZTIME=3s scripts/fuzz.sh
+	@FUZZTIME=3s internal/scripts/fuzz.sh
 
 fuzz:
-	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+	@FUZZTIME=$(FUZZTIME) internal/scripts/fuzz.sh
 
 bench:
-	@scripts/bench.sh
+	@internal/scripts/bench.sh
 
 run: build
 	$(BIN) run

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // TestShardsMerge runs three shards at once against the reference implementation on loopback,

@@ -13,8 +13,8 @@ import (
 	"github.com/tsenart/vegeta/v12/lib/plot"
 
 	"github.com/edgeconform/edgeconform/internal/giveup"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // RunOptions configure a general load run: constant-rate signed calls for a duration.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Shard is one of Count processes sharing a load run: Index is 0-based, as Kubernetes'

@@ -11,7 +11,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/internal/hostile"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // A load run against every misbehaving target: it ends within its duration and timeout, every

@@ -13,7 +13,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // fakeService verifies each call's signature and answers 200, or Throttling.User for the

@@ -26,7 +26,7 @@ const (
 	InHeader = "header"
 )
 
-// The extensions that say where values travel (written by spec/gen's wire step).
+// The extensions that say where values travel (written by internal/gen's wire step).
 const (
 	extRequiredIn = "x-edgeconform-required-in"
 	extParam      = "x-edgeconform-param"

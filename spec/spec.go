@@ -1,10 +1,10 @@
 // Package spec is the only package that loads the OpenAPI description of StartEdgeTranscodeJob.
-// It embeds openapi.yaml (generated from the documentation page by spec/gen, never edited by hand),
+// It embeds openapi.yaml (generated from the documentation page by internal/gen, never edited by hand),
 // loads and validates it with kin-openapi once, and exposes the API's facts as typed accessors so
 // that no other package hard-codes a code, a status, a template, the rate limit or a state name.
 package spec
 
-//go:generate go run ./gen/specgen -o openapi.yaml
+//go:generate go run ../internal/gen/specgen -o openapi.yaml
 
 import (
 	_ "embed"
@@ -33,7 +33,7 @@ const (
 // without one of these is not the kit's to assert; SourcePage above is the page's.
 const (
 	SourceProtocol  = "protocol"  // the wire protocol of docs/protocol.md (Alibaba Cloud's RPC conventions)
-	SourceMetadata  = "metadata"  // the vendor's OpenAPI metadata (api-docs.json, spec/source/)
+	SourceMetadata  = "metadata"  // the vendor's OpenAPI metadata (api-docs.json, internal/source/)
 	SourceSDK       = "sdk"       // the official SDKs' code
 	SourceRecording = "recording" // a recording of the real service (contract --snapshot)
 )

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/docpage"
+	"github.com/edgeconform/edgeconform/internal/source"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/docpage"
-	"github.com/edgeconform/edgeconform/spec/source"
 )
 
 const goodRequestID = "0000003B-0E1A-586A-AC29-742247000000"

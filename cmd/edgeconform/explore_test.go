@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeconform/edgeconform/mock"
-	"github.com/edgeconform/edgeconform/mock/world"
+	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/mock/world"
 )
 
 // secretOf is the reference world's secret of keyID: a key of an account of the world file, or of

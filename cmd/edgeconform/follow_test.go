@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
 )
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/load"
-	"github.com/edgeconform/edgeconform/mock"
 )
 
 func TestLoadMixUsageErrors(t *testing.T) {

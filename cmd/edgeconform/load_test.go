@@ -19,8 +19,8 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/load"
-	"github.com/edgeconform/edgeconform/mock"
 )
 
 func readReport(t *testing.T, path string) load.Report { return readJSONFile[load.Report](t, path) }

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/mock"
-	"github.com/edgeconform/edgeconform/mock/world"
-	"github.com/edgeconform/edgeconform/ratelimit"
+	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/mock/world"
+	"github.com/edgeconform/edgeconform/internal/ratelimit"
 	"github.com/edgeconform/edgeconform/spec"
 )
 

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // mockCommand is `edgeconform mock args...` running in-process until cancel: its API and admin

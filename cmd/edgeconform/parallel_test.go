@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 )
 
 // contractFiles runs contract with args and returns its stdout, JSON and JUnit reports, with

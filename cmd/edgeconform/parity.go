@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeconform/edgeconform/baseline"
+	"github.com/edgeconform/edgeconform/internal/baseline"
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/parity"
+	"github.com/edgeconform/edgeconform/internal/parity"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/suites/contract"
 )

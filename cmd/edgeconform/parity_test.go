@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/fixtures"
-	"github.com/edgeconform/edgeconform/mock"
-	"github.com/edgeconform/edgeconform/parity"
-	"github.com/edgeconform/edgeconform/ratelimit"
+	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/parity"
+	"github.com/edgeconform/edgeconform/internal/ratelimit"
 	"github.com/edgeconform/edgeconform/spec"
 )
 

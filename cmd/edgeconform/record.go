@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/parity"
+	"github.com/edgeconform/edgeconform/internal/parity"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/suites/contract"
 )

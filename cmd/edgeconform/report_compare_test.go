@@ -13,8 +13,8 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/load"
-	"github.com/edgeconform/edgeconform/mock"
 )
 
 // compareDelay is how much slower the "slower build" of the reference answers; compareRate the

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/matrix"
+	"github.com/edgeconform/edgeconform/internal/matrix"
 )
 
 const matrixSynopsis = "report matrix [--markdown FILE] [--html FILE] [NAME=]REPORT.json..."

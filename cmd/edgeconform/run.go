@@ -10,11 +10,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/suites/contract"
-	"github.com/edgeconform/edgeconform/throttle"
+	"github.com/edgeconform/edgeconform/suites/throttle"
 )
 
 // runRun is `edgeconform run`: the contract suites, then the throttle scenario, against the same

@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/fixtures"
-	"github.com/edgeconform/edgeconform/mock"
-	"github.com/edgeconform/edgeconform/mock/world"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/mock/world"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // secretMark is in every AccessKeySecret of the world and profile these tests use: the reference

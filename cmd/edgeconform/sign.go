@@ -9,11 +9,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/edgeconform/edgeconform/explore"
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/mock/world"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/mock/world"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // signOptions are the flags of `edgeconform sign`.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/slowlink"
-	"github.com/edgeconform/edgeconform/mock"
 )
 
 // BenchmarkContractSlowLink is the default contract run (every case, the throttle cases at the

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/gen"
+	"github.com/edgeconform/edgeconform/internal/source"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/gen"
-	"github.com/edgeconform/edgeconform/spec/source"
 )
 
 const specUsage = `usage: edgeconform spec <generate|validate|show|sources> [flags]
@@ -57,8 +57,8 @@ func runSpec(ctx context.Context, m *Main, args []string) error {
 func (m *Main) specGenerate(args []string) error {
 	fs := m.newFlagSet("spec generate", "spec generate [-o FILE] [-page FILE] [-overlay FILE]")
 	out := fs.String("o", "", "write the document to `FILE` (default: stdout)")
-	pagePath := fs.String("page", "", "documentation page `FILE` (default: the embedded spec/source/"+source.PageFile+")")
-	overlayPath := fs.String("overlay", "", "overlay `FILE` (default: the embedded spec/source/"+source.OverlayFile+")")
+	pagePath := fs.String("page", "", "documentation page `FILE` (default: the embedded internal/source/"+source.PageFile+")")
+	overlayPath := fs.String("overlay", "", "overlay `FILE` (default: the embedded internal/source/"+source.OverlayFile+")")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}

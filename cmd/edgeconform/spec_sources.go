@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/gen"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/gen"
 )
 
 // specSources prints the disagreements between the page, the metadata and the SDKs' facts.
@@ -18,7 +18,7 @@ func (m *Main) specSources(args []string) error {
 	fs := m.newFlagSet("spec sources", "spec sources [-json] [-metadata FILE] [-sdk FILE] [-page FILE]")
 	asJSON := fs.Bool("json", false, "print the disagreements as JSON (the shape of x-edgeconform-disagreements)")
 	metaPath := fs.String("metadata", "", "a metadata snapshot `FILE`, api-docs.<YYYY-MM-DD>.*.json as published (default: the embedded newest)")
-	sdkPath := fs.String("sdk", "", "SDK facts `FILE` (default: the embedded spec/source/vendor/sdk.yaml)")
+	sdkPath := fs.String("sdk", "", "SDK facts `FILE` (default: the embedded internal/source/vendor/sdk.yaml)")
 	pagePath := fs.String("page", "", "documentation page `FILE` (default: the embedded one)")
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
@@ -70,7 +70,7 @@ func (m *Main) specSources(args []string) error {
 	fmt.Fprintf(m.Stdout, "\n%d disagreements between %s\n", len(ds), sourcesLine(ds))
 	if !reflect.DeepEqual(ds, spec.Default().Disagreements()) {
 		// A newer snapshot or other facts: the spec records the embedded sources' list.
-		fmt.Fprintf(m.Stdout, "these sources differ from the %d the spec records: regenerate spec/openapi.yaml (go generate ./spec) after updating spec/source/vendor/\n",
+		fmt.Fprintf(m.Stdout, "these sources differ from the %d the spec records: regenerate spec/openapi.yaml (go generate ./spec) after updating internal/source/vendor/\n",
 			len(spec.Default().Disagreements()))
 	}
 	return nil

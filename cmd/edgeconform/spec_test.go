@@ -88,7 +88,7 @@ func TestSpecGenerate(t *testing.T) {
 		t.Fatalf("generate to stdout: exit %d, same=%v", code, stdout == string(want))
 	}
 
-	page, _ := os.ReadFile("../../spec/source/StartEdgeTranscodeJob.txt")
+	page, _ := os.ReadFile("../../internal/source/StartEdgeTranscodeJob.txt")
 	broken := filepath.Join(dir, "page.txt")
 	if err := os.WriteFile(broken, bytes.Replace(page, []byte("| 404 | JobNotFound"), []byte("| 4o4 | JobNotFound"), 1), 0o644); err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestSpecSourcesListsTheDisagreements(t *testing.T) {
 // A newer metadata snapshot dropped in as published changes the list, and the command says the
 // spec must be regenerated.
 func TestSpecSourcesReadsANewerSnapshot(t *testing.T) {
-	data, err := os.ReadFile("../../spec/source/vendor/api-docs.2024-06-24.StartEdgeTranscodeJob.json")
+	data, err := os.ReadFile("../../internal/source/vendor/api-docs.2024-06-24.StartEdgeTranscodeJob.json")
 	if err != nil {
 		t.Fatal(err)
 	}

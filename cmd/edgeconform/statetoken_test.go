@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 )
 
 // The provider-state endpoint's token (docs/protocol.md#provider-states): a mock started with one

@@ -8,9 +8,9 @@ import (
 
 	"github.com/edgeconform/edgeconform/fixtures"
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // targetFlags are the flags shared by the commands that call a target (docs/protocol.md#the-binary).

@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeconform/edgeconform/client"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/load"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/throttle"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/suites/throttle"
 )
 
 // throttleFlags are the flags of `edgeconform throttle`: the shared target flags plus the

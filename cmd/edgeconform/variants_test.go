@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 )
 
 // TestContractPassesEachVariant: the whole contract run (the documented cases, the edge cases,

@@ -40,7 +40,7 @@ func nondeterministic(commands []string) []string {
 // would execute for it (make -n, every prerequisite expanded) holds no -fuzz, no fuzz script.
 func TestTestCommandIsDeterministic(t *testing.T) {
 	// Positive control: the check finds the recipes it is meant to find.
-	for _, bad := range []string{"go test -run '^$' -fuzz ^FuzzX$ ./mock", "FUZZTIME=3s scripts/fuzz.sh", "$(MAKE) fuzz-short", "go test -test.fuzz=FuzzX"} {
+	for _, bad := range []string{"go test -run '^$' -fuzz ^FuzzX$ ./mock", "FUZZTIME=3s internal/scripts/fuzz.sh", "$(MAKE) fuzz-short", "go test -test.fuzz=FuzzX"} {
 		if len(nondeterministic([]string{bad})) == 0 {
 			t.Errorf("the check misses %q", bad)
 		}

@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Counting hands out a new made-up fresh account on every setup and counts setups and

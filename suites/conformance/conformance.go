@@ -24,7 +24,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 	"github.com/edgeconform/edgeconform/suites/contract"
 )
 

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // recorder is a tb that keeps what each subtest said instead of failing the test.

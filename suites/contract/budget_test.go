@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // The throttle case's budget follows the limit: the spec's 6000/1m needs 12010 calls, and with no

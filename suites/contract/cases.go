@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgeconform/edgeconform/client"
-	"github.com/edgeconform/edgeconform/explore"
+	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/internal/giveup"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // How a run executes its cases. Run builds the cases as data (specs.go), selects them by

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeconform/edgeconform/client"
+	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/internal/hostile"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // outcomes lists the report's cases as comparable lines.

@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/client"
-	"github.com/edgeconform/edgeconform/explore"
+	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 func testSession(t *testing.T) *session {

@@ -25,11 +25,11 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/edgeconform/edgeconform/client"
+	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Errors of Run. A failing case is not an error: it is in the Result.

@@ -13,9 +13,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/edgeconform/edgeconform/mock"
+	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 	"github.com/edgeconform/edgeconform/suites/contract"
 )
 

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeconform/edgeconform/explore"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // The edge cases (docs/protocol.md#edges-and-exploration): what real clients send and real implementations get wrong,

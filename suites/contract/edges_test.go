@@ -3,7 +3,7 @@ package contract
 import (
 	"testing"
 
-	"github.com/edgeconform/edgeconform/explore"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
 )
 

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeconform/edgeconform/client"
-	"github.com/edgeconform/edgeconform/explore"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // A refused call changes nothing (docs/protocol.md#wire-protocol: the gateway's refusals, the

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/edgeconform/edgeconform/client"
-	"github.com/edgeconform/edgeconform/explore"
-	"github.com/edgeconform/edgeconform/protocol"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // The generated calls of --explore N --seed S (docs/protocol.md#edges-and-exploration): explore.Generate's plans over

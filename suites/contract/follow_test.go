@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Where the sources disagree (UserQuotaExceed: 403 on the page, 400 in the metadata; the page's

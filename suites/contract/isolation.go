@@ -3,9 +3,9 @@ package contract
 import (
 	"strconv"
 
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // An account reaches only its own jobs (the page: JobNotFound, "the task does not exist", and

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // cell is one transport of the matrix: how a call travels and in which format it is answered.

@@ -1,8 +1,8 @@
 package contract
 
 import (
-	"github.com/edgeconform/edgeconform/client"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // An Observer sees the answer each case is judged on, after the case's own checks: the extension

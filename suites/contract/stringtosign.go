@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edgeconform/edgeconform/protocol"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // The older SDK (alibaba-cloud-sdk-go, sdk/errors/signature_does_not_match_wrapper.go) reads the

@@ -1,9 +1,9 @@
 package contract
 
 import (
-	"github.com/edgeconform/edgeconform/explore"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/states"
+	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Starting a stopped job succeeds and echoes its JobId; starting it again is refused.

@@ -10,10 +10,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/edgeconform/edgeconform/client"
-	"github.com/edgeconform/edgeconform/explore"
-	"github.com/edgeconform/edgeconform/protocol"
+	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // The shape of a throttled answer: one fresh account is driven past the limit and the first

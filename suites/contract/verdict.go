@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/edgeconform/edgeconform/explore"
+	"github.com/edgeconform/edgeconform/internal/explore"
 )
 
 // Verdicts of a Result: they match the exit statuses 0, 1 and 3 (docs/protocol.md, reports).
