@@ -15,7 +15,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/hostile"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 )
 
 // goWording is what a person should never read in a verdict or an error: Go's own words for a
@@ -180,12 +180,12 @@ func TestRunTargetDown(t *testing.T) {
 // A run whose every call failed without an answer (the target went away after the probe) has no
 // verdict, whatever its thresholds say: inconclusive, saying why in words, in the text and the JSON.
 func TestLoadNoAnswerIsInconclusive(t *testing.T) {
-	s := load.NewSummary(nil)
+	s := loadrun.NewSummary(nil)
 	for range 5 {
 		s.Add(&vegeta.Result{Timestamp: time.Now(), URL: "http://127.0.0.1:1/", Error: `Get "http://127.0.0.1:1/": dial tcp 0.0.0.0:0->127.0.0.1:1: connect: connection refused`})
 	}
 	r := s.Report()
-	ts, err := load.ParseThresholds([]string{"errors<100%"})
+	ts, err := loadrun.ParseThresholds([]string{"errors<100%"})
 	if err != nil {
 		t.Fatal(err)
 	}

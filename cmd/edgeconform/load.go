@@ -14,10 +14,11 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -81,7 +82,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 }
 
 // check validates the flags that need no network, so that bad usage exits 2 before anything runs.
-func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.SignatureVersion, rl spec.RateLimit, err error) {
+func (o *loadOptions) check() (ts []loadrun.Threshold, sh loadrun.Shard, sig protocol.SignatureVersion, rl spec.RateLimit, err error) {
 	if o.rate < 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --rate must not be negative")
 	}
@@ -100,11 +101,11 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 	if o.accounts < 0 {
 		return nil, sh, "", rl, cli.Usagef("load: --accounts must not be negative")
 	}
-	if ts, err = load.ParseThresholds(o.thresholds); err != nil {
+	if ts, err = loadrun.ParseThresholds(o.thresholds); err != nil {
 		return nil, sh, "", rl, cli.Usagef("load: %v", err)
 	}
 	if o.shard != "" {
-		if sh, err = load.ParseShard(o.shard); err != nil {
+		if sh, err = loadrun.ParseShard(o.shard); err != nil {
 			return nil, sh, "", rl, cli.Usagef("load: --%v", err)
 		}
 	}
@@ -200,9 +201,9 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 
 	k := o.accounts
 	if k == 0 {
-		k = load.AccountsFor(o.rate, o.duration, rl, assumedMaxRate)
+		k = loadrun.AccountsFor(o.rate, o.duration, rl, assumedMaxRate)
 	}
-	accounts, teardown, short, err := load.SetupAccounts(ctx, arr, k, sh)
+	accounts, teardown, short, err := loadrun.SetupAccounts(ctx, arr, k, sh)
 	if err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
@@ -233,7 +234,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 		return err
 	}
 	defer sinks.closeAll()
-	s, cause, err := o.attack(ctx, m, load.RunOptions{
+	s, cause, err := o.attack(ctx, m, loadrun.RunOptions{
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
 		Method: o.method, Signature: sig, Format: o.format, Name: name,
@@ -249,7 +250,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 }
 
 // finish writes the run's reports (finishReport) and notes that they are written.
-func (o *loadOptions) finish(m *Main, s *load.Summary, r *load.Report, ts []load.Threshold, title string, cause error) error {
+func (o *loadOptions) finish(m *Main, s *loadrun.Summary, r *loadrun.Report, ts []loadrun.Threshold, title string, cause error) error {
 	r.Interrupted = o.stop() != nil
 	o.reported = true
 	return finishReport(m, "load", s, r, ts, o.jsonReport, o.reportDir, title, cause)
@@ -269,21 +270,21 @@ func (o *loadOptions) conclude(m *Main, err error) error {
 	if o.reported || cli.ExitCode(err) != cli.ExitHarness {
 		return err
 	}
-	r := &load.Report{Target: o.target, Interrupted: stop != nil}
+	r := &loadrun.Report{Target: o.target, Interrupted: stop != nil}
 	r.Inconclusive(strings.TrimPrefix(sentence(err), "load: "))
 	fmt.Fprintf(m.Stdout, "Verdict: %s: %s\n", r.Verdict, r.Reason)
-	if werr := writeOutput("load", "json", o.jsonReport, func(w io.Writer) error { return load.WriteJSON(w, r) }); werr != nil {
+	if werr := writeOutput("load", "json", o.jsonReport, func(w io.Writer) error { return loadrun.WriteJSON(w, r) }); werr != nil {
 		return errors.Join(err, werr)
 	}
 	return err
 }
 
 // share is this process's part of the run: its rate, attack name and worker cap.
-func (o *loadOptions) share(sh load.Shard) (rate int, name string, maxWorkers uint64, err error) {
+func (o *loadOptions) share(sh loadrun.Shard) (rate int, name string, maxWorkers uint64, err error) {
 	rate, name = o.rate, "load"
 	if sh.Count > 1 {
 		rate = sh.Split(o.rate)
-		name = load.ShardName(sh, rate)
+		name = loadrun.ShardName(sh, rate)
 	}
 	if o.rate > 0 && rate == 0 {
 		return 0, "", 0, cli.Usagef("load: --rate %d is too low to split over %d shards", o.rate, sh.Count)
@@ -298,21 +299,21 @@ func (o *loadOptions) share(sh load.Shard) (rate int, name string, maxWorkers ui
 // attack runs ro with the progress display and closes the sinks. With calls made, the summary
 // comes back with cause: why the figures decide nothing (the target answered none of the first
 // calls, the run was stopped early), nil when they decide. err: no figures at all (exit 3).
-func (o *loadOptions) attack(ctx context.Context, m *Main, ro load.RunOptions, sinks *sinks) (s *load.Summary, cause, err error) {
+func (o *loadOptions) attack(ctx context.Context, m *Main, ro loadrun.RunOptions, sinks *sinks) (s *loadrun.Summary, cause, err error) {
 	display := m.newProgress(o.progress, "load", o.duration)
 	var elapsed time.Duration
-	ro.Progress = func(p load.Progress) {
+	ro.Progress = func(p loadrun.Progress) {
 		elapsed = p.Elapsed
 		display.show(p.Elapsed, fmt.Sprintf("%d calls, %d failed, %d throttled", p.Requests, p.Failed, p.Throttled), p.Done)
 	}
-	s, runErr := load.Run(ctx, ro)
+	s, runErr := loadrun.Run(ctx, ro)
 	display.finish()
 	if err := sinks.closeAll(); err != nil && runErr == nil {
 		runErr = err
 	}
 	if s == nil || s.Counts().Requests+s.Counts().Dry == 0 || (runErr != nil && !errors.Is(runErr, giveup.ErrNoAnswer)) {
 		if runErr == nil {
-			runErr = load.ErrNoResults
+			runErr = loadrun.ErrNoResults
 		}
 		return nil, nil, harnessError("load", runErr)
 	}
@@ -347,7 +348,7 @@ func (o *loadOptions) openSinks() (*sinks, error) {
 		if err := os.MkdirAll(o.reportDir, 0o755); err != nil {
 			return nil, cli.Usagef("load: --report-dir: %v", err)
 		}
-		if err := create(filepath.Join(o.reportDir, load.ReportResultsFile)); err != nil {
+		if err := create(filepath.Join(o.reportDir, loadrun.ReportResultsFile)); err != nil {
 			s.closeAll()
 			return nil, err
 		}
@@ -378,8 +379,8 @@ func (s *sinks) closeAll() error {
 
 // emitTargets writes o.emit signed targets as vegeta's JSON target lines. The accounts are kept:
 // the targets are to be sent after this process ends.
-func (o *loadOptions) emitTargets(m *Main, target string, accounts []load.Account, sig protocol.SignatureVersion) error {
-	tr, err := load.NewTargeter(target, accounts, load.WithMethod(o.method), load.WithSignature(sig), load.WithFormat(o.format))
+func (o *loadOptions) emitTargets(m *Main, target string, accounts []attack.Account, sig protocol.SignatureVersion) error {
+	tr, err := attack.NewTargeter(target, accounts, attack.WithMethod(o.method), attack.WithSignature(sig), attack.WithFormat(o.format))
 	if err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
@@ -422,26 +423,26 @@ func rateString(rate int) string {
 // for (the charts titled title), and decides the exit status: 3 (verdict inconclusive, with its
 // reason) when cause says why the figures decide nothing or no call got any answer, 1 when a
 // threshold is crossed.
-func finishReport(m *Main, command string, s *load.Summary, r *load.Report, ts []load.Threshold, jsonPath, reportDir, title string, cause error) error {
-	pass := load.Apply(ts, s, r)
-	if cause == nil && r.Requests > 0 && r.Codes[load.CodeTransport] == r.Requests {
+func finishReport(m *Main, command string, s *loadrun.Summary, r *loadrun.Report, ts []loadrun.Threshold, jsonPath, reportDir, title string, cause error) error {
+	pass := loadrun.Apply(ts, s, r)
+	if cause == nil && r.Requests > 0 && r.Codes[loadrun.CodeTransport] == r.Requests {
 		first := "no error kept"
 		if len(r.Errors) > 0 {
-			first = load.TransportCause(r.Errors[0].Error)
+			first = loadrun.TransportCause(r.Errors[0].Error)
 		}
 		cause = fmt.Errorf("no call got an answer (%s): is the target up?", first)
 	}
 	if cause != nil {
 		r.Inconclusive(strings.TrimPrefix(sentence(cause), command+": "))
 	}
-	if err := load.WriteText(m.Stdout, r); err != nil {
+	if err := loadrun.WriteText(m.Stdout, r); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
-	if err := writeOutput(command, "json", jsonPath, func(w io.Writer) error { return load.WriteJSON(w, r) }); err != nil {
+	if err := writeOutput(command, "json", jsonPath, func(w io.Writer) error { return loadrun.WriteJSON(w, r) }); err != nil {
 		return err
 	}
 	if reportDir != "" {
-		if err := load.WriteReportDir(reportDir, r, title); err != nil {
+		if err := loadrun.WriteReportDir(reportDir, r, title); err != nil {
 			return outputError(command, "report-dir", err)
 		}
 	}

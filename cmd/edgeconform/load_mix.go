@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -22,7 +22,7 @@ type mixFlags struct {
 	stepDuration time.Duration
 	startAt      string
 
-	mix       *load.Mix
+	mix       *loadrun.Mix
 	stepRates []int
 	startTime time.Time
 }
@@ -40,24 +40,24 @@ const maxStartAhead = 24 * time.Hour
 
 // checkMix parses the flags above; ts are the run's thresholds (each path they name must be in
 // the mix).
-func (o *loadOptions) checkMix(ts []load.Threshold, sh load.Shard) error {
+func (o *loadOptions) checkMix(ts []loadrun.Threshold, sh loadrun.Shard) error {
 	f := &o.mixFlags
 	if o.accounts > 0 && f.mixSpec != "" {
 		return cli.Usagef("load: give --mix (identifiers from provider states per path) or --accounts (repeat calls over K accounts), not both")
 	}
 	var err error
-	f.mix = load.DefaultMix()
+	f.mix = loadrun.DefaultMix()
 	if f.mixSpec != "" {
-		if f.mix, err = load.ParseMix(f.mixSpec); err != nil {
+		if f.mix, err = loadrun.ParseMix(f.mixSpec); err != nil {
 			return cli.Usagef("load: --mix: %v", err)
 		}
 	}
 	for _, t := range ts {
-		if p := t.Path(); p != "" && (!o.pooled() || !f.mix.Has(load.Path(p))) {
+		if p := t.Path(); p != "" && (!o.pooled() || !f.mix.Has(loadrun.Path(p))) {
 			return cli.Usagef("load: --threshold %s: path %s is not in the mix (%s)", t.Expr, p, f.mix)
 		}
 	}
-	if f.stepRates, err = load.ParseSteps(f.steps, f.ramp); err != nil {
+	if f.stepRates, err = loadrun.ParseSteps(f.steps, f.ramp); err != nil {
 		return cli.Usagef("load: %v", err)
 	}
 	if f.stepDuration < 0 {
@@ -92,7 +92,7 @@ func (o *loadOptions) checkMix(ts []load.Threshold, sh load.Shard) error {
 func (o *loadOptions) pooled() bool { return o.accounts == 0 && o.emit == 0 }
 
 // runPooled is a mixed run (or a capacity run) with identifiers from the provider states.
-func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts []load.Threshold, sh load.Shard,
+func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts []loadrun.Threshold, sh loadrun.Shard,
 	sig protocol.SignatureVersion, rl spec.RateLimit) error {
 	f := &o.mixFlags
 	rate, name, maxWorkers, err := o.share(sh)
@@ -105,7 +105,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	}
 	pctx, stopPools := context.WithCancel(ctx)
 	defer stopPools()
-	pools, err := load.NewPools(pctx, load.PoolOptions{
+	pools, err := loadrun.NewPools(pctx, loadrun.PoolOptions{
 		Target: a.target, Mix: f.mix, States: a.states, Rate: firstRate, Shard: sh, RateLimit: rl,
 		Method: o.method, Signature: sig, Format: o.format, NoTeardown: a.embedded,
 	})
@@ -142,7 +142,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 		return err
 	}
 	defer sinks.closeAll()
-	ro := load.RunOptions{
+	ro := loadrun.RunOptions{
 		Target: a.target, Rate: rate, Duration: o.duration, Workers: o.workers, MaxWorkers: maxWorkers,
 		Timeout: o.timeout, Name: name, Results: sinks.results, Pools: pools, StartAt: f.startTime,
 	}
@@ -157,17 +157,17 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	r := s.Report()
 	r.Target = a.target
 	r.RateRequested = float64(rate)
-	load.SetPoolStats(r, pools.Stats())
+	loadrun.SetPoolStats(r, pools.Stats())
 	return o.finish(m, s, r, ts, "edgeconform load: "+a.target, cause)
 }
 
 // runSteps is a capacity run: the steps until a threshold is crossed.
-func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro load.RunOptions, ts []load.Threshold, sinks *sinks) error {
+func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro loadrun.RunOptions, ts []loadrun.Threshold, sinks *sinks) error {
 	f := &o.mixFlags
 	fmt.Fprintf(m.Stderr, "load: capacity run against %s: steps %v/s of %s each, mix %s\n", target, f.stepRates, f.stepDuration, f.mix)
-	cr, err := load.RunCapacity(ctx, load.CapacityOptions{
+	cr, err := loadrun.RunCapacity(ctx, loadrun.CapacityOptions{
 		Run: ro, Steps: f.stepRates, StepDuration: f.stepDuration, Thresholds: ts,
-		OnStep: func(st load.StepReport) {
+		OnStep: func(st loadrun.StepReport) {
 			verdict := "kept every threshold"
 			if !st.Pass {
 				verdict = "crossed a threshold"
@@ -184,18 +184,18 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 	}
 	stop := o.stop()
 	if stop != nil {
-		cr.Verdict, cr.Interrupted = string(load.VerdictInconclusive), true
+		cr.Verdict, cr.Interrupted = string(loadrun.VerdictInconclusive), true
 		cr.Reason = fmt.Sprintf("%s after %d of %d steps: the figures cover the steps made so far", stop, len(cr.Steps), len(f.stepRates))
 	}
 	o.reported = true
-	if err := load.WriteCapacityText(m.Stdout, cr); err != nil {
+	if err := loadrun.WriteCapacityText(m.Stdout, cr); err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
-	if err := writeOutput("load", "json", o.jsonReport, func(w io.Writer) error { return load.WriteCapacityJSON(w, cr) }); err != nil {
+	if err := writeOutput("load", "json", o.jsonReport, func(w io.Writer) error { return loadrun.WriteCapacityJSON(w, cr) }); err != nil {
 		return err
 	}
 	if o.reportDir != "" {
-		if err := load.WriteCapacityDir(o.reportDir, cr, "edgeconform load (capacity): "+target); err != nil {
+		if err := loadrun.WriteCapacityDir(o.reportDir, cr, "edgeconform load (capacity): "+target); err != nil {
 			return outputError("load", "report-dir", err)
 		}
 	}

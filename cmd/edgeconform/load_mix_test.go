@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/mock"
-	"github.com/edgeconform/edgeconform/load"
 )
 
 func TestLoadMixUsageErrors(t *testing.T) {
@@ -89,7 +89,7 @@ func TestLoadCapacityRun(t *testing.T) {
 		t.Fatalf("%v\n%s%s", err, stdout, stderr)
 	}
 	data, _ := os.ReadFile(js)
-	var cr load.CapacityReport
+	var cr loadrun.CapacityReport
 	if err := json.Unmarshal(data, &cr); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestLoadStartAtShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ref.Close()
-	run := func(startAt string) *load.ShardStartReport {
+	run := func(startAt string) *loadrun.ShardStartReport {
 		dir := t.TempDir()
 		var wg sync.WaitGroup
 		errs := make([]error, 3)
@@ -202,7 +202,7 @@ func TestLoadShardRecipe(t *testing.T) {
 		t.Fatalf("merge: %v\n%s", err, stdout)
 	}
 	r := readReport(t, js)
-	if r.Dry != 0 || len(r.Paths) != 2 || r.Verdict != load.VerdictPass {
+	if r.Dry != 0 || len(r.Paths) != 2 || r.Verdict != loadrun.VerdictPass {
 		t.Errorf("merged: %d dry, %d paths, verdict %s\n%s", r.Dry, len(r.Paths), r.Verdict, stdout)
 	}
 }

@@ -19,11 +19,13 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/mock"
-	"github.com/edgeconform/edgeconform/load"
 )
 
-func readReport(t *testing.T, path string) load.Report { return readJSONFile[load.Report](t, path) }
+func readReport(t *testing.T, path string) loadrun.Report {
+	return readJSONFile[loadrun.Report](t, path)
+}
 
 // The thresholds decide the exit status: the same run passes one set and crosses another.
 func TestLoadThresholdsDecideExitStatus(t *testing.T) {
@@ -140,7 +142,7 @@ func TestLoadShardsThenReportMerge(t *testing.T) {
 	}
 	// The merged charts, drawn by a browser from the merged histograms: every call in the bars.
 	if browser := chartstest.Browser(); browser != "" {
-		got := chartstest.Check(t, browser, filepath.Join(dir, "report", load.ReportChartFile))
+		got := chartstest.Check(t, browser, filepath.Join(dir, "report", loadrun.ReportChartFile))
 		if got["outcomes"].Sum != int(sum) || got["latency-all"].Drawn == 0 {
 			t.Errorf("merged charts: %+v, want bars adding up to %d calls and latencies", got, sum)
 		}

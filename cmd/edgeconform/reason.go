@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 )
 
 // sentence is err as the one sentence a report's last line and its JSON "reason" give: the exit
@@ -67,5 +67,5 @@ func harnessError(command string, err error) error {
 
 // unreachable is the error of a target whose probe (client.Probe) got no answer.
 func unreachable(target string, err error) error {
-	return fmt.Errorf("target %s does not answer (%s)", target, load.TransportCause(err.Error()))
+	return fmt.Errorf("target %s does not answer (%s)", target, loadrun.TransportCause(err.Error()))
 }

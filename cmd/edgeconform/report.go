@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 )
 
 func runReport(ctx context.Context, m *Main, args []string) error {
@@ -55,7 +55,7 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 	if err := checkOutputs("report merge", outFile("json", out), outDir("report-dir", reportDir)); err != nil {
 		return err
 	}
-	ts, err := load.ParseThresholds(thresholds)
+	ts, err := loadrun.ParseThresholds(thresholds)
 	if err != nil {
 		return cli.Usagef("report merge: %v", err)
 	}
@@ -67,8 +67,8 @@ func runReportMerge(_ context.Context, m *Main, args []string) error {
 			return cli.Usagef("report merge: %v", err)
 		}
 	}
-	s := load.NewSummary(nil)
-	if err := load.MergeFiles(s, files...); err != nil {
+	s := loadrun.NewSummary(nil)
+	if err := loadrun.MergeFiles(s, files...); err != nil {
 		return cli.Usagef("report: %v", err)
 	}
 	r := s.Report()

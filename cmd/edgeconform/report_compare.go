@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 )
 
 const compareSynopsis = "report compare [--threshold EXPR ...] [--json FILE] [--html FILE] [--resamples N] [--seed S] [--level L] BASE NEW"
@@ -27,9 +27,9 @@ func runReportCompare(_ context.Context, m *Main, args []string) error {
 	fset.Var(&thresholds, "threshold", "limit `EXPR` on a change, repeatable: p99<+10%, p99{path=start}<+10%, p50<+2ms, throughput>-5%, errors<+0.1% (percentage points); crossed only when the whole interval is past it")
 	fset.StringVar(&jsonPath, "json", "", "write the comparison as JSON to `FILE`")
 	fset.StringVar(&htmlPath, "html", "", "write the comparison as one self-contained HTML page to `FILE`")
-	fset.IntVar(&resamples, "resamples", load.DefaultResamples, "bootstrap resamples `N`")
-	fset.Uint64Var(&seed, "seed", load.DefaultSeed, "seed `S` of the resampling (the same inputs and seed give the same intervals)")
-	fset.Float64Var(&level, "level", load.DefaultLevel, "confidence level `L` of the intervals, between 0.5 and 0.999")
+	fset.IntVar(&resamples, "resamples", loadrun.DefaultResamples, "bootstrap resamples `N`")
+	fset.Uint64Var(&seed, "seed", loadrun.DefaultSeed, "seed `S` of the resampling (the same inputs and seed give the same intervals)")
+	fset.Float64Var(&level, "level", loadrun.DefaultLevel, "confidence level `L` of the intervals, between 0.5 and 0.999")
 	files, err := parseWithFiles(fset, args)
 	if err != nil {
 		return err
@@ -43,16 +43,16 @@ func runReportCompare(_ context.Context, m *Main, args []string) error {
 	if level < 0.5 || level > 0.999 {
 		return cli.Usagef("report compare: --level %g: want 0.5 to 0.999", level)
 	}
-	ts, err := load.ParseChangeThresholds(thresholds)
+	ts, err := loadrun.ParseChangeThresholds(thresholds)
 	if err != nil {
 		return cli.Usagef("report compare: %v", err)
 	}
 	if err := checkOutputs("report compare", outFile("json", jsonPath), outFile("html", htmlPath)); err != nil {
 		return err
 	}
-	var runs [2]*load.Report
+	var runs [2]*loadrun.Report
 	for i, f := range files {
-		if runs[i], err = load.ReadRun(f); err != nil {
+		if runs[i], err = loadrun.ReadRun(f); err != nil {
 			return cli.Usagef("report compare: %v", err)
 		}
 	}
@@ -61,24 +61,24 @@ func runReportCompare(_ context.Context, m *Main, args []string) error {
 			return cli.Usagef("report compare: --threshold %s: BASE has no path %s", t.Expr, p)
 		}
 	}
-	c, err := load.Compare(runs[0], runs[1], load.CompareOptions{Resamples: resamples, Seed: seed, Level: level, Thresholds: ts})
+	c, err := loadrun.Compare(runs[0], runs[1], loadrun.CompareOptions{Resamples: resamples, Seed: seed, Level: level, Thresholds: ts})
 	switch {
-	case errors.Is(err, load.ErrTooShort):
+	case errors.Is(err, loadrun.ErrTooShort):
 		return fmt.Errorf("%w: report compare: %w", cli.ErrHarness, err)
 	case err != nil:
 		return cli.Usagef("report compare: %v", err)
 	}
 	c.Base, c.New = files[0], files[1]
-	if err := load.WriteCompareText(m.Stdout, c); err != nil {
+	if err := loadrun.WriteCompareText(m.Stdout, c); err != nil {
 		return fmt.Errorf("%w: report compare: %w", cli.ErrHarness, err)
 	}
-	if err := writeOutput("report compare", "json", jsonPath, func(w io.Writer) error { return load.WriteCompareJSON(w, c) }); err != nil {
+	if err := writeOutput("report compare", "json", jsonPath, func(w io.Writer) error { return loadrun.WriteCompareJSON(w, c) }); err != nil {
 		return err
 	}
-	if err := writeOutput("report compare", "html", htmlPath, func(w io.Writer) error { return load.WriteCompareHTML(w, c) }); err != nil {
+	if err := writeOutput("report compare", "html", htmlPath, func(w io.Writer) error { return loadrun.WriteCompareHTML(w, c) }); err != nil {
 		return err
 	}
-	if c.Verdict != load.VerdictPass {
+	if c.Verdict != loadrun.VerdictPass {
 		passes := make([]bool, len(c.Thresholds))
 		for i, t := range c.Thresholds {
 			passes[i] = t.Pass
@@ -88,7 +88,7 @@ func runReportCompare(_ context.Context, m *Main, args []string) error {
 	return nil
 }
 
-func hasPath(r *load.Report, path string) bool {
+func hasPath(r *loadrun.Report, path string) bool {
 	for _, p := range r.Paths {
 		if p.Path == path {
 			return true

@@ -13,8 +13,8 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/mock"
-	"github.com/edgeconform/edgeconform/load"
 )
 
 // compareDelay is how much slower the "slower build" of the reference answers; compareRate the
@@ -108,7 +108,7 @@ func TestReportCompare(t *testing.T) {
 	}
 	c := readComparison(t, slower)
 	want := float64(compareDelay) / float64(time.Millisecond)
-	for _, series := range []string{load.SeriesAll, "start", "denied"} {
+	for _, series := range []string{loadrun.SeriesAll, "start", "denied"} {
 		m := metricOf(t, c, series, "p50")
 		// The delay is a timer: the answers come at least that late, later on a busy machine.
 		if m.ChangeLow < 0.5*want || m.Change < 0.9*want || m.Change > 3*want {
@@ -125,8 +125,8 @@ func TestReportCompare(t *testing.T) {
 	}
 }
 
-func readComparison(t *testing.T, path string) load.Comparison {
-	return readJSONFile[load.Comparison](t, path)
+func readComparison(t *testing.T, path string) loadrun.Comparison {
+	return readJSONFile[loadrun.Comparison](t, path)
 }
 
 // readJSONFile decodes the JSON file at path.
@@ -143,7 +143,7 @@ func readJSONFile[T any](t *testing.T, path string) T {
 	return v
 }
 
-func metricOf(t *testing.T, c load.Comparison, series, metric string) load.MetricChange {
+func metricOf(t *testing.T, c loadrun.Comparison, series, metric string) loadrun.MetricChange {
 	t.Helper()
 	for _, s := range c.Series {
 		for _, m := range s.Metrics {
@@ -153,5 +153,5 @@ func metricOf(t *testing.T, c load.Comparison, series, metric string) load.Metri
 		}
 	}
 	t.Fatalf("no %s of %s in %+v", metric, series, c.Series)
-	return load.MetricChange{}
+	return loadrun.MetricChange{}
 }

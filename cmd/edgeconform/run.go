@@ -12,7 +12,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/suites/contract"
 	"github.com/edgeconform/edgeconform/suites/throttle"
 )
@@ -111,7 +111,7 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 	// The last line: the run's verdict, which the exit status and the JSON repeat; with no verdict,
 	// why (a failure's reasons are the parts' lines above).
 	why := ""
-	if verdict == string(load.VerdictInconclusive) {
+	if verdict == string(loadrun.VerdictInconclusive) {
 		why = ": " + reason
 	}
 	fmt.Fprintf(m.Stdout, "\nrun: %s (contract %s, throttle %s)%s\n", strings.ToUpper(verdict), verdictOf(cerr), verdictOf(terr), why)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/suites/throttle"
@@ -146,7 +146,7 @@ func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Opt
 	switch {
 	case runErr != nil:
 		return rep, f.noVerdictError(runErr)
-	case rep.Verdict == load.VerdictFail:
+	case rep.Verdict == loadrun.VerdictFail:
 		var names []string
 		for _, c := range rep.Failed() {
 			names = append(names, c.Name)

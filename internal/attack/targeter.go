@@ -1,4 +1,4 @@
-package load
+package attack
 
 import (
 	"crypto/hmac"
@@ -43,59 +43,70 @@ func (a Account) name() string {
 	return a.Credentials.AccessKeyID
 }
 
-// TargeterOption configures NewTargeter.
-type TargeterOption func(*targeter)
+// TargeterOption configures NewSigner and NewTargeter.
+type TargeterOption func(*Signer)
 
 // WithMethod returns an option which sets the HTTP method: GET (default) or POST.
 func WithMethod(method string) TargeterOption {
-	return func(t *targeter) { t.method = strings.ToUpper(method) }
+	return func(s *Signer) { s.method = strings.ToUpper(method) }
 }
 
 // WithSignature returns an option which sets the signature version (default V1).
 func WithSignature(v protocol.SignatureVersion) TargeterOption {
-	return func(t *targeter) { t.signature = v }
+	return func(s *Signer) { s.signature = v }
 }
 
 // WithFormat returns an option which sets the response Format: JSON (default) or XML.
 func WithFormat(format string) TargeterOption {
-	return func(t *targeter) { t.format = strings.ToUpper(format) }
+	return func(s *Signer) { s.format = strings.ToUpper(format) }
 }
 
 // WithSpec returns an option which sets the spec that names the Action and Version
 // (default spec.Default()).
-func WithSpec(s *spec.Spec) TargeterOption {
-	return func(t *targeter) { t.spec = s }
+func WithSpec(sp *spec.Spec) TargeterOption {
+	return func(s *Signer) { s.spec = sp }
 }
 
 // WithClock returns an option which sets the clock that stamps each call (default time.Now).
 func WithClock(now func() time.Time) TargeterOption {
-	return func(t *targeter) { t.now = now }
+	return func(s *Signer) { s.now = now }
 }
 
-// WithPicker returns an option which sets how the n-th target picks its account among k
-// (default round-robin: n % k).
+// WithPicker returns an option which sets how NewTargeter's n-th target picks its account
+// among k (default round-robin: n % k).
 func WithPicker(pick func(n uint64, k int) int) TargeterOption {
-	return func(t *targeter) { t.pick = pick }
+	return func(s *Signer) { s.pick = pick }
 }
 
-type targeter struct {
+// Signer signs the calls of one run: its base URL, method, signature version and format, the
+// clock and the nonces. Each account is prepared once (Prepare); Sign then fills a target for the
+// n-th call. The mixed run's pools prepare their identifiers as they arrive.
+type Signer struct {
 	base      *url.URL
 	baseStr   string
-	accounts  []Account
-	tags      []string // "#" + escaped name, per account
 	method    string
 	signature protocol.SignatureVersion
 	format    string
 	spec      *spec.Spec
 	now       func() time.Time
 	pick      func(n uint64, k int) int
-	n         atomic.Uint64
 
-	v1s         []v1Account // V1 only
-	v3s         []v3Account // V3 only
 	bufs        *sync.Pool
 	lastStamp   atomic.Pointer[stamped]
 	noncePrefix [8]byte
+}
+
+// Prepared is one account made ready for signing by a Signer.
+type Prepared struct {
+	v1  v1Account // V1 only
+	v3  v3Account // V3 only
+	tag string
+}
+
+type targeter struct {
+	*Signer
+	accounts []*Prepared
+	n        atomic.Uint64
 }
 
 // NewTargeter returns a vegeta.Targeter that signs every target freshly (a new SignatureNonce and
@@ -103,60 +114,37 @@ type targeter struct {
 // safe for concurrent use by the attacker's workers.
 //
 // Each target's URL ends in "#" + the account's name: the fragment is never sent, but vegeta
-// copies the URL into the Result, so AccountOf tells results apart by account.
+// copies the URL into the Result, so the run library tells results apart by account.
 func NewTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (vegeta.Targeter, error) {
-	t, err := newTargeter(baseURL, accounts, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return t.next, nil
-}
-
-func newTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (*targeter, error) {
 	if len(accounts) == 0 {
 		return nil, errors.New("load: no accounts to sign with")
 	}
-	t, err := newSigner(baseURL, opts...)
+	s, err := NewSigner(baseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
-	t.accounts = append([]Account(nil), accounts...)
-	t.tags = make([]string, len(t.accounts))
-	for i, a := range t.accounts {
+	t := &targeter{Signer: s, accounts: make([]*Prepared, len(accounts))}
+	for i, a := range accounts {
 		if a.Credentials.AccessKeyID == "" || a.Credentials.AccessKeySecret == "" {
 			return nil, fmt.Errorf("load: account %d (%s): needs an AccessKeyId and an AccessKeySecret", i, a.name())
 		}
 		if a.ClusterID == "" || a.JobID == "" {
 			return nil, fmt.Errorf("load: account %d (%s): needs a ClusterId and a JobId", i, a.name())
 		}
-		t.tags[i] = "#" + url.PathEscape(a.name())
-	}
-	if t.signature == protocol.SignatureV1 {
-		t.v1s = make([]v1Account, len(t.accounts))
-		for i, a := range t.accounts {
-			if t.v1s[i], err = t.compileV1(a); err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		t.v3s = make([]v3Account, len(t.accounts))
-		for i, a := range t.accounts {
-			if t.v3s[i], err = t.compileV3(a, t.tags[i]); err != nil {
-				return nil, err
-			}
+		if t.accounts[i], err = s.Prepare(a, "#"+url.PathEscape(a.name())); err != nil {
+			return nil, err
 		}
 	}
-	return t, nil
+	return t.next, nil
 }
 
-// newSigner returns a targeter with its signing configuration and no accounts: the mixed
-// targeter compiles accounts as its pools receive them.
-func newSigner(baseURL string, opts ...TargeterOption) (*targeter, error) {
+// NewSigner returns a Signer with its signing configuration and no accounts.
+func NewSigner(baseURL string, opts ...TargeterOption) (*Signer, error) {
 	u, err := protocol.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	t := &targeter{
+	t := &Signer{
 		base:      u,
 		baseStr:   u.String(),
 		method:    http.MethodGet,
@@ -187,17 +175,40 @@ func newSigner(baseURL string, opts ...TargeterOption) (*targeter, error) {
 	return t, nil
 }
 
+// BaseURL is the base URL every target starts with.
+func (s *Signer) BaseURL() string { return s.baseStr }
+
+// Prepare makes a ready for signing; tag ("#" and a name) ends each of its targets' URLs.
+func (s *Signer) Prepare(a Account, tag string) (*Prepared, error) {
+	p := &Prepared{tag: tag}
+	var err error
+	if s.signature == protocol.SignatureV1 {
+		p.v1, err = s.compileV1(a)
+	} else {
+		p.v3, err = s.compileV3(a, tag)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Sign fills tgt with p's n-th call (n numbers the calls of the Signer: each gets its own nonce),
+// stamped with the Signer's clock.
+func (s *Signer) Sign(tgt *vegeta.Target, p *Prepared, n uint64) error {
+	now := s.now()
+	if s.signature == protocol.SignatureV1 {
+		return s.v1(tgt, &p.v1, p.tag, n, now)
+	}
+	return s.v3(tgt, &p.v3, n, now)
+}
+
 func (t *targeter) next(tgt *vegeta.Target) error {
 	if tgt == nil {
 		return vegeta.ErrNilTarget
 	}
 	n := t.n.Add(1) - 1
-	i := t.pick(n, len(t.accounts))
-	now := t.now()
-	if t.signature == protocol.SignatureV1 {
-		return t.v1(tgt, &t.v1s[i], t.tags[i], n, now)
-	}
-	return t.v3(tgt, &t.v3s[i], n, now)
+	return t.Sign(tgt, t.accounts[t.pick(n, len(t.accounts))], n)
 }
 
 // params are the operation's parameters; an empty JobId is left out (the missing-param path).
@@ -217,7 +228,7 @@ func (a *Account) params() url.Values {
 // filled in rather than sorted and encoded again. This keeps the harness's cost per call low
 // (one allocation for a GET); the tests check the result byte for byte against
 // protocol.NewRequest.
-func (t *targeter) v1(tgt *vegeta.Target, a *v1Account, tag string, n uint64, now time.Time) error {
+func (t *Signer) v1(tgt *vegeta.Target, a *v1Account, tag string, n uint64, now time.Time) error {
 	var nonceBuf [36]byte
 	nonce := t.nonce(&nonceBuf, n)
 	ts := t.stamp(now)
@@ -258,7 +269,7 @@ func (t *targeter) v1(tgt *vegeta.Target, a *v1Account, tag string, n uint64, no
 // nonce writes the n-th SignatureNonce of this targeter into buf, shaped as a version-4 UUID:
 // 8 random bytes drawn once per targeter, then n. Unique per call and, with 62 random bits,
 // across shards and runs: what the server's replay check needs, without a random read per call.
-func (t *targeter) nonce(buf *[36]byte, n uint64) []byte {
+func (t *Signer) nonce(buf *[36]byte, n uint64) []byte {
 	var u [16]byte
 	copy(u[:8], t.noncePrefix[:])
 	binary.BigEndian.PutUint64(u[8:], n)
@@ -290,7 +301,7 @@ const (
 	phSig   = "EDGECONFORMxSIGx7f3a"
 )
 
-func (t *targeter) compileV1(a Account) (v1Account, error) {
+func (t *Signer) compileV1(a Account) (v1Account, error) {
 	call := protocol.Call{Method: t.method, Format: t.format, Action: t.spec.Action(), Version: t.spec.Version(), Params: a.params()}
 	p := protocol.V1Params(a.Credentials, call, phNonce, time.Unix(0, 0))
 	p.Set("Timestamp", phTime)
@@ -364,7 +375,7 @@ type stamped struct {
 }
 
 // stamp returns now's encodings, formatted once per second.
-func (t *targeter) stamp(now time.Time) *stamped {
+func (t *Signer) stamp(now time.Time) *stamped {
 	sec := now.Unix()
 	if s := t.lastStamp.Load(); s != nil && s.sec == sec {
 		return s
@@ -404,7 +415,7 @@ var emptySHA256 = func() string { s := sha256.Sum256(nil); return hex.EncodeToSt
 
 const v3Prefix = protocol.V3Algorithm + "\n"
 
-func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
+func (t *Signer) compileV3(a Account, tag string) (v3Account, error) {
 	// As protocol.NewRequest builds a V3 call (checked byte for byte by the tests).
 	q := a.params()
 	if t.format != "" && q.Get("Format") == "" {
@@ -453,7 +464,7 @@ func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 }
 
 // v3 fills the account's canonical request, hashes and signs it, and sets the headers.
-func (t *targeter) v3(tgt *vegeta.Target, a *v3Account, n uint64, now time.Time) error {
+func (t *Signer) v3(tgt *vegeta.Target, a *v3Account, n uint64, now time.Time) error {
 	var nonceBuf [36]byte
 	nonce := t.nonce(&nonceBuf, n)
 	ts := t.stamp(now)

@@ -1,10 +1,11 @@
-package load
+package loadrun
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/statestest"
 	"strings"
 	"sync"
@@ -34,7 +35,7 @@ func TestShardsMerge(t *testing.T) {
 		files    [n]bytes.Buffer
 		sums     [n]Counts
 		errs     [n]error
-		accounts [n][]Account
+		accounts [n][]attack.Account
 	)
 	for i := range n {
 		wg.Add(1)

@@ -1,4 +1,4 @@
-package load
+package loadrun
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -58,7 +59,7 @@ const assumedPoolRate = 5000
 // before the network, tagged (dry)), and the report counts it per path.
 type Pools struct {
 	mix    *Mix
-	signer *targeter
+	signer *attack.Signer
 	pools  []*pool // per mix path
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -102,9 +103,7 @@ type pool struct {
 
 // entry is one identifier set, compiled for signing.
 type entry struct {
-	v1   v1Account
-	v3   v3Account
-	tag  string
+	call *attack.Prepared
 	left int    // calls it may still serve
 	seq  uint64 // the Pools' setup count when it arrived
 }
@@ -119,7 +118,7 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	if m == nil {
 		m = DefaultMix()
 	}
-	signer, err := newSigner(o.Target, signingOptions(o.Spec, o.Method, o.Signature, o.Format)...)
+	signer, err := attack.NewSigner(o.Target, signingOptions(o.Spec, o.Method, o.Signature, o.Format)...)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +340,7 @@ func (p *Pools) compile(pl *pool, vs []states.Values) ([]*entry, error) {
 		if err := v.Require(states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID); err != nil {
 			return out, fmt.Errorf("load: %q for path %s: %w", pl.info.state, pl.path, err)
 		}
-		a := Account{
+		a := attack.Account{
 			Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
 			ClusterID:   v[states.ClusterID],
 			JobID:       v[states.JobID],
@@ -349,17 +348,11 @@ func (p *Pools) compile(pl *pool, vs []states.Values) ([]*entry, error) {
 		if pl.info.dropJob {
 			a.JobID = ""
 		}
-		e := &entry{tag: "#" + string(pl.path) + "/" + url.PathEscape(a.name()), left: pl.uses}
-		var err error
-		if p.signer.signature == protocol.SignatureV1 {
-			e.v1, err = p.signer.compileV1(a)
-		} else {
-			e.v3, err = p.signer.compileV3(a, e.tag)
-		}
+		call, err := p.signer.Prepare(a, "#"+string(pl.path)+"/"+url.PathEscape(a.Credentials.AccessKeyID))
 		if err != nil {
 			return out, err
 		}
-		out = append(out, e)
+		out = append(out, &entry{call: call, left: pl.uses})
 	}
 	return out, nil
 }
@@ -535,7 +528,7 @@ func (p *Pools) Targeter() vegeta.Targeter {
 	t := p.signer
 	dry := make([]string, len(p.pools))
 	for i, pl := range p.pools {
-		dry[i] = t.baseStr + "#" + string(pl.path) + "/" + dryAccount
+		dry[i] = t.BaseURL() + "#" + string(pl.path) + "/" + dryAccount
 	}
 	return func(tgt *vegeta.Target) error {
 		if tgt == nil {
@@ -548,10 +541,6 @@ func (p *Pools) Targeter() vegeta.Targeter {
 			tgt.Method, tgt.URL, tgt.Body, tgt.Header = dryMethod, dry[i], nil, nil
 			return nil
 		}
-		now := t.now()
-		if t.signature == protocol.SignatureV1 {
-			return t.v1(tgt, &e.v1, e.tag, c, now)
-		}
-		return t.v3(tgt, &e.v3, c, now)
+		return t.Sign(tgt, e.call, c)
 	}
 }

@@ -1,4 +1,4 @@
-package load
+package loadrun
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -96,7 +97,7 @@ func NewClassifier(s *spec.Spec) *Classifier {
 // Classify returns the outcome of r. Within a mix, the answer a path expects is never a failure
 // (MissingParameter is the missing-param path's success) and Expected says whether it came.
 func (c *Classifier) Classify(r *vegeta.Result) Outcome {
-	path, account := splitTag(r.URL)
+	path, account := attack.SplitTag(r.URL)
 	if path == "" {
 		return c.classify(r, account)
 	}
@@ -242,33 +243,6 @@ func xmlCode(body []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return []byte(strings.TrimSpace(v.Code)), true
-}
-
-// AccountOf returns the account tag NewTargeter put in the URL fragment of r's target ("" when
-// there is none). It does not allocate.
-func AccountOf(r *vegeta.Result) string {
-	_, a := splitTag(r.URL)
-	return a
-}
-
-// PathOf returns the path of a mixed run's result ("" outside a mix).
-func PathOf(r *vegeta.Result) string {
-	p, _ := splitTag(r.URL)
-	return p
-}
-
-// splitTag reads the fragment of a target's URL: "#account" (NewTargeter) or "#path/account"
-// (a mixed run's pools; an escaped account name holds no '/').
-func splitTag(u string) (path, account string) {
-	i := strings.LastIndexByte(u, '#')
-	if i < 0 {
-		return "", ""
-	}
-	frag := u[i+1:]
-	if j := strings.IndexByte(frag, '/'); j >= 0 {
-		return frag[:j], frag[j+1:]
-	}
-	return "", frag
 }
 
 // Redact drops the query string from r.URL, keeping the fragment that tags the account, and

@@ -1,4 +1,4 @@
-package load
+package loadrun
 
 import (
 	"bufio"
@@ -12,6 +12,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"github.com/tsenart/vegeta/v12/lib/plot"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -19,8 +20,8 @@ import (
 
 // RunOptions configure a general load run: constant-rate signed calls for a duration.
 type RunOptions struct {
-	Target   string    // base URL of the implementation under test
-	Accounts []Account // the callers, round-robin
+	Target   string           // base URL of the implementation under test
+	Accounts []attack.Account // the callers, round-robin
 	// Rate is calls per second; 0 sends as fast as MaxWorkers allow.
 	Rate     int
 	Duration time.Duration
@@ -83,7 +84,7 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 		tr = o.Pools.Targeter()
 	} else {
 		var err error
-		if tr, err = NewTargeter(o.Target, o.Accounts, topts...); err != nil {
+		if tr, err = attack.NewTargeter(o.Target, o.Accounts, topts...); err != nil {
 			return nil, err
 		}
 	}
@@ -109,7 +110,7 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if maxBody == 0 {
 		maxBody = 4096
 	}
-	atk := NewAttacker(AttackerOptions{Workers: workers, MaxWorkers: maxWorkers, Timeout: timeout, MaxBody: maxBody})
+	atk := attack.NewAttacker(attack.AttackerOptions{Workers: workers, MaxWorkers: maxWorkers, Timeout: timeout, MaxBody: maxBody})
 
 	var enc vegeta.Encoder
 	var bw *bufio.Writer
@@ -145,14 +146,14 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 	if o.Progress != nil {
 		progress = func() { o.Progress(snapshot(false)) }
 	}
-	stopTicker := Ticker(o.ProgressEvery, progress)
+	stopTicker := attack.Ticker(o.ProgressEvery, progress)
 
 	var writeErr, silentErr error
 	// A target that answers none of the first calls is given up on at once, not attacked for the
 	// whole duration.
 	silent := giveup.New("target", o.Target, timeout)
 	pacer := vegeta.ConstantPacer{Freq: o.Rate, Per: time.Second}
-	Attack(ctx, atk, tr, pacer, o.Duration, o.Name, func(r *vegeta.Result) bool {
+	attack.Attack(ctx, atk, tr, pacer, o.Duration, o.Name, func(r *vegeta.Result) bool {
 		if err := silent.ObserveResult(r.Code, r.Error); err != nil {
 			if silentErr == nil {
 				silentErr = fmt.Errorf("load: %w", err)
@@ -202,16 +203,16 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 }
 
 // signingOptions are the targeter options of a run's signing settings ("" keeps a default).
-func signingOptions(s *spec.Spec, method string, sig protocol.SignatureVersion, format string) []TargeterOption {
-	opts := []TargeterOption{WithSpec(s)}
+func signingOptions(s *spec.Spec, method string, sig protocol.SignatureVersion, format string) []attack.TargeterOption {
+	opts := []attack.TargeterOption{attack.WithSpec(s)}
 	if method != "" {
-		opts = append(opts, WithMethod(method))
+		opts = append(opts, attack.WithMethod(method))
 	}
 	if sig != "" {
-		opts = append(opts, WithSignature(sig))
+		opts = append(opts, attack.WithSignature(sig))
 	}
 	if format != "" {
-		opts = append(opts, WithFormat(format))
+		opts = append(opts, attack.WithFormat(format))
 	}
 	return opts
 }

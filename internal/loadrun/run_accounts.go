@@ -1,4 +1,4 @@
-package load
+package loadrun
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -79,7 +80,7 @@ func AccountsFor(rate int, duration time.Duration, limit spec.RateLimit, maxRate
 //
 // When the arranger runs out after at least one account (a profile with few entries), the
 // accounts gathered are returned with a nil error and short is true.
-func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (accounts []Account, teardown func(context.Context) error, short bool, err error) {
+func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (accounts []attack.Account, teardown func(context.Context) error, short bool, err error) {
 	var setUp []states.Values
 	teardown = func(ctx context.Context) error {
 		var errs []error
@@ -112,7 +113,7 @@ func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (a
 			teardown(ctx)
 			return nil, nil, false, fmt.Errorf("load: %q: %w", spec.StateFreshAccount, err)
 		}
-		accounts = append(accounts, Account{
+		accounts = append(accounts, attack.Account{
 			Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
 			ClusterID:   v[states.ClusterID],
 			JobID:       v[states.JobID],

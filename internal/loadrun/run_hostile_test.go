@@ -1,4 +1,4 @@
-package load
+package loadrun
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/internal/hostile"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -18,7 +19,7 @@ import (
 // call is a failed one, and no goroutine of the attack outlives it; one that answers nothing is
 // given up on, naming it.
 func TestRunHostileTargets(t *testing.T) {
-	acct := Account{Credentials: protocol.Credentials{AccessKeyID: "LTAI5tHostile", AccessKeySecret: "hostile-secret"}, ClusterID: "c", JobID: "j"}
+	acct := attack.Account{Credentials: protocol.Credentials{AccessKeyID: "LTAI5tHostile", AccessKeySecret: "hostile-secret"}, ClusterID: "c", JobID: "j"}
 	for _, mode := range hostile.Modes() {
 		t.Run(string(mode), func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
@@ -26,7 +27,7 @@ func TestRunHostileTargets(t *testing.T) {
 			defer srv.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s, err := Run(ctx, RunOptions{Target: srv.URL, Accounts: []Account{acct}, Rate: 20, Duration: 200 * time.Millisecond, Timeout: 300 * time.Millisecond})
+			s, err := Run(ctx, RunOptions{Target: srv.URL, Accounts: []attack.Account{acct}, Rate: 20, Duration: 200 * time.Millisecond, Timeout: 300 * time.Millisecond})
 			if ctx.Err() != nil {
 				t.Fatal("the run outlived its deadline")
 			}

@@ -1,8 +1,9 @@
-package load
+package loadrun
 
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,12 +14,13 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // fakeService verifies each call's signature and answers 200, or Throttling.User for the
 // account named throttled; a bad signature gets SignatureDoesNotMatch.
-func fakeService(t *testing.T, accounts []Account, throttled string) (*httptest.Server, *atomic.Int64) {
+func fakeService(t *testing.T, accounts []attack.Account, throttled string) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	secrets := map[string]string{}
 	for _, a := range accounts {
@@ -200,4 +202,17 @@ func BenchmarkResultHandling(b *testing.B) {
 			}
 		})
 	}
+}
+
+// testAccounts are k accounts of made-up credentials, one job each.
+func testAccounts(k int) []attack.Account {
+	out := make([]attack.Account, k)
+	for i := range out {
+		out[i] = attack.Account{
+			Credentials: protocol.Credentials{AccessKeyID: fmt.Sprintf("LTAIload%02d", i), AccessKeySecret: fmt.Sprintf("secret-%02d", i)},
+			ClusterID:   fmt.Sprintf("cluster-%d", i),
+			JobID:       fmt.Sprintf("job-%d", i),
+		}
+	}
+	return out
 }

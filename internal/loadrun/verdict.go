@@ -1,4 +1,4 @@
-package load
+package loadrun
 
 // Verdict is what a run concludes about the target, as the JSON reports spell it.
 type Verdict string

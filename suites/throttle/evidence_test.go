@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -62,7 +62,7 @@ func TestNoEvidenceNoPass(t *testing.T) {
 	if c := checkOf(rep, CheckShape); c.Status != CheckFail {
 		t.Errorf("shape %s (%s), want fail: answers without a Code", c.Status, c.Message)
 	}
-	if rep.Verdict == load.VerdictPass {
+	if rep.Verdict == loadrun.VerdictPass {
 		t.Errorf("verdict %s, want fail (or inconclusive)", rep.Verdict)
 	}
 }

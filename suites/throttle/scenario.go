@@ -14,7 +14,8 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/attack"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -22,7 +23,7 @@ import (
 type scenario struct {
 	o           Options
 	lim         spec.RateLimit
-	cls         *load.Classifier
+	cls         *loadrun.Classifier
 	throttling  []string // the spec's throttling codes
 	rateHeaders []string // the spec's rate-limit headers, the API's own first
 
@@ -36,7 +37,7 @@ type scenario struct {
 }
 
 func newScenario(o Options) *scenario {
-	return &scenario{o: o, lim: o.RateLimit, cls: load.NewClassifier(o.Spec), throttling: o.Spec.ThrottlingCodes(),
+	return &scenario{o: o, lim: o.RateLimit, cls: loadrun.NewClassifier(o.Spec), throttling: o.Spec.ThrottlingCodes(),
 		rateHeaders: o.Spec.RateLimitHeaders(), plans: map[string]*attackPlan{}}
 }
 
@@ -45,7 +46,7 @@ func (s *scenario) attacker() *vegeta.Attacker {
 	// a runaway number of connections. 64 from the start: at 4N/W over a link of 150 ms round trips
 	// (400/s at 6000/1m: 60 calls in flight), growing from a few would fall behind in the seconds
 	// before the recovery account's first throttle, and its rate would miss the plan.
-	return load.NewAttacker(load.AttackerOptions{Workers: 64, MaxWorkers: 512, Timeout: s.o.Timeout, MaxBody: 16 << 10})
+	return attack.NewAttacker(attack.AttackerOptions{Workers: 64, MaxWorkers: 512, Timeout: s.o.Timeout, MaxBody: 16 << 10})
 }
 
 // record classifies one result and keeps it.
@@ -59,9 +60,9 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 	switch {
 	case r.Code == 0:
 		o.kind = kindTransport
-	case out.Class == load.ClassThrottled:
+	case out.Class == loadrun.ClassThrottled:
 		o.kind = kindThrottled
-	case out.Code == load.CodeNone:
+	case out.Code == loadrun.CodeNone:
 		o.kind = kindMalformed
 	case s.gateway(out.Code):
 		o.kind = kindRejected
@@ -96,8 +97,8 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 	case kindThrottled:
 		s.throttled.Add(1)
 	}
-	load.Redact(r) // the URL's query and any quoted in the error: a V1 GET carries its Signature there
-	r.Body = nil   // answers are small but many; the codes are in the observations
+	loadrun.Redact(r) // the URL's query and any quoted in the error: a V1 GET carries its Signature there
+	r.Body = nil      // answers are small but many; the codes are in the observations
 	if o.kind == kindTransport {
 		o.transportErr = r.Error
 	}
@@ -128,8 +129,8 @@ func requestID(body []byte) string {
 
 // drive attacks one role's accounts at rate for du (0: until stop returns true for an answer) and
 // returns when the attack is over.
-func (s *scenario) drive(ctx context.Context, role, name string, accts []load.Account, rate float64, du time.Duration, stop func(*observation) bool) (began, last time.Time, err error) {
-	tr, err := load.NewTargeter(s.o.Target, accts, load.WithSignature(s.o.Signature), load.WithSpec(s.o.Spec))
+func (s *scenario) drive(ctx context.Context, role, name string, accts []attack.Account, rate float64, du time.Duration, stop func(*observation) bool) (began, last time.Time, err error) {
+	tr, err := attack.NewTargeter(s.o.Target, accts, attack.WithSignature(s.o.Signature), attack.WithSpec(s.o.Spec))
 	if err != nil {
 		return time.Time{}, time.Time{}, err
 	}
@@ -140,7 +141,7 @@ func (s *scenario) drive(ctx context.Context, role, name string, accts []load.Ac
 	// Paced per window: Freq calls per W is exact for any limit, where per second would round.
 	freq := max(1, int(math.Round(rate*s.lim.Window.Seconds())))
 	began = time.Now()
-	load.Attack(ctx, s.attacker(), tr, vegeta.ConstantPacer{Freq: freq, Per: s.lim.Window}, du, name, func(r *vegeta.Result) bool {
+	attack.Attack(ctx, s.attacker(), tr, vegeta.ConstantPacer{Freq: freq, Per: s.lim.Window}, du, name, func(r *vegeta.Result) bool {
 		if r.Timestamp.After(last) {
 			last = r.Timestamp
 		}
@@ -161,7 +162,7 @@ func (s *scenario) plan(role string, rate float64, names ...string) *attackPlan 
 	return p
 }
 
-func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) (*Report, error) {
+func (s *scenario) run(ctx context.Context, accounts map[string][]attack.Account) (*Report, error) {
 	n, w := float64(s.lim.Calls), s.lim.Window
 	perSec := n / w.Seconds()
 	span := time.Duration(overloadWindows * float64(w))
@@ -262,7 +263,7 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 	if s.o.Progress != nil {
 		tick = func() { s.o.Progress(snapshot(false)) }
 	}
-	stopTicker := load.Ticker(s.o.ProgressEvery, tick)
+	stopTicker := attack.Ticker(s.o.ProgressEvery, tick)
 	wg.Wait()
 	stopTicker()
 	if s.o.Progress != nil {
@@ -296,12 +297,12 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 	}
 	switch {
 	case a.noVerdict != "":
-		rep.Verdict = load.VerdictInconclusive
+		rep.Verdict = loadrun.VerdictInconclusive
 		s.noVerdict = a.noVerdict
 	case len(rep.Failed()) > 0:
-		rep.Verdict = load.VerdictFail
+		rep.Verdict = loadrun.VerdictFail
 	default:
-		rep.Verdict = load.VerdictPass
+		rep.Verdict = loadrun.VerdictPass
 	}
 	return rep, nil
 }

@@ -12,7 +12,8 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/edgeconform/edgeconform/load"
+	"github.com/edgeconform/edgeconform/internal/attack"
+	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -53,14 +54,14 @@ func Planned(rl spec.RateLimit) time.Duration { return time.Duration(1.5 * float
 // Report is the scenario's outcome: the JSON report of docs/protocol.md#reports plus what the text summary and the
 // report directory need.
 type Report struct {
-	Verdict        load.Verdict `json:"verdict"` // VerdictInconclusive comes with ErrNoVerdict
-	RateLimit      string       `json:"rate_limit"`
-	EstimatedLimit float64      `json:"estimated_limit"`
-	Uncertainty    float64      `json:"estimated_limit_uncertainty"`
-	Algorithm      string       `json:"algorithm"`
-	Checks         []Check      `json:"checks"`
-	Requests       int          `json:"requests"`
-	DurationSec    float64      `json:"duration_seconds"`
+	Verdict        loadrun.Verdict `json:"verdict"` // VerdictInconclusive comes with ErrNoVerdict
+	RateLimit      string          `json:"rate_limit"`
+	EstimatedLimit float64         `json:"estimated_limit"`
+	Uncertainty    float64         `json:"estimated_limit_uncertainty"`
+	Algorithm      string          `json:"algorithm"`
+	Checks         []Check         `json:"checks"`
+	Requests       int             `json:"requests"`
+	DurationSec    float64         `json:"duration_seconds"`
 
 	limit   spec.RateLimit
 	started time.Time
@@ -121,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if rep.Verdict == load.VerdictInconclusive {
+	if rep.Verdict == loadrun.VerdictInconclusive {
 		return rep, fmt.Errorf("%w: %s", ErrNoVerdict, s.noVerdict)
 	}
 	return rep, nil
@@ -131,8 +132,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // with its second key when it has one). Without the first there is no verdict; fewer skip the
 // checks that need them. teardown frees them on a fresh context: the run's may be cancelled, the
 // target's accounts still need freeing.
-func arrange(ctx context.Context, arr states.Arranger) (map[string][]load.Account, func(), error) {
-	accounts := map[string][]load.Account{}
+func arrange(ctx context.Context, arr states.Arranger) (map[string][]attack.Account, func(), error) {
+	accounts := map[string][]attack.Account{}
 	var arranged []states.Values
 	teardown := func() {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -153,9 +154,9 @@ func arrange(ctx context.Context, arr states.Arranger) (map[string][]load.Accoun
 			}
 			break // fewer accounts: the checks that need them are skipped with the reason
 		}
-		a := load.Account{Name: role, Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
+		a := attack.Account{Name: role, Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
 			ClusterID: v[states.ClusterID], JobID: v[states.JobID]}
-		accounts[role] = []load.Account{a}
+		accounts[role] = []attack.Account{a}
 		if role == roleOverload && v[states.AccessKeyID2] != "" && v[states.AccessKeySecret2] != "" {
 			a2 := a
 			a2.Name = role + ".key2"
