@@ -424,14 +424,7 @@ func rateString(rate int) string {
 // reason) when cause says why the figures decide nothing or no call got any answer, 1 when a
 // threshold is crossed.
 func finishReport(m *Main, command string, s *loadrun.Summary, r *loadrun.Report, ts []loadrun.Threshold, jsonPath, reportDir, title string, cause error) error {
-	pass := loadrun.Apply(ts, s, r)
-	if cause == nil && r.Requests > 0 && r.Codes[loadrun.CodeTransport] == r.Requests {
-		first := "no error kept"
-		if len(r.Errors) > 0 {
-			first = loadrun.TransportCause(r.Errors[0].Error)
-		}
-		cause = fmt.Errorf("no call got an answer (%s): is the target up?", first)
-	}
+	pass, cause := loadrun.Judge(ts, s, r, cause)
 	if cause != nil {
 		r.Inconclusive(strings.TrimPrefix(sentence(cause), command+": "))
 	}

@@ -20,11 +20,11 @@ const (
 
 // Counts are the results of a run by class.
 type Counts struct {
-	Requests  uint64 `json:"requests"`
-	OK        uint64 `json:"ok"`
-	Throttled uint64 `json:"throttled"`
-	Refused   uint64 `json:"refused"`
-	Failed    uint64 `json:"failed"`
+	Requests  uint64 `json:"requests"`  // calls sent (answered or not)
+	OK        uint64 `json:"ok"`        // a 2xx answer naming a JobId (ClassOK)
+	Throttled uint64 `json:"throttled"` // an answer with one of the spec's throttling codes (ClassThrottled)
+	Refused   uint64 `json:"refused"`   // a documented business refusal below 500 (ClassRefused)
+	Failed    uint64 `json:"failed"`    // no answer, a 5xx, a gateway rejection, no readable Code (ClassFailed)
 	// Dry: calls of a mixed run not sent because the path's pool was empty (not in Requests).
 	Dry uint64 `json:"dry,omitempty"`
 }
@@ -161,29 +161,29 @@ func (s *Summary) Quantile(q float64) time.Duration {
 	return min(time.Duration(s.hist.ValueAtPercentile(q*100))*time.Microsecond, s.latMax)
 }
 
-// Report is a run's figures, as the text and JSON reports show them.
+// Report is a run's figures, as the text and JSON reports show them (docs/protocol.md#reports).
 type Report struct {
-	Target        string   `json:"target,omitempty"`
-	Shards        []string `json:"shards,omitempty"` // the attack names merged, one per shard
-	RateRequested float64  `json:"rate_requested,omitempty"`
-	Duration      float64  `json:"duration_s"` // first request to last answer
-	Counts
-	Rate       float64           `json:"rate"`       // requests per second sent
-	Throughput float64           `json:"throughput"` // answered calls (ok + refused) per second
-	ErrorRate  float64           `json:"error_rate"`
-	Throttled  float64           `json:"throttled_rate"`
-	Latency    LatencyReport     `json:"latency_ms"`
-	Status     map[string]uint64 `json:"status"`
-	Codes      map[string]uint64 `json:"codes"`
-	Accounts   []AccountReport   `json:"accounts"`
-	Errors     []ErrorCount      `json:"errors,omitempty"`
-	BytesIn    uint64            `json:"bytes_in"`
-	BytesOut   uint64            `json:"bytes_out"`
-	Mix        string            `json:"mix,omitempty"`
-	Paths      []PathReport      `json:"paths,omitempty"`
-	ShardStart *ShardStartReport `json:"shard_start,omitempty"`
-	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
-	Verdict    Verdict           `json:"verdict"` // pass, fail when a threshold is crossed, inconclusive (Reason says why)
+	Target        string            `json:"target,omitempty"`         // the base URL attacked
+	Shards        []string          `json:"shards,omitempty"`         // the attack names merged, one per shard
+	RateRequested float64           `json:"rate_requested,omitempty"` // calls per second asked for (0: as fast as possible)
+	Duration      float64           `json:"duration_s"`               // first request to last answer
+	Counts                          // the calls by class
+	Rate          float64           `json:"rate"`                  // requests per second sent
+	Throughput    float64           `json:"throughput"`            // answered calls (ok + refused) per second
+	ErrorRate     float64           `json:"error_rate"`            // Failed of Requests
+	Throttled     float64           `json:"throttled_rate"`        // Throttled of Requests
+	Latency       LatencyReport     `json:"latency_ms"`            // of every call, in milliseconds
+	Status        map[string]uint64 `json:"status"`                // calls per HTTP status ("0": no answer)
+	Codes         map[string]uint64 `json:"codes"`                 // calls per answer Code (CodeNone, CodeTransport, CodeDry)
+	Accounts      []AccountReport   `json:"accounts"`              // the counts per account, by name
+	Errors        []ErrorCount      `json:"errors,omitempty"`      // the most frequent transport errors, redacted
+	BytesIn       uint64            `json:"bytes_in"`              // answer bytes read
+	BytesOut      uint64            `json:"bytes_out"`             // request bytes sent
+	Mix           string            `json:"mix,omitempty"`         // a mixed run's paths and weights, "start=70,denied=30"
+	Paths         []PathReport      `json:"paths,omitempty"`       // a mixed run's figures per path
+	ShardStart    *ShardStartReport `json:"shard_start,omitempty"` // when merged shards began (report merge)
+	Thresholds    []ThresholdResult `json:"thresholds,omitempty"`  // each threshold judged, then each dry pool
+	Verdict       Verdict           `json:"verdict"`               // pass, fail when a threshold is crossed, inconclusive (Reason says why)
 	// Reason says in one sentence why the verdict is inconclusive (empty otherwise).
 	Reason string `json:"reason,omitempty"`
 	// Interrupted: the run was stopped (a signal, --deadline) before its duration: the figures

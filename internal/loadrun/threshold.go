@@ -356,3 +356,18 @@ func Apply(ts []Threshold, s *Summary, r *Report) bool {
 	}
 	return pass
 }
+
+// Judge applies ts to r (Apply) and says why r's figures decide nothing: cause, when the run gave
+// one (the target answered none of the first calls, the run was stopped), or, when every call
+// failed before an answer, that no call got one. A nil reason: the verdict stands.
+func Judge(ts []Threshold, s *Summary, r *Report, cause error) (pass bool, reason error) {
+	pass = Apply(ts, s, r)
+	if cause == nil && r.Requests > 0 && r.Codes[CodeTransport] == r.Requests {
+		first := "no error kept"
+		if len(r.Errors) > 0 {
+			first = TransportCause(r.Errors[0].Error)
+		}
+		cause = fmt.Errorf("no call got an answer (%s): is the target up?", first)
+	}
+	return pass, cause
+}
