@@ -216,8 +216,8 @@ load_c="$(loadavg)"
 ratio_c=$(awk '/^BenchmarkMockVsBare/ { for (i = 2; i < NF; i++) if ($(i+1) == "mock/bare") print $i }' "$tmp/c.txt" | sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "n/a") }')
 
 # (e) the harness's cost per request.
-echo "== (e) go test -bench 'Targeter|ResultHandling|Classify' ./load"
-"$GO" test -run '^$' -bench 'BenchmarkTargeter|BenchmarkResultHandling|BenchmarkClassify' -benchtime 100000x ./load | tee "$tmp/e.txt" | grep '^Benchmark' || true
+echo "== (e) go test -bench 'Targeter|ResultHandling|Classify' ./internal/attack ./internal/loadrun"
+"$GO" test -run '^$' -bench 'BenchmarkTargeter|BenchmarkResultHandling|BenchmarkClassify' -benchtime 100000x ./internal/attack ./internal/loadrun | tee "$tmp/e.txt" | grep '^Benchmark' || true
 load_e="$(loadavg)"
 ns() { awk -v name="$1" '$1 ~ name { print $3; exit }' "$tmp/e.txt"; }
 
