@@ -51,10 +51,9 @@ type Options struct {
 	// RateLimit is the target's throttle per account (zero: the spec's, 6000/1m): an identifier
 	// serves at most half its budget, so the throttle never decides the figures.
 	RateLimit spec.RateLimit
-	// Method is GET (default) or POST; Signature V1 (default) or V3; Format JSON (default) or XML.
-	Method    string
-	Signature protocol.SignatureVersion
-	Format    string
+	Method    string                    // GET (default) or POST
+	Signature protocol.SignatureVersion // protocol.SignatureV1 (default) or SignatureV3
+	Format    string                    // the answers' Format: JSON (default) or XML
 	// Timeout bounds each call (default 10s).
 	Timeout time.Duration
 	// MaxWorkers caps the attack's workers (0: unbounded at a fixed rate, 64 at rate 0).

@@ -1,3 +1,7 @@
+// Package attack is the vegeta attack scaffold that load runs (internal/loadrun) and the throttle
+// scenario (suites/throttle) share: an attacker with the harness's bounds, an attack that stops
+// with its context, a progress ticker, and the freshly signed targets (Signer, NewTargeter:
+// presigned through protocol.Presign) whose URL fragment tags each result with its caller.
 package attack
 
 import (

@@ -1,3 +1,7 @@
+// Package loadrun is the load-run library behind `edgeconform load` and `edgeconform report`
+// (docs/load.md): constant-rate runs over accounts or per-path pools of identifiers, their
+// summaries and reports, k6-style thresholds, shards and their merge, capacity steps, timelines,
+// charts and the comparison of two runs. Package load is its public face for Go users.
 package loadrun
 
 import (
