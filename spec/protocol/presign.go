@@ -95,7 +95,7 @@ func Presign(baseURL string, creds Credentials, call Call) (*Presigned, error) {
 
 // Sign signs the call with nonce (a fresh SignatureNonce per call) at now and returns the request
 // to send: its URL (with the base URL's fragment), its body (a V1 POST's form; nil otherwise) and
-// its headers (nil for a V1 GET). The method is the call's. A V1 GET costs one allocation, the URL.
+// its headers (nil for a V1 GET). The method is the call's.
 func (p *Presigned) Sign(nonce []byte, now time.Time) (rawURL string, body []byte, header http.Header) {
 	ts := stampOf(now)
 	if p.v1 {
