@@ -56,9 +56,10 @@ func WithSignature(v protocol.SignatureVersion) TargeterOption {
 	return func(t *targeter) { t.signature = v }
 }
 
-// WithFormat returns an option which sets the response Format: JSON (default) or XML.
-func WithFormat(format string) TargeterOption {
-	return func(t *targeter) { t.format = strings.ToUpper(format) }
+// WithFormat returns an option which sets the response Format: JSON (default) or another of the
+// spec's formats (in any letter case).
+func WithFormat(format protocol.Format) TargeterOption {
+	return func(t *targeter) { t.format = format }
 }
 
 // WithSpec returns an option which sets the spec that names the Action and Version
@@ -85,7 +86,7 @@ type targeter struct {
 	tags      []string // "#" + escaped name, per account
 	method    string
 	signature protocol.SignatureVersion
-	format    string
+	format    protocol.Format
 	spec      *spec.Spec
 	now       func() time.Time
 	pick      func(n uint64, k int) int
@@ -161,7 +162,7 @@ func newSigner(baseURL string, opts ...TargeterOption) (*targeter, error) {
 		baseStr:   u.String(),
 		method:    http.MethodGet,
 		signature: protocol.SignatureV1,
-		format:    "JSON",
+		format:    protocol.FormatJSON,
 		now:       time.Now,
 		pick:      func(n uint64, k int) int { return int(n % uint64(k)) },
 	}
@@ -177,8 +178,8 @@ func newSigner(baseURL string, opts ...TargeterOption) (*targeter, error) {
 	if t.signature != protocol.SignatureV1 && t.signature != protocol.SignatureV3 {
 		return nil, fmt.Errorf("load: unknown signature version %q (want v1 or v3)", t.signature)
 	}
-	if t.format != "JSON" && t.format != "XML" {
-		return nil, fmt.Errorf("load: format %q: want JSON or XML", t.format)
+	if t.format, err = protocol.ParseFormat(string(t.format), t.spec.Formats()); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	t.bufs = &sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 	if _, err := rand.Read(t.noncePrefix[:]); err != nil {
@@ -291,7 +292,7 @@ const (
 )
 
 func (t *targeter) compileV1(a Account) (v1Account, error) {
-	call := protocol.Call{Method: t.method, Format: t.format, Action: t.spec.Action(), Version: t.spec.Version(), Params: a.params()}
+	call := protocol.Call{Transport: protocol.Transport{Method: t.method, Format: t.format}, Action: t.spec.Action(), Version: t.spec.Version(), Params: a.params()}
 	p := protocol.V1Params(a.Credentials, call, phNonce, time.Unix(0, 0))
 	p.Set("Timestamp", phTime)
 	sts, err := compileTemplate(protocol.StringToSignV1(t.method, p), phNonce, phTime)
@@ -408,7 +409,7 @@ func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 	// As protocol.NewRequest builds a V3 call (checked byte for byte by the tests).
 	q := a.params()
 	if t.format != "" && q.Get("Format") == "" {
-		q.Set("Format", t.format)
+		q.Set("Format", string(t.format))
 	}
 	u := *t.base
 	u.RawQuery = protocol.Encode(q)

@@ -83,9 +83,9 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 	if sig == protocol.SignatureV1 {
 		format := call.Format
 		if format == "" {
-			format = "JSON"
+			format = protocol.FormatJSON
 		}
-		params = []kv{{"Action", call.Action}, {"Version", call.Version}, {"Format", format},
+		params = []kv{{"Action", call.Action}, {"Version", call.Version}, {"Format", string(format)},
 			{"AccessKeyId", keyID}, {"SignatureMethod", protocol.V1Method}, {"SignatureVersion", protocol.V1Version},
 			{"SignatureNonce", nonce}, {"Timestamp", stamp}}
 		if creds.SecurityToken != "" {
@@ -98,7 +98,7 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 			headers = append(headers, kv{"x-acs-accesskey-id", keyID}, kv{"x-acs-security-token", creds.SecurityToken})
 		}
 		if call.Format != "" && call.Params.Get("Format") == "" {
-			params = append(params, kv{"Format", call.Format})
+			params = append(params, kv{"Format", string(call.Format)})
 		}
 	}
 	keys := make([]string, 0, len(call.Params))

@@ -26,18 +26,16 @@ const (
 
 // Base is the unmutated call: its transport and the answer its provider state documents.
 type Base struct {
-	Method    string
-	Signature protocol.SignatureVersion
-	Format    string // the Format sent; "" for none
-	State     string // the provider state; its spec.State gives Code and Status
-	JobID     string // a success echoes it
+	protocol.Transport        // the call's transport; Format "" when none is sent
+	State              string // the provider state; its spec.State gives Code and Status
+	JobID              string // a success echoes it
 }
 
 // Expectation is what any conforming answer to a call has, beyond what every answer has
 // (not a 5xx, well formed, the exact Content-Type, a fresh RequestId).
 type Expectation struct {
 	// Format is the format asked for, "" when the call leaves it undecided (either is fine).
-	Format string
+	Format protocol.Format
 	// ClientError: the call is wrong, a 4xx is due.
 	ClientError bool
 	// Code, when set, is the Code due, with Status; "OK" is a success echoing JobID.
@@ -103,7 +101,7 @@ func effectOf(c cite) (effect, bool) {
 func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	format, formatKnown := base.Format, true
 	if format == "" {
-		format = "JSON" // wire protocol: JSON is the default
+		format = protocol.FormatJSON // wire protocol: JSON is the default
 	}
 	var effects []effect
 	var rows []string
@@ -118,9 +116,9 @@ func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 		if m.Param == "Format" {
 			switch {
 			case m.Kind == Drop:
-				format = "JSON"
-			case m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
-				format = m.Value
+				format = protocol.FormatJSON
+			case m.Kind == Set && knownFormat(sp, m.Value):
+				format = protocol.Format(m.Value)
 			default:
 				formatKnown = false
 			}
@@ -321,7 +319,7 @@ func classify(sp *spec.Spec, base Base, m Mutation) []cite {
 		switch {
 		case m.Kind == Drop:
 			return one(RowFormatAbsent)
-		case m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
+		case m.Kind == Set && knownFormat(sp, m.Value):
 			return one(RowFormatSet)
 		}
 		return append(out, cite{row: RowFormatOther})
@@ -333,6 +331,10 @@ func classify(sp *spec.Spec, base Base, m Mutation) []cite {
 	}
 	return one(RowCommonOther)
 }
+
+// knownFormat says whether v is a Format the API answers in, spelled as the document spells it
+// (set:Format=xml is not: the wire protocol does not say Format is read in any letter case).
+func knownFormat(sp *spec.Spec, v string) bool { return sp.ContentType(v) != "" }
 
 // SmallCall: an unknown parameter up to this size changes nothing; past it (a long URL, a large
 // body) a front proxy may refuse the call, so only what every answer has is judged.

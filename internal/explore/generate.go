@@ -12,18 +12,12 @@ import (
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
-// Cell is a transport of a generated call.
-type Cell struct {
-	Method    string
-	Signature protocol.SignatureVersion
-	Format    string
-}
-
-// Plan is one generated call: a valid call over Cell to the job of State, mutated by Mutations.
+// Plan is one generated call: a valid call over Cell (one of the run's transports) to the job of
+// State, mutated by Mutations.
 type Plan struct {
 	Seed      uint64
 	Index     int
-	Cell      Cell
+	Cell      protocol.Transport
 	State     string
 	Mutations []Mutation
 }
@@ -37,7 +31,7 @@ const MaxMutations = 4
 // Generate returns plan i of seed: the same seed and index give the same plan, whatever else was
 // generated before (each plan has its own random stream). cells and states are what the plan
 // may pick from (the run's transport cells, the provider states it may ask for).
-func Generate(sp *spec.Spec, seed uint64, i int, cells []Cell, states []string) Plan {
+func Generate(sp *spec.Spec, seed uint64, i int, cells []protocol.Transport, states []string) Plan {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	p := Plan{Seed: seed, Index: i, Cell: cells[r.IntN(len(cells))], State: states[r.IntN(len(states))]}
 	n := 1 + weighted(r, []int{50, 30, 15, 5})
@@ -86,7 +80,7 @@ func compatible(have []Mutation, m Mutation) bool {
 type gen struct {
 	r    *rand.Rand
 	sp   *spec.Spec
-	cell Cell
+	cell protocol.Transport
 }
 
 // common are the parameters of every V1 call, and the headers of every V3 call, that mutations
@@ -149,18 +143,18 @@ func (g gen) commonMutation(name string) Mutation {
 	return m
 }
 
-// formatMutation leaves Format out (JSON by default) or sets it, sometimes to what is neither
-// JSON nor XML.
+// formatMutation leaves Format out (JSON by default) or sets it: to one of the API's formats
+// (spec.Formats), or to the last of them in lower case, which is none of them.
 func (g gen) formatMutation() Mutation {
-	switch g.r.IntN(4) {
+	formats := g.sp.Formats()
+	switch i := g.r.IntN(2 + len(formats)); i {
 	case 0:
 		return Mutation{Kind: Drop, Param: "Format"}
 	case 1:
-		return Mutation{Kind: Set, Param: "Format", Value: "xml"}
-	case 2:
-		return Mutation{Kind: Set, Param: "Format", Value: "JSON"}
+		return Mutation{Kind: Set, Param: "Format", Value: strings.ToLower(formats[len(formats)-1])}
+	default:
+		return Mutation{Kind: Set, Param: "Format", Value: formats[i-2]}
 	}
-	return Mutation{Kind: Set, Param: "Format", Value: "XML"}
 }
 
 // bodyMutation changes the body of a V1 POST; other cells get another method instead.

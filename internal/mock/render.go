@@ -286,7 +286,7 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 		body = reorderJSON(body)
 	}
 	h := w.Header()
-	h["Content-Type"] = s.contentType(a.format)
+	h["Content-Type"] = s.contentType(string(a.format))
 	if len(body) > netHTTPBuffered {
 		h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}

@@ -73,7 +73,7 @@ func Capture(a *client.Answer, s *spec.Spec, volatile []string, sent Sent) Answe
 		err = errors.New("neither JSON nor XML")
 	}
 	if err == nil {
-		r.Format = a.Format
+		r.Format = string(a.Format)
 	} else {
 		text := a.Body
 		if len(text) > maxText {
