@@ -269,7 +269,10 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	if s.v.formatExact {
 		format = protocol.Format(in.Get("Format"))
 	}
-	if format == protocol.FormatXML && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Has("Format") {
+	if _, known := s.contentTypes[string(format)]; known && !(format == protocol.FormatXML && s.d.xmlIgnored) {
+		a.format = format // one of the spec's formats
+	}
+	if s.d.xmlByDefault && !in.Has("Format") {
 		a.format = protocol.FormatXML
 	}
 	if s.d.crashesOn(in) {
