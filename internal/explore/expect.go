@@ -131,7 +131,7 @@ func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	if formatKnown && !readFailed(effects) && !(refusable && e.Code == "") {
 		e.Format = format
 	}
-	e.Large = slices.ContainsFunc(muts, func(m Mutation) bool { return m.Kind == Long && m.N > SmallCall })
+	e.Large = slices.ContainsFunc(muts, func(m Mutation) bool { k, ok := kindOf(m.Kind); return ok && k.large != nil && k.large(m) })
 	if e.NotCodes = passedChecks(effects); len(e.NotCodes) > 0 && (e.Refusable || e.Code == "") {
 		rows = append(rows, RowPassedChecks)
 	}
@@ -252,48 +252,22 @@ const (
 	SkewOutside = 16 * time.Minute
 )
 
-// classify says which rows of the decision table m falls in: one, or two for a re-cased key (the
-// parameter is missing, and a parameter the API does not have is sent).
+// classify says which rows of the decision table m falls in: its kind's (mutation.go), or, for
+// a change of a parameter's value or presence, the parameter's (paramRows).
 func classify(sp *spec.Spec, base Base, m Mutation) []cite {
-	one := func(id string, names ...string) []cite { return []cite{{row: id, names: names}} }
+	if k, ok := kindOf(m.Kind); ok && k.rows != nil {
+		return k.rows(sp, base, m)
+	}
+	return paramRows(sp, m, nil)
+}
+
+// paramRows are the rows a mutation of parameter m.Param (drop, empty, long, recase, set) falls
+// in, by the parameter's class: required, optional, one the API does not have, Format, or a
+// common parameter or V3 header. out holds the rows the kind cited first (a re-cased key's
+// RowUnknownParam: the parameter is missing, and a parameter the API does not have is sent).
+func paramRows(sp *spec.Spec, m Mutation, out []cite) []cite {
 	required := slices.Contains(sp.RequiredParams(), m.Param)
 	optional := slices.Contains(sp.OptionalParams(), m.Param)
-	var out []cite
-	if m.Kind == Recase && m.Value != m.Param && !known(sp, m.Value) {
-		out = append(out, cite{row: RowUnknownParam}) // jobid is not JobId: a key the API does not have
-	}
-	switch m.Kind {
-	case Method:
-		if m.Value == http.MethodGet || m.Value == http.MethodPost {
-			return one(RowMethodGetPost)
-		}
-		return one(RowMethodOther)
-	case Body:
-		if m.Value == BodyFormCharset {
-			return one(RowBodyFormCharset)
-		}
-		return one(RowBodyOther)
-	case Repeat:
-		if base.Signature == protocol.SignatureV3 && v3Header(m.Param) {
-			return one(RowRepeatHeader)
-		}
-		return one(RowRepeatParam)
-	case Skew:
-		d := m.Skew.Abs()
-		switch {
-		case d <= SkewInside:
-			return one(RowSkewInside)
-		case d >= SkewOutside:
-			return one(RowSkewOutside)
-		}
-		return one(RowSkewMargin)
-	case Key:
-		return one(RowKeyUnknown)
-	case Secret:
-		return one(RowSecretWrong)
-	case Unknown:
-		return one(RowUnknownParam)
-	}
 	switch {
 	case required:
 		switch m.Kind {

@@ -74,13 +74,34 @@ func TestGenerateCoversEveryKindAndRoundTrips(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []Kind{Drop, Empty, Repeat, Long, Recase, Set, Unknown, Method, Body, Skew, Key, Secret} {
+	for _, k := range Kinds() {
 		if !kinds[k] {
 			t.Errorf("no %s mutation in 3000 plans", k)
 		}
 	}
 	if len(cells) != len(allCells) || len(sts) != len(allStates()) {
 		t.Errorf("%d cells and %d states used, want %d and %d", len(cells), len(sts), len(allCells), len(allStates()))
+	}
+}
+
+// Each entry of the mutation table is whole: it changes either what is signed or the parameters
+// as laid out, and it reads an argument exactly when it writes one.
+func TestMutationTable(t *testing.T) {
+	seen := map[Kind]bool{}
+	for _, k := range kinds {
+		if seen[k.Kind] {
+			t.Errorf("%s: twice in the table", k.Kind)
+		}
+		seen[k.Kind] = true
+		if (k.sign == nil) == (k.edit == nil) {
+			t.Errorf("%s: want one of sign and edit", k.Kind)
+		}
+		if (k.arg == nil) != (k.parse == nil) {
+			t.Errorf("%s: writes an argument %v, reads one %v", k.Kind, k.arg != nil, k.parse != nil)
+		}
+	}
+	if _, err := ParseMutation("explode:x"); err == nil || !strings.Contains(err.Error(), "want drop, empty,") || !strings.Contains(err.Error(), " or wrong-secret)") {
+		t.Errorf("an unknown kind: %v, want the table's kinds listed", err)
 	}
 }
 
@@ -116,7 +137,7 @@ func TestBuildSignsTheMutatedCall(t *testing.T) {
 	for i := range 1500 {
 		p := Generate(sp, 11, i, allCells, allStates())
 		for _, m := range p.Mutations {
-			call := protocol.Call{Transport: protocol.Transport{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format}, Action: sp.Action(), Version: sp.Version(), Params: map[string][]string{"ClusterId": {"c-1"}, "JobId": {"j 1*~"}}}
+			call := protocol.Call{Transport: p.Cell, Action: sp.Action(), Version: sp.Version(), Params: map[string][]string{"ClusterId": {"c-1"}, "JobId": {"j 1*~"}}}
 			req, err := Build(context.Background(), "http://127.0.0.1:1", creds, call, []Mutation{m})
 			if err != nil {
 				t.Fatalf("%s: %v", m, err)

@@ -62,15 +62,17 @@ func weighted(r *rand.Rand, weights []int) int {
 	return len(weights) - 1
 }
 
-// compatible: one mutation per parameter, one of each transport kind, no body with another method.
+// compatible: one mutation per parameter, one of each transport kind, none with a kind its kind
+// excludes (a body with another method).
 func compatible(have []Mutation, m Mutation) bool {
+	k, _ := kindOf(m.Kind)
 	for _, h := range have {
 		switch {
 		case m.Param != "" && h.Param == m.Param:
 			return false
 		case m.Param == "" && h.Kind == m.Kind:
 			return false
-		case m.Kind == Method && h.Kind == Body, m.Kind == Body && h.Kind == Method:
+		case slices.Contains(k.excludes, h.Kind):
 			return false
 		}
 	}
@@ -94,49 +96,36 @@ var (
 // and OPTIONS (a gateway may answer a CORS preflight with an empty 200).
 var otherMethods = []string{http.MethodPut, http.MethodDelete, http.MethodPatch}
 
+// one draws a mutation from the menu (mutation.go).
 func (g gen) one() Mutation {
-	r := g.r
-	params := append(g.sp.RequiredParams(), g.sp.OptionalParams()...)
-	common := commonV1
-	if g.cell.Signature == protocol.SignatureV3 {
-		common = commonV3
+	weights := make([]int, len(menu))
+	for i, d := range menu {
+		weights[i] = d.w
 	}
-	pick := func(list []string) string { return list[r.IntN(len(list))] }
-	kinds := []struct {
-		w    int
-		make func() Mutation
-	}{
-		{12, func() Mutation { return Mutation{Kind: Drop, Param: pick(params)} }},
-		{8, func() Mutation { return Mutation{Kind: Empty, Param: pick(params)} }},
-		{6, func() Mutation { return Mutation{Kind: Repeat, Param: pick(g.sp.RequiredParams())} }},
-		{8, func() Mutation { return Mutation{Kind: Long, Param: pick(params), N: 1024 + r.IntN(7*1024)} }},
-		{8, func() Mutation { p := pick(params); return Mutation{Kind: Recase, Param: p, Value: recase(r, p)} }},
-		{10, func() Mutation { return Mutation{Kind: Unknown, Param: unknownName(r), Value: oddValue(r)} }},
-		// The size of the query or body: an unknown parameter of up to 48 KiB.
-		{4, func() Mutation { return Mutation{Kind: Long, Param: unknownName(r), N: 1024 + r.IntN(MaxLong-1024)} }},
-		{6, func() Mutation { return Mutation{Kind: Set, Param: "RegionId", Value: pick(Regions)} }},
-		{5, func() Mutation { return g.formatMutation() }},
-		{6, func() Mutation { return g.commonMutation(pick(common)) }},
-		{5, func() Mutation { return Mutation{Kind: Method, Value: pick(otherMethods)} }},
-		{5, func() Mutation { return g.bodyMutation() }},
-		{8, func() Mutation { return Mutation{Kind: Skew, Skew: skew(r)} }},
-		{3, func() Mutation { return Mutation{Kind: Key, Value: "LTAIedgeconform" + randFrom(r, upperAlnum, 9)} }},
-		{3, func() Mutation { return Mutation{Kind: Secret} }},
-	}
-	weights := make([]int, len(kinds))
-	for i, k := range kinds {
-		weights[i] = k.w
-	}
-	return kinds[weighted(r, weights)].make()
+	return menu[weighted(g.r, weights)].make(g)
 }
+
+// params are the operation's parameters, required first.
+func (g gen) params() []string { return append(g.sp.RequiredParams(), g.sp.OptionalParams()...) }
+
+// common are the common parameters (V1) or headers (V3) of g's call.
+func (g gen) common() []string {
+	if g.cell.Signature == protocol.SignatureV3 {
+		return commonV3
+	}
+	return commonV1
+}
+
+// pick is one of list, at random.
+func (g gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 
 // commonMutation spoils a common parameter (V1) or header (V3): left out, empty, or (V1) re-cased.
 func (g gen) commonMutation(name string) Mutation {
-	kinds := []Kind{Drop, Empty, Recase, Repeat}
+	spoils := []Kind{Drop, Empty, Recase, Repeat}
 	if g.cell.Signature == protocol.SignatureV3 {
-		kinds = []Kind{Drop, Empty, Repeat} // header names are case-insensitive: re-casing changes nothing
+		spoils = []Kind{Drop, Empty, Repeat} // header names are case-insensitive: re-casing changes nothing
 	}
-	m := Mutation{Kind: kinds[g.r.IntN(len(kinds))], Param: name}
+	m := Mutation{Kind: spoils[g.r.IntN(len(spoils))], Param: name}
 	if m.Kind == Recase {
 		m.Value = recase(g.r, name)
 	}
