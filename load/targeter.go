@@ -59,7 +59,7 @@ func WithSignature(v protocol.SignatureVersion) TargeterOption {
 // WithFormat returns an option which sets the response Format: JSON (default) or another of the
 // spec's formats (in any letter case).
 func WithFormat(format protocol.Format) TargeterOption {
-	return func(t *targeter) { t.format = format }
+	return func(t *targeter) { t.format = protocol.Format(strings.ToUpper(string(format))) }
 }
 
 // WithSpec returns an option which sets the spec that names the Action and Version

@@ -132,7 +132,7 @@ func (o *signOptions) call(m *Main) (protocol.Call, protocol.Credentials, error)
 	}
 	format, err := protocol.ParseFormat(o.format, spec.Default().Formats())
 	if err != nil {
-		return call, protocol.Credentials{}, cli.Usagef("sign: --format: %v", err)
+		return call, protocol.Credentials{}, cli.Usagef("sign: --format: want %s, got %q", strings.Join(spec.Default().Formats(), " or "), o.format)
 	}
 	if o.action == "" || o.version == "" {
 		return call, protocol.Credentials{}, cli.Usagef("sign: --action and --version must not be empty")

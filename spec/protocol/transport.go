@@ -31,7 +31,7 @@ type Transport struct {
 func ParseFormat(s string, formats []string) (Format, error) {
 	f := strings.ToUpper(strings.TrimSpace(s))
 	if f == "" || !slices.Contains(formats, f) {
-		return "", fmt.Errorf("format %q: want %s", f, strings.Join(formats, " or "))
+		return "", fmt.Errorf("format %q: want %s", s, strings.Join(formats, " or "))
 	}
 	return Format(f), nil
 }
