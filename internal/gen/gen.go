@@ -716,7 +716,7 @@ func node(v any) *yaml.Node {
 }
 
 // contentTypes is x-content-types: every Format of the overlay, in name order.
-func contentTypes(byFormat map[string]string) obj {
+func contentTypes(byFormat ContentTypes) obj {
 	var out obj
 	for _, f := range slices.Sorted(maps.Keys(byFormat)) {
 		out = append(out, kv{f, byFormat[f]})

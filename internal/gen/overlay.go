@@ -11,30 +11,30 @@ import (
 
 // Overlay is what the documentation page does not say (internal/source/overlay.yaml).
 type Overlay struct {
-	Action             string            `yaml:"action"`
-	Version            string            `yaml:"version"`
-	Title              string            `yaml:"title"`
-	Product            string            `yaml:"product"`
-	Contact            Contact           `yaml:"contact"`
-	License            License           `yaml:"license"`
-	Server             Server            `yaml:"server"`
-	Tag                Tag               `yaml:"tag"`
-	RateLimitPer       string            `yaml:"rateLimitPer"`
-	RequestIDPattern   string            `yaml:"requestIdPattern"`
-	ExampleMaskFill    string            `yaml:"exampleMaskFill"`
-	MediaTypes         []string          `yaml:"mediaTypes"`
-	XMLRoot            XMLRoot           `yaml:"xmlRoot"`
-	ContentTypes       map[string]string `yaml:"contentTypes"` // Format → the exact Content-Type of an answer in it
-	SuccessDescription string            `yaml:"successDescription"`
-	PostDescription    string            `yaml:"postDescription"`
-	ErrorBody          []BodyField       `yaml:"errorBody"`
-	RateLimitHeaders   RateHeaders       `yaml:"rateLimitHeaders"`
-	RetryAfterHeader   RetryAfter        `yaml:"retryAfterHeader"`
-	CommonParams       []Param           `yaml:"commonParams"`
-	CommonErrors       []CommonCode      `yaml:"commonErrors"`
-	ThrottlingCodes    []string          `yaml:"throttlingCodes"`
-	States             []State           `yaml:"states"`
-	Wire               Wire              `yaml:"wire"`
+	Action             string       `yaml:"action"`
+	Version            string       `yaml:"version"`
+	Title              string       `yaml:"title"`
+	Product            string       `yaml:"product"`
+	Contact            Contact      `yaml:"contact"`
+	License            License      `yaml:"license"`
+	Server             Server       `yaml:"server"`
+	Tag                Tag          `yaml:"tag"`
+	RateLimitPer       string       `yaml:"rateLimitPer"`
+	RequestIDPattern   string       `yaml:"requestIdPattern"`
+	ExampleMaskFill    string       `yaml:"exampleMaskFill"`
+	MediaTypes         []string     `yaml:"mediaTypes"`
+	XMLRoot            XMLRoot      `yaml:"xmlRoot"`
+	ContentTypes       ContentTypes `yaml:"contentTypes"`
+	SuccessDescription string       `yaml:"successDescription"`
+	PostDescription    string       `yaml:"postDescription"`
+	ErrorBody          []BodyField  `yaml:"errorBody"`
+	RateLimitHeaders   RateHeaders  `yaml:"rateLimitHeaders"`
+	RetryAfterHeader   RetryAfter   `yaml:"retryAfterHeader"`
+	CommonParams       []Param      `yaml:"commonParams"`
+	CommonErrors       []CommonCode `yaml:"commonErrors"`
+	ThrottlingCodes    []string     `yaml:"throttlingCodes"`
+	States             []State      `yaml:"states"`
+	Wire               Wire         `yaml:"wire"`
 }
 
 // Contact of the API's owner.
@@ -60,6 +60,10 @@ type Tag struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
 }
+
+// ContentTypes are the exact Content-Type headers of answers, per Format (JSON and XML at least:
+// the kit reads and writes those).
+type ContentTypes map[string]string
 
 // XMLRoot names the root elements of XML answers.
 type XMLRoot struct {
