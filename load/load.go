@@ -53,7 +53,7 @@ type Options struct {
 	RateLimit spec.RateLimit
 	Method    string                    // GET (default) or POST
 	Signature protocol.SignatureVersion // protocol.SignatureV1 (default) or SignatureV3
-	Format    string                    // the answers' Format: JSON (default) or XML
+	Format    protocol.Format           // the answers' Format: JSON (default) or another of the spec's formats
 	// Timeout bounds each call (default 10s).
 	Timeout time.Duration
 	// MaxWorkers caps the attack's workers (0: unbounded at a fixed rate, 64 at rate 0).

@@ -192,7 +192,7 @@ func cellRequest(t *testing.T, apiURL string, v states.Values, method string, si
 	}
 	req, err := protocol.NewRequest(context.Background(), apiURL,
 		protocol.Credentials{AccessKeyID: v["AccessKeyId"], AccessKeySecret: v["AccessKeySecret"]},
-		protocol.Call{Method: method, Signature: sig, Format: format, Action: s.Action(), Version: s.Version(), Params: params, Tamper: tamper})
+		protocol.Call{Transport: protocol.Transport{Method: method, Signature: sig, Format: protocol.Format(format)}, Action: s.Action(), Version: s.Version(), Params: params, Tamper: tamper})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,8 @@ type loadOptions struct {
 	shard      string
 	output     string
 	method     string
-	format     string
+	format     string          // --format as given
+	answer     protocol.Format // --format as read
 	workers    uint64
 	maxWorkers uint64
 	progress   string
@@ -68,7 +69,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.shard, "shard", "", "run shard `i/n` (0-based i, as $JOB_COMPLETION_INDEX): 1/n of the rate and of the accounts")
 	fs.StringVar(&o.output, "output", "", "write the raw results to `FILE` in vegeta's binary format (for 'edgeconform report merge' or 'vegeta report')")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method: GET or POST")
-	fs.StringVar(&o.format, "format", "JSON", "answer Format to ask for: JSON or XML")
+	fs.StringVar(&o.format, "format", string(protocol.FormatJSON), "answer Format to ask for: "+strings.Join(spec.Default().Formats(), " or "))
 	fs.Uint64Var(&o.workers, "workers", 10, "initial attack workers")
 	fs.Uint64Var(&o.maxWorkers, "max-workers", 0, "cap on attack workers (0: unbounded at a fixed rate, 64 at --rate 0)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, none")
@@ -124,11 +125,8 @@ func (o *loadOptions) check() (ts []loadrun.Threshold, sh loadrun.Shard, sig pro
 	default:
 		return nil, sh, "", rl, cli.Usagef("load: --method %q: want GET or POST", o.method)
 	}
-	switch f := strings.ToUpper(o.format); f {
-	case "JSON", "XML":
-		o.format = f
-	default:
-		return nil, sh, "", rl, cli.Usagef("load: --format %q: want JSON or XML", o.format)
+	if o.answer, err = protocol.ParseFormat(o.format, spec.Default().Formats()); err != nil {
+		return nil, sh, "", rl, cli.Usagef("load: --%v", err)
 	}
 	if err := checkProgressMode("load", o.progress); err != nil {
 		return nil, sh, "", rl, err
@@ -237,7 +235,7 @@ func (o *loadOptions) run(ctx context.Context, m *Main) (err error) {
 	s, cause, err := o.attack(ctx, m, loadrun.RunOptions{
 		Target: target, Accounts: accounts, Rate: rate, Duration: o.duration,
 		Workers: o.workers, MaxWorkers: maxWorkers, Timeout: o.timeout,
-		Method: o.method, Signature: sig, Format: o.format, Name: name,
+		Method: o.method, Signature: sig, Format: o.answer, Name: name,
 		Results: sinks.results, StartAt: o.startTime,
 	}, sinks)
 	if err != nil {
@@ -380,7 +378,7 @@ func (s *sinks) closeAll() error {
 // emitTargets writes o.emit signed targets as vegeta's JSON target lines. The accounts are kept:
 // the targets are to be sent after this process ends.
 func (o *loadOptions) emitTargets(m *Main, target string, accounts []attack.Account, sig protocol.SignatureVersion) error {
-	tr, err := attack.NewTargeter(target, accounts, attack.WithMethod(o.method), attack.WithSignature(sig), attack.WithFormat(o.format))
+	tr, err := attack.NewTargeter(target, accounts, attack.WithMethod(o.method), attack.WithSignature(sig), attack.WithFormat(o.answer))
 	if err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}

@@ -107,7 +107,7 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	defer stopPools()
 	pools, err := loadrun.NewPools(pctx, loadrun.PoolOptions{
 		Target: a.target, Mix: f.mix, States: a.states, Rate: firstRate, Shard: sh, RateLimit: rl,
-		Method: o.method, Signature: sig, Format: o.format, NoTeardown: a.embedded,
+		Method: o.method, Signature: sig, Format: o.answer, NoTeardown: a.embedded,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)

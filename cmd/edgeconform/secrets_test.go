@@ -368,7 +368,7 @@ func runMockBriefly(t *testing.T, env, args []string, rc *recorder) binRun {
 			sv     protocol.SignatureVersion
 		}{{secretMark + "Admin00000000000000001", protocol.SignatureV1}, {secretMark + "Admin00000000000000001", protocol.SignatureV3}, {secretMark + "Wrong", protocol.SignatureV1}} {
 			req, err := protocol.NewRequest(ctx, api, protocol.Credentials{AccessKeyID: "LTAI5tRefAdmin000000001", AccessKeySecret: c.secret},
-				protocol.Call{Action: s.Action(), Version: s.Version(), Signature: c.sv, Params: params})
+				protocol.Call{Transport: protocol.Transport{Signature: c.sv}, Action: s.Action(), Version: s.Version(), Params: params})
 			if err != nil {
 				t.Error(err)
 				continue

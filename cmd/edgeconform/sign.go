@@ -76,7 +76,7 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.accessKeySecret, "access-key-secret", "", "AccessKeySecret (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET, then the reference world's)")
 	fs.StringVar(&o.signature, "signature", "v1", "signature: v1 (HMAC-SHA1 parameters) or v3 (ACS3-HMAC-SHA256 headers; needs --curl)")
 	fs.StringVar(&o.method, "method", "GET", "GET or POST (POST sends a form body; needs --curl)")
-	fs.StringVar(&o.format, "format", "JSON", "answer format: JSON or XML")
+	fs.StringVar(&o.format, "format", string(protocol.FormatJSON), "answer format: "+strings.Join(s.Formats(), " or "))
 	fs.StringVar(&o.action, "action", s.Action(), "the Action to call")
 	fs.StringVar(&o.version, "version", s.Version(), "the API Version")
 	fs.Var(&o.params, "param", "operation parameter `K=V` (repeat: ClusterId, JobId, RegionId; K= sends it empty)")
@@ -130,14 +130,14 @@ func (o *signOptions) call(m *Main) (protocol.Call, protocol.Credentials, error)
 	if method != http.MethodGet && method != http.MethodPost {
 		return call, protocol.Credentials{}, cli.Usagef("sign: --method: want GET or POST, got %q", o.method)
 	}
-	format := strings.ToUpper(o.format)
-	if format != "JSON" && format != "XML" {
-		return call, protocol.Credentials{}, cli.Usagef("sign: --format: want JSON or XML, got %q", o.format)
+	format, err := protocol.ParseFormat(o.format, spec.Default().Formats())
+	if err != nil {
+		return call, protocol.Credentials{}, cli.Usagef("sign: --format: want %s, got %q", strings.Join(spec.Default().Formats(), " or "), o.format)
 	}
 	if o.action == "" || o.version == "" {
 		return call, protocol.Credentials{}, cli.Usagef("sign: --action and --version must not be empty")
 	}
-	call = protocol.Call{Method: method, Signature: sv, Format: format, Action: o.action, Version: o.version,
+	call = protocol.Call{Transport: protocol.Transport{Method: method, Signature: sv, Format: format}, Action: o.action, Version: o.version,
 		Params: o.params.values, Nonce: o.nonce}
 	if o.timestamp != "" {
 		t, err := protocol.ParseTime(o.timestamp)

@@ -49,9 +49,10 @@ func WithSignature(v protocol.SignatureVersion) TargeterOption {
 	return func(s *Signer) { s.signature = v }
 }
 
-// WithFormat returns an option which sets the response Format: JSON (default) or XML.
-func WithFormat(format string) TargeterOption {
-	return func(s *Signer) { s.format = strings.ToUpper(format) }
+// WithFormat returns an option which sets the response Format: JSON (default) or another of the
+// spec's formats (in any letter case).
+func WithFormat(format protocol.Format) TargeterOption {
+	return func(s *Signer) { s.format = protocol.Format(strings.ToUpper(string(format))) }
 }
 
 // WithSpec returns an option which sets the spec that names the Action and Version
@@ -80,7 +81,7 @@ type Signer struct {
 	baseStr   string
 	method    string
 	signature protocol.SignatureVersion
-	format    string
+	format    protocol.Format
 	spec      *spec.Spec
 	now       func() time.Time
 	pick      func(n uint64, k int) int
@@ -137,7 +138,7 @@ func NewSigner(baseURL string, opts ...TargeterOption) (*Signer, error) {
 		baseStr:   u.String(),
 		method:    http.MethodGet,
 		signature: protocol.SignatureV1,
-		format:    "JSON",
+		format:    protocol.FormatJSON,
 		now:       time.Now,
 		pick:      func(n uint64, k int) int { return int(n % uint64(k)) },
 	}
@@ -153,8 +154,8 @@ func NewSigner(baseURL string, opts ...TargeterOption) (*Signer, error) {
 	if t.signature != protocol.SignatureV1 && t.signature != protocol.SignatureV3 {
 		return nil, fmt.Errorf("load: unknown signature version %q (want v1 or v3)", t.signature)
 	}
-	if t.format != "JSON" && t.format != "XML" {
-		return nil, fmt.Errorf("load: format %q: want JSON or XML", t.format)
+	if t.format, err = protocol.ParseFormat(string(t.format), t.spec.Formats()); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	if _, err := rand.Read(t.noncePrefix[:]); err != nil {
 		return nil, fmt.Errorf("load: nonce prefix: %w", err)
@@ -167,7 +168,7 @@ func (s *Signer) BaseURL() string { return s.baseStr }
 
 // Prepare presigns a's call; tag ("#" and a name) ends each of its targets' URLs.
 func (s *Signer) Prepare(a Account, tag string) (*Prepared, error) {
-	call := protocol.Call{Method: s.method, Signature: s.signature, Format: s.format,
+	call := protocol.Call{Transport: protocol.Transport{Method: s.method, Signature: s.signature, Format: s.format},
 		Action: s.spec.Action(), Version: s.spec.Version(), Params: a.params()}
 	p, err := protocol.Presign(s.baseStr+tag, a.Credentials, call)
 	if err != nil {

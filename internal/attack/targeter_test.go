@@ -202,7 +202,7 @@ func TestTargeterV1MatchesProtocol(t *testing.T) {
 	accounts[1].Credentials.SecurityToken = "sts token/with+odd=chars"
 	clock := time.Date(2026, 11, 26, 23, 59, 58, 0, time.UTC)
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		for _, format := range []string{"JSON", "XML"} {
+		for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 			tr, err := NewTargeter("http://127.0.0.1:8080/", accounts, WithMethod(method), WithFormat(format),
 				WithClock(func() time.Time { clock = clock.Add(700 * time.Millisecond); return clock }))
 			if err != nil {
@@ -215,8 +215,8 @@ func TestTargeterV1MatchesProtocol(t *testing.T) {
 				}
 				in := parseTarget(t, &tgt)
 				a := accounts[n%2]
-				want, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080/", a.Credentials, protocol.Call{
-					Method: method, Format: format, Action: spec.Default().Action(), Version: spec.Default().Version(),
+				want, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080/", a.Credentials, protocol.Call{Transport: protocol.Transport{Method: method, Format: format},
+					Action: spec.Default().Action(), Version: spec.Default().Version(),
 					Params: a.params(), Nonce: in.Nonce, Time: in.Timestamp,
 				})
 				if err != nil {
@@ -249,7 +249,7 @@ func TestTargeterV3MatchesProtocol(t *testing.T) {
 	accounts[1].Credentials.SecurityToken = "sts token/with+odd=chars"
 	clock := time.Date(2026, 11, 26, 23, 59, 58, 0, time.UTC)
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		for _, format := range []string{"JSON", "XML"} {
+		for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 			tr, err := NewTargeter("http://127.0.0.1:8080/", accounts, WithSignature(protocol.SignatureV3), WithMethod(method), WithFormat(format),
 				WithClock(func() time.Time { clock = clock.Add(700 * time.Millisecond); return clock }))
 			if err != nil {
@@ -262,8 +262,8 @@ func TestTargeterV3MatchesProtocol(t *testing.T) {
 				}
 				in := parseTarget(t, &tgt)
 				a := accounts[n%2]
-				want, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080/", a.Credentials, protocol.Call{
-					Method: method, Signature: protocol.SignatureV3, Format: format, Action: spec.Default().Action(), Version: spec.Default().Version(),
+				want, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080/", a.Credentials, protocol.Call{Transport: protocol.Transport{Method: method, Signature: protocol.SignatureV3, Format: format},
+					Action: spec.Default().Action(), Version: spec.Default().Version(),
 					Params: a.params(), Nonce: in.Nonce, Time: in.Timestamp,
 				})
 				if err != nil {

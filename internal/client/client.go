@@ -94,7 +94,7 @@ type Answer struct {
 	RequestID, HostID, Code, Message, Recommend, JobID string
 	Fields                                             map[string]string // every top-level string field
 	XMLRoot                                            string            // the XML root element, when XML
-	Format                                             string            // "JSON" or "XML" as parsed, "" if neither
+	Format                                             protocol.Format   // JSON or XML as parsed, "" if neither
 	Parsed                                             bool
 	ParseErr                                           error
 	Elapsed                                            time.Duration
@@ -166,16 +166,16 @@ func (a *Answer) parse() {
 	if format == "" {
 		switch t := bytes.TrimSpace(a.Body); {
 		case len(t) > 0 && t[0] == '{':
-			format = "JSON"
+			format = protocol.FormatJSON
 		case len(t) > 0 && t[0] == '<':
-			format = "XML"
+			format = protocol.FormatXML
 		default:
 			a.ParseErr = fmt.Errorf("body is neither JSON nor XML (Content-Type %q)", a.ContentType)
 			return
 		}
 	}
 	var err error
-	if format == "JSON" {
+	if format == protocol.FormatJSON {
 		a.Fields, err = parseJSON(a.Body)
 	} else {
 		a.XMLRoot, a.Fields, err = parseXML(a.Body)
@@ -193,16 +193,16 @@ func (a *Answer) parse() {
 	a.JobID = a.Fields["JobId"]
 }
 
-func formatOf(contentType string) string {
+func formatOf(contentType string) protocol.Format {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return ""
 	}
 	switch {
 	case mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json"):
-		return "JSON"
+		return protocol.FormatJSON
 	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
-		return "XML"
+		return protocol.FormatXML
 	}
 	return ""
 }

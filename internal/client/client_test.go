@@ -106,7 +106,7 @@ func TestParse(t *testing.T) {
 				}
 				return
 			}
-			if !a.Parsed || a.ParseErr != nil || a.Format != tc.format {
+			if !a.Parsed || a.ParseErr != nil || string(a.Format) != tc.format {
 				t.Fatalf("Parsed = %v, ParseErr = %v, Format %q", a.Parsed, a.ParseErr, a.Format)
 			}
 			if a.Code != tc.code || a.RequestID != "R" || a.HostID != "live.aliyuncs.com" || a.Message != "m" || a.Recommend != "r" {

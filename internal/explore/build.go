@@ -22,6 +22,16 @@ import (
 // kv is one parameter or header as sent; a list keeps repeats and order.
 type kv struct{ k, v string }
 
+// draft is what Build signs, as the mutations' sign steps change it before the parameters are
+// laid out.
+type draft struct {
+	method        string
+	sig           protocol.SignatureVersion
+	now           time.Time
+	keyID, secret string
+	body          string // the Body mutation's type; "" for a form
+}
+
 // v3Header says whether name is a V3 header (mutations on it change the headers, not the query).
 func v3Header(name string) bool { return strings.HasPrefix(strings.ToLower(name), "x-acs-") }
 
@@ -41,39 +51,29 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 	if creds.AccessKeyID == "" || creds.AccessKeySecret == "" {
 		return nil, errors.New("explore: credentials need an AccessKeyId and an AccessKeySecret")
 	}
-	method := strings.ToUpper(call.Method)
-	if method == "" {
-		method = http.MethodGet
+	d := draft{method: strings.ToUpper(call.Method), sig: call.Signature, now: call.Time,
+		keyID: creds.AccessKeyID, secret: creds.AccessKeySecret}
+	if d.method == "" {
+		d.method = http.MethodGet
 	}
-	sig := call.Signature
-	if sig == "" {
-		sig = protocol.SignatureV1
+	if d.sig == "" {
+		d.sig = protocol.SignatureV1
 	}
-	now, nonce := call.Time, call.Nonce
-	if now.IsZero() {
-		now = time.Now()
+	nonce := call.Nonce
+	if d.now.IsZero() {
+		d.now = time.Now()
 	}
 	if nonce == "" {
 		nonce = uuid.NewString()
 	}
-	keyID, secret, body := creds.AccessKeyID, creds.AccessKeySecret, ""
 	for _, m := range muts {
-		switch m.Kind {
-		case Skew:
-			now = now.Add(m.Skew)
-		case Key:
-			keyID = m.Value
-		case Secret:
-			secret += "x"
-		case Method:
-			method = m.Value
-		case Body:
-			if sig != protocol.SignatureV1 || method != http.MethodPost {
-				return nil, fmt.Errorf("explore: %s applies to V1 POST calls only", m)
+		if k, ok := kindOf(m.Kind); ok && k.sign != nil {
+			if err := k.sign(&d, m); err != nil {
+				return nil, err
 			}
-			body = m.Value
 		}
 	}
+	method, sig, keyID, secret, now := d.method, d.sig, d.keyID, d.secret, d.now
 	if !validMethod(method) {
 		return nil, fmt.Errorf("explore: method %q is not an HTTP method token", truncate(method, 20))
 	}
@@ -83,9 +83,9 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 	if sig == protocol.SignatureV1 {
 		format := call.Format
 		if format == "" {
-			format = "JSON"
+			format = protocol.FormatJSON
 		}
-		params = []kv{{"Action", call.Action}, {"Version", call.Version}, {"Format", format},
+		params = []kv{{"Action", call.Action}, {"Version", call.Version}, {"Format", string(format)},
 			{"AccessKeyId", keyID}, {"SignatureMethod", protocol.V1Method}, {"SignatureVersion", protocol.V1Version},
 			{"SignatureNonce", nonce}, {"Timestamp", stamp}}
 		if creds.SecurityToken != "" {
@@ -98,7 +98,7 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 			headers = append(headers, kv{"x-acs-accesskey-id", keyID}, kv{"x-acs-security-token", creds.SecurityToken})
 		}
 		if call.Format != "" && call.Params.Get("Format") == "" {
-			params = append(params, kv{"Format", call.Format})
+			params = append(params, kv{"Format", string(call.Format)})
 		}
 	}
 	keys := make([]string, 0, len(call.Params))
@@ -114,10 +114,12 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 		if sig == protocol.SignatureV3 && v3Header(m.Param) {
 			list = &headers
 		}
-		*list = mutate(*list, m)
+		if k, ok := kindOf(m.Kind); ok && k.edit != nil {
+			*list = k.edit(*list, m)
+		}
 	}
 	if sig == protocol.SignatureV1 {
-		return buildV1(ctx, u, method, body, params, secret)
+		return buildV1(ctx, u, method, d.body, params, secret)
 	}
 	return buildV3(ctx, u, method, params, headers, keyID, secret)
 }
@@ -166,39 +168,6 @@ func valueOf(list []kv, k string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// mutate applies one parameter mutation to list; the others (method, body, skew, key, secret)
-// were applied by Build.
-func mutate(list []kv, m Mutation) []kv {
-	v, has := valueOf(list, m.Param)
-	switch m.Kind {
-	case Drop:
-		return slices.DeleteFunc(slices.Clone(list), func(p kv) bool { return p.k == m.Param })
-	case Empty:
-		return set(list, m.Param, "")
-	case Repeat:
-		if !has {
-			return list
-		}
-		return append(slices.Clone(list), kv{m.Param, v})
-	case Long:
-		return set(list, m.Param, longValue(v, m.N))
-	case Recase:
-		if !has {
-			return list
-		}
-		out := slices.Clone(list)
-		for i := range out {
-			if out[i].k == m.Param {
-				out[i].k = m.Value
-			}
-		}
-		return out
-	case Set, Unknown:
-		return set(list, m.Param, m.Value)
-	}
-	return list
 }
 
 func values(list []kv) url.Values {

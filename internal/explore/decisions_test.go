@@ -55,7 +55,7 @@ func TestGeneratedCallsCiteTheTable(t *testing.T) {
 	for seed := range 10 {
 		for i := range 300 {
 			p := Generate(sp, uint64(seed), i, allCells, allStates())
-			e := Expect(sp, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State}, p.Mutations)
+			e := Expect(sp, Base{Transport: p.Cell, State: p.State}, p.Mutations)
 			if len(e.Rows) < len(p.Mutations) {
 				t.Fatalf("%s %v: rows %v", p.ID(), p.Mutations, e.Rows)
 			}

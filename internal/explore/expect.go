@@ -26,18 +26,16 @@ const (
 
 // Base is the unmutated call: its transport and the answer its provider state documents.
 type Base struct {
-	Method    string
-	Signature protocol.SignatureVersion
-	Format    string // the Format sent; "" for none
-	State     string // the provider state; its spec.State gives Code and Status
-	JobID     string // a success echoes it
+	protocol.Transport        // the call's transport; Format "" when none is sent
+	State              string // the provider state; its spec.State gives Code and Status
+	JobID              string // a success echoes it
 }
 
 // Expectation is what any conforming answer to a call has, beyond what every answer has
 // (not a 5xx, well formed, the exact Content-Type, a fresh RequestId).
 type Expectation struct {
 	// Format is the format asked for, "" when the call leaves it undecided (either is fine).
-	Format string
+	Format protocol.Format
 	// ClientError: the call is wrong, a 4xx is due.
 	ClientError bool
 	// Code, when set, is the Code due, with Status; "OK" is a success echoing JobID.
@@ -103,7 +101,7 @@ func effectOf(c cite) (effect, bool) {
 func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	format, formatKnown := base.Format, true
 	if format == "" {
-		format = "JSON" // wire protocol: JSON is the default
+		format = protocol.FormatJSON // wire protocol: JSON is the default
 	}
 	var effects []effect
 	var rows []string
@@ -118,9 +116,9 @@ func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 		if m.Param == "Format" {
 			switch {
 			case m.Kind == Drop:
-				format = "JSON"
-			case m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
-				format = m.Value
+				format = protocol.FormatJSON
+			case m.Kind == Set && knownFormat(sp, m.Value):
+				format = protocol.Format(m.Value)
 			default:
 				formatKnown = false
 			}
@@ -133,7 +131,7 @@ func Expect(sp *spec.Spec, base Base, muts []Mutation) Expectation {
 	if formatKnown && !readFailed(effects) && !(refusable && e.Code == "") {
 		e.Format = format
 	}
-	e.Large = slices.ContainsFunc(muts, func(m Mutation) bool { return m.Kind == Long && m.N > SmallCall })
+	e.Large = slices.ContainsFunc(muts, func(m Mutation) bool { k, ok := kindOf(m.Kind); return ok && k.large != nil && k.large(m) })
 	if e.NotCodes = passedChecks(effects); len(e.NotCodes) > 0 && (e.Refusable || e.Code == "") {
 		rows = append(rows, RowPassedChecks)
 	}
@@ -254,48 +252,22 @@ const (
 	SkewOutside = 16 * time.Minute
 )
 
-// classify says which rows of the decision table m falls in: one, or two for a re-cased key (the
-// parameter is missing, and a parameter the API does not have is sent).
+// classify says which rows of the decision table m falls in: its kind's (mutation.go), or, for
+// a change of a parameter's value or presence, the parameter's (paramRows).
 func classify(sp *spec.Spec, base Base, m Mutation) []cite {
-	one := func(id string, names ...string) []cite { return []cite{{row: id, names: names}} }
+	if k, ok := kindOf(m.Kind); ok && k.rows != nil {
+		return k.rows(sp, base, m)
+	}
+	return paramRows(sp, m, nil)
+}
+
+// paramRows are the rows a mutation of parameter m.Param (drop, empty, long, recase, set) falls
+// in, by the parameter's class: required, optional, one the API does not have, Format, or a
+// common parameter or V3 header. out holds the rows the kind cited first (a re-cased key's
+// RowUnknownParam: the parameter is missing, and a parameter the API does not have is sent).
+func paramRows(sp *spec.Spec, m Mutation, out []cite) []cite {
 	required := slices.Contains(sp.RequiredParams(), m.Param)
 	optional := slices.Contains(sp.OptionalParams(), m.Param)
-	var out []cite
-	if m.Kind == Recase && m.Value != m.Param && !known(sp, m.Value) {
-		out = append(out, cite{row: RowUnknownParam}) // jobid is not JobId: a key the API does not have
-	}
-	switch m.Kind {
-	case Method:
-		if m.Value == http.MethodGet || m.Value == http.MethodPost {
-			return one(RowMethodGetPost)
-		}
-		return one(RowMethodOther)
-	case Body:
-		if m.Value == BodyFormCharset {
-			return one(RowBodyFormCharset)
-		}
-		return one(RowBodyOther)
-	case Repeat:
-		if base.Signature == protocol.SignatureV3 && v3Header(m.Param) {
-			return one(RowRepeatHeader)
-		}
-		return one(RowRepeatParam)
-	case Skew:
-		d := m.Skew.Abs()
-		switch {
-		case d <= SkewInside:
-			return one(RowSkewInside)
-		case d >= SkewOutside:
-			return one(RowSkewOutside)
-		}
-		return one(RowSkewMargin)
-	case Key:
-		return one(RowKeyUnknown)
-	case Secret:
-		return one(RowSecretWrong)
-	case Unknown:
-		return one(RowUnknownParam)
-	}
 	switch {
 	case required:
 		switch m.Kind {
@@ -321,7 +293,7 @@ func classify(sp *spec.Spec, base Base, m Mutation) []cite {
 		switch {
 		case m.Kind == Drop:
 			return one(RowFormatAbsent)
-		case m.Kind == Set && (m.Value == "JSON" || m.Value == "XML"):
+		case m.Kind == Set && knownFormat(sp, m.Value):
 			return one(RowFormatSet)
 		}
 		return append(out, cite{row: RowFormatOther})
@@ -333,6 +305,10 @@ func classify(sp *spec.Spec, base Base, m Mutation) []cite {
 	}
 	return one(RowCommonOther)
 }
+
+// knownFormat says whether v is a Format the API answers in, spelled as the document spells it
+// (set:Format=xml is not: the wire protocol does not say Format is read in any letter case).
+func knownFormat(sp *spec.Spec, v string) bool { return sp.ContentType(v) != "" }
 
 // SmallCall: an unknown parameter up to this size changes nothing; past it (a long URL, a large
 // body) a front proxy may refuse the call, so only what every answer has is judged.

@@ -13,12 +13,12 @@ import (
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
-var allCells = func() []Cell {
-	var out []Cell
+var allCells = func() []protocol.Transport {
+	var out []protocol.Transport
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		for _, s := range []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3} {
-			for _, f := range []string{"JSON", "XML"} {
-				out = append(out, Cell{m, s, f})
+			for _, f := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
+				out = append(out, protocol.Transport{Method: m, Signature: s, Format: f})
 			}
 		}
 	}
@@ -59,7 +59,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 // mutation reads back from its string (the reproduce line's form).
 func TestGenerateCoversEveryKindAndRoundTrips(t *testing.T) {
 	sp := spec.Default()
-	kinds, cells, sts := map[Kind]bool{}, map[Cell]bool{}, map[string]bool{}
+	kinds, cells, sts := map[Kind]bool{}, map[protocol.Transport]bool{}, map[string]bool{}
 	for i := range 3000 {
 		p := Generate(sp, 5, i, allCells, allStates())
 		cells[p.Cell], sts[p.State] = true, true
@@ -74,13 +74,34 @@ func TestGenerateCoversEveryKindAndRoundTrips(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []Kind{Drop, Empty, Repeat, Long, Recase, Set, Unknown, Method, Body, Skew, Key, Secret} {
+	for _, k := range Kinds() {
 		if !kinds[k] {
 			t.Errorf("no %s mutation in 3000 plans", k)
 		}
 	}
 	if len(cells) != len(allCells) || len(sts) != len(allStates()) {
 		t.Errorf("%d cells and %d states used, want %d and %d", len(cells), len(sts), len(allCells), len(allStates()))
+	}
+}
+
+// Each entry of the mutation table is whole: it changes either what is signed or the parameters
+// as laid out, and it reads an argument exactly when it writes one.
+func TestMutationTable(t *testing.T) {
+	seen := map[Kind]bool{}
+	for _, k := range kinds {
+		if seen[k.Kind] {
+			t.Errorf("%s: twice in the table", k.Kind)
+		}
+		seen[k.Kind] = true
+		if (k.sign == nil) == (k.edit == nil) {
+			t.Errorf("%s: want one of sign and edit", k.Kind)
+		}
+		if (k.arg == nil) != (k.parse == nil) {
+			t.Errorf("%s: writes an argument %v, reads one %v", k.Kind, k.arg != nil, k.parse != nil)
+		}
+	}
+	if _, err := ParseMutation("explode:x"); err == nil || !strings.Contains(err.Error(), "want drop, empty,") || !strings.Contains(err.Error(), " or wrong-secret)") {
+		t.Errorf("an unknown kind: %v, want the table's kinds listed", err)
 	}
 }
 
@@ -116,8 +137,7 @@ func TestBuildSignsTheMutatedCall(t *testing.T) {
 	for i := range 1500 {
 		p := Generate(sp, 11, i, allCells, allStates())
 		for _, m := range p.Mutations {
-			call := protocol.Call{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format,
-				Action: sp.Action(), Version: sp.Version(), Params: map[string][]string{"ClusterId": {"c-1"}, "JobId": {"j 1*~"}}}
+			call := protocol.Call{Transport: p.Cell, Action: sp.Action(), Version: sp.Version(), Params: map[string][]string{"ClusterId": {"c-1"}, "JobId": {"j 1*~"}}}
 			req, err := Build(context.Background(), "http://127.0.0.1:1", creds, call, []Mutation{m})
 			if err != nil {
 				t.Fatalf("%s: %v", m, err)
@@ -142,7 +162,7 @@ func TestBuildSignsTheMutatedCall(t *testing.T) {
 
 func TestExpect(t *testing.T) {
 	sp := spec.Default()
-	base := Base{Method: "GET", Signature: protocol.SignatureV1, Format: "XML", State: spec.StateStoppedJob, JobID: "j"}
+	base := Base{Transport: protocol.Transport{Method: "GET", Signature: protocol.SignatureV1, Format: "XML"}, State: spec.StateStoppedJob, JobID: "j"}
 	m := func(s string) Mutation {
 		x, err := ParseMutation(s)
 		if err != nil {
@@ -190,7 +210,7 @@ func TestExpect(t *testing.T) {
 			continue
 		}
 		if e.Code != tt.code && !(tt.code == "" && e.Code == "") || !slices.Equal(e.Names, tt.names) || e.ClientError != tt.client ||
-			e.Format != tt.format || e.Refusable != tt.refusal {
+			string(e.Format) != tt.format || e.Refusable != tt.refusal {
 			t.Errorf("%v: got code %q names %v client %v format %q refusable %v; want %q %v %v %q %v (%s)", tt.muts, e.Code, e.Names, e.ClientError, e.Format,
 				e.Refusable, tt.code, tt.names, tt.client, tt.format, tt.refusal, e.Why)
 		}
@@ -227,7 +247,7 @@ func TestShrink(t *testing.T) {
 
 func TestReproduceHoldsNoSecret(t *testing.T) {
 	sp := spec.Default()
-	call := protocol.Call{Method: "POST", Signature: protocol.SignatureV3, Format: "JSON", Action: sp.Action(), Version: sp.Version(),
+	call := protocol.Call{Transport: protocol.Transport{Method: "POST", Signature: protocol.SignatureV3, Format: "JSON"}, Action: sp.Action(), Version: sp.Version(),
 		Params: map[string][]string{"JobId": {"it's a job"}}, Time: time.Now().Add(-time.Hour)}
 	line := Reproduce(sp, "http://127.0.0.1:8080", "LTAIkey", call, []Mutation{{Kind: Drop, Param: "JobId"}, {Kind: Secret}})
 	for _, want := range []string{`eval "$(edgeconform sign `, `--access-key-secret "$ALIBABA_CLOUD_ACCESS_KEY_SECRET"`, "--access-key-id LTAIkey",

@@ -12,18 +12,12 @@ import (
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
-// Cell is a transport of a generated call.
-type Cell struct {
-	Method    string
-	Signature protocol.SignatureVersion
-	Format    string
-}
-
-// Plan is one generated call: a valid call over Cell to the job of State, mutated by Mutations.
+// Plan is one generated call: a valid call over Cell (one of the run's transports) to the job of
+// State, mutated by Mutations.
 type Plan struct {
 	Seed      uint64
 	Index     int
-	Cell      Cell
+	Cell      protocol.Transport
 	State     string
 	Mutations []Mutation
 }
@@ -37,7 +31,7 @@ const MaxMutations = 4
 // Generate returns plan i of seed: the same seed and index give the same plan, whatever else was
 // generated before (each plan has its own random stream). cells and states are what the plan
 // may pick from (the run's transport cells, the provider states it may ask for).
-func Generate(sp *spec.Spec, seed uint64, i int, cells []Cell, states []string) Plan {
+func Generate(sp *spec.Spec, seed uint64, i int, cells []protocol.Transport, states []string) Plan {
 	r := rand.New(rand.NewPCG(seed, uint64(i)))
 	p := Plan{Seed: seed, Index: i, Cell: cells[r.IntN(len(cells))], State: states[r.IntN(len(states))]}
 	n := 1 + weighted(r, []int{50, 30, 15, 5})
@@ -68,15 +62,17 @@ func weighted(r *rand.Rand, weights []int) int {
 	return len(weights) - 1
 }
 
-// compatible: one mutation per parameter, one of each transport kind, no body with another method.
+// compatible: one mutation per parameter, one of each transport kind, none with a kind its kind
+// excludes (a body with another method).
 func compatible(have []Mutation, m Mutation) bool {
+	k, _ := kindOf(m.Kind)
 	for _, h := range have {
 		switch {
 		case m.Param != "" && h.Param == m.Param:
 			return false
 		case m.Param == "" && h.Kind == m.Kind:
 			return false
-		case m.Kind == Method && h.Kind == Body, m.Kind == Body && h.Kind == Method:
+		case slices.Contains(k.excludes, h.Kind):
 			return false
 		}
 	}
@@ -86,7 +82,7 @@ func compatible(have []Mutation, m Mutation) bool {
 type gen struct {
 	r    *rand.Rand
 	sp   *spec.Spec
-	cell Cell
+	cell protocol.Transport
 }
 
 // common are the parameters of every V1 call, and the headers of every V3 call, that mutations
@@ -100,67 +96,54 @@ var (
 // and OPTIONS (a gateway may answer a CORS preflight with an empty 200).
 var otherMethods = []string{http.MethodPut, http.MethodDelete, http.MethodPatch}
 
+// one draws a mutation from the menu (mutation.go).
 func (g gen) one() Mutation {
-	r := g.r
-	params := append(g.sp.RequiredParams(), g.sp.OptionalParams()...)
-	common := commonV1
-	if g.cell.Signature == protocol.SignatureV3 {
-		common = commonV3
+	weights := make([]int, len(menu))
+	for i, d := range menu {
+		weights[i] = d.w
 	}
-	pick := func(list []string) string { return list[r.IntN(len(list))] }
-	kinds := []struct {
-		w    int
-		make func() Mutation
-	}{
-		{12, func() Mutation { return Mutation{Kind: Drop, Param: pick(params)} }},
-		{8, func() Mutation { return Mutation{Kind: Empty, Param: pick(params)} }},
-		{6, func() Mutation { return Mutation{Kind: Repeat, Param: pick(g.sp.RequiredParams())} }},
-		{8, func() Mutation { return Mutation{Kind: Long, Param: pick(params), N: 1024 + r.IntN(7*1024)} }},
-		{8, func() Mutation { p := pick(params); return Mutation{Kind: Recase, Param: p, Value: recase(r, p)} }},
-		{10, func() Mutation { return Mutation{Kind: Unknown, Param: unknownName(r), Value: oddValue(r)} }},
-		// The size of the query or body: an unknown parameter of up to 48 KiB.
-		{4, func() Mutation { return Mutation{Kind: Long, Param: unknownName(r), N: 1024 + r.IntN(MaxLong-1024)} }},
-		{6, func() Mutation { return Mutation{Kind: Set, Param: "RegionId", Value: pick(Regions)} }},
-		{5, func() Mutation { return g.formatMutation() }},
-		{6, func() Mutation { return g.commonMutation(pick(common)) }},
-		{5, func() Mutation { return Mutation{Kind: Method, Value: pick(otherMethods)} }},
-		{5, func() Mutation { return g.bodyMutation() }},
-		{8, func() Mutation { return Mutation{Kind: Skew, Skew: skew(r)} }},
-		{3, func() Mutation { return Mutation{Kind: Key, Value: "LTAIedgeconform" + randFrom(r, upperAlnum, 9)} }},
-		{3, func() Mutation { return Mutation{Kind: Secret} }},
-	}
-	weights := make([]int, len(kinds))
-	for i, k := range kinds {
-		weights[i] = k.w
-	}
-	return kinds[weighted(r, weights)].make()
+	return menu[weighted(g.r, weights)].make(g)
 }
+
+// params are the operation's parameters, required first.
+func (g gen) params() []string { return append(g.sp.RequiredParams(), g.sp.OptionalParams()...) }
+
+// common are the common parameters (V1) or headers (V3) of g's call.
+func (g gen) common() []string {
+	if g.cell.Signature == protocol.SignatureV3 {
+		return commonV3
+	}
+	return commonV1
+}
+
+// pick is one of list, at random.
+func (g gen) pick(list []string) string { return list[g.r.IntN(len(list))] }
 
 // commonMutation spoils a common parameter (V1) or header (V3): left out, empty, or (V1) re-cased.
 func (g gen) commonMutation(name string) Mutation {
-	kinds := []Kind{Drop, Empty, Recase, Repeat}
+	spoils := []Kind{Drop, Empty, Recase, Repeat}
 	if g.cell.Signature == protocol.SignatureV3 {
-		kinds = []Kind{Drop, Empty, Repeat} // header names are case-insensitive: re-casing changes nothing
+		spoils = []Kind{Drop, Empty, Repeat} // header names are case-insensitive: re-casing changes nothing
 	}
-	m := Mutation{Kind: kinds[g.r.IntN(len(kinds))], Param: name}
+	m := Mutation{Kind: spoils[g.r.IntN(len(spoils))], Param: name}
 	if m.Kind == Recase {
 		m.Value = recase(g.r, name)
 	}
 	return m
 }
 
-// formatMutation leaves Format out (JSON by default) or sets it, sometimes to what is neither
-// JSON nor XML.
+// formatMutation leaves Format out (JSON by default) or sets it: to one of the API's formats
+// (spec.Formats), or to the last of them in lower case, which is none of them.
 func (g gen) formatMutation() Mutation {
-	switch g.r.IntN(4) {
+	formats := g.sp.Formats()
+	switch i := g.r.IntN(2 + len(formats)); i {
 	case 0:
 		return Mutation{Kind: Drop, Param: "Format"}
 	case 1:
-		return Mutation{Kind: Set, Param: "Format", Value: "xml"}
-	case 2:
-		return Mutation{Kind: Set, Param: "Format", Value: "JSON"}
+		return Mutation{Kind: Set, Param: "Format", Value: strings.ToLower(formats[len(formats)-1])}
+	default:
+		return Mutation{Kind: Set, Param: "Format", Value: formats[i-2]}
 	}
-	return Mutation{Kind: Set, Param: "Format", Value: "XML"}
 }
 
 // bodyMutation changes the body of a V1 POST; other cells get another method instead.

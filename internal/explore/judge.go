@@ -76,7 +76,7 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		if len(missing) > 0 {
 			add(PropWellFormed, "body of a %d without %s", a.Status, strings.Join(missing, ", "))
 		}
-		if want := sp.ContentType(a.Format); a.ContentType != want {
+		if want := sp.ContentType(string(a.Format)); a.ContentType != want {
 			add(PropContentType, "Content-Type: want %q for %s, got %s", want, a.Format, QuoteOrNone(a.ContentType))
 		}
 		if e.Format != "" && a.Format != e.Format && !refused {

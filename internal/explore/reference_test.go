@@ -124,7 +124,7 @@ func TestReferenceConformsOverSeeds(t *testing.T) {
 // still breaks one of the same properties; the conforming reference passes the same plans.
 func TestRunnerShrinksFailures(t *testing.T) {
 	ctx := context.Background()
-	plan := Plan{Seed: 1, Index: 0, Cell: Cell{http.MethodPost, protocol.SignatureV1, "JSON"}, State: spec.StateNoSuchJob,
+	plan := Plan{Seed: 1, Index: 0, Cell: protocol.Transport{Method: http.MethodPost, Signature: protocol.SignatureV1, Format: protocol.FormatJSON}, State: spec.StateNoSuchJob,
 		Mutations: []Mutation{{Kind: Skew, Skew: time.Minute}, {Kind: Drop, Param: "JobId"}, {Kind: Set, Param: "RegionId", Value: "cn-shanghai"}}}
 	good, release := refRunner(t)
 	if out, err := good.Run(ctx, plan); err != nil || out.Failed() {

@@ -30,7 +30,7 @@ func Reproduce(sp *spec.Spec, target, keyID string, call protocol.Call, muts []M
 	}
 	args = append(args, "--signature", string(sig), "--method", method)
 	if call.Format != "" {
-		args = append(args, "--format", call.Format)
+		args = append(args, "--format", string(call.Format))
 	} else if sig == protocol.SignatureV3 {
 		muts = append([]Mutation{{Kind: Drop, Param: "Format"}}, muts...)
 	}

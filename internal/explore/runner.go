@@ -44,7 +44,7 @@ func (o Outcome) Failed() bool { return len(o.Violations) > 0 }
 // Message is the one line of a failed plan: the call, the properties broken, how it was shrunk.
 func (o Outcome) Message() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s over %s-%s-%s, state %q: ", describe(o.Mutations), o.Plan.Cell.Method, o.Plan.Cell.Signature, o.Plan.Cell.Format, o.Plan.State)
+	fmt.Fprintf(&b, "%s over %s, state %q: ", describe(o.Mutations), TransportID(o.Plan.Cell), o.Plan.State)
 	for i, v := range o.Violations {
 		if i > 0 {
 			b.WriteString("; ")
@@ -55,6 +55,11 @@ func (o Outcome) Message() string {
 		fmt.Fprintf(&b, " (shrunk from %s in %d calls)", describe(o.Plan.Mutations), o.Tries)
 	}
 	return b.String()
+}
+
+// TransportID names a transport in case ids and messages: "GET-v1-JSON".
+func TransportID(t protocol.Transport) string {
+	return t.Method + "-" + string(t.Signature) + "-" + string(t.Format)
 }
 
 func describe(muts []Mutation) string {
@@ -115,14 +120,13 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 			params.Set(name, val)
 		}
 	}
-	call := protocol.Call{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format,
-		Action: r.Spec.Action(), Version: r.Spec.Version(), Params: params}
+	call := protocol.Call{Transport: p.Cell, Action: r.Spec.Action(), Version: r.Spec.Version(), Params: params}
 	line := Reproduce(r.Spec, r.Target, creds.AccessKeyID, call, muts)
 	a, dupOf, err := r.Send(ctx, p.ID(), creds, call, muts)
 	if err != nil {
 		return nil, line, nil, err
 	}
-	e := Expect(r.Spec, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State, JobID: v[states.JobID]}, muts)
+	e := Expect(r.Spec, Base{Transport: p.Cell, State: p.State, JobID: v[states.JobID]}, muts)
 	vs := Judge(ctx, r.Spec, a, e, dupOf)
 	if len(vs) == 0 && undecided(e) {
 		// Where the sources leave the answer open, a server still answers one call one way: the
@@ -180,7 +184,7 @@ const OrRefused = " or 4xx"
 // do, "any" when only the properties every answer has are judged, and the Code due followed by
 // OrRefused when a refusal would do too.
 func Code(sp *spec.Spec, p Plan) string {
-	e := Expect(sp, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State}, p.Mutations)
+	e := Expect(sp, Base{Transport: p.Cell, State: p.State}, p.Mutations)
 	switch {
 	case e.Code != "" && e.Refusable:
 		return e.Code + OrRefused

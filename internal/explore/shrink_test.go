@@ -36,7 +36,7 @@ func checkShownCall(t *testing.T, r *Runner, d mock.Defect, p Plan, out Outcome)
 	}
 	// Judged again (the JobId echoed standing for the state's), the shown answer breaks the same
 	// properties as the message says.
-	e := Expect(r.Spec, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State, JobID: out.Answer.JobID}, out.Mutations)
+	e := Expect(r.Spec, Base{Transport: p.Cell, State: p.State, JobID: out.Answer.JobID}, out.Mutations)
 	// (Consistency is a property of two answers, not of the one shown.)
 	wantProps := slices.DeleteFunc(Properties(out.Violations), func(p string) bool { return p == PropConsistent })
 	if got := Properties(Judge(context.Background(), r.Spec, out.Answer, e, "")); !reflect.DeepEqual(got, wantProps) && len(got)+len(wantProps) > 0 {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -534,7 +535,7 @@ func (b *builder) extensions(states []obj) (obj, error) {
 		{"x-rate-limit", obj{{"calls", p.QPS.Calls}, {"window", window}, {"per", o.RateLimitPer}, {"page", p.QPS.Text}}},
 		{"x-ram", ram},
 		{"x-throttling-codes", o.ThrottlingCodes},
-		{"x-content-types", obj{{"JSON", o.ContentTypes.JSON}, {"XML", o.ContentTypes.XML}}},
+		{"x-content-types", contentTypes(o.ContentTypes)},
 		{"x-error-codes", xCodes},
 		{"x-provider-states", toAny(states)},
 	}, nil
@@ -712,4 +713,13 @@ func node(v any) *yaml.Node {
 		// Example values decoded from the page's JSON (json.Number and the like).
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(x)}
 	}
+}
+
+// contentTypes is x-content-types: every Format of the overlay, in name order.
+func contentTypes(byFormat ContentTypes) obj {
+	var out obj
+	for _, f := range slices.Sorted(maps.Keys(byFormat)) {
+		out = append(out, kv{f, byFormat[f]})
+	}
+	return out
 }

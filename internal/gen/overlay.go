@@ -61,11 +61,9 @@ type Tag struct {
 	Description string `yaml:"description"`
 }
 
-// ContentTypes are the exact Content-Type headers of answers, per Format.
-type ContentTypes struct {
-	JSON string `yaml:"JSON"`
-	XML  string `yaml:"XML"`
-}
+// ContentTypes are the exact Content-Type headers of answers, per Format (JSON and XML at least:
+// the kit reads and writes those).
+type ContentTypes map[string]string
 
 // XMLRoot names the root elements of XML answers.
 type XMLRoot struct {
@@ -135,7 +133,7 @@ func ParseOverlay(data []byte) (*Overlay, error) {
 	for name, v := range map[string]string{"action": o.Action, "version": o.Version, "title": o.Title,
 		"server.url": o.Server.URL, "tag.name": o.Tag.Name, "rateLimitPer": o.RateLimitPer,
 		"requestIdPattern": o.RequestIDPattern, "xmlRoot.success": o.XMLRoot.Success, "xmlRoot.error": o.XMLRoot.Error,
-		"contentTypes.JSON": o.ContentTypes.JSON, "contentTypes.XML": o.ContentTypes.XML,
+		"contentTypes.JSON": o.ContentTypes["JSON"], "contentTypes.XML": o.ContentTypes["XML"],
 		"successDescription": o.SuccessDescription} {
 		if v == "" {
 			missing = append(missing, name)

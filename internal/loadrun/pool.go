@@ -29,7 +29,7 @@ type PoolOptions struct {
 	RateLimit spec.RateLimit // the target's throttle: a reusable identifier serves at most half its budget
 	Method    string
 	Signature protocol.SignatureVersion
-	Format    string
+	Format    protocol.Format
 	Spec      *spec.Spec
 	// Lead is how many seconds of calls each pool keeps ready (default 5s: a busy target answers
 	// its state endpoint slowly too); MaxReady caps it per pool (default 3000 calls). The

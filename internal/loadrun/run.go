@@ -37,7 +37,7 @@ type RunOptions struct {
 	MaxBody    int64         // bytes of each answer kept (default 4096: answers are small)
 	Method     string        // GET (default) or POST
 	Signature  protocol.SignatureVersion
-	Format     string
+	Format     protocol.Format // JSON (default) or another of the spec's formats
 	Spec       *spec.Spec
 	// Name labels this run's results (vegeta's attack name), e.g. "shard 1/3"; merge counts shards by it.
 	Name string
@@ -207,7 +207,7 @@ func Run(ctx context.Context, o RunOptions) (*Summary, error) {
 }
 
 // signingOptions are the targeter options of a run's signing settings ("" keeps a default).
-func signingOptions(s *spec.Spec, method string, sig protocol.SignatureVersion, format string) []attack.TargeterOption {
+func signingOptions(s *spec.Spec, method string, sig protocol.SignatureVersion, format protocol.Format) []attack.TargeterOption {
 	opts := []attack.TargeterOption{attack.WithSpec(s)}
 	if method != "" {
 		opts = append(opts, attack.WithMethod(method))

@@ -110,7 +110,7 @@ var probes = map[string]probe{
 		return want(e.do(refKey, call), http.StatusOK, "")
 	}},
 	"WrongContentType": {run: func(e *env) error {
-		for _, f := range []string{"JSON", "XML"} {
+		for _, f := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 			call := start(refCluster, runningJob)
 			call.Format = f
 			r := e.do(refKey, call)

@@ -189,7 +189,7 @@ func apiSeeds(tb testing.TB) []apiSeed {
 	}
 	for _, m := range []string{http.MethodGet, http.MethodPost} {
 		for _, sv := range []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3} {
-			for _, format := range []string{"JSON", "XML"} {
+			for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 				call := start(refCluster, stoppedJob)
 				call.Method, call.Signature, call.Format = m, sv, format
 				add(fmt.Sprintf("%s-%s-%s", m, sv, format), refKey, call)

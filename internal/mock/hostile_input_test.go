@@ -91,7 +91,7 @@ func TestInvalidUTF8AndLongValues(t *testing.T) {
 		"percent-looking text": "%zz%",
 	} {
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			for _, format := range []string{"JSON", "XML"} {
+			for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 				if method == http.MethodGet && len(jobID) > 1<<10 {
 					continue // a 1 MiB query is the HTTP server's to refuse (TestLongQueryRefusedByServer)
 				}

@@ -18,8 +18,8 @@ import (
 func TestSuccessEveryWireVariant(t *testing.T) {
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		for _, sig := range []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3} {
-			for _, format := range []string{"JSON", "XML"} {
-				t.Run(method+"/"+string(sig)+"/"+format, func(t *testing.T) {
+			for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
+				t.Run(method+"/"+string(sig)+"/"+string(format), func(t *testing.T) {
 					e := newEnv(t)
 					call := start(refCluster, stoppedJob)
 					call.Method, call.Signature, call.Format = method, sig, format
@@ -93,7 +93,7 @@ func TestEveryCode(t *testing.T) {
 	reached := map[string]bool{}
 	for i, c := range cases {
 		t.Run(fmt.Sprintf("%d_%s", i, c.code), func(t *testing.T) {
-			for _, format := range []string{"JSON", "XML"} {
+			for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 				e := newEnv(t, WithRateLimit(spec.RateLimit{Calls: 2, Window: time.Minute}))
 				if c.prep != nil {
 					c.prep(e)

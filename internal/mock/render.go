@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // Content types as the cloud sends them (from the spec); the newer SDK parses an XML error only
@@ -88,7 +89,7 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>`
 // StartEdgeTranscodeJobResponse in XML), an error {RequestId, HostId, Code, Message, Recommend}
 // (root Error). RequestId is omitted only under the NoRequestID defect.
 func (s *Server) render(b []byte, a *answer) []byte {
-	if a.format == "XML" {
+	if a.format == protocol.FormatXML {
 		if !s.v.xmlNoDeclaration {
 			b = append(b, xmlHeader...)
 		}
@@ -282,11 +283,11 @@ func (s *Server) write(w http.ResponseWriter, a *answer) {
 	}
 	p := bodyPool.Get().(*[]byte)
 	body := s.render((*p)[:0], a)
-	if s.v.jsonReordered && a.format != "XML" {
+	if s.v.jsonReordered && a.format != protocol.FormatXML {
 		body = reorderJSON(body)
 	}
 	h := w.Header()
-	h["Content-Type"] = s.contentType(a.format)
+	h["Content-Type"] = s.contentType(string(a.format))
 	if len(body) > netHTTPBuffered {
 		h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	}

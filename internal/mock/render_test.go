@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // The encoders render replaces, kept as its oracle.
@@ -62,7 +63,7 @@ func TestRenderSameAsEncoders(t *testing.T) {
 	}
 	tricky := []string{"", "plain", `a "quoted" \ path`, "<b>&'x'</b>", "tab\there\nline\r", "\x00\x1f\x7f", "中文 é",
 		"sep\u2028\u2029", "bad \xff\xfe utf8", "mixed \" é \n <", strings.Repeat("long ", 100)}
-	for _, format := range []string{"JSON", "XML"} {
+	for _, format := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
 		for _, str := range tricky {
 			for _, a := range []answer{
 				{format: format, jobID: str, requestID: "0A1B2C3D-0E1A-486A-AC29-7422470A1B2C"},
@@ -146,9 +147,10 @@ func FuzzRenderFail(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, format, detail, jobID string) {
-		if format != "XML" {
-			format = "JSON"
+	f.Fuzz(func(t *testing.T, fuzzFormat, detail, jobID string) {
+		format := protocol.FormatJSON
+		if fuzzFormat == "XML" {
+			format = protocol.FormatXML
 		}
 		for _, code := range []string{spec.CodeOperationDenied, spec.CodeJobNotFound, spec.CodeMissingParameter} {
 			a := s.fail(&answer{format: format, jobID: jobID, requestID: "0A1B2C3D-0E1A-486A-AC29-7422470A1B2C"}, code, detail)

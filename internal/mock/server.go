@@ -177,9 +177,9 @@ type answer struct {
 	message          string
 	template, detail string
 	jobID            string
-	format           string // "JSON" or "XML"
-	rateLimit        string // x-ratelimit-user-api, once past the gateway
-	retryAfter       string // x-acs-retry-after, on a throttled answer
+	format           protocol.Format // JSON or XML
+	rateLimit        string          // x-ratelimit-user-api, once past the gateway
+	retryAfter       string          // x-acs-retry-after, on a throttled answer
 	requestID        string
 	closeConn        bool
 	html             bool // a bare 500 page (the ServerErrorOn* defects)
@@ -231,7 +231,7 @@ var transportErrors = map[string]spec.ErrorCode{
 
 // handle reads the call and judges it; it returns a, filled with what was decided.
 func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
-	a.format = "JSON"
+	a.format = protocol.FormatJSON
 	if s.d.formIgnored && r.Method == http.MethodPost {
 		// Read the body all the same: net/http misbehaves on a kept-alive connection whose small
 		// body the handler left unread ("invalid concurrent Body.Read call", Go 1.26).
@@ -248,7 +248,7 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 	}
 	if err != nil {
 		if f := r.URL.Query().Get("Format"); f == "XML" || f == "xml" && !s.v.formatExact {
-			a.format = "XML"
+			a.format = protocol.FormatXML
 		}
 		if errors.Is(err, protocol.ErrBodyTooLarge) {
 			a.closeConn = true // the rest of the body is not read: this connection cannot carry another request
@@ -267,10 +267,13 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now time.Time) *answer {
 	format := in.Format
 	if s.v.formatExact {
-		format = in.Get("Format")
+		format = protocol.Format(in.Get("Format"))
 	}
-	if format == "XML" && !s.d.xmlIgnored || s.d.xmlByDefault && !in.Has("Format") {
-		a.format = "XML"
+	if _, known := s.contentTypes[string(format)]; known && !(format == protocol.FormatXML && s.d.xmlIgnored) {
+		a.format = format // one of the spec's formats
+	}
+	if s.d.xmlByDefault && !in.Has("Format") {
+		a.format = protocol.FormatXML
 	}
 	if s.d.crashesOn(in) {
 		*a = answer{status: http.StatusInternalServerError, html: true}

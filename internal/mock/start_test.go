@@ -92,8 +92,8 @@ func TestGracefulShutdown(t *testing.T) {
 	defer r.Close()
 	shutdown := make(chan struct{})
 	r.api.RegisterOnShutdown(func() { close(shutdown) })
-	req, err := protocol.NewRequest(context.Background(), r.APIURL, refKey, protocol.Call{
-		Method: http.MethodPost, Action: spec.Default().Action(), Version: spec.Default().Version(),
+	req, err := protocol.NewRequest(context.Background(), r.APIURL, refKey, protocol.Call{Transport: protocol.Transport{Method: http.MethodPost},
+		Action: spec.Default().Action(), Version: spec.Default().Version(),
 		Params: url.Values{"ClusterId": {refCluster}, "JobId": {stoppedJob}},
 	})
 	if err != nil {

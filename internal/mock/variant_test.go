@@ -25,7 +25,7 @@ func (r raw) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
 
 // sendMutated sends a valid call to start job (signed by explore.Build after muts, at the fake
 // clock's time) over method and signature, Format format.
-func (e *env) sendMutated(method string, sig protocol.SignatureVersion, format, job string, muts ...string) raw {
+func (e *env) sendMutated(method string, sig protocol.SignatureVersion, format protocol.Format, job string, muts ...string) raw {
 	e.t.Helper()
 	var ms []explore.Mutation
 	for _, s := range muts {
@@ -36,7 +36,7 @@ func (e *env) sendMutated(method string, sig protocol.SignatureVersion, format, 
 		ms = append(ms, m)
 	}
 	sp := spec.Default()
-	call := protocol.Call{Method: method, Signature: sig, Format: format, Action: sp.Action(), Version: sp.Version(),
+	call := protocol.Call{Transport: protocol.Transport{Method: method, Signature: sig, Format: format}, Action: sp.Action(), Version: sp.Version(),
 		Time: e.clock.Now(), Params: url.Values{"ClusterId": {refCluster}, "JobId": {job}}}
 	req, err := explore.Build(context.Background(), e.ts.URL, refKey, call, ms)
 	if err != nil {

@@ -23,7 +23,7 @@ func answer(format, body string, h http.Header) *client.Answer {
 	if h == nil {
 		h = http.Header{}
 	}
-	return &client.Answer{Status: 404, Header: h, Body: []byte(body), ContentType: spec.Default().ContentType(format), Format: format, Parsed: true}
+	return &client.Answer{Status: 404, Header: h, Body: []byte(body), ContentType: spec.Default().ContentType(format), Format: protocol.Format(format), Parsed: true}
 }
 
 // JSON and XML bodies become trees in which spacing and order do not count.
@@ -150,7 +150,7 @@ func TestSentOfFindsSignatures(t *testing.T) {
 	s := spec.Default()
 	for _, m := range []string{"GET", "POST"} {
 		for _, sv := range []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3} {
-			call := protocol.Call{Method: m, Signature: sv, Action: s.Action(), Version: s.Version(), Params: url.Values{"JobId": {"job-sentof"}, "ClusterId": {"cl-sentof"}}}
+			call := protocol.Call{Transport: protocol.Transport{Method: m, Signature: sv}, Action: s.Action(), Version: s.Version(), Params: url.Values{"JobId": {"job-sentof"}, "ClusterId": {"cl-sentof"}}}
 			req, err := protocol.NewRequest(t.Context(), "http://127.0.0.1:1", creds, call)
 			if err != nil {
 				t.Fatal(err)

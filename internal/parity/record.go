@@ -20,6 +20,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // MetaFile is the recording's description, beside the case files.
@@ -65,15 +66,15 @@ func Capture(a *client.Answer, s *spec.Spec, volatile []string, sent Sent) Answe
 	switch {
 	case a.Truncated:
 		err = errors.New("truncated")
-	case a.Format == "XML":
+	case a.Format == protocol.FormatXML:
 		tree, err = ParseXML(a.Body)
-	case a.Format == "JSON":
+	case a.Format == protocol.FormatJSON:
 		tree, err = ParseJSON(a.Body)
 	default:
 		err = errors.New("neither JSON nor XML")
 	}
 	if err == nil {
-		r.Format = a.Format
+		r.Format = string(a.Format)
 	} else {
 		text := a.Body
 		if len(text) > maxText {

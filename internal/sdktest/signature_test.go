@@ -34,8 +34,7 @@ var (
 // empty SignatureType included, for GET and POST.
 func TestKnownAnswerV1Fixed(t *testing.T) {
 	for _, method := range []string{"GET", "POST"} {
-		call := protocol.Call{Method: method, Action: "StartEdgeTranscodeJob", Version: "2016-11-01", Format: "XML",
-			Params: cloneValues(kaParams), Nonce: kaNonce, Time: kaTime}
+		call := protocol.Call{Transport: protocol.Transport{Method: method, Format: "XML"}, Action: "StartEdgeTranscodeJob", Version: "2016-11-01", Params: cloneValues(kaParams), Nonce: kaNonce, Time: kaTime}
 		call.Params.Set("SignatureType", "")
 		params := protocol.V1Params(kaCreds, call, kaNonce, kaTime)
 		sdkParams := map[string]*string{}
@@ -65,7 +64,7 @@ func TestKnownAnswerV1Fixed(t *testing.T) {
 // with its port, the same x-acs-* headers, the parameters in the query, no body).
 func TestKnownAnswerV3Fixed(t *testing.T) {
 	for _, method := range []string{"GET", "POST"} {
-		call := protocol.Call{Method: method, Signature: protocol.SignatureV3, Action: "StartEdgeTranscodeJob",
+		call := protocol.Call{Transport: protocol.Transport{Method: method, Signature: protocol.SignatureV3}, Action: "StartEdgeTranscodeJob",
 			Version: "2016-11-01", Params: cloneValues(kaParams), Nonce: kaNonce, Time: kaTime}
 		req, err := protocol.NewRequest(context.Background(), "http://127.0.0.1:8080", kaCreds, call)
 		if err != nil {
@@ -155,13 +154,12 @@ func TestOlderSDKSignatureV1(t *testing.T) {
 			if _, ok := in.Params()["SignatureType"]; !ok {
 				t.Errorf("the SDK sent no empty SignatureType: the test does not cover empty parameters")
 			}
-			if in.Action != "StartEdgeTranscodeJob" || in.Version != "2016-11-01" || in.Format != format ||
+			if in.Action != "StartEdgeTranscodeJob" || in.Version != "2016-11-01" || string(in.Format) != format ||
 				in.Params().Get("ClusterId") != kaParams.Get("ClusterId") || in.Params().Get("JobId") != kaParams.Get("JobId") {
 				t.Errorf("parsed %+v", in.Redacted())
 			}
 			// Our signer on the SDK's inputs.
-			call := protocol.Call{Method: method, Action: in.Action, Version: in.Version, Format: format,
-				Params: url.Values{}, Nonce: in.Nonce, Time: in.Timestamp}
+			call := protocol.Call{Transport: protocol.Transport{Method: method, Format: protocol.Format(format)}, Action: in.Action, Version: in.Version, Params: url.Values{}, Nonce: in.Nonce, Time: in.Timestamp}
 			for _, k := range []string{"ClusterId", "JobId", "RegionId", "SignatureType"} {
 				call.Params[k] = in.Params()[k]
 			}

@@ -261,7 +261,7 @@ func (p *Presigned) prepareV3(u *url.URL, creds Credentials, call Call) error {
 		q[k] = append([]string(nil), vs...)
 	}
 	if call.Format != "" && q.Get("Format") == "" {
-		q.Set("Format", call.Format)
+		q.Set("Format", string(call.Format))
 	}
 	full := *u
 	full.RawQuery = Encode(q)

@@ -20,9 +20,9 @@ func TestPresignMatchesNewRequest(t *testing.T) {
 	now := time.Date(2026, 11, 26, 23, 59, 58, 0, time.UTC)
 	for _, sig := range []SignatureVersion{SignatureV1, SignatureV3} {
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			for _, format := range []string{"JSON", "XML"} {
+			for _, format := range []Format{FormatJSON, FormatXML} {
 				for _, c := range creds {
-					call := Call{Method: method, Signature: sig, Format: format, Action: "StartEdgeTranscodeJob", Version: "2016-11-01",
+					call := Call{Transport: Transport{Method: method, Signature: sig, Format: format}, Action: "StartEdgeTranscodeJob", Version: "2016-11-01",
 						Params: url.Values{"ClusterId": {"cluster 1*~"}, "JobId": {"job/ü"}}}
 					p, err := Presign("http://127.0.0.1:8080/#caller/one", c, call)
 					if err != nil {
@@ -37,7 +37,7 @@ func TestPresignMatchesNewRequest(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						what := string(sig) + " " + method + " " + format + " " + c.AccessKeyID
+						what := string(sig) + " " + method + " " + string(format) + " " + c.AccessKeyID
 						if wantURL := want.URL.String() + "#caller/one"; gotURL != wantURL {
 							t.Errorf("%s #%d URL:\n got %s\nwant %s", what, n, gotURL, wantURL)
 						}

@@ -20,8 +20,8 @@ var (
 )
 
 func testCall(sv SignatureVersion, method string) Call {
-	return Call{
-		Method: method, Signature: sv, Action: "StartEdgeTranscodeJob", Version: "2016-11-01",
+	return Call{Transport: Transport{Method: method, Signature: sv},
+		Action: "StartEdgeTranscodeJob", Version: "2016-11-01",
 		Params: url.Values{"ClusterId": {"c-1 a*b~"}, "JobId": {"job/1+2"}, "RegionId": {"cn-shanghai"}},
 		Nonce:  "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf", Time: fixedTime,
 	}

@@ -20,9 +20,7 @@ import (
 
 // Call is one API call to sign and send.
 type Call struct {
-	Method    string           // GET (default) or POST
-	Signature SignatureVersion // SignatureV1 (default) or SignatureV3
-	Format    string           // JSON (default for V1) or XML; V3 sends Format only when set
+	Transport // how it travels: Method, Signature, Format
 	Action    string
 	Version   string
 	// Params are the operation's parameters (ClusterId, JobId, RegionId ...). For V1 they may
@@ -122,12 +120,12 @@ func ParseBaseURL(s string) (*url.URL, error) {
 func V1Params(creds Credentials, call Call, nonce string, now time.Time) url.Values {
 	format := call.Format
 	if format == "" {
-		format = "JSON"
+		format = FormatJSON
 	}
 	p := url.Values{
 		"Action":           {call.Action},
 		"Version":          {call.Version},
-		"Format":           {format},
+		"Format":           {string(format)},
 		"AccessKeyId":      {creds.AccessKeyID},
 		"SignatureMethod":  {V1Method},
 		"SignatureVersion": {V1Version},
@@ -237,7 +235,7 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 		q[k] = append([]string(nil), vs...)
 	}
 	if call.Format != "" && q.Get("Format") == "" {
-		q.Set("Format", call.Format)
+		q.Set("Format", string(call.Format))
 	}
 	payloadHash := emptySHA256
 	var req *http.Request

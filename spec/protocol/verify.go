@@ -23,7 +23,7 @@ type Incoming struct {
 	Nonce            string    // SignatureNonce or x-acs-signature-nonce
 	Timestamp        time.Time // zero when TimestampErr is set
 	TimestampErr     error     // the Timestamp / x-acs-date is missing or unreadable
-	Format           string    // upper-cased Format parameter, "JSON" when absent
+	Format           Format    // upper-cased Format parameter, FormatJSON when absent
 	SecurityToken    string    // SecurityToken or x-acs-security-token
 
 	method        string
@@ -77,9 +77,9 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 	if formBody {
 		in.formBody, in.rawQuery = true, r.URL.RawQuery
 	}
-	in.Format = strings.ToUpper(in.Get("Format"))
+	in.Format = Format(strings.ToUpper(in.Get("Format")))
 	if in.Format == "" {
-		in.Format = "JSON"
+		in.Format = FormatJSON
 	}
 	var ts string
 	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "ACS3-") {

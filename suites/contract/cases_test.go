@@ -168,7 +168,7 @@ func TestRunAllGivesUpOnSilentEndpoints(t *testing.T) {
 				for i := range 12 {
 					defs = append(defs, &caseDef{caseMeta: caseMeta{ID: fmt.Sprintf("t/%02d", i)}, body: func(t *caseT) {
 						v := t.s.caller(t)
-						t.s.send(t, credentials(v), t.s.startCall(cell{Method: "GET", Signature: "v1", Format: "JSON"}, v))
+						t.s.send(t, credentials(v), t.s.startCall(cell{protocol.Transport{Method: "GET", Signature: "v1", Format: "JSON"}}, v))
 					}})
 				}
 				s, err := newSession(context.Background(), Config{Target: tt.target, States: tt.states, Timeout: 100 * time.Millisecond, Parallel: parallel})

@@ -8,26 +8,27 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // expectation is what a conforming answer looks like for one case.
 type expectation struct {
 	Status int
-	Code   string         // spec.CodeOK for a success
-	Error  spec.ErrorCode // the expected code's entry, for its Message template
-	JobID  string         // a success echoes it
-	Format string         // JSON or XML
+	Code   string          // spec.CodeOK for a success
+	Error  spec.ErrorCode  // the expected code's entry, for its Message template
+	JobID  string          // a success echoes it
+	Format protocol.Format // JSON or XML
 	// Names: the Message must name one of these (MissingParameter names the parameter).
 	Names []string
 }
 
 // success expects 200 with jobID echoed.
-func success(jobID, format string) expectation {
+func success(jobID string, format protocol.Format) expectation {
 	return expectation{Status: 200, Code: spec.CodeOK, JobID: jobID, Format: format}
 }
 
 // failure expects the error e.
-func failure(e spec.ErrorCode, format string) expectation {
+func failure(e spec.ErrorCode, format protocol.Format) expectation {
 	return expectation{Status: e.Status, Code: e.Code, Error: e, Format: format}
 }
 
@@ -63,13 +64,13 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 	case alts != nil && statusOf(alts, a.Status) == nil:
 		add("status", wantStatuses(alts), strconv.Itoa(a.Status))
 	}
-	if want := s.spec.ContentType(e.Format); a.ContentType != want {
+	if want := s.spec.ContentType(string(e.Format)); a.ContentType != want {
 		add("Content-Type", strconv.Quote(want), explore.QuoteOrNone(a.ContentType))
 	}
 	if !a.Parsed {
-		add("body", e.Format, "neither JSON nor XML ("+short(explore.ErrString(a.ParseErr))+")")
+		add("body", string(e.Format), "neither JSON nor XML ("+short(explore.ErrString(a.ParseErr))+")")
 	} else if a.Format != e.Format {
-		add("body", e.Format, a.Format)
+		add("body", string(e.Format), string(a.Format))
 	}
 	if a.Parsed {
 		if e.Code == spec.CodeOK {

@@ -9,6 +9,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
 
@@ -150,7 +151,7 @@ func TestConfigErrors(t *testing.T) {
 		"bad label filter": func(c *Config) { c.LabelFilter = "a &&" },
 		"negative timeout": func(c *Config) { c.Timeout = -1 },
 		"bad method":       func(c *Config) { c.Methods = []string{"PUT"} },
-		"bad format":       func(c *Config) { c.Formats = []string{"YAML"} },
+		"bad format":       func(c *Config) { c.Formats = []protocol.Format{"YAML"} },
 		"bad follow":       func(c *Config) { c.Follow = "rumour" },
 	} {
 		c := ok

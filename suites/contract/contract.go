@@ -68,7 +68,7 @@ type Config struct {
 	// The transport matrix; each nil means all: GET and POST, v1 and v3, JSON and XML.
 	Methods    []string
 	Signatures []protocol.SignatureVersion
-	Formats    []string
+	Formats    []protocol.Format
 
 	// Strict turns skipped cases into failures.
 	Strict bool
@@ -250,7 +250,7 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: target: %w", ErrConfig, err)
 	}
-	cells, err := matrix(cfg.Methods, cfg.Signatures, cfg.Formats)
+	cells, err := matrix(cfg.Spec, cfg.Methods, cfg.Signatures, cfg.Formats)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
 
@@ -57,9 +58,9 @@ func edgeCases(s *session, b *builder) {
 // what a call does to the world, are about the request; the answer's format is the documented
 // cases' business).
 func edgeCells(cells []cell) []cell {
-	format := ""
+	var format protocol.Format
 	for _, c := range cells {
-		if format == "" || c.Format == "JSON" {
+		if format == "" || c.Format == protocol.FormatJSON {
 			format = c.Format
 		}
 	}
@@ -176,9 +177,4 @@ func violations(vs []explore.Violation) string {
 		parts[i] = v.String()
 	}
 	return strings.Join(parts, "; ")
-}
-
-// explore is the cell as explore knows it.
-func (c cell) explore() explore.Cell {
-	return explore.Cell{Method: c.Method, Signature: c.Signature, Format: c.Format}
 }

@@ -21,9 +21,9 @@ func exploreCases(s *session, b *builder) {
 		if s.cfg.Explore == 0 {
 			return
 		}
-		cells := make([]explore.Cell, len(s.cells))
+		cells := make([]protocol.Transport, len(s.cells))
 		for i, c := range s.cells {
-			cells[i] = c.explore()
+			cells[i] = c.Transport
 		}
 		// A fixture profile hands a stopped job out once: generated calls use the reusable states there.
 		_, profile := s.cfg.States.(*states.Profile)
@@ -33,7 +33,7 @@ func exploreCases(s *session, b *builder) {
 		}
 		for i := range s.cfg.Explore {
 			p := explore.Generate(s.spec, s.cfg.Seed, i, cells, sts)
-			c := cell{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format}
+			c := cell{p.Cell}
 			text := fmt.Sprintf("call %06d %s %s, %s", i, strings.Join(mutationStrings(p.Mutations), " "), c.Text(), p.State)
 			// The runner judges each answer itself, RequestId included as far as the case's own
 			// answers go (dupOf is the run's judgment, made after every case: not seen here).

@@ -5,19 +5,16 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // cell is one transport of the matrix: how a call travels and in which format it is answered.
-type cell struct {
-	Method    string
-	Signature protocol.SignatureVersion
-	Format    string
-}
+type cell struct{ protocol.Transport }
 
 // ID names the cell in case ids, e.g. "GET-v1-JSON".
-func (c cell) ID() string { return c.Method + "-" + string(c.Signature) + "-" + c.Format }
+func (c cell) ID() string { return explore.TransportID(c.Transport) }
 
 // Text names the cell in spec texts.
 func (c cell) Text() string {
@@ -26,16 +23,15 @@ func (c cell) Text() string {
 
 // Labels are the cell's labels: get|post, v1|v3, json|xml.
 func (c cell) Labels() []string {
-	return []string{strings.ToLower(c.Method), string(c.Signature), strings.ToLower(c.Format)}
+	return []string{strings.ToLower(c.Method), string(c.Signature), strings.ToLower(string(c.Format))}
 }
 
 // call returns a protocol.Call of the cell; the caller fills Action, Version and Params.
-func (c cell) call() protocol.Call {
-	return protocol.Call{Method: c.Method, Signature: c.Signature, Format: c.Format}
-}
+func (c cell) call() protocol.Call { return protocol.Call{Transport: c.Transport} }
 
-// matrix returns every combination of the given methods, signatures and formats (nil: all).
-func matrix(methods []string, sigs []protocol.SignatureVersion, formats []string) ([]cell, error) {
+// matrix returns every combination of the given methods, signatures and formats (nil: all; the
+// formats are the API's, sp.Formats).
+func matrix(sp *spec.Spec, methods []string, sigs []protocol.SignatureVersion, formats []protocol.Format) ([]cell, error) {
 	if len(methods) == 0 {
 		methods = []string{http.MethodGet, http.MethodPost}
 	}
@@ -43,7 +39,9 @@ func matrix(methods []string, sigs []protocol.SignatureVersion, formats []string
 		sigs = []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3}
 	}
 	if len(formats) == 0 {
-		formats = []string{"JSON", "XML"}
+		for _, f := range sp.Formats() {
+			formats = append(formats, protocol.Format(f))
+		}
 	}
 	var cells []cell
 	for _, m := range methods {
@@ -56,11 +54,11 @@ func matrix(methods []string, sigs []protocol.SignatureVersion, formats []string
 				return nil, err
 			}
 			for _, f := range formats {
-				f = strings.ToUpper(f)
-				if spec.Default().ContentType(f) == "" {
-					return nil, fmt.Errorf("format %q: want JSON or XML", f)
+				f, err := protocol.ParseFormat(string(f), sp.Formats())
+				if err != nil {
+					return nil, err
 				}
-				cells = append(cells, cell{Method: m, Signature: sv, Format: f})
+				cells = append(cells, cell{protocol.Transport{Method: m, Signature: sv, Format: f}})
 			}
 		}
 	}

@@ -207,7 +207,7 @@ func run(specPath, sdkDir, prismPkg string, wait time.Duration) error {
 func send(ctx context.Context, c *http.Client, apiURL string, v states.Values, method string, sig protocol.SignatureVersion, s *spec.Spec) (int, []string, error) {
 	req, err := protocol.NewRequest(ctx, apiURL,
 		protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
-		protocol.Call{Method: method, Signature: sig, Format: "JSON", Action: s.Action(), Version: s.Version(),
+		protocol.Call{Transport: protocol.Transport{Method: method, Signature: sig, Format: "JSON"}, Action: s.Action(), Version: s.Version(),
 			Params: url.Values{"ClusterId": {v[states.ClusterID]}, "JobId": {v[states.JobID]}}})
 	if err != nil {
 		return 0, nil, err

@@ -1,0 +1,37 @@
+package protocol
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Format is the answer format a call asks for with its Format parameter. Which formats an API
+// answers in is the API's fact (spec.Formats, the document's x-content-types); the wire protocol
+// names two and a default.
+type Format string
+
+const (
+	// FormatJSON is the default: a call without Format is answered in JSON.
+	FormatJSON Format = "JSON"
+	// FormatXML asks for an XML answer.
+	FormatXML Format = "XML"
+)
+
+// Transport is how a call travels and in which format it asks to be answered: one cell of the
+// contract's matrix (method × signature × format).
+type Transport struct {
+	Method    string           // GET (default) or POST
+	Signature SignatureVersion // SignatureV1 (default) or SignatureV3
+	Format    Format           // FormatJSON (default for V1) or another; V3 sends Format only when set
+}
+
+// ParseFormat reads a format as a command line or a list names it (any letter case) and accepts
+// it when it is one of formats, the API's (spec.Formats).
+func ParseFormat(s string, formats []string) (Format, error) {
+	f := strings.ToUpper(strings.TrimSpace(s))
+	if f == "" || !slices.Contains(formats, f) {
+		return "", fmt.Errorf("format %q: want %s", s, strings.Join(formats, " or "))
+	}
+	return Format(f), nil
+}
