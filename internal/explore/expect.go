@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -149,8 +150,8 @@ var gatewayChecks = []struct {
 	stage int
 	code  string
 }{
-	{stageAction, spec.CodeInvalidAction}, {stageVersion, spec.CodeInvalidVersion}, {stageKey, spec.CodeInvalidAccessKeyID},
-	{stageTimestamp, spec.CodeTimestampExpired}, {stageSignature, spec.CodeSignatureDoesNotMatch}, {stageNonce, spec.CodeSignatureNonceUsed},
+	{stageAction, specfacts.CodeInvalidAction}, {stageVersion, specfacts.CodeInvalidVersion}, {stageKey, specfacts.CodeInvalidAccessKeyID},
+	{stageTimestamp, specfacts.CodeTimestampExpired}, {stageSignature, specfacts.CodeSignatureDoesNotMatch}, {stageNonce, specfacts.CodeSignatureNonceUsed},
 }
 
 // passedChecks are the codes of the gateway checks the call passes (row RowPassedChecks): none
@@ -258,8 +259,8 @@ const (
 // parameter is missing, and a parameter the API does not have is sent).
 func classify(sp *spec.Spec, base Base, m Mutation) []cite {
 	one := func(id string, names ...string) []cite { return []cite{{row: id, names: names}} }
-	required := slices.Contains(sp.RequiredParams(), m.Param)
-	optional := slices.Contains(sp.OptionalParams(), m.Param)
+	required := slices.Contains(specfacts.RequiredParams(sp), m.Param)
+	optional := slices.Contains(specfacts.OptionalParams(sp), m.Param)
 	var out []cite
 	if m.Kind == Recase && m.Value != m.Param && !known(sp, m.Value) {
 		out = append(out, cite{row: RowUnknownParam}) // jobid is not JobId: a key the API does not have
@@ -344,8 +345,8 @@ var commonParams = []string{"Action", "Version", "Format", "AccessKeyId", "Signa
 
 // known says whether name is a parameter of the API, of the wire protocol, or a V3 header.
 func known(sp *spec.Spec, name string) bool {
-	return slices.Contains(commonParams, name) || v3Header(name) || slices.Contains(sp.RequiredParams(), name) ||
-		slices.Contains(sp.OptionalParams(), name)
+	return slices.Contains(commonParams, name) || v3Header(name) || slices.Contains(specfacts.RequiredParams(sp), name) ||
+		slices.Contains(specfacts.OptionalParams(sp), name)
 }
 
 // Regions are real region ids (RegionId sent changes nothing).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -102,7 +103,7 @@ var otherMethods = []string{http.MethodPut, http.MethodDelete, http.MethodPatch}
 
 func (g gen) one() Mutation {
 	r := g.r
-	params := append(g.sp.RequiredParams(), g.sp.OptionalParams()...)
+	params := append(specfacts.RequiredParams(g.sp), specfacts.OptionalParams(g.sp)...)
 	common := commonV1
 	if g.cell.Signature == protocol.SignatureV3 {
 		common = commonV3
@@ -114,7 +115,7 @@ func (g gen) one() Mutation {
 	}{
 		{12, func() Mutation { return Mutation{Kind: Drop, Param: pick(params)} }},
 		{8, func() Mutation { return Mutation{Kind: Empty, Param: pick(params)} }},
-		{6, func() Mutation { return Mutation{Kind: Repeat, Param: pick(g.sp.RequiredParams())} }},
+		{6, func() Mutation { return Mutation{Kind: Repeat, Param: pick(specfacts.RequiredParams(g.sp))} }},
 		{8, func() Mutation { return Mutation{Kind: Long, Param: pick(params), N: 1024 + r.IntN(7*1024)} }},
 		{8, func() Mutation { p := pick(params); return Mutation{Kind: Recase, Param: p, Value: recase(r, p)} }},
 		{10, func() Mutation { return Mutation{Kind: Unknown, Param: unknownName(r), Value: oddValue(r)} }},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -110,7 +111,7 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	}
 	creds := protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]}
 	params := url.Values{}
-	for _, name := range append(r.Spec.RequiredParams(), r.Spec.OptionalParams()...) {
+	for _, name := range append(specfacts.RequiredParams(r.Spec), specfacts.OptionalParams(r.Spec)...) {
 		if val, ok := v[name]; ok {
 			params.Set(name, val)
 		}
@@ -163,7 +164,7 @@ func undecided(e Expectation) bool {
 // otherKind says how b differs in kind (status and Code) from a, "" if it does not; a throttled
 // answer is of any kind.
 func otherKind(sp *spec.Spec, a, b *client.Answer) string {
-	if slices.Contains(sp.ThrottlingCodes(), a.Code) || slices.Contains(sp.ThrottlingCodes(), b.Code) {
+	if slices.Contains(specfacts.ThrottlingCodes(sp), a.Code) || slices.Contains(specfacts.ThrottlingCodes(sp), b.Code) {
 		return ""
 	}
 	if a.Status == b.Status && a.Code == b.Code {

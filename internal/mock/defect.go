@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
@@ -177,7 +177,7 @@ func (d *defects) retryAfterOf(left, window time.Duration) time.Duration {
 // one, so a test can range over them all.
 func Defects() []Defect {
 	return append([]Defect{
-		WrongStatus(spec.CodeJobNotFound), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
+		WrongStatus(specfacts.CodeJobNotFound), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
 		JobIDNotEchoed, RunningJobRestartable, PermissionIgnored, SignatureUnchecked, XMLIgnored,
 		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
 		ActionUnchecked, VersionUnchecked, QuotaIgnored, TaskLimitIgnored, FaultIgnored,

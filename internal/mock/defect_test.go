@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -75,7 +76,7 @@ var probes = map[string]probe{
 	}},
 	"MessageOffTemplate": {run: func(e *env) error {
 		r := e.do(refKey, start(refCluster, "nosuch"))
-		if ec, _ := spec.Default().Error("JobNotFound"); !ec.MatchesTemplate(r.message) {
+		if ec, _ := spec.Default().Error("JobNotFound"); !specfacts.MatchesTemplate(ec, r.message) {
 			return fmt.Errorf("message %q", r.message)
 		}
 		return nil
@@ -193,9 +194,9 @@ var probes = map[string]probe{
 	"RetryAfterTooLong": {opts: []Option{perMinute(1)}, run: func(e *env) error {
 		passes(e, refKey, 1)
 		r := e.do(refKey, start(refCluster, runningJob))
-		ms, err := strconv.ParseInt(r.header.Get(spec.HeaderRetryAfter), 10, 64)
+		ms, err := strconv.ParseInt(r.header.Get(specfacts.HeaderRetryAfter), 10, 64)
 		if err != nil || ms <= 0 || time.Duration(ms)*time.Millisecond > time.Minute {
-			return fmt.Errorf("%s %q: want a positive number of milliseconds within the window", spec.HeaderRetryAfter, r.header.Get(spec.HeaderRetryAfter))
+			return fmt.Errorf("%s %q: want a positive number of milliseconds within the window", specfacts.HeaderRetryAfter, r.header.Get(specfacts.HeaderRetryAfter))
 		}
 		return nil
 	}},

@@ -30,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/edgeconform/edgeconform/internal/mock/world"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -89,9 +90,9 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	if c.maxBody <= 0 {
 		return nil, fmt.Errorf("mock: max body %d must be positive", c.maxBody)
 	}
-	// The pipeline answers every code spec names (spec.Codes): a spec without one of them is refused
+	// The pipeline answers every code spec names (specfacts.Codes): a spec without one of them is refused
 	// here, never answered with a status made up in the mock.
-	for _, code := range spec.Codes() {
+	for _, code := range specfacts.Codes() {
 		if _, ok := c.spec.Error(code); !ok {
 			return nil, fmt.Errorf("mock: the spec has no error code %s, which the reference implementation answers", code)
 		}
@@ -106,7 +107,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	}
 	s := &Server{
 		spec:       c.spec,
-		store:      newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
+		store:      newStore(w.Clone(), specfacts.RAMOf(c.spec).Action, c.maxAccounts),
 		nonces:     newNonceStore(ClockSkew, maxNonces),
 		d:          d,
 		v:          v,
@@ -123,7 +124,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
 	}
 	s.contentTypes = map[string][]string{}
-	for _, f := range c.spec.Formats() {
+	for _, f := range specfacts.Formats(c.spec) {
 		s.contentTypes[f] = []string{s.contentTypeOf(f)}
 	}
 	s.errs = map[string]spec.ErrorCode{}
@@ -132,11 +133,11 @@ func newServer(w *world.World, c *config) (*Server, error) {
 			s.errs[e.Code] = s.v.errorCode(c.spec, e)
 		}
 	}
-	s.required = c.spec.RequiredParams()
+	s.required = specfacts.RequiredParams(c.spec)
 	if s.v.unknownRefused || s.d.inconsistentRefusal {
 		s.known = knownParams(c.spec)
 	}
-	s.sdkMismatch = sdkTemplate(c.spec, spec.CodeSignatureDoesNotMatch)
+	s.sdkMismatch = sdkTemplate(c.spec, specfacts.CodeSignatureDoesNotMatch)
 	return s, nil
 }
 
@@ -280,17 +281,17 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 
 	// The gateway: nothing rejected here counts against the throttle.
 	if (r.Method != http.MethodGet && r.Method != http.MethodPost) || in.Action != s.spec.Action() && !s.d.actionUnchecked {
-		return s.fail(a, spec.CodeInvalidAction, "")
+		return s.fail(a, specfacts.CodeInvalidAction, "")
 	}
 	if in.Version != s.spec.Version() && !s.d.versionUnchecked {
-		return s.fail(a, spec.CodeInvalidVersion, "")
+		return s.fail(a, specfacts.CodeInvalidVersion, "")
 	}
 	if in.AccessKeyID == "" {
-		return s.fail(a, spec.CodeMissingParameter, missing("AccessKeyId", &s.d))
+		return s.fail(a, specfacts.CodeMissingParameter, missing("AccessKeyId", &s.d))
 	}
 	cred, ok := s.store.lookup(in.AccessKeyID)
 	if !ok {
-		return s.fail(a, spec.CodeInvalidAccessKeyID, "")
+		return s.fail(a, specfacts.CodeInvalidAccessKeyID, "")
 	}
 	if !s.d.timestampUnchecked {
 		if in.TimestampErr != nil {
@@ -299,17 +300,17 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 				name, raw = "x-acs-date", r.Header.Get("x-acs-date")
 			}
 			if raw == "" {
-				return s.fail(a, spec.CodeMissingParameter, missing(name, &s.d))
+				return s.fail(a, specfacts.CodeMissingParameter, missing(name, &s.d))
 			}
 			// An unreadable time is as good as an expired one.
-			return s.fail(a, spec.CodeTimestampExpired, "")
+			return s.fail(a, specfacts.CodeTimestampExpired, "")
 		}
 		window := ClockSkew
 		if s.d.timestampWindow > 0 {
 			window = s.d.timestampWindow
 		}
 		if skew := now.Sub(in.Timestamp); skew > window || skew < -window {
-			return s.fail(a, spec.CodeTimestampExpired, "")
+			return s.fail(a, specfacts.CodeTimestampExpired, "")
 		}
 	}
 	verify := in.Verify
@@ -326,12 +327,12 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 			if in.SignatureVersion == protocol.SignatureV3 {
 				name = "x-acs-signature-nonce"
 			}
-			return s.fail(a, spec.CodeMissingParameter, missing(name, &s.d))
+			return s.fail(a, specfacts.CodeMissingParameter, missing(name, &s.d))
 		}
 		// Nonces are per AccessKey: two callers never collide by chance.
 		switch s.nonces.use(cred.serial, in.Nonce, now) {
 		case nonceReplayed:
-			return s.fail(a, spec.CodeSignatureNonceUsed, "")
+			return s.fail(a, specfacts.CodeSignatureNonceUsed, "")
 		case nonceFull:
 			return s.unavailable(a)
 		}
@@ -344,7 +345,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 		if s.d.workBeforeThrottle {
 			s.store.start(cred.keyID, in.Get("ClusterId"), in.Get("JobId"), &s.d)
 		}
-		s.fail(a, spec.CodeThrottlingUser, "")
+		s.fail(a, specfacts.CodeThrottlingUser, "")
 		if !s.v.noRetryAfter {
 			a.retryAfter = retryAfter(s.d.retryAfterOf(left, s.rate.Window))
 		}
@@ -370,7 +371,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	for _, p := range s.required {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
 		if params.Get(p) == "" {
-			return s.fail(a, spec.CodeMissingParameter, missing(p, &s.d))
+			return s.fail(a, specfacts.CodeMissingParameter, missing(p, &s.d))
 		}
 	}
 	jobID := params.Get("JobId")
@@ -407,7 +408,7 @@ func errDetail(err error) string {
 // wrongStatusOf is WrongStatus's status for ec: the first of 400, 403, 409 that no source gives it.
 func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
 	given := map[int]bool{ec.Status: true}
-	for _, a := range sp.Alternatives(ec) {
+	for _, a := range specfacts.Alternatives(sp, ec) {
 		given[a.Status] = true
 	}
 	for _, st := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict} {
@@ -424,7 +425,7 @@ func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
 // secret or the signing differs; it holds no secret, and no Signature (a call carrying a
 // SecurityToken, which the string to sign would hold, gets the common sentence alone).
 func (s *Server) signatureMismatch(a *answer, r *http.Request, in *protocol.Incoming) *answer {
-	s.fail(a, spec.CodeSignatureDoesNotMatch, "")
+	s.fail(a, specfacts.CodeSignatureDoesNotMatch, "")
 	if s.sdkMismatch == "" || s.v.bareSignatureMessage || s.d.messageOffTemplate ||
 		in.SignatureVersion != protocol.SignatureV1 || in.SecurityToken != "" {
 		return a
@@ -443,8 +444,8 @@ func sdkTemplate(sp *spec.Spec, code string) string {
 	if !ok {
 		return ""
 	}
-	for _, alt := range sp.Alternatives(e) {
-		if alt.Source == spec.SourceSDK {
+	for _, alt := range specfacts.Alternatives(sp, e) {
+		if alt.Source == specfacts.SourceSDK {
 			return alt.Template
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -222,7 +223,7 @@ func mapsKeys(v url.Values) func(func(string) bool) {
 // query, or a form body's fields): what UnknownParamRefused does not refuse.
 func knownParams(sp *spec.Spec) map[string]bool {
 	known := map[string]bool{}
-	for _, p := range append(sp.RequiredParams(), sp.OptionalParams()...) {
+	for _, p := range append(specfacts.RequiredParams(sp), specfacts.OptionalParams(sp)...) {
 		known[p] = true
 	}
 	for _, item := range sp.Document().Paths.Map() {

@@ -18,6 +18,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/live"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -94,7 +95,7 @@ func newerSDKCall(t *testing.T, apiURL string, v states.Values, method string, q
 
 // pageErrorCases: every documented code with the way to arrange it.
 func pageErrorCases(t *testing.T) []spec.ErrorCode {
-	codes := spec.Default().PageErrors()
+	codes := specfacts.PageErrors(spec.Default())
 	if len(codes) != 7 {
 		t.Fatalf("spec has %d page errors, want the page's 7", len(codes))
 	}
@@ -133,7 +134,7 @@ func TestOlderSDKAgainstMock(t *testing.T) {
 				v := tg.arrange(t, state)
 				_, err := olderSDKCall(t, tg.running.APIURL, v, "POST", format, omit)
 				msg := assertOlderSDKError(t, err, format, ec.Code, ec.Status)
-				if !ec.MatchesTemplate(msg) {
+				if !specfacts.MatchesTemplate(ec, msg) {
 					t.Errorf("Message %q does not match the template %q", msg, ec.Template)
 				}
 				if omit && !strings.Contains(msg, "JobId") {

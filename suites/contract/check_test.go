@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -38,7 +39,7 @@ func TestCheck(t *testing.T) {
 	s := testSession(t)
 	notFound, _ := s.spec.Error("JobNotFound")
 	missing, _ := s.spec.Error(codeMissingParameter)
-	badSig, _ := s.spec.Error(spec.CodeSignatureDoesNotMatch)
+	badSig, _ := s.spec.Error(specfacts.CodeSignatureDoesNotMatch)
 	errBody := func(code, msg string) (string, map[string]string) {
 		f := map[string]string{"RequestId": rid, "HostId": "h", "Code": code, "Message": msg, "Recommend": "r"}
 		return `{"RequestId":"` + rid + `","HostId":"h","Code":"` + code + `","Message":"` + msg + `","Recommend":"r"}`, f

@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -33,7 +34,7 @@ func concurrentCases(s *session, b *builder) {
 						answers := s.sendTogether(t, credentials(v), s.startCall(c, v), concurrentStarts)
 						t.repro += fmt.Sprintf(" # %d at once, each on a connection of its own", concurrentStarts)
 						for _, a := range answers {
-							if slices.Contains(s.spec.ThrottlingCodes(), a.Code) {
+							if slices.Contains(specfacts.ThrottlingCodes(s.spec), a.Code) {
 								t.skip(fmt.Sprintf("the target throttled %d starts at once (%s): its limit leaves no room for this case", concurrentStarts, a.Code))
 							}
 						}

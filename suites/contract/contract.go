@@ -95,7 +95,7 @@ type Config struct {
 	// snapshot comparisons hook in here. It is called from the cases' goroutines.
 	Observer Observer
 
-	// Follow, when set (spec.SourcePage or spec.SourceMetadata), makes that source required where
+	// Follow, when set (specfacts.SourcePage or specfacts.SourceMetadata), makes that source required where
 	// the vendor's sources disagree; unset, an answer that follows either conforms (follow.go).
 	Follow string
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -116,7 +117,7 @@ func insert(ch string) func(string) string {
 }
 
 func edges(sp *spec.Spec) []edge {
-	const notFound = spec.CodeJobNotFound
+	const notFound = specfacts.CodeJobNotFound
 	var out []edge
 	for _, p := range []string{"JobId", "ClusterId"} {
 		for _, ch := range edgeChars {
@@ -137,7 +138,7 @@ func edges(sp *spec.Spec) []edge {
 			e.code, e.desc = notFound, fmt.Sprintf("accepts a clock %v off (within the 15 minutes): the business answer JobNotFound", sk.d)
 			e.rows = []string{explore.RowSkewInside}
 		} else {
-			e.code, e.desc = spec.CodeTimestampExpired, fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
+			e.code, e.desc = specfacts.CodeTimestampExpired, fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
 			e.rows = []string{explore.RowSkewOutside}
 		}
 		out = append(out, e)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -50,14 +51,14 @@ type refusal struct {
 
 func liftableRefusals(s *session) []refusal {
 	out := []refusal{
-		{what: spec.CodeSignatureDoesNotMatch, code: spec.CodeSignatureDoesNotMatch, desc: "a start signed with the wrong secret",
+		{what: specfacts.CodeSignatureDoesNotMatch, code: specfacts.CodeSignatureDoesNotMatch, desc: "a start signed with the wrong secret",
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
 				mut := explore.Mutation{Kind: explore.Secret}
 				s.afterRefusal(t, c, v, "a start signed with the wrong secret", s.send(t, credentials(v), s.startCall(c, v), mut), credentials(v))
 			}},
-		{what: spec.CodeSignatureDoesNotMatch + ".tampered", code: spec.CodeSignatureDoesNotMatch,
+		{what: specfacts.CodeSignatureDoesNotMatch + ".tampered", code: specfacts.CodeSignatureDoesNotMatch,
 			desc: "a start signed for another JobId and then given this one",
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
@@ -74,7 +75,7 @@ func liftableRefusals(s *session) []refusal {
 				t.repro += " # then, after signing, set JobId=" + v[states.JobID]
 				s.afterRefusal(t, c, v, "a start signed for another JobId and then given this one", a, credentials(v))
 			}},
-		{what: spec.CodeMissingParameter, code: spec.CodeMissingParameter, desc: "a start without ClusterId",
+		{what: specfacts.CodeMissingParameter, code: specfacts.CodeMissingParameter, desc: "a start without ClusterId",
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
@@ -82,7 +83,7 @@ func liftableRefusals(s *session) []refusal {
 				call.Params.Del("ClusterId")
 				s.afterRefusal(t, c, v, "a start of the job without ClusterId", s.send(t, credentials(v), call), credentials(v))
 			}},
-		{what: spec.CodeForbidden, code: spec.CodeForbidden, desc: "a start by a caller without the permission",
+		{what: specfacts.CodeForbidden, code: specfacts.CodeForbidden, desc: "a start by a caller without the permission",
 			run: func(t *caseT, s *session, c cell) {
 				v := s.arrangeWith(t, spec.StateNoPermission, states.AccessKeyID2, states.AccessKeySecret2)
 				allowed := protocol.Credentials{AccessKeyID: v[states.AccessKeyID2], AccessKeySecret: v[states.AccessKeySecret2]}
@@ -135,7 +136,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 		v := s.arrange(t, spec.StateStoppedJob, needAll...)
 		creds := credentials(v)
 		drive := s.startCall(c, withJob(v, nobodysJobID(t.def.ID)))
-		over, n, err := s.driveUntil(t, creds, drive, budget, func(a *client.Answer) bool { return a.Code == spec.CodeJobNotFound })
+		over, n, err := s.driveUntil(t, creds, drive, budget, func(a *client.Answer) bool { return a.Code == specfacts.CodeJobNotFound })
 		if err != nil {
 			if t.ctx.Err() != nil {
 				t.cut()
@@ -145,7 +146,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 		if over == nil {
 			t.fail(KindTarget, fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, limit))
 		}
-		if e, ok := s.spec.Error(over.Code); ok && e.Source == spec.SourceCommon && !slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+		if e, ok := s.spec.Error(over.Code); ok && e.Source == specfacts.SourceCommon && !slices.Contains(specfacts.ThrottlingCodes(s.spec), e.Code) {
 			t.lastCode = over.Code // the gateway's refusal, not the throttle: nothing to wait for
 			t.fail(KindTarget, fmt.Sprintf("call %d of one account, before any was throttled, answered %d %s", n, over.Status, over.Code))
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -276,7 +277,7 @@ func (s *session) startedBefore(t *caseT, a *answer, v states.Values) {
 func (s *session) startCall(c cell, v states.Values) protocol.Call {
 	call := c.call()
 	call.Params = url.Values{}
-	for _, p := range append(s.spec.RequiredParams(), s.spec.OptionalParams()...) {
+	for _, p := range append(specfacts.RequiredParams(s.spec), specfacts.OptionalParams(s.spec)...) {
 		if val, ok := v[p]; ok {
 			call.Params.Set(p, val)
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -20,17 +21,17 @@ import (
 // stringToSignProblem says how a's server string to sign differs from the one the call signed,
 // "" when it does not (or a does not hand one, or the call was not a version 1 one).
 func stringToSignProblem(sp *spec.Spec, a *answer) string {
-	e, ok := sp.Error(spec.CodeSignatureDoesNotMatch)
+	e, ok := sp.Error(specfacts.CodeSignatureDoesNotMatch)
 	if !ok || a.Code != e.Code || a.Request == nil {
 		return ""
 	}
-	var form *spec.Alternative
-	for _, alt := range sp.Alternatives(e) {
-		if alt.Source == spec.SourceSDK && strings.Count(alt.Template, "%s") == 1 && strings.HasSuffix(alt.Template, "%s") {
+	var form *specfacts.Alternative
+	for _, alt := range specfacts.Alternatives(sp, e) {
+		if alt.Source == specfacts.SourceSDK && strings.Count(alt.Template, "%s") == 1 && strings.HasSuffix(alt.Template, "%s") {
 			form = &alt
 		}
 	}
-	if form == nil || !form.Error(e).MatchesMessage(a.Message) {
+	if form == nil || !specfacts.MatchesMessage(form.Error(e), a.Message) {
 		return ""
 	}
 	params := sentParams(a.Request)

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -42,4 +43,4 @@ func successCases(s *session, b *builder) {
 
 // codeOperationDenied is the code of a start of a running job; the spec carries its status and
 // template, this name ties the second-start case to it.
-const codeOperationDenied = spec.CodeOperationDenied
+const codeOperationDenied = specfacts.CodeOperationDenied

@@ -14,6 +14,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/spec"
 )
@@ -36,8 +37,8 @@ type scenario struct {
 }
 
 func newScenario(o Options) *scenario {
-	return &scenario{o: o, lim: o.RateLimit, cls: load.NewClassifier(o.Spec), throttling: o.Spec.ThrottlingCodes(),
-		rateHeaders: o.Spec.RateLimitHeaders(), plans: map[string]*attackPlan{}}
+	return &scenario{o: o, lim: o.RateLimit, cls: load.NewClassifier(o.Spec), throttling: specfacts.ThrottlingCodes(o.Spec),
+		rateHeaders: specfacts.RateLimitHeaders(o.Spec), plans: map[string]*attackPlan{}}
 }
 
 func (s *scenario) attacker() *vegeta.Attacker {
@@ -79,7 +80,7 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 			}
 		}
 		if o.kind == kindThrottled {
-			o.retryAfter = r.Headers.Get(spec.HeaderRetryAfter)
+			o.retryAfter = r.Headers.Get(specfacts.HeaderRetryAfter)
 		}
 		if v != "" {
 			h, err := parseRateHeader(v)
@@ -112,7 +113,7 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 // key, version ...): such calls do not count against the limit.
 func (s *scenario) gateway(code string) bool {
 	e, ok := s.o.Spec.Error(code)
-	return ok && e.Source == spec.SourceCommon && !slices.Contains(s.throttling, code)
+	return ok && e.Source == specfacts.SourceCommon && !slices.Contains(s.throttling, code)
 }
 
 func requestID(body []byte) string {
