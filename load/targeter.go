@@ -21,6 +21,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -152,7 +153,7 @@ func newTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (*t
 // newSigner returns a targeter with its signing configuration and no accounts: the mixed
 // targeter compiles accounts as its pools receive them.
 func newSigner(baseURL string, opts ...TargeterOption) (*targeter, error) {
-	u, err := protocol.ParseBaseURL(baseURL)
+	u, err := wire.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
@@ -294,12 +295,12 @@ func (t *targeter) compileV1(a Account) (v1Account, error) {
 	call := protocol.Call{Method: t.method, Format: t.format, Action: t.spec.Action(), Version: t.spec.Version(), Params: a.params()}
 	p := protocol.V1Params(a.Credentials, call, phNonce, time.Unix(0, 0))
 	p.Set("Timestamp", phTime)
-	sts, err := compileTemplate(protocol.StringToSignV1(t.method, p), phNonce, phTime)
+	sts, err := compileTemplate(wire.StringToSignV1(t.method, p), phNonce, phTime)
 	if err != nil {
 		return v1Account{}, err
 	}
 	p.Set("Signature", phSig)
-	wire, err := compileTemplate(protocol.Encode(p), phNonce, phTime, phSig)
+	wire, err := compileTemplate(wire.Encode(p), phNonce, phTime, phSig)
 	if err != nil {
 		return v1Account{}, err
 	}
@@ -402,7 +403,7 @@ type v3Account struct {
 // emptySHA256 is the hex SHA-256 of the empty payload V3 calls carry.
 var emptySHA256 = func() string { s := sha256.Sum256(nil); return hex.EncodeToString(s[:]) }()
 
-const v3Prefix = protocol.V3Algorithm + "\n"
+const v3Prefix = wire.V3Algorithm + "\n"
 
 func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 	// As protocol.NewRequest builds a V3 call (checked byte for byte by the tests).
@@ -411,7 +412,7 @@ func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 		q.Set("Format", t.format)
 	}
 	u := *t.base
-	u.RawQuery = protocol.Encode(q)
+	u.RawQuery = wire.Encode(q)
 	h := map[string]string{
 		"host":                  t.base.Host,
 		"x-acs-action":          t.spec.Action(),
@@ -430,7 +431,7 @@ func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 	}
 	sort.Strings(signed)
 	values := func(name string) []string { return []string{h[name]} }
-	cr, err := compileTemplate(protocol.CanonicalRequestV3(t.method, t.base.EscapedPath(), q, signed, values, emptySHA256), phNonce, phTime)
+	cr, err := compileTemplate(wire.CanonicalRequestV3(t.method, t.base.EscapedPath(), q, signed, values, emptySHA256), phNonce, phTime)
 	if err != nil {
 		return v3Account{}, err
 	}
@@ -446,7 +447,7 @@ func (t *targeter) compileV3(a Account, tag string) (v3Account, error) {
 	return v3Account{
 		url:        u.String() + tag,
 		cr:         cr,
-		authPrefix: protocol.AuthorizationV3(a.Credentials.AccessKeyID, signed, ""),
+		authPrefix: wire.AuthorizationV3(a.Credentials.AccessKeyID, signed, ""),
 		fixed:      fixed,
 		macs:       &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }},
 	}, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -147,7 +148,7 @@ func TestSDKRequestsValidate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			req := readRequestFile(t, f)
 			in := validateRequest(t, req)
-			parsed, err := protocol.ParseRequest(req, 1<<16)
+			parsed, err := wire.ParseRequest(req, 1<<16)
 			if err != nil || parsed.TimestampErr != nil {
 				t.Fatalf("protocol cannot read it: %v %v", err, parsed.TimestampErr)
 			}

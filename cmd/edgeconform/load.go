@@ -17,6 +17,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -136,7 +137,7 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 		return nil, sh, "", rl, cli.Usagef("load: --state-url and --profile describe a --target; without --target the embedded reference implementation is used")
 	}
 	if o.target != "" {
-		if _, err := protocol.ParseBaseURL(o.target); err != nil {
+		if _, err := wire.ParseBaseURL(o.target); err != nil {
 			return nil, sh, "", rl, cli.Usagef("load: --target: %v", err)
 		}
 		if o.stateURL != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/internal/mock/world"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -87,7 +88,7 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := protocol.ParseBaseURL(o.target); err != nil {
+	if _, err := wire.ParseBaseURL(o.target); err != nil {
 		return cli.Usagef("sign: --target: %v", err)
 	}
 	call, creds, err := o.call(m)
@@ -140,7 +141,7 @@ func (o *signOptions) call(m *Main) (protocol.Call, protocol.Credentials, error)
 	call = protocol.Call{Method: method, Signature: sv, Format: format, Action: o.action, Version: o.version,
 		Params: o.params.values, Nonce: o.nonce}
 	if o.timestamp != "" {
-		t, err := protocol.ParseTime(o.timestamp)
+		t, err := wire.ParseTime(o.timestamp)
 		if err != nil {
 			return call, protocol.Credentials{}, cli.Usagef("sign: --timestamp: %v", err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/fixtures"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -100,7 +101,7 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 		a.states = states.NewEndpoint(r.AdminURL, states.WithTimeout(t.timeout))
 		a.desc = append(a.desc, "the embedded reference implementation at "+r.APIURL)
 	} else {
-		if _, err := protocol.ParseBaseURL(t.target); err != nil {
+		if _, err := wire.ParseBaseURL(t.target); err != nil {
 			return nil, cli.Usagef("%s: --target: %v", command, err)
 		}
 		a.target = t.target

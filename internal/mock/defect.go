@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/specfacts"
-	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
 // A Defect is a deliberately broken behaviour, for tests only: the contract suites and the throttle
@@ -209,7 +209,7 @@ func collectDefects(ds []Defect) (defects, error) {
 const longValue = 1 << 10
 
 // crashesOn says whether a ServerErrorOn* defect fails on the parameters of in.
-func (d *defects) crashesOn(in *protocol.Incoming) bool {
+func (d *defects) crashesOn(in *wire.Incoming) bool {
 	if !d.longValue5xx && !d.nonASCII5xx {
 		return false
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -186,7 +187,7 @@ var probes = map[string]probe{
 		call := start(refCluster, stoppedJob)
 		call.Action, call.Version, call.Time, call.Nonce = spec.Default().Action(), spec.Default().Version(), e.clock.Now(), "misquoted"
 		r := e.do(wrong, call)
-		if want := protocol.StringToSignV1(http.MethodGet, protocol.V1Params(wrong, call, call.Nonce, call.Time)); !strings.HasSuffix(r.message, "is:"+want) {
+		if want := wire.StringToSignV1(http.MethodGet, protocol.V1Params(wrong, call, call.Nonce, call.Time)); !strings.HasSuffix(r.message, "is:"+want) {
 			return fmt.Errorf("message %q does not end with the call's string to sign", r.message)
 		}
 		return nil

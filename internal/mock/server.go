@@ -31,6 +31,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/mock/world"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -239,10 +240,10 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 		io.Copy(io.Discard, io.LimitReader(r.Body, s.maxBody))
 		r.Body, r.ContentLength = http.NoBody, 0
 	}
-	in, err := protocol.ParseRequest(r, s.maxBody)
-	if err != nil && (s.v.repeat != repeatRefuse || s.v.headerRepeat != repeatRefuse) && errors.Is(err, protocol.ErrMalformed) {
+	in, err := wire.ParseRequest(r, s.maxBody)
+	if err != nil && (s.v.repeat != repeatRefuse || s.v.headerRepeat != repeatRefuse) && errors.Is(err, wire.ErrMalformed) {
 		if r2, repeated, ok := s.resolveRepeats(r); ok {
-			if in2, err2 := protocol.ParseRequest(r2, s.maxBody); err2 == nil {
+			if in2, err2 := wire.ParseRequest(r2, s.maxBody); err2 == nil {
 				in, err, r, a.repeated = in2, nil, r2, repeated
 			}
 		}
@@ -251,7 +252,7 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 		if f := r.URL.Query().Get("Format"); f == "XML" || f == "xml" && !s.v.formatExact {
 			a.format = "XML"
 		}
-		if errors.Is(err, protocol.ErrBodyTooLarge) {
+		if errors.Is(err, wire.ErrBodyTooLarge) {
 			a.closeConn = true // the rest of the body is not read: this connection cannot carry another request
 			return s.fail(a, codeTooLarge, fmt.Sprintf("The request body is larger than %d bytes", s.maxBody))
 		}
@@ -265,7 +266,7 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 }
 
 // judge is the pipeline past parsing: gateway, signature, nonce, throttle, business rules.
-func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now time.Time) *answer {
+func (s *Server) judge(a *answer, r *http.Request, in *wire.Incoming, now time.Time) *answer {
 	format := in.Format
 	if s.v.formatExact {
 		format = in.Get("Format")
@@ -315,7 +316,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	}
 	verify := in.Verify
 	if s.d.formEncodingSigner {
-		verify = func(secret string) bool { return in.VerifyWith(secret, protocol.FormEncode) }
+		verify = func(secret string) bool { return in.VerifyWith(secret, wire.FormEncode) }
 	}
 	verify = s.d.laxVerify(verify, in, r.Method, s.store, cred.keyID)
 	if !s.d.signatureUnchecked && !verify(cred.secret) {
@@ -424,7 +425,7 @@ func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
 // message: everything after "server string to sign is:"), so the SDK can tell its user whether the
 // secret or the signing differs; it holds no secret, and no Signature (a call carrying a
 // SecurityToken, which the string to sign would hold, gets the common sentence alone).
-func (s *Server) signatureMismatch(a *answer, r *http.Request, in *protocol.Incoming) *answer {
+func (s *Server) signatureMismatch(a *answer, r *http.Request, in *wire.Incoming) *answer {
 	s.fail(a, specfacts.CodeSignatureDoesNotMatch, "")
 	if s.sdkMismatch == "" || s.v.bareSignatureMessage || s.d.messageOffTemplate ||
 		in.SignatureVersion != protocol.SignatureV1 || in.SecurityToken != "" {
@@ -434,7 +435,7 @@ func (s *Server) signatureMismatch(a *answer, r *http.Request, in *protocol.Inco
 	if s.d.stringToSignMisquoted {
 		params.Del("Timestamp")
 	}
-	a.message, a.template, a.detail = "", s.sdkMismatch, protocol.StringToSignV1(r.Method, params)
+	a.message, a.template, a.detail = "", s.sdkMismatch, wire.StringToSignV1(r.Method, params)
 	return a
 }
 

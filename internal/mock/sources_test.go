@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -27,7 +28,7 @@ func TestSignatureMismatchTellsTheStringToSign(t *testing.T) {
 		call.Action, call.Version, call.Time = sp.Action(), sp.Version(), e.clock.Now()
 		r := e.do(wrong, call)
 		r.expect(t, http.StatusBadRequest, specfacts.CodeSignatureDoesNotMatch)
-		want := protocol.StringToSignV1(method, protocol.V1Params(wrong, call, call.Nonce, call.Time))
+		want := wire.StringToSignV1(method, protocol.V1Params(wrong, call, call.Nonce, call.Time))
 		i := strings.Index(r.message, marker)
 		if i < 0 || r.message[i+len(marker):] != want {
 			t.Errorf("%s: message %q, want it to end %s%s", method, r.message, marker, want)

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // The older SDK (alibaba-cloud-sdk-go, sdk/errors/signature_does_not_match_wrapper.go) reads the
@@ -39,7 +39,7 @@ func stringToSignProblem(sp *spec.Spec, a *answer) string {
 		return "" // a version 3 call: the V1 SDK's string to sign is not its
 	}
 	got := strings.TrimPrefix(a.Message, strings.TrimSuffix(form.Template, "%s"))
-	if want := protocol.StringToSignV1(a.Request.Method, params); got != want {
+	if want := wire.StringToSignV1(a.Request.Method, params); got != want {
 		return "/Message: the server's string to sign, as " + alternativeName(*form) + " reads it, differs from the call's: want " +
 			strconv.Quote(short(want)) + ", got " + strconv.Quote(short(got))
 	}

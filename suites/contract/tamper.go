@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -92,7 +93,7 @@ func setParam(raw, name, value string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		if k, _, _ := strings.Cut(p, "="); k == name {
-			parts[i] = name + "=" + protocol.PercentEncode(value)
+			parts[i] = name + "=" + wire.PercentEncode(value)
 		}
 	}
 	return strings.Join(parts, "&")

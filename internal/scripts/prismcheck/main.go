@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -248,7 +249,7 @@ func readCaptured(ctx context.Context, path, apiURL string) (*http.Request, time
 		return nil, time.Time{}, err
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	in, err := protocol.ParseRequest(req, 1<<16)
+	in, err := wire.ParseRequest(req, 1<<16)
 	if err != nil || in.TimestampErr != nil {
 		return nil, time.Time{}, fmt.Errorf("%s: %w%w", path, err, in.TimestampErr)
 	}
