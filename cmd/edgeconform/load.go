@@ -14,6 +14,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
@@ -21,7 +22,6 @@ import (
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // assumedMaxRate is the rate --accounts is sized for when --rate 0 asks for "as fast as possible".
@@ -141,7 +141,7 @@ func (o *loadOptions) check() (ts []load.Threshold, sh load.Shard, sig protocol.
 			return nil, sh, "", rl, cli.Usagef("load: --target: %v", err)
 		}
 		if o.stateURL != "" {
-			if err := states.ValidateURL(o.stateURL); err != nil {
+			if err := arrange.ValidateURL(o.stateURL); err != nil {
 				return nil, sh, "", rl, cli.Usagef("load: --state-url: %v", err)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
@@ -109,7 +110,7 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	if err != nil {
 		return nil, "", nil, err
 	}
-	creds := protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]}
+	creds := protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]}
 	params := url.Values{}
 	for _, name := range append(specfacts.RequiredParams(r.Spec), specfacts.OptionalParams(r.Spec)...) {
 		if val, ok := v[name]; ok {
@@ -123,7 +124,7 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	if err != nil {
 		return nil, line, nil, err
 	}
-	e := Expect(r.Spec, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State, JobID: v[states.JobID]}, muts)
+	e := Expect(r.Spec, Base{Method: p.Cell.Method, Signature: p.Cell.Signature, Format: p.Cell.Format, State: p.State, JobID: v[arrange.JobID]}, muts)
 	vs := Judge(ctx, r.Spec, a, e, dupOf)
 	if len(vs) == 0 && undecided(e) {
 		// Where the sources leave the answer open, a server still answers one call one way: the
@@ -132,7 +133,7 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 		if err != nil {
 			return nil, line, a, err
 		}
-		creds2 := protocol.Credentials{AccessKeyID: v2[states.AccessKeyID], AccessKeySecret: v2[states.AccessKeySecret]}
+		creds2 := protocol.Credentials{AccessKeyID: v2[arrange.AccessKeyID], AccessKeySecret: v2[arrange.AccessKeySecret]}
 		call2 := call
 		call2.Params = url.Values{}
 		for name, val := range v2 {

@@ -17,6 +17,7 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/live"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
@@ -57,7 +58,7 @@ func (tg *target) arrange(t *testing.T, state string) states.Values {
 		t.Fatalf("state %q: %v", state, err)
 	}
 	t.Cleanup(func() { tg.states.Teardown(context.Background(), state, v) })
-	if err := v.Require("AccessKeyId", "AccessKeySecret", "ClusterId", "JobId"); err != nil {
+	if err := arrange.Require(v, "AccessKeyId", "AccessKeySecret", "ClusterId", "JobId"); err != nil {
 		t.Fatalf("state %q: %v", state, err)
 	}
 	return v

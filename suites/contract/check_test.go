@@ -6,16 +6,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 func testSession(t *testing.T) *session {
 	t.Helper()
-	s, err := newSession(context.Background(), Config{Target: "http://127.0.0.1:1", States: states.Map{}})
+	s, err := newSession(context.Background(), Config{Target: "http://127.0.0.1:1", States: arrange.Map{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestNamesOne(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	ok := Config{Target: "http://127.0.0.1:1", States: states.Map{}}
+	ok := Config{Target: "http://127.0.0.1:1", States: arrange.Map{}}
 	for name, mutate := range map[string]func(*Config){
 		"no states":        func(c *Config) { c.States = nil },
 		"bad target":       func(c *Config) { c.Target = "ftp://x" },

@@ -25,6 +25,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/spec"
@@ -58,7 +59,7 @@ const (
 type Config struct {
 	// Target is the base URL of the implementation under test.
 	Target string
-	// States arranges the provider states: states.NewEndpoint or a states.Profile.
+	// States arranges the provider states: states.NewEndpoint or a arrange.Profile.
 	States states.Arranger
 	// Credentials sign the calls whose state gives none (--access-key-id, the environment).
 	Credentials protocol.Credentials
@@ -257,13 +258,9 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	stateURL := "(the provider-state arranger)"
-	if u, ok := cfg.States.(interface{ URL() string }); ok {
-		stateURL = u.URL()
-	}
 	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
 		targetWatch: giveup.New("target", c.BaseURL(), cfg.Timeout),
-		stateWatch:  giveup.New("state endpoint", stateURL, cfg.Timeout),
+		stateWatch:  giveup.New("state endpoint", arrange.Describe(cfg.States), cfg.Timeout),
 	}, nil
 }
 

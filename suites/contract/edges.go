@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // The edge cases (docs/protocol.md#edges-and-exploration): what real clients send and real implementations get wrong,
@@ -44,7 +44,7 @@ func edgeCases(s *session, b *builder) {
 						ec, _ := s.spec.Error(e.code)
 						want := failure(ec, c.Format)
 						if e.code == spec.CodeOK {
-							want = success(v[states.JobID], c.Format)
+							want = success(v[arrange.JobID], c.Format)
 						}
 						t.conform(a, want, nil)
 					})

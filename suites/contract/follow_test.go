@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Where the sources disagree (UserQuotaExceed: 403 on the page, 400 in the metadata; the page's
@@ -49,7 +49,7 @@ func TestFollow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := newSession(context.Background(), Config{Target: "http://127.0.0.1:1", States: states.Map{}, Follow: tt.follow})
+			s, err := newSession(context.Background(), Config{Target: "http://127.0.0.1:1", States: arrange.Map{}, Follow: tt.follow})
 			if err != nil {
 				t.Fatal(err)
 			}

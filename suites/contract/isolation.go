@@ -3,10 +3,10 @@ package contract
 import (
 	"strconv"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // An account reaches only its own jobs (the page: JobNotFound, "the task does not exist", and
@@ -26,8 +26,8 @@ func isolationCases(s *session, b *builder) {
 							t.skip("the spec lacks " + specfacts.CodeJobNotFound + " or " + specfacts.CodeForbidden)
 						}
 						s.sparesProfile(t, spec.StateStoppedJob)
-						v := s.arrangeWith(t, spec.StateStoppedJob, states.OtherAccessKeyID, states.OtherAccessKeySecret)
-						intruder := protocol.Credentials{AccessKeyID: v[states.OtherAccessKeyID], AccessKeySecret: v[states.OtherAccessKeySecret]}
+						v := s.arrangeWith(t, spec.StateStoppedJob, arrange.OtherAccessKeyID, arrange.OtherAccessKeySecret)
+						intruder := protocol.Credentials{AccessKeyID: v[arrange.OtherAccessKeyID], AccessKeySecret: v[arrange.OtherAccessKeySecret]}
 						a := s.send(t, intruder, s.startCall(c, v))
 						repro := t.repro + " # a key of another account than the job's"
 						t.conformEither(a, []expectation{failure(notFound, c.Format), failure(forbidden, c.Format)}, func(ps string) string {
@@ -36,7 +36,7 @@ func isolationCases(s *session, b *builder) {
 						own := s.send(t, credentials(v), s.startCall(c, v))
 						t.repro = repro
 						s.startedBefore(t, own, v)
-						t.conformUnobserved(own, success(v[states.JobID], c.Format), func(ps string) string {
+						t.conformUnobserved(own, success(v[arrange.JobID], c.Format), func(ps string) string {
 							return "after another account's start of it (answered " + strconv.Itoa(a.Status) + " " + a.Code + "), its own account's start of the job: " + ps
 						})
 					}, label(specfacts.CodeJobNotFound, specfacts.CodeForbidden))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
@@ -123,6 +124,6 @@ func withJob(v states.Values, jobID string) states.Values {
 	for k, val := range v {
 		out[k] = val
 	}
-	out[states.JobID] = jobID
+	out[arrange.JobID] = jobID
 	return out
 }

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
@@ -207,9 +208,9 @@ func run(specPath, sdkDir, prismPkg string, wait time.Duration) error {
 // violations Prism reported in sl-violations (a JSON array per header value).
 func send(ctx context.Context, c *http.Client, apiURL string, v states.Values, method string, sig protocol.SignatureVersion, s *spec.Spec) (int, []string, error) {
 	req, err := protocol.NewRequest(ctx, apiURL,
-		protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
+		protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]},
 		protocol.Call{Method: method, Signature: sig, Format: "JSON", Action: s.Action(), Version: s.Version(),
-			Params: url.Values{"ClusterId": {v[states.ClusterID]}, "JobId": {v[states.JobID]}}})
+			Params: url.Values{"ClusterId": {v[arrange.ClusterID]}, "JobId": {v[arrange.JobID]}}})
 	if err != nil {
 		return 0, nil, err
 	}
