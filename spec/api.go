@@ -5,7 +5,8 @@
 //
 // The document, openapi.yaml, is generated from the documentation page by internal/gen and never
 // edited by hand (go generate ./spec). Nothing else in the kit hard-codes a code, a status, a
-// template, the rate limit or a state name: they are read from here.
+// template, the rate limit or a state name: they are read from here, or from internal/specfacts,
+// the model behind this package (the kit's own accessors and the error-code constants).
 package spec
 
 //go:generate go run ../internal/gen/specgen -o openapi.yaml
