@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -111,7 +112,7 @@ func TestRunStoppedEarlyIsInconclusive(t *testing.T) {
 }
 
 func TestRunRejectsBadOptions(t *testing.T) {
-	arr := states.Map{}
+	arr := arrange.Map{}
 	for name, tc := range map[string]struct {
 		o    load.Options
 		want string

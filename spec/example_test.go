@@ -3,6 +3,7 @@ package spec_test
 import (
 	"fmt"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -12,7 +13,7 @@ func ExampleSpec_Error() {
 	msg := e.Message("The job 1234 does not exist")
 	fmt.Println(msg)
 	// The page's template; the vendor's metadata gives "%s", which any message fills.
-	fmt.Println(e.MatchesTemplate(msg), e.MatchesTemplate("Job not found."), e.MatchesMessage("Job not found."))
+	fmt.Println(specfacts.MatchesTemplate(e, msg), specfacts.MatchesTemplate(e, "Job not found."), specfacts.MatchesMessage(e, "Job not found."))
 	// Output:
 	// 404 page no such job exists
 	// The job 1234 does not exist, please check and try again later.

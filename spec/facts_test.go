@@ -6,35 +6,36 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
-// TestCodeConstantsAreTheDocuments: the Code constants (spec.Codes) and the document's
+// TestCodeConstantsAreTheDocuments: the Code constants (specfacts.Codes) and the document's
 // x-error-codes are the same list, so a code cannot be added to one and forgotten in the other.
 func TestCodeConstantsAreTheDocuments(t *testing.T) {
 	var doc []string
 	for _, e := range spec.Default().Errors() {
 		doc = append(doc, e.Code)
 	}
-	if !slices.Equal(doc, spec.Codes()) {
-		t.Errorf("document codes %q\nspec.Codes()   %q", doc, spec.Codes())
+	if !slices.Equal(doc, specfacts.Codes()) {
+		t.Errorf("document codes %q\nspec.Codes()   %q", doc, specfacts.Codes())
 	}
-	for code, source := range map[string]string{spec.CodeJobNotFound: spec.SourcePage, spec.CodeSignatureDoesNotMatch: spec.SourceCommon} {
+	for code, source := range map[string]string{specfacts.CodeJobNotFound: specfacts.SourcePage, specfacts.CodeSignatureDoesNotMatch: specfacts.SourceCommon} {
 		if e, _ := spec.Default().Error(code); e.Source != source {
 			t.Errorf("%s: source %q, want %q", code, e.Source, source)
 		}
 	}
-	if !slices.Contains(spec.Default().ThrottlingCodes(), spec.CodeThrottlingUser) {
-		t.Errorf("%s is not among the throttling codes %q", spec.CodeThrottlingUser, spec.Default().ThrottlingCodes())
+	if !slices.Contains(specfacts.ThrottlingCodes(spec.Default()), specfacts.CodeThrottlingUser) {
+		t.Errorf("%s is not among the throttling codes %q", specfacts.CodeThrottlingUser, specfacts.ThrottlingCodes(spec.Default()))
 	}
 }
 
 func TestRateLimitHeadersAndRequestIDPattern(t *testing.T) {
 	s := spec.Default()
-	if got, want := s.RateLimitHeaders(), []string{spec.HeaderRateLimitUserAPI, spec.HeaderRateLimitUser}; !slices.Equal(got, want) {
+	if got, want := specfacts.RateLimitHeaders(s), []string{specfacts.HeaderRateLimitUserAPI, specfacts.HeaderRateLimitUser}; !slices.Equal(got, want) {
 		t.Errorf("RateLimitHeaders() = %q, want %q", got, want)
 	}
-	rl := s.RateLimitHeaderPattern()
+	rl := specfacts.RateLimitHeaderPattern(s)
 	for v, want := range map[string]bool{
 		"Limit:6000,Remain:0,TimeLeft:2345,Reset:1764201600": true,
 		"Limit:6000, Remain:0,TimeLeft:2345,Reset:1":         false,
@@ -44,7 +45,7 @@ func TestRateLimitHeadersAndRequestIDPattern(t *testing.T) {
 			t.Errorf("rate-limit pattern %s on %q: want %v", rl, v, want)
 		}
 	}
-	id := s.RequestIDPattern()
+	id := specfacts.RequestIDPattern(s)
 	for v, want := range map[string]bool{
 		"0000003B-0E1A-586A-AC29-742247000000": true,
 		"0000003b-0e1a-586a-ac29-742247000000": false,
@@ -78,13 +79,13 @@ func TestFactsMissingFromTheDocument(t *testing.T) {
 
 // The throttled answer may carry x-acs-retry-after, a positive number of milliseconds.
 func TestRetryAfterHeader(t *testing.T) {
-	re := spec.Default().RetryAfterPattern()
+	re := specfacts.RetryAfterPattern(spec.Default())
 	if re == nil {
-		t.Fatalf("the document has no %s on the throttled answer", spec.HeaderRetryAfter)
+		t.Fatalf("the document has no %s on the throttled answer", specfacts.HeaderRetryAfter)
 	}
 	for v, want := range map[string]bool{"2345": true, "1": true, "0": false, "-1": false, "1.5": false, "": false, "2s": false} {
 		if re.MatchString(v) != want {
-			t.Errorf("%s %q: match %v, want %v", spec.HeaderRetryAfter, v, !want, want)
+			t.Errorf("%s %q: match %v, want %v", specfacts.HeaderRetryAfter, v, !want, want)
 		}
 	}
 }
@@ -96,11 +97,11 @@ func TestDisagreementsAreChecked(t *testing.T) {
 	if bytes.Equal(broken, doc) {
 		t.Fatal("the document records no disagreement on errors/MissingParameter/message")
 	}
-	ps := spec.Check(broken)
+	ps := specfacts.Check(broken)
 	if len(ps) != 1 || ps[0].Pointer != "/x-edgeconform-disagreements/0" {
 		t.Errorf("problems %v, want one at /x-edgeconform-disagreements/0", ps)
 	}
-	if got := len(spec.Default().Disagreements()); got < 4 {
+	if got := len(specfacts.Disagreements(spec.Default())); got < 4 {
 		t.Errorf("%d disagreements recorded, want the issue's four at least", got)
 	}
 }
@@ -109,8 +110,8 @@ func TestDisagreementsAreChecked(t *testing.T) {
 // own template alone.
 func TestMatchesMessageTakesEverySource(t *testing.T) {
 	s := spec.Default()
-	quota, _ := s.Error(spec.CodeUserQuotaExceed)
-	sig, _ := s.Error(spec.CodeSignatureDoesNotMatch)
+	quota, _ := s.Error(specfacts.CodeUserQuotaExceed)
+	sig, _ := s.Error(specfacts.CodeSignatureDoesNotMatch)
 	for _, tt := range []struct {
 		e                 spec.ErrorCode
 		msg               string
@@ -123,10 +124,10 @@ func TestMatchesMessageTakesEverySource(t *testing.T) {
 		{sig, sig.Template + " server string to sign is:GET&%2F&x", true, false}, // the form the older SDK parses
 		{sig, "signature wrong", false, false},
 	} {
-		if got := tt.e.MatchesMessage(tt.msg); got != tt.message {
+		if got := specfacts.MatchesMessage(tt.e, tt.msg); got != tt.message {
 			t.Errorf("%s MatchesMessage(%q) = %v, want %v", tt.e.Code, tt.msg, got, tt.message)
 		}
-		if got := tt.e.MatchesTemplate(tt.msg); got != tt.template {
+		if got := specfacts.MatchesTemplate(tt.e, tt.msg); got != tt.template {
 			t.Errorf("%s MatchesTemplate(%q) = %v, want %v", tt.e.Code, tt.msg, got, tt.template)
 		}
 	}

@@ -12,13 +12,14 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/docpage"
 	"github.com/edgeconform/edgeconform/internal/source"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
 const goodRequestID = "0000003B-0E1A-586A-AC29-742247000000"
 
 func TestEmbeddedDocumentHasNoProblems(t *testing.T) {
-	if problems := spec.Check(spec.Default().YAML()); len(problems) != 0 {
+	if problems := specfacts.Check(spec.Default().YAML()); len(problems) != 0 {
 		t.Fatalf("embedded openapi.yaml has problems: %v", problems)
 	}
 	if got, want := spec.Default().Document().OpenAPI, "3.0.3"; got != want {
@@ -37,16 +38,16 @@ func TestFacts(t *testing.T) {
 	if got, want := s.RateLimit(), (spec.RateLimit{Calls: 6000, Window: time.Minute}); got != want {
 		t.Errorf("RateLimit() = %v, want %v", got, want)
 	}
-	if got, want := s.RAM(), (spec.RAM{Action: "live:StartEdgeTranscodeJob", ResourceType: "*Domain"}); got != want {
+	if got, want := specfacts.RAMOf(s), (specfacts.RAM{Action: "live:StartEdgeTranscodeJob", ResourceType: "*Domain"}); got != want {
 		t.Errorf("RAM() = %+v, want %+v", got, want)
 	}
-	if got, want := s.RequiredParams(), []string{"ClusterId", "JobId"}; !slices.Equal(got, want) {
+	if got, want := specfacts.RequiredParams(s), []string{"ClusterId", "JobId"}; !slices.Equal(got, want) {
 		t.Errorf("RequiredParams() = %v, want %v", got, want)
 	}
-	if got, want := s.OptionalParams(), []string{"RegionId"}; !slices.Equal(got, want) {
+	if got, want := specfacts.OptionalParams(s), []string{"RegionId"}; !slices.Equal(got, want) {
 		t.Errorf("OptionalParams() = %v, want %v", got, want)
 	}
-	if got, want := s.ThrottlingCodes(), []string{"Throttling", "Throttling.User", "Throttling.Api"}; !slices.Equal(got, want) {
+	if got, want := specfacts.ThrottlingCodes(s), []string{"Throttling", "Throttling.User", "Throttling.Api"}; !slices.Equal(got, want) {
 		t.Errorf("ThrottlingCodes() = %v, want %v", got, want)
 	}
 }
@@ -57,7 +58,7 @@ func TestPageErrorsAreThePages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := spec.Default().PageErrors()
+	got := specfacts.PageErrors(spec.Default())
 	if len(got) != 7 || len(page.Errors) != 7 {
 		t.Fatalf("PageErrors() has %d codes, the page %d; want 7", len(got), len(page.Errors))
 	}
@@ -71,7 +72,7 @@ func TestPageErrorsAreThePages(t *testing.T) {
 		if want[e.Code] != e.Status {
 			t.Errorf("%s: status %d, want %d", e.Code, e.Status, want[e.Code])
 		}
-		if e.Source != spec.SourcePage {
+		if e.Source != specfacts.SourcePage {
 			t.Errorf("%s: source %q, want page", e.Code, e.Source)
 		}
 	}
@@ -93,7 +94,7 @@ func TestCommonErrors(t *testing.T) {
 	}
 	for i, w := range want {
 		e := all[7+i]
-		if e.Code != w.code || e.Status != w.status || e.Source != spec.SourceCommon {
+		if e.Code != w.code || e.Status != w.status || e.Source != specfacts.SourceCommon {
 			t.Errorf("Errors()[%d] = %s %d %s, want %s %d common", 7+i, e.Code, e.Status, e.Source, w.code, w.status)
 		}
 	}
@@ -131,7 +132,7 @@ func TestStateConstantsAreTheDocuments(t *testing.T) {
 		}
 	}
 	// Each page code but MissingParameter (arranged by leaving a parameter out) has its state.
-	for _, e := range s.PageErrors() {
+	for _, e := range specfacts.PageErrors(s) {
 		if e.Code != "MissingParameter" && e.State == "" {
 			t.Errorf("%s has no provider state", e.Code)
 		}
@@ -164,7 +165,7 @@ func TestMessage(t *testing.T) {
 		{"a.b (%s)", "aXb (x)", false}, // literal dot
 	}
 	for _, tt := range tests {
-		if got := (spec.ErrorCode{Template: tt.template}).MatchesMessage(tt.msg); got != tt.want {
+		if got := specfacts.MatchesMessage((spec.ErrorCode{Template: tt.template}), tt.msg); got != tt.want {
 			t.Errorf("MatchesMessage(%q, %q) = %v, want %v", tt.template, tt.msg, got, tt.want)
 		}
 	}
@@ -176,12 +177,12 @@ func TestParseRateLimit(t *testing.T) {
 		want spec.RateLimit
 		str  string
 	}{
-		{"6000/1m", spec.RateLimit{6000, time.Minute}, "6000/1m"},
-		{"600/6s", spec.RateLimit{600, 6 * time.Second}, "600/6s"},
-		{"100/s", spec.RateLimit{100, time.Second}, "100/1s"},
-		{"10/500ms", spec.RateLimit{10, 500 * time.Millisecond}, "10/500ms"},
-		{"5/90s", spec.RateLimit{5, 90 * time.Second}, "90s" /* checked below */},
-		{" 6000/60s ", spec.RateLimit{6000, time.Minute}, "6000/1m"},
+		{"6000/1m", spec.RateLimit{Calls: 6000, Window: time.Minute}, "6000/1m"},
+		{"600/6s", spec.RateLimit{Calls: 600, Window: 6 * time.Second}, "600/6s"},
+		{"100/s", spec.RateLimit{Calls: 100, Window: time.Second}, "100/1s"},
+		{"10/500ms", spec.RateLimit{Calls: 10, Window: 500 * time.Millisecond}, "10/500ms"},
+		{"5/90s", spec.RateLimit{Calls: 5, Window: 90 * time.Second}, "90s" /* checked below */},
+		{" 6000/60s ", spec.RateLimit{Calls: 6000, Window: time.Minute}, "6000/1m"},
 	}
 	for _, tt := range good {
 		got, err := spec.ParseRateLimit(tt.in)
@@ -290,7 +291,7 @@ func TestValidateResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.ValidateResponse(context.Background(), tt.req, tt.status, tt.header, []byte(tt.body))
+			err := specfacts.ValidateResponse(context.Background(), s, tt.req, tt.status, tt.header, []byte(tt.body))
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("want valid, got %v", err)
@@ -303,9 +304,9 @@ func TestValidateResponse(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %q does not mention %q", err, tt.wantErr)
 			}
-			var re *spec.ResponseError
+			var re *specfacts.ResponseError
 			if !errors.As(err, &re) || re.Status != tt.status || len(re.Problems) == 0 {
-				t.Fatalf("error is not a *spec.ResponseError with problems: %#v", err)
+				t.Fatalf("error is not a *specfacts.ResponseError with problems: %#v", err)
 			}
 		})
 	}
@@ -313,10 +314,10 @@ func TestValidateResponse(t *testing.T) {
 
 func TestValidateResponseProblemPointers(t *testing.T) {
 	body := `{"RequestId":"lower-case","HostId":"h","Code":"JobNotFound","Message":"m","Recommend":"r","Debug/x":1}`
-	err := spec.Default().ValidateResponse(context.Background(), nil, 403, jsonHeader(), []byte(body))
-	var re *spec.ResponseError
+	err := specfacts.ValidateResponse(context.Background(), spec.Default(), nil, 403, jsonHeader(), []byte(body))
+	var re *specfacts.ResponseError
 	if !errors.As(err, &re) {
-		t.Fatalf("want *spec.ResponseError, got %v", err)
+		t.Fatalf("want *specfacts.ResponseError, got %v", err)
 	}
 	var ptrs []string
 	for _, p := range re.Problems {
@@ -333,7 +334,7 @@ func TestCheckBrokenFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	problems := spec.Check(data)
+	problems := specfacts.Check(data)
 	got := map[string]bool{}
 	for _, p := range problems {
 		got[p.Pointer] = true
@@ -353,9 +354,9 @@ func TestCheckBrokenFile(t *testing.T) {
 		}
 	}
 	_, err = spec.Load(data)
-	var inv *spec.InvalidError
+	var inv *specfacts.InvalidError
 	if !errors.As(err, &inv) || len(inv.Problems) != len(problems) {
-		t.Errorf("Load error = %v, want *spec.InvalidError with %d problems", err, len(problems))
+		t.Errorf("Load error = %v, want *specfacts.InvalidError with %d problems", err, len(problems))
 	}
 }
 
@@ -374,10 +375,10 @@ func TestValidateResponseConcurrently(t *testing.T) {
 	errs := make(chan error, 64)
 	for i := 0; i < 32; i++ {
 		go func() {
-			errs <- s.ValidateResponse(context.Background(), nil, 200, jsonHeader(), good)
+			errs <- specfacts.ValidateResponse(context.Background(), s, nil, 200, jsonHeader(), good)
 		}()
 		go func() {
-			if err := s.ValidateResponse(context.Background(), nil, 200, xmlHeader(), bad); err == nil {
+			if err := specfacts.ValidateResponse(context.Background(), s, nil, 200, xmlHeader(), bad); err == nil {
 				errs <- errors.New("bad XML-typed answer passed")
 				return
 			}
@@ -399,7 +400,7 @@ func TestContentTypes(t *testing.T) {
 			t.Errorf("ContentType(%q) = %q, want %q", format, got, want)
 		}
 	}
-	if got := s.Formats(); !slices.Equal(got, []string{"JSON", "XML"}) {
+	if got := specfacts.Formats(s); !slices.Equal(got, []string{"JSON", "XML"}) {
 		t.Errorf("Formats() = %v", got)
 	}
 }

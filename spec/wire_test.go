@@ -20,6 +20,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -29,7 +31,7 @@ import (
 // requests the official SDKs send (spec/testdata/sdk-requests, captured by the sdktest module) and
 // the reference implementation's answers to them, and the requests and answers of every transport
 // cell of the harness. Two readers: "any tool" knows only OpenAPI (each apiKey at its OpenAPI place);
-// spec.ValidateRequest also enforces the document's x-edgeconform-* rules.
+// specfacts.ValidateRequest also enforces the document's x-edgeconform-* rules.
 
 // anyToolAuth is the AuthenticationFunc a user of openapi3filter writes for apiKey schemes,
 // knowing nothing of the document's extensions: the key must be non-empty at its OpenAPI place.
@@ -90,26 +92,26 @@ func validateRequest(t *testing.T, req *http.Request) *openapi3filter.RequestVal
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
 		t.Errorf("openapi3filter (OpenAPI only) rejects the request: %v", err)
 	}
-	if err := openapi3filter.ValidateRequest(context.Background(), filterInput(t, req, spec.Authenticate)); err != nil {
-		t.Errorf("openapi3filter with spec.Authenticate rejects the request: %v", err)
+	if err := openapi3filter.ValidateRequest(context.Background(), filterInput(t, req, specfacts.Authenticate)); err != nil {
+		t.Errorf("openapi3filter with specfacts.Authenticate rejects the request: %v", err)
 	}
-	if err := spec.Default().ValidateRequest(context.Background(), req); err != nil {
-		t.Errorf("spec.ValidateRequest: %v", err)
+	if err := specfacts.ValidateRequest(context.Background(), spec.Default(), req); err != nil {
+		t.Errorf("specfacts.ValidateRequest: %v", err)
 	}
 	return in
 }
 
-// validateResponse checks an answer with openapi3filter directly and with spec.ValidateResponse.
+// validateResponse checks an answer with openapi3filter directly and with specfacts.ValidateResponse.
 func validateResponse(t *testing.T, in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) {
 	t.Helper()
-	spec.RegisterXMLBodyDecoder()
+	specfacts.RegisterXMLBodyDecoder()
 	rin := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header, Options: in.Options}
 	rin.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), rin); err != nil {
 		t.Errorf("openapi3filter rejects the %d answer: %v\n%s", status, err, body)
 	}
-	if err := spec.Default().ValidateResponse(context.Background(), in.Request, status, header, body); err != nil {
-		t.Errorf("spec.ValidateResponse: %v", err)
+	if err := specfacts.ValidateResponse(context.Background(), spec.Default(), in.Request, status, header, body); err != nil {
+		t.Errorf("specfacts.ValidateResponse: %v", err)
 	}
 }
 
@@ -146,7 +148,7 @@ func TestSDKRequestsValidate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			req := readRequestFile(t, f)
 			in := validateRequest(t, req)
-			parsed, err := protocol.ParseRequest(req, 1<<16)
+			parsed, err := wire.ParseRequest(req, 1<<16)
 			if err != nil || parsed.TimestampErr != nil {
 				t.Fatalf("protocol cannot read it: %v %v", err, parsed.TimestampErr)
 			}
@@ -206,7 +208,7 @@ func TestReferenceCellsValidate(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, method := range []string{http.MethodGet, http.MethodPost} {
 		for _, sig := range []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3} {
-			for _, format := range spec.Default().Formats() {
+			for _, format := range specfacts.Formats(spec.Default()) {
 				t.Run(fmt.Sprintf("%s-%s-%s", method, sig, format), func(t *testing.T) {
 					v, err := arranger.Setup(context.Background(), spec.StateStoppedJob)
 					if err != nil {
@@ -237,7 +239,7 @@ func TestReferenceCellsValidate(t *testing.T) {
 }
 
 // The controls: requests that break the document's rules are refused, by plain OpenAPI where it can
-// say so and by spec.ValidateRequest where only the x-edgeconform-* rules can; a broken answer is
+// say so and by specfacts.ValidateRequest where only the x-edgeconform-* rules can; a broken answer is
 // refused by openapi3filter.
 func TestRequestValidationControls(t *testing.T) {
 	v := states.Values{"AccessKeyId": "LTAI5tControl", "AccessKeySecret": "control-secret", "ClusterId": "c-1", "JobId": "j-1"}
@@ -260,7 +262,7 @@ func TestRequestValidationControls(t *testing.T) {
 		name     string
 		req      *http.Request
 		openapi  bool   // plain OpenAPI (openapi3filter, apiKeys at their OpenAPI place) refuses it
-		pointer  string // what spec.ValidateRequest names
+		pointer  string // what specfacts.ValidateRequest names
 		positive bool   // a good request: nobody refuses it
 	}{
 		{"good POST v1 (form body)", cellRequest(t, base, v, "POST", protocol.SignatureV1, "JSON", nil), false, "", true},
@@ -278,15 +280,15 @@ func TestRequestValidationControls(t *testing.T) {
 			if (err != nil) != tt.openapi {
 				t.Errorf("openapi3filter: err = %v, want refused: %v", err, tt.openapi)
 			}
-			err = spec.Default().ValidateRequest(context.Background(), tt.req)
+			err = specfacts.ValidateRequest(context.Background(), spec.Default(), tt.req)
 			if tt.positive {
 				if err != nil {
-					t.Errorf("spec.ValidateRequest: %v", err)
+					t.Errorf("specfacts.ValidateRequest: %v", err)
 				}
 				return
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.pointer+": ") {
-				t.Errorf("spec.ValidateRequest: err = %v, want a finding at %s", err, tt.pointer)
+				t.Errorf("specfacts.ValidateRequest: err = %v, want a finding at %s", err, tt.pointer)
 			}
 		})
 	}
@@ -307,7 +309,7 @@ func TestValidateRequestLeavesTheRequest(t *testing.T) {
 	v := states.Values{"AccessKeyId": "LTAI5tControl", "AccessKeySecret": "control-secret", "ClusterId": "c-1", "JobId": "j-1"}
 	req := cellRequest(t, "http://127.0.0.1:1", v, "POST", protocol.SignatureV1, "", func(r *http.Request) { r.URL.RawQuery = "RegionId=cn-shanghai" })
 	body := readAll(t, req)
-	if err := spec.Default().ValidateRequest(context.Background(), req); err != nil {
+	if err := specfacts.ValidateRequest(context.Background(), spec.Default(), req); err != nil {
 		t.Fatal(err)
 	}
 	if got := readAll(t, req); !bytes.Equal(got, body) || req.URL.RawQuery != "RegionId=cn-shanghai" {
@@ -323,7 +325,7 @@ func TestPlacements(t *testing.T) {
 	}
 	for method, w := range want {
 		var parts []string
-		for _, p := range spec.Default().Placements(method) {
+		for _, p := range specfacts.Placements(spec.Default(), method) {
 			parts = append(parts, fmt.Sprintf("%s:%v%s", p.Name, p.In, p.Header))
 		}
 		if got := strings.Join(parts, " "); got != w {
@@ -349,7 +351,7 @@ func TestCheckWireExtensions(t *testing.T) {
 			if !strings.Contains(doc, tt.old) {
 				t.Fatalf("document has no %q", tt.old)
 			}
-			problems := spec.Check([]byte(strings.Replace(doc, tt.old, tt.new, 1)))
+			problems := specfacts.Check([]byte(strings.Replace(doc, tt.old, tt.new, 1)))
 			var ptrs []string
 			for _, p := range problems {
 				ptrs = append(ptrs, p.Pointer)

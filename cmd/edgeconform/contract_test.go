@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -378,7 +379,7 @@ func TestContractCatchesEachDefect(t *testing.T) {
 		{defect: mock.ThrottleWrongCode, about: area("throttle/"), message: "/Code"},
 		{defect: mock.ThrottleWrongStatus, about: area("throttle/"), message: "status: want 400"},
 		{defect: mock.NoLimit, about: area("throttle/", "effects/after-Throttling.User/"), message: "no call was throttled"},
-		{defect: mock.RetryAfterTooLong, about: area("throttle/"), message: spec.HeaderRetryAfter},
+		{defect: mock.RetryAfterTooLong, about: area("throttle/"), message: specfacts.HeaderRetryAfter},
 		{defect: mock.StringToSignMisquoted, about: area("gateway/SignatureDoesNotMatch/GET-v1-", "gateway/SignatureDoesNotMatch/POST-v1-"),
 			message: "string to sign"},
 

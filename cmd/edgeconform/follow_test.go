@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
-	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 )
 
 // A target that follows the vendor's metadata where it disagrees with the page passes, and every
@@ -19,9 +19,9 @@ func TestContractNamesTheSourceFollowed(t *testing.T) {
 		quota   string // the note of UserQuotaExceed's status
 		message string // the note of JobNotFound's message
 	}{
-		{"reference", nil, spec.SourcePage, "UserQuotaExceed: 403, as the page; the vendor's metadata (2024-06-24) says 400",
+		{"reference", nil, specfacts.SourcePage, "UserQuotaExceed: 403, as the page; the vendor's metadata (2024-06-24) says 400",
 			`JobNotFound message: "%s, please check and try again later.", as the page`},
-		{"FollowsMetadata", []mock.Option{mock.WithVariants(mock.FollowsMetadata)}, spec.SourceMetadata,
+		{"FollowsMetadata", []mock.Option{mock.WithVariants(mock.FollowsMetadata)}, specfacts.SourceMetadata,
 			"UserQuotaExceed: 400, as the vendor's metadata (2024-06-24); the page says 403",
 			`JobNotFound message: "%s", as the vendor's metadata (2024-06-24); the page says "%s, please check and try again later."`},
 	} {
@@ -77,16 +77,16 @@ func TestContractFollowFailsTheOther(t *testing.T) {
 		fails        func(id string) bool // exactly these fail
 		message      []string             // each failure names one of these
 	}{
-		{name: "reference, --follow metadata", follow: spec.SourceMetadata,
+		{name: "reference, --follow metadata", follow: specfacts.SourceMetadata,
 			fails:   func(id string) bool { return strings.HasPrefix(id, "errors/UserQuotaExceed/") },
 			message: []string{"status: want 400, got 403"}},
-		{name: "FollowsMetadata, --follow page", follow: spec.SourcePage, opts: []mock.Option{mock.WithVariants(mock.FollowsMetadata)},
+		{name: "FollowsMetadata, --follow page", follow: specfacts.SourcePage, opts: []mock.Option{mock.WithVariants(mock.FollowsMetadata)},
 			fails: func(id string) bool {
 				return strings.HasPrefix(id, "errors/") || strings.HasPrefix(id, "success/second-start/")
 			},
 			message: []string{"status: want 403, got 400", "/Message: want the template"}},
-		{name: "reference, --follow page", follow: spec.SourcePage, fails: func(string) bool { return false }},
-		{name: "FollowsMetadata, --follow metadata", follow: spec.SourceMetadata, opts: []mock.Option{mock.WithVariants(mock.FollowsMetadata)},
+		{name: "reference, --follow page", follow: specfacts.SourcePage, fails: func(string) bool { return false }},
+		{name: "FollowsMetadata, --follow metadata", follow: specfacts.SourceMetadata, opts: []mock.Option{mock.WithVariants(mock.FollowsMetadata)},
 			fails: func(string) bool { return false }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

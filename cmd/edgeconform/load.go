@@ -14,14 +14,16 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // assumedMaxRate is the rate --accounts is sized for when --rate 0 asks for "as fast as possible".
@@ -69,7 +71,7 @@ func runLoad(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.shard, "shard", "", "run shard `i/n` (0-based i, as $JOB_COMPLETION_INDEX): 1/n of the rate and of the accounts")
 	fs.StringVar(&o.output, "output", "", "write the raw results to `FILE` in vegeta's binary format (for 'edgeconform report merge' or 'vegeta report')")
 	fs.StringVar(&o.method, "method", "GET", "HTTP method: GET or POST")
-	fs.StringVar(&o.format, "format", string(protocol.FormatJSON), "answer Format to ask for: "+strings.Join(spec.Default().Formats(), " or "))
+	fs.StringVar(&o.format, "format", string(protocol.FormatJSON), "answer Format to ask for: "+strings.Join(specfacts.Formats(spec.Default()), " or "))
 	fs.Uint64Var(&o.workers, "workers", 10, "initial attack workers")
 	fs.Uint64Var(&o.maxWorkers, "max-workers", 0, "cap on attack workers (0: unbounded at a fixed rate, 64 at --rate 0)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress display: auto (a bar on a terminal, lines otherwise), bar, lines, none")
@@ -125,7 +127,7 @@ func (o *loadOptions) check() (ts []loadrun.Threshold, sh loadrun.Shard, sig pro
 	default:
 		return nil, sh, "", rl, cli.Usagef("load: --method %q: want GET or POST", o.method)
 	}
-	if o.answer, err = protocol.ParseFormat(o.format, spec.Default().Formats()); err != nil {
+	if o.answer, err = protocol.ParseFormat(o.format, specfacts.Formats(spec.Default())); err != nil {
 		return nil, sh, "", rl, cli.Usagef("load: --%v", err)
 	}
 	if err := checkProgressMode("load", o.progress); err != nil {
@@ -135,11 +137,11 @@ func (o *loadOptions) check() (ts []loadrun.Threshold, sh loadrun.Shard, sig pro
 		return nil, sh, "", rl, cli.Usagef("load: --state-url and --profile describe a --target; without --target the embedded reference implementation is used")
 	}
 	if o.target != "" {
-		if _, err := protocol.ParseBaseURL(o.target); err != nil {
+		if _, err := wire.ParseBaseURL(o.target); err != nil {
 			return nil, sh, "", rl, cli.Usagef("load: --target: %v", err)
 		}
 		if o.stateURL != "" {
-			if err := states.ValidateURL(o.stateURL); err != nil {
+			if err := arrange.ValidateURL(o.stateURL); err != nil {
 				return nil, sh, "", rl, cli.Usagef("load: --state-url: %v", err)
 			}
 		}

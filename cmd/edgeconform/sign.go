@@ -12,6 +12,8 @@ import (
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/internal/mock/world"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -76,7 +78,7 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	fs.StringVar(&o.accessKeySecret, "access-key-secret", "", "AccessKeySecret (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET, then the reference world's)")
 	fs.StringVar(&o.signature, "signature", "v1", "signature: v1 (HMAC-SHA1 parameters) or v3 (ACS3-HMAC-SHA256 headers; needs --curl)")
 	fs.StringVar(&o.method, "method", "GET", "GET or POST (POST sends a form body; needs --curl)")
-	fs.StringVar(&o.format, "format", string(protocol.FormatJSON), "answer format: "+strings.Join(s.Formats(), " or "))
+	fs.StringVar(&o.format, "format", string(protocol.FormatJSON), "answer format: "+strings.Join(specfacts.Formats(s), " or "))
 	fs.StringVar(&o.action, "action", s.Action(), "the Action to call")
 	fs.StringVar(&o.version, "version", s.Version(), "the API Version")
 	fs.Var(&o.params, "param", "operation parameter `K=V` (repeat: ClusterId, JobId, RegionId; K= sends it empty)")
@@ -87,7 +89,7 @@ func runSign(ctx context.Context, m *Main, args []string) error {
 	if err := m.parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := protocol.ParseBaseURL(o.target); err != nil {
+	if _, err := wire.ParseBaseURL(o.target); err != nil {
 		return cli.Usagef("sign: --target: %v", err)
 	}
 	call, creds, err := o.call(m)
@@ -130,9 +132,9 @@ func (o *signOptions) call(m *Main) (protocol.Call, protocol.Credentials, error)
 	if method != http.MethodGet && method != http.MethodPost {
 		return call, protocol.Credentials{}, cli.Usagef("sign: --method: want GET or POST, got %q", o.method)
 	}
-	format, err := protocol.ParseFormat(o.format, spec.Default().Formats())
+	format, err := protocol.ParseFormat(o.format, specfacts.Formats(spec.Default()))
 	if err != nil {
-		return call, protocol.Credentials{}, cli.Usagef("sign: --format: want %s, got %q", strings.Join(spec.Default().Formats(), " or "), o.format)
+		return call, protocol.Credentials{}, cli.Usagef("sign: --format: want %s, got %q", strings.Join(specfacts.Formats(spec.Default()), " or "), o.format)
 	}
 	if o.action == "" || o.version == "" {
 		return call, protocol.Credentials{}, cli.Usagef("sign: --action and --version must not be empty")
@@ -140,7 +142,7 @@ func (o *signOptions) call(m *Main) (protocol.Call, protocol.Credentials, error)
 	call = protocol.Call{Transport: protocol.Transport{Method: method, Signature: sv, Format: format}, Action: o.action, Version: o.version,
 		Params: o.params.values, Nonce: o.nonce}
 	if o.timestamp != "" {
-		t, err := protocol.ParseTime(o.timestamp)
+		t, err := wire.ParseTime(o.timestamp)
 		if err != nil {
 			return call, protocol.Credentials{}, cli.Usagef("sign: --timestamp: %v", err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -40,7 +41,7 @@ func TestSignURLVerifies(t *testing.T) {
 	if err != nil || u.Host != "127.0.0.1:9999" {
 		t.Fatalf("output %q is not a URL of the target: %v", out, err)
 	}
-	in, err := protocol.ParseRequest(httptest.NewRequest("GET", u.String(), nil), 0)
+	in, err := wire.ParseRequest(httptest.NewRequest("GET", u.String(), nil), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestSignCurl(t *testing.T) {
 		if req.Method != tc.method {
 			t.Errorf("%v: method %s", tc.args, req.Method)
 		}
-		in, err := protocol.ParseRequest(req, 1<<16)
+		in, err := wire.ParseRequest(req, 1<<16)
 		if err != nil {
 			t.Fatal(err)
 		}

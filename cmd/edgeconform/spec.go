@@ -12,6 +12,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/gen"
 	"github.com/edgeconform/edgeconform/internal/source"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -111,7 +112,7 @@ func (m *Main) specValidate(args []string) error {
 			return cli.Usagef("spec validate: %v", err)
 		}
 	}
-	problems := spec.Check(data)
+	problems := specfacts.Check(data)
 	for _, p := range problems {
 		fmt.Fprintln(m.Stdout, p.String())
 	}
@@ -154,7 +155,7 @@ func (m *Main) specShow(args []string) error {
 // throttleCode is the throttling code the API answers with (the common one that is also an error
 // code of the spec).
 func throttleCode(s *spec.Spec) string {
-	for _, c := range s.ThrottlingCodes() {
+	for _, c := range specfacts.ThrottlingCodes(s) {
 		if _, ok := s.Error(c); ok {
 			return c
 		}

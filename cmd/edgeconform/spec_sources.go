@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/gen"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -68,16 +69,16 @@ func (m *Main) specSources(args []string) error {
 		fmt.Fprintf(m.Stdout, "  %-50s %s\n", "the kit:", d.Affects)
 	}
 	fmt.Fprintf(m.Stdout, "\n%d disagreements between %s\n", len(ds), sourcesLine(ds))
-	if !reflect.DeepEqual(ds, spec.Default().Disagreements()) {
+	if !reflect.DeepEqual(ds, specfacts.Disagreements(spec.Default())) {
 		// A newer snapshot or other facts: the spec records the embedded sources' list.
 		fmt.Fprintf(m.Stdout, "these sources differ from the %d the spec records: regenerate spec/openapi.yaml (go generate ./spec) after updating internal/source/vendor/\n",
-			len(spec.Default().Disagreements()))
+			len(specfacts.Disagreements(spec.Default())))
 	}
 	return nil
 }
 
 // sourcesLine names the sources the disagreements compare, once each, in their order.
-func sourcesLine(ds []spec.Disagreement) string {
+func sourcesLine(ds []specfacts.Disagreement) string {
 	var names []string
 	seen := map[string]bool{}
 	for _, d := range ds {

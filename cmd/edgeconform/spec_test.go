@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -143,11 +144,11 @@ func TestSpecSourcesListsTheDisagreements(t *testing.T) {
 		t.Errorf("the embedded sources are out of step with the spec:\n%s", out)
 	}
 	js, _, code := runSpecTest(t, "sources", "-json")
-	var ds []spec.Disagreement
+	var ds []specfacts.Disagreement
 	if err := json.Unmarshal([]byte(js), &ds); code != 0 || err != nil {
 		t.Fatalf("-json: exit %d, %v", code, err)
 	}
-	if !reflect.DeepEqual(ds, spec.Default().Disagreements()) {
+	if !reflect.DeepEqual(ds, specfacts.Disagreements(spec.Default())) {
 		t.Error("-json differs from the spec's x-edgeconform-disagreements")
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/fixtures"
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -100,7 +102,7 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 		a.states = states.NewEndpoint(r.AdminURL, states.WithTimeout(t.timeout))
 		a.desc = append(a.desc, "the embedded reference implementation at "+r.APIURL)
 	} else {
-		if _, err := protocol.ParseBaseURL(t.target); err != nil {
+		if _, err := wire.ParseBaseURL(t.target); err != nil {
 			return nil, cli.Usagef("%s: --target: %v", command, err)
 		}
 		a.target = t.target
@@ -108,14 +110,14 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 	}
 	switch {
 	case t.stateURL != "":
-		if err := states.ValidateURL(t.stateURL); err != nil {
+		if err := arrange.ValidateURL(t.stateURL); err != nil {
 			a.close()
 			return nil, cli.Usagef("%s: --state-url: %v", command, err)
 		}
 		a.states = states.NewEndpoint(t.stateURL, states.WithTimeout(t.timeout), states.WithToken(t.token(m)))
 		a.desc = append(a.desc, "provider states from "+t.stateURL)
 	case t.profile != "":
-		p, err := states.LoadProfile(t.profile)
+		p, err := arrange.LoadProfile(t.profile)
 		if err != nil {
 			a.close()
 			return nil, cli.Usagef("%s: --profile: %v", command, err)
@@ -124,9 +126,9 @@ func (t *targetFlags) arrange(ctx context.Context, m *Main, command string, rl s
 		a.desc = append(a.desc, "fixture mode, profile "+t.profile)
 	case !a.embedded:
 		data, err := fixtures.Profile(fixtures.ReferenceProfile)
-		var p *states.Profile
+		var p *arrange.Profile
 		if err == nil {
-			p, err = states.ParseProfile("reference (embedded)", data, m.getenv)
+			p, err = arrange.ParseProfile("reference (embedded)", data, m.getenv)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", cli.ErrHarness, command, err)

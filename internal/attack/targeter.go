@@ -14,6 +14,8 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -129,7 +131,7 @@ func NewTargeter(baseURL string, accounts []Account, opts ...TargeterOption) (ve
 
 // NewSigner returns a Signer with its signing configuration and no accounts.
 func NewSigner(baseURL string, opts ...TargeterOption) (*Signer, error) {
-	u, err := protocol.ParseBaseURL(baseURL)
+	u, err := wire.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
@@ -154,7 +156,7 @@ func NewSigner(baseURL string, opts ...TargeterOption) (*Signer, error) {
 	if t.signature != protocol.SignatureV1 && t.signature != protocol.SignatureV3 {
 		return nil, fmt.Errorf("load: unknown signature version %q (want v1 or v3)", t.signature)
 	}
-	if t.format, err = protocol.ParseFormat(string(t.format), t.spec.Formats()); err != nil {
+	if t.format, err = protocol.ParseFormat(string(t.format), specfacts.Formats(t.spec)); err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	if _, err := rand.Read(t.noncePrefix[:]); err != nil {

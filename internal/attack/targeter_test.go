@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -29,7 +30,7 @@ func testAccounts(k int) []Account {
 }
 
 // parseTarget turns a target into the request the attacker sends and parses it as a server does.
-func parseTarget(t *testing.T, tgt *vegeta.Target) *protocol.Incoming {
+func parseTarget(t *testing.T, tgt *vegeta.Target) *wire.Incoming {
 	t.Helper()
 	req, err := tgt.Request()
 	if err != nil {
@@ -38,7 +39,7 @@ func parseTarget(t *testing.T, tgt *vegeta.Target) *protocol.Incoming {
 	if req.URL.Fragment == "" {
 		t.Errorf("target %s carries no account tag", tgt.Method)
 	}
-	in, err := protocol.ParseRequest(req, 1<<16)
+	in, err := wire.ParseRequest(req, 1<<16)
 	if err != nil {
 		t.Fatalf("ParseRequest: %v", err)
 	}

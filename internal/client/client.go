@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
@@ -59,7 +60,7 @@ func WithHTTPClient(h *http.Client) Option {
 
 // New returns a client of the implementation served at baseURL (an http or https URL).
 func New(baseURL string, opts ...Option) (*Client, error) {
-	u, err := protocol.ParseBaseURL(baseURL)
+	u, err := wire.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
@@ -57,7 +58,7 @@ func TestSignedCallIsVerifiable(t *testing.T) {
 		pc := call()
 		pc.Signature = sv
 		a := doCall(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			in, err := protocol.ParseRequest(r, 1<<10)
+			in, err := wire.ParseRequest(r, 1<<10)
 			verified <- err == nil && in.SignatureVersion == sv && in.Verify("testsecret") && in.Params().Get("JobId") == "j1"
 			answer(200, "application/json;charset=utf-8", `{"JobId":"j1","RequestId":"R"}`)(w, r)
 		}), pc)

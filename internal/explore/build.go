@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
@@ -41,7 +42,7 @@ func v3Header(name string) bool { return strings.HasPrefix(strings.ToLower(name)
 // Time is fresh); a V1 call without Format sends Format=JSON, as protocol does; drop:Format sends
 // none.
 func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call protocol.Call, muts []Mutation) (*http.Request, error) {
-	u, err := protocol.ParseBaseURL(baseURL)
+	u, err := wire.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("explore: %w", err)
 	}
@@ -86,7 +87,7 @@ func Build(ctx context.Context, baseURL string, creds protocol.Credentials, call
 			format = protocol.FormatJSON
 		}
 		params = []kv{{"Action", call.Action}, {"Version", call.Version}, {"Format", string(format)},
-			{"AccessKeyId", keyID}, {"SignatureMethod", protocol.V1Method}, {"SignatureVersion", protocol.V1Version},
+			{"AccessKeyId", keyID}, {"SignatureMethod", wire.V1Method}, {"SignatureVersion", wire.V1Version},
 			{"SignatureNonce", nonce}, {"Timestamp", stamp}}
 		if creds.SecurityToken != "" {
 			params = append(params, kv{"SecurityToken", creds.SecurityToken})
@@ -180,8 +181,8 @@ func values(list []kv) url.Values {
 
 func buildV1(ctx context.Context, u *url.URL, method, body string, params []kv, secret string) (*http.Request, error) {
 	vals := values(params)
-	vals.Set("Signature", protocol.SignV1(method, vals, secret))
-	encoded := protocol.Encode(vals)
+	vals.Set("Signature", wire.SignV1(method, vals, secret))
+	encoded := wire.Encode(vals)
 	if method != http.MethodPost {
 		u.RawQuery = encoded
 		return http.NewRequestWithContext(ctx, method, u.String(), nil)
@@ -213,7 +214,7 @@ func buildV1(ctx context.Context, u *url.URL, method, body string, params []kv, 
 
 func buildV3(ctx context.Context, u *url.URL, method string, params, headers []kv, keyID, secret string) (*http.Request, error) {
 	q := values(params)
-	u.RawQuery = protocol.Encode(q)
+	u.RawQuery = wire.Encode(q)
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -233,7 +234,7 @@ func buildV3(ctx context.Context, u *url.URL, method string, params, headers []k
 		signed = append(signed, name)
 	}
 	sort.Strings(signed)
-	sig := protocol.SignV3(method, u.EscapedPath(), q, signed, func(name string) []string { return h[name] }, payload, secret)
-	req.Header.Set("Authorization", protocol.AuthorizationV3(keyID, signed, sig))
+	sig := wire.SignV3(method, u.EscapedPath(), q, signed, func(name string) []string { return h[name] }, payload, secret)
+	req.Header.Set("Authorization", wire.AuthorizationV3(keyID, signed, sig))
 	return req, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -147,8 +148,8 @@ var gatewayChecks = []struct {
 	stage int
 	code  string
 }{
-	{stageAction, spec.CodeInvalidAction}, {stageVersion, spec.CodeInvalidVersion}, {stageKey, spec.CodeInvalidAccessKeyID},
-	{stageTimestamp, spec.CodeTimestampExpired}, {stageSignature, spec.CodeSignatureDoesNotMatch}, {stageNonce, spec.CodeSignatureNonceUsed},
+	{stageAction, specfacts.CodeInvalidAction}, {stageVersion, specfacts.CodeInvalidVersion}, {stageKey, specfacts.CodeInvalidAccessKeyID},
+	{stageTimestamp, specfacts.CodeTimestampExpired}, {stageSignature, specfacts.CodeSignatureDoesNotMatch}, {stageNonce, specfacts.CodeSignatureNonceUsed},
 }
 
 // passedChecks are the codes of the gateway checks the call passes (row RowPassedChecks): none
@@ -266,8 +267,8 @@ func classify(sp *spec.Spec, base Base, m Mutation) []cite {
 // common parameter or V3 header. out holds the rows the kind cited first (a re-cased key's
 // RowUnknownParam: the parameter is missing, and a parameter the API does not have is sent).
 func paramRows(sp *spec.Spec, m Mutation, out []cite) []cite {
-	required := slices.Contains(sp.RequiredParams(), m.Param)
-	optional := slices.Contains(sp.OptionalParams(), m.Param)
+	required := slices.Contains(specfacts.RequiredParams(sp), m.Param)
+	optional := slices.Contains(specfacts.OptionalParams(sp), m.Param)
 	switch {
 	case required:
 		switch m.Kind {
@@ -320,8 +321,8 @@ var commonParams = []string{"Action", "Version", "Format", "AccessKeyId", "Signa
 
 // known says whether name is a parameter of the API, of the wire protocol, or a V3 header.
 func known(sp *spec.Spec, name string) bool {
-	return slices.Contains(commonParams, name) || v3Header(name) || slices.Contains(sp.RequiredParams(), name) ||
-		slices.Contains(sp.OptionalParams(), name)
+	return slices.Contains(commonParams, name) || v3Header(name) || slices.Contains(specfacts.RequiredParams(sp), name) ||
+		slices.Contains(specfacts.OptionalParams(sp), name)
 }
 
 // Regions are real region ids (RegionId sent changes nothing).

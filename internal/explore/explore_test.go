@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -142,7 +143,7 @@ func TestBuildSignsTheMutatedCall(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", m, err)
 			}
-			in, err := protocol.ParseRequest(req, 1<<20)
+			in, err := wire.ParseRequest(req, 1<<20)
 			if err != nil {
 				if m.Kind != Repeat {
 					t.Fatalf("%s over %v: the server cannot read it: %v", m, p.Cell, err)

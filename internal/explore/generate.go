@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -106,7 +107,9 @@ func (g gen) one() Mutation {
 }
 
 // params are the operation's parameters, required first.
-func (g gen) params() []string { return append(g.sp.RequiredParams(), g.sp.OptionalParams()...) }
+func (g gen) params() []string {
+	return append(specfacts.RequiredParams(g.sp), specfacts.OptionalParams(g.sp)...)
+}
 
 // common are the common parameters (V1) or headers (V3) of g's call.
 func (g gen) common() []string {
@@ -135,7 +138,7 @@ func (g gen) commonMutation(name string) Mutation {
 // formatMutation leaves Format out (JSON by default) or sets it: to one of the API's formats
 // (spec.Formats), or to the last of them in lower case, which is none of them.
 func (g gen) formatMutation() Mutation {
-	formats := g.sp.Formats()
+	formats := specfacts.Formats(g.sp)
 	switch i := g.r.IntN(2 + len(formats)); i {
 	case 0:
 		return Mutation{Kind: Drop, Param: "Format"}

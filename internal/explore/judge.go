@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -84,13 +85,13 @@ func Judge(ctx context.Context, sp *spec.Spec, a *client.Answer, e Expectation, 
 		}
 		switch {
 		case a.RequestID == "":
-		case !sp.RequestIDPattern().MatchString(a.RequestID):
+		case !specfacts.RequestIDPattern(sp).MatchString(a.RequestID):
 			add(PropFreshRequestID, "RequestId %q is not an upper-case UUID", clip(a.RequestID, 60))
 		case dupOf != "":
 			add(PropFreshRequestID, "RequestId %q again (first answered in %s)", a.RequestID, dupOf)
 		}
 	}
-	throttled := a.Parsed && slices.Contains(sp.ThrottlingCodes(), a.Code)
+	throttled := a.Parsed && slices.Contains(specfacts.ThrottlingCodes(sp), a.Code)
 	if e.ClientError && (a.Status < 400 || a.Status >= 500) && !(throttled && e.Throttleable) {
 		add(PropClientError, "status: want a 4xx (%s), got %d%s", e.Why, a.Status, codeSuffix(a))
 	}
@@ -133,7 +134,7 @@ func codeMismatch(sp *spec.Spec, a *client.Answer, e Expectation) string {
 	if a.Status != e.Status || a.Code != e.Code {
 		return fmt.Sprintf("status, /Code: want %d %s (%s), got %d%s", e.Status, e.Code, e.Why, a.Status, codeSuffix(a))
 	}
-	if ec, ok := sp.Error(e.Code); ok && !ec.MatchesMessage(a.Message) {
+	if ec, ok := sp.Error(e.Code); ok && !specfacts.MatchesMessage(ec, a.Message) {
 		return fmt.Sprintf("/Message: %q is not the template %q", clip(a.Message, 80), ec.Template)
 	}
 	if len(e.Names) > 0 && !NamesOne(a.Message, e.Names) {
@@ -158,11 +159,11 @@ func specFindings(ctx context.Context, sp *spec.Spec, a *client.Answer) string {
 			return fmt.Sprintf("status: want %d for %s, got %d", ec.Status, ec.Code, a.Status)
 		}
 	}
-	err := sp.ValidateResponse(ctx, a.Request, a.Status, a.Header, a.Body)
+	err := specfacts.ValidateResponse(ctx, sp, a.Request, a.Status, a.Header, a.Body)
 	if err == nil {
 		return ""
 	}
-	var re *spec.ResponseError
+	var re *specfacts.ResponseError
 	if errors.As(err, &re) && len(re.Problems) > 0 {
 		parts := make([]string, 0, len(re.Problems))
 		for _, p := range re.Problems {

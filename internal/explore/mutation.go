@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -241,7 +242,7 @@ var menu = []struct {
 }{
 	{12, func(g gen) Mutation { return Mutation{Kind: Drop, Param: g.pick(g.params())} }},
 	{8, func(g gen) Mutation { return Mutation{Kind: Empty, Param: g.pick(g.params())} }},
-	{6, func(g gen) Mutation { return Mutation{Kind: Repeat, Param: g.pick(g.sp.RequiredParams())} }},
+	{6, func(g gen) Mutation { return Mutation{Kind: Repeat, Param: g.pick(specfacts.RequiredParams(g.sp))} }},
 	{8, func(g gen) Mutation {
 		return Mutation{Kind: Long, Param: g.pick(g.params()), N: 1024 + g.r.IntN(7*1024)}
 	}},

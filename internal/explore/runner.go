@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -113,9 +115,9 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	if err != nil {
 		return nil, "", nil, err
 	}
-	creds := protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]}
+	creds := protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]}
 	params := url.Values{}
-	for _, name := range append(r.Spec.RequiredParams(), r.Spec.OptionalParams()...) {
+	for _, name := range append(specfacts.RequiredParams(r.Spec), specfacts.OptionalParams(r.Spec)...) {
 		if val, ok := v[name]; ok {
 			params.Set(name, val)
 		}
@@ -126,7 +128,7 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 	if err != nil {
 		return nil, line, nil, err
 	}
-	e := Expect(r.Spec, Base{Transport: p.Cell, State: p.State, JobID: v[states.JobID]}, muts)
+	e := Expect(r.Spec, Base{Transport: p.Cell, State: p.State, JobID: v[arrange.JobID]}, muts)
 	vs := Judge(ctx, r.Spec, a, e, dupOf)
 	if len(vs) == 0 && undecided(e) {
 		// Where the sources leave the answer open, a server still answers one call one way: the
@@ -135,7 +137,7 @@ func (r *Runner) try(ctx context.Context, p Plan, muts []Mutation) ([]Violation,
 		if err != nil {
 			return nil, line, a, err
 		}
-		creds2 := protocol.Credentials{AccessKeyID: v2[states.AccessKeyID], AccessKeySecret: v2[states.AccessKeySecret]}
+		creds2 := protocol.Credentials{AccessKeyID: v2[arrange.AccessKeyID], AccessKeySecret: v2[arrange.AccessKeySecret]}
 		call2 := call
 		call2.Params = url.Values{}
 		for name, val := range v2 {
@@ -167,7 +169,7 @@ func undecided(e Expectation) bool {
 // otherKind says how b differs in kind (status and Code) from a, "" if it does not; a throttled
 // answer is of any kind.
 func otherKind(sp *spec.Spec, a, b *client.Answer) string {
-	if slices.Contains(sp.ThrottlingCodes(), a.Code) || slices.Contains(sp.ThrottlingCodes(), b.Code) {
+	if slices.Contains(specfacts.ThrottlingCodes(sp), a.Code) || slices.Contains(specfacts.ThrottlingCodes(sp), b.Code) {
 		return ""
 	}
 	if a.Status == b.Status && a.Code == b.Code {

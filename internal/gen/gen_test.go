@@ -13,6 +13,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/docpage"
 	"github.com/edgeconform/edgeconform/internal/gen"
 	"github.com/edgeconform/edgeconform/internal/source"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -70,24 +71,24 @@ func TestChangedPageIsFollowed(t *testing.T) {
 		t.Errorf("JobNotFound = %+v, want status 410", e)
 	}
 	e, ok := s.Error("JobConflict")
-	if !ok || e.Status != 409 || e.Template != "The job %s is busy." || e.Source != spec.SourcePage {
+	if !ok || e.Status != 409 || e.Template != "The job %s is busy." || e.Source != specfacts.SourcePage {
 		t.Errorf("JobConflict = %+v, %v; want the new page code at 409", e, ok)
 	}
-	if got := len(s.PageErrors()); got != 8 {
+	if got := len(specfacts.PageErrors(s)); got != 8 {
 		t.Errorf("PageErrors() has %d codes, want 8", got)
 	}
-	if got, want := s.RequiredParams(), []string{"ClusterId", "JobId", "Priority"}; !slices.Equal(got, want) {
+	if got, want := specfacts.RequiredParams(s), []string{"ClusterId", "JobId", "Priority"}; !slices.Equal(got, want) {
 		t.Errorf("RequiredParams() = %v, want %v", got, want)
 	}
-	if got, want := s.OptionalParams(), []string{"RegionId", "Force"}; !slices.Equal(got, want) {
+	if got, want := specfacts.OptionalParams(s), []string{"RegionId", "Force"}; !slices.Equal(got, want) {
 		t.Errorf("OptionalParams() = %v, want %v", got, want)
 	}
 	// The new required parameter gets the wire's places: the query on GET, the query or the form
 	// body on POST (optional in each, the rule written in its description).
 	for method, want := range map[string][]string{"GET": {"query"}, "POST": {"query", "form"}} {
-		i := slices.IndexFunc(s.Placements(method), func(p spec.Placement) bool { return p.Name == "Priority" })
-		if i < 0 || !slices.Equal(s.Placements(method)[i].In, want) {
-			t.Errorf("%s: Priority's placements %v, want %v", method, s.Placements(method), want)
+		i := slices.IndexFunc(specfacts.Placements(s, method), func(p specfacts.Placement) bool { return p.Name == "Priority" })
+		if i < 0 || !slices.Equal(specfacts.Placements(s, method)[i].In, want) {
+			t.Errorf("%s: Priority's placements %v, want %v", method, specfacts.Placements(s, method), want)
 		}
 	}
 	if !strings.Contains(string(data), "The priority. Required in one of: the query, the form body.") {
@@ -102,18 +103,18 @@ func TestChangedPageIsFollowed(t *testing.T) {
 	// And the response schemas follow: JobNotFound is valid at 410 and no longer at 404.
 	body := []byte(`{"RequestId":"0000003B-0E1A-586A-AC29-742247000000","HostId":"h","Code":"JobNotFound","Message":"m","Recommend":"r"}`)
 	h := http.Header{"Content-Type": {"application/json;charset=utf-8"}}
-	if err := s.ValidateResponse(context.Background(), nil, 410, h, body); err != nil {
+	if err := specfacts.ValidateResponse(context.Background(), s, nil, 410, h, body); err != nil {
 		t.Errorf("JobNotFound at 410: %v", err)
 	}
 	// The vendor's metadata still says 404: the sources now disagree, which the document records,
 	// and an answer that follows the metadata stays valid.
-	if d, ok := s.Disagreement("errors/JobNotFound/status"); !ok || d.Claims[0].Says != "410" || d.Claims[1].Says != "404" {
+	if d, ok := specfacts.DisagreementOf(s, "errors/JobNotFound/status"); !ok || d.Claims[0].Says != "410" || d.Claims[1].Says != "404" {
 		t.Errorf("errors/JobNotFound/status = %+v, %v; want the page's 410 against the metadata's 404", d, ok)
 	}
-	if err := s.ValidateResponse(context.Background(), nil, 404, h, body); err != nil {
+	if err := specfacts.ValidateResponse(context.Background(), s, nil, 404, h, body); err != nil {
 		t.Errorf("JobNotFound at 404, as the metadata says: %v", err)
 	}
-	if err := s.ValidateResponse(context.Background(), nil, 400, h, body); err == nil {
+	if err := specfacts.ValidateResponse(context.Background(), s, nil, 400, h, body); err == nil {
 		t.Error("JobNotFound at 400, which no source says, validates")
 	}
 	if !strings.Contains(string(data), "type: boolean") || !strings.Contains(string(data), "format: int32") {

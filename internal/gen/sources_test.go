@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/gen"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -18,7 +19,7 @@ func TestDisagreementsInStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := spec.Default().Disagreements()
+	want := specfacts.Disagreements(spec.Default())
 	if len(got) != len(want) {
 		t.Fatalf("the sources give %d disagreements, spec/openapi.yaml records %d; run: go generate ./spec", len(got), len(want))
 	}
@@ -86,7 +87,7 @@ func TestNewerSnapshotIsFollowed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fields := map[string]spec.Disagreement{}
+	fields := map[string]specfacts.Disagreement{}
 	for _, d := range ds {
 		fields[d.Field] = d
 	}
@@ -108,7 +109,7 @@ func TestNewerSnapshotIsFollowed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range ds {
-		if strings.HasPrefix(d.Field, "errors/") && d.Claims[1].Source == spec.SourceMetadata {
+		if strings.HasPrefix(d.Field, "errors/") && d.Claims[1].Source == specfacts.SourceMetadata {
 			t.Errorf("a snapshot without errorCodes disagrees on %s", d.Field)
 		}
 	}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/edgeconform/edgeconform/internal/attack"
-	"github.com/edgeconform/edgeconform/internal/statestest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/edgeconform/edgeconform/internal/attack"
+	"github.com/edgeconform/edgeconform/internal/statestest"
+
+	"github.com/edgeconform/edgeconform/internal/arrange"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
@@ -153,7 +156,7 @@ func TestSetupAccountsProfileSplitsSharedEntries(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i := range 2 {
-		p, err := states.ParseProfile("test", []byte(y.String()), nil)
+		p, err := arrange.ParseProfile("test", []byte(y.String()), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +177,7 @@ func TestSetupAccountsProfileSplitsSharedEntries(t *testing.T) {
 		}
 	}
 	// Asking for more than the profile lists: what there is, marked short.
-	p, _ := states.ParseProfile("test", []byte(y.String()), nil)
+	p, _ := arrange.ParseProfile("test", []byte(y.String()), nil)
 	accs, _, short, err := SetupAccounts(context.Background(), p, 8, Shard{})
 	if err != nil || !short || len(accs) != 5 {
 		t.Errorf("k beyond the profile: %d accounts, short %v, err %v", len(accs), short, err)
@@ -182,7 +185,7 @@ func TestSetupAccountsProfileSplitsSharedEntries(t *testing.T) {
 }
 
 func TestSetupAccountsUnsupported(t *testing.T) {
-	_, _, _, err := SetupAccounts(context.Background(), states.Map{}, 2, Shard{})
+	_, _, _, err := SetupAccounts(context.Background(), arrange.Map{}, 2, Shard{})
 	if !errors.Is(err, states.ErrUnsupported) {
 		t.Fatalf("err = %v, want ErrUnsupported", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -56,7 +57,7 @@ func (p Path) Expect(s *spec.Spec) string {
 	if !ok {
 		return ""
 	}
-	for _, e := range s.PageErrors() {
+	for _, e := range specfacts.PageErrors(s) {
 		if info.dropJob && e.State == "" || !info.dropJob && e.State == info.state {
 			return e.Code
 		}

@@ -11,6 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -185,7 +186,7 @@ func TestDryPoolIsReportedNotRefused(t *testing.T) {
 		entries = append(entries, "    - {AccessKeyId: "+v["AccessKeyId"]+", AccessKeySecret: "+v["AccessKeySecret"]+
 			", ClusterId: "+v["ClusterId"]+", JobId: "+v["JobId"]+"}")
 	}
-	prof, err := states.ParseProfile("three", []byte("states:\n  \""+spec.StateStoppedJob+"\":\n"+strings.Join(entries, "\n")+"\n"),
+	prof, err := arrange.ParseProfile("three", []byte("states:\n  \""+spec.StateStoppedJob+"\":\n"+strings.Join(entries, "\n")+"\n"),
 		func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/spec"
@@ -144,17 +145,13 @@ func NewPools(ctx context.Context, o PoolOptions) (*Pools, error) {
 	}
 	retire = max(1, retire/o.Shard.count())
 	cctx, cancel := context.WithCancel(ctx)
-	_, shared := o.States.(*states.Profile)
+	shared := arrange.IsProfile(o.States)
 	lead := o.Lead
 	if lead <= 0 {
 		lead = 5 * time.Second
 	}
 	p := &Pools{mix: m, signer: signer, ctx: cctx, cancel: cancel, shared: shared, shard: o.Shard, arr: o.States, lead: lead, keep: !o.NoTeardown}
-	stateURL := "(the provider states)"
-	if u, ok := o.States.(interface{ URL() string }); ok {
-		stateURL = u.URL()
-	}
-	p.silent = giveup.New("state endpoint", stateURL, 0)
+	p.silent = giveup.New("state endpoint", arrange.Describe(o.States), 0)
 	for _, w := range m.Paths {
 		info := pathInfos[w.Path]
 		pl := &pool{path: w.Path, info: info, uses: 1, batchMax: batch, maxReady: maxReady, kick: make(chan struct{}, 1),
@@ -271,7 +268,7 @@ func (p *Pools) fill(pl *pool) {
 			}
 			continue
 		}
-		vs, err := states.SetupMany(p.ctx, p.arr, pl.info.state, n)
+		vs, err := arrange.SetupMany(p.ctx, p.arr, pl.info.state, n)
 		pl.batches.Add(1)
 		if len(vs) > 0 {
 			p.silent.Observe(nil)
@@ -337,13 +334,13 @@ func (p *Pools) compile(pl *pool, vs []states.Values) ([]*entry, error) {
 		if p.shared && !pl.info.reusable && !p.shard.Owns(j) {
 			continue
 		}
-		if err := v.Require(states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID); err != nil {
+		if err := arrange.Require(v, arrange.AccessKeyID, arrange.AccessKeySecret, arrange.ClusterID, arrange.JobID); err != nil {
 			return out, fmt.Errorf("load: %q for path %s: %w", pl.info.state, pl.path, err)
 		}
 		a := attack.Account{
-			Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
-			ClusterID:   v[states.ClusterID],
-			JobID:       v[states.JobID],
+			Credentials: protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]},
+			ClusterID:   v[arrange.ClusterID],
+			JobID:       v[arrange.JobID],
 		}
 		if pl.info.dropJob {
 			a.JobID = ""

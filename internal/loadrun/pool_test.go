@@ -7,15 +7,16 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // instantStates hands out the same identifiers at once for every state a mix uses: the pools'
 // bookkeeping, not a state endpoint, is under test.
-func instantStates() states.Map {
-	v := states.Values{states.AccessKeyID: "AKID", states.AccessKeySecret: "secret", states.ClusterID: "c", states.JobID: "j"}
-	m := states.Map{}
+func instantStates() arrange.Map {
+	v := states.Values{arrange.AccessKeyID: "AKID", arrange.AccessKeySecret: "secret", arrange.ClusterID: "c", arrange.JobID: "j"}
+	m := arrange.Map{}
 	for _, p := range []Path{PathStart, PathNotFound, PathDenied, PathMissingParam} {
 		m[p.State()] = v
 	}

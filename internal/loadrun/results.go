@@ -9,6 +9,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/edgeconform/edgeconform/internal/attack"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -79,7 +80,7 @@ func NewClassifier(s *spec.Spec) *Classifier {
 	for _, p := range Paths() {
 		c.expect[string(p)] = p.Expect(s)
 	}
-	for _, code := range s.ThrottlingCodes() {
+	for _, code := range specfacts.ThrottlingCodes(s) {
 		c.throttling[code] = true
 		c.known[code] = code
 	}
@@ -87,7 +88,7 @@ func NewClassifier(s *spec.Spec) *Classifier {
 		c.known[e.Code] = e.Code
 		// Business answers are the page's codes that a provider state expects; MissingParameter
 		// (no state) means the harness sent a bad call.
-		if e.Source == spec.SourcePage && e.State != "" && e.Status < 500 {
+		if e.Source == specfacts.SourcePage && e.State != "" && e.Status < 500 {
 			c.page[e.Code] = true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -91,7 +92,7 @@ func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (a
 		}
 		return errors.Join(errs...)
 	}
-	_, shared := arr.(*states.Profile)
+	shared := arrange.IsProfile(arr)
 	want := sh.Split(k)
 	if shared {
 		want = k
@@ -99,7 +100,7 @@ func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (a
 	for j := 0; j < want; j++ {
 		v, err := arr.Setup(ctx, spec.StateFreshAccount)
 		if err != nil {
-			if len(accounts) > 0 && (errors.Is(err, states.ErrUnsupported) || errors.Is(err, states.ErrUsedUp)) {
+			if len(accounts) > 0 && (errors.Is(err, states.ErrUnsupported) || errors.Is(err, arrange.ErrUsedUp)) {
 				return accounts, teardown, true, nil
 			}
 			teardown(ctx)
@@ -109,14 +110,14 @@ func SetupAccounts(ctx context.Context, arr states.Arranger, k int, sh Shard) (a
 		if shared && !sh.Owns(j) {
 			continue
 		}
-		if err := v.Require(states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID); err != nil {
+		if err := arrange.Require(v, arrange.AccessKeyID, arrange.AccessKeySecret, arrange.ClusterID, arrange.JobID); err != nil {
 			teardown(ctx)
 			return nil, nil, false, fmt.Errorf("load: %q: %w", spec.StateFreshAccount, err)
 		}
 		accounts = append(accounts, attack.Account{
-			Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
-			ClusterID:   v[states.ClusterID],
-			JobID:       v[states.JobID],
+			Credentials: protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]},
+			ClusterID:   v[arrange.ClusterID],
+			JobID:       v[arrange.JobID],
 		})
 	}
 	if len(accounts) == 0 {

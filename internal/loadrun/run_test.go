@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/edgeconform/edgeconform/internal/attack"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec/protocol"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // fakeService verifies each call's signature and answers 200, or Throttling.User for the
@@ -30,7 +30,7 @@ func fakeService(t *testing.T, accounts []attack.Account, throttled string) (*ht
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		in, err := protocol.ParseRequest(r, 1<<16)
+		in, err := wire.ParseRequest(r, 1<<16)
 		switch {
 		case err != nil || !in.Verify(secrets[in.AccessKeyID]):
 			w.WriteHeader(400)

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/protocol"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
 // A Defect is a deliberately broken behaviour, for tests only: the contract suites and the throttle
@@ -177,7 +177,7 @@ func (d *defects) retryAfterOf(left, window time.Duration) time.Duration {
 // one, so a test can range over them all.
 func Defects() []Defect {
 	return append([]Defect{
-		WrongStatus(spec.CodeJobNotFound), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
+		WrongStatus(specfacts.CodeJobNotFound), NoRequestID, LowercaseRequestID, ReusedRequestID, MessageOffTemplate,
 		JobIDNotEchoed, RunningJobRestartable, PermissionIgnored, SignatureUnchecked, XMLIgnored,
 		FormIgnored, WrongContentType, MissingParamUnnamed, TimestampUnchecked, NonceUnchecked,
 		ActionUnchecked, VersionUnchecked, QuotaIgnored, TaskLimitIgnored, FaultIgnored,
@@ -209,7 +209,7 @@ func collectDefects(ds []Defect) (defects, error) {
 const longValue = 1 << 10
 
 // crashesOn says whether a ServerErrorOn* defect fails on the parameters of in.
-func (d *defects) crashesOn(in *protocol.Incoming) bool {
+func (d *defects) crashesOn(in *wire.Incoming) bool {
 	if !d.longValue5xx && !d.nonASCII5xx {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
@@ -57,7 +58,7 @@ func effectDefects() []Defect {
 const raceWindow = 250 * time.Millisecond
 
 // laxVerify returns verify as the signature defects weaken it for in, a call of the key keyID.
-func (e *effects) laxVerify(verify func(string) bool, in *protocol.Incoming, method string, st *store, keyID string) func(string) bool {
+func (e *effects) laxVerify(verify func(string) bool, in *wire.Incoming, method string, st *store, keyID string) func(string) bool {
 	if e.payloadHashTrusted {
 		in.TrustPayloadHash()
 	}
@@ -75,7 +76,7 @@ func (e *effects) laxVerify(verify func(string) bool, in *protocol.Incoming, met
 		for _, cj := range st.jobsOf(keyID) {
 			params.Set("ClusterId", cj.cluster)
 			params.Set("JobId", cj.job)
-			if hmac.Equal([]byte(protocol.SignV1(method, params, secret)), []byte(in.Get("Signature"))) {
+			if hmac.Equal([]byte(wire.SignV1(method, params, secret)), []byte(in.Get("Signature"))) {
 				return true
 			}
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -75,7 +77,7 @@ var probes = map[string]probe{
 	}},
 	"MessageOffTemplate": {run: func(e *env) error {
 		r := e.do(refKey, start(refCluster, "nosuch"))
-		if ec, _ := spec.Default().Error("JobNotFound"); !ec.MatchesTemplate(r.message) {
+		if ec, _ := spec.Default().Error("JobNotFound"); !specfacts.MatchesTemplate(ec, r.message) {
 			return fmt.Errorf("message %q", r.message)
 		}
 		return nil
@@ -185,7 +187,7 @@ var probes = map[string]probe{
 		call := start(refCluster, stoppedJob)
 		call.Action, call.Version, call.Time, call.Nonce = spec.Default().Action(), spec.Default().Version(), e.clock.Now(), "misquoted"
 		r := e.do(wrong, call)
-		if want := protocol.StringToSignV1(http.MethodGet, protocol.V1Params(wrong, call, call.Nonce, call.Time)); !strings.HasSuffix(r.message, "is:"+want) {
+		if want := wire.StringToSignV1(http.MethodGet, protocol.V1Params(wrong, call, call.Nonce, call.Time)); !strings.HasSuffix(r.message, "is:"+want) {
 			return fmt.Errorf("message %q does not end with the call's string to sign", r.message)
 		}
 		return nil
@@ -193,9 +195,9 @@ var probes = map[string]probe{
 	"RetryAfterTooLong": {opts: []Option{perMinute(1)}, run: func(e *env) error {
 		passes(e, refKey, 1)
 		r := e.do(refKey, start(refCluster, runningJob))
-		ms, err := strconv.ParseInt(r.header.Get(spec.HeaderRetryAfter), 10, 64)
+		ms, err := strconv.ParseInt(r.header.Get(specfacts.HeaderRetryAfter), 10, 64)
 		if err != nil || ms <= 0 || time.Duration(ms)*time.Millisecond > time.Minute {
-			return fmt.Errorf("%s %q: want a positive number of milliseconds within the window", spec.HeaderRetryAfter, r.header.Get(spec.HeaderRetryAfter))
+			return fmt.Errorf("%s %q: want a positive number of milliseconds within the window", specfacts.HeaderRetryAfter, r.header.Get(specfacts.HeaderRetryAfter))
 		}
 		return nil
 	}},

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/mock/world"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -96,11 +97,11 @@ func FuzzAPIHandler(f *testing.F) {
 		}
 		// A GET or POST: the answer conforms to the spec, message template included.
 		vreq := &http.Request{Method: req.Method, URL: &url.URL{Path: "/"}, Header: http.Header{}}
-		if err := sp.ValidateResponse(context.Background(), vreq, res.StatusCode, res.Header, out); err != nil {
+		if err := specfacts.ValidateResponse(context.Background(), sp, vreq, res.StatusCode, res.Header, out); err != nil {
 			t.Fatalf("answer does not conform: %v\n%q", err, out)
 		}
 		if a.Code != "" {
-			if ec, ok := sp.Error(a.Code); !ok || !ec.MatchesMessage(a.Message) {
+			if ec, ok := sp.Error(a.Code); !ok || !specfacts.MatchesMessage(ec, a.Message) {
 				t.Fatalf("%s message %q off its template", a.Code, a.Message)
 			}
 		}

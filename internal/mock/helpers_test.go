@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -158,12 +159,12 @@ func (e *env) send(req *http.Request) *result {
 	}
 	r := parse(e.t, resp.StatusCode, resp.Header, body)
 	if !e.defective && r.code != codeTooLarge && r.code != codeMalformed {
-		if err := spec.Default().ValidateResponse(context.Background(), req, r.status, r.header, r.body); err != nil {
+		if err := specfacts.ValidateResponse(context.Background(), spec.Default(), req, r.status, r.header, r.body); err != nil {
 			e.t.Errorf("answer does not conform: %v\n%s", err, body)
 		}
 		checkRequestID(e.t, r)
 		checkContentType(e.t, r)
-		if ec, ok := spec.Default().Error(r.code); ok && !ec.MatchesMessage(r.message) {
+		if ec, ok := spec.Default().Error(r.code); ok && !specfacts.MatchesMessage(ec, r.message) {
 			e.t.Errorf("%s message %q does not match template %q", r.code, r.message, ec.Template)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 )
 
 // nonceStore remembers, per AccessKey, every SignatureNonce it accepted for at least ttl, exactly:
@@ -271,5 +271,5 @@ func otherKey(key uint64, nonce string) string {
 // documented 500 InternalError: the server cannot check the call, so it does not serve it (and
 // the call does not count against the throttle).
 func (s *Server) unavailable(a *answer) *answer {
-	return s.fail(a, spec.CodeInternalError, "the server remembers as many signature nonces as it can hold; retry later")
+	return s.fail(a, specfacts.CodeInternalError, "the server remembers as many signature nonces as it can hold; retry later")
 }

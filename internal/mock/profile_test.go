@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/fixtures"
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // TestReferenceProfileMatchesWorld: every entry of fixtures/profiles/reference.yaml, used against
@@ -19,7 +19,7 @@ func TestReferenceProfileMatchesWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := states.ParseProfile("reference.yaml", data, nil)
+	p, err := arrange.ParseProfile("reference.yaml", data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestReferenceProfileMatchesWorld(t *testing.T) {
 			// One-shot states hand out each entry once; the others repeat: three rounds suffice.
 			for range 12 {
 				v, err := p.Setup(context.Background(), st.Name)
-				if errors.Is(err, states.ErrUsedUp) && used > 0 {
+				if errors.Is(err, arrange.ErrUsedUp) && used > 0 {
 					break
 				}
 				if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -24,14 +25,14 @@ var (
 )
 
 // RateLimitHeader carries the throttle's state on every answer past the gateway.
-const RateLimitHeader = spec.HeaderRateLimitUserAPI
+const RateLimitHeader = specfacts.HeaderRateLimitUserAPI
 
 // rateLimitKey is RateLimitHeader as net/http keys it: set directly, without canonicalizing it
 // on every answer.
 var rateLimitKey = http.CanonicalHeaderKey(RateLimitHeader)
 
-// retryAfterKey is spec.HeaderRetryAfter as net/http keys it.
-var retryAfterKey = http.CanonicalHeaderKey(spec.HeaderRetryAfter)
+// retryAfterKey is specfacts.HeaderRetryAfter as net/http keys it.
+var retryAfterKey = http.CanonicalHeaderKey(specfacts.HeaderRetryAfter)
 
 // Every answer renders its RequestId, body and headers: this file does it without reflection
 // (encoding/json and encoding/xml would cost more than the rest of the pipeline) and with one

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -72,8 +73,8 @@ func TestRenderSameAsEncoders(t *testing.T) {
 				{format: format, code: str, message: "m"},
 				{format: format, code: "OperationDenied", template: "The job %s is running (%s).", detail: str},
 				{format: format, code: "OperationDenied", template: str + "%s" + str, detail: "<&\"é>"},
-				*s.fail(&answer{format: format}, spec.CodeOperationDenied, str),
-				*s.fail(&answer{format: format}, spec.CodeJobNotFound, str),
+				*s.fail(&answer{format: format}, specfacts.CodeOperationDenied, str),
+				*s.fail(&answer{format: format}, specfacts.CodeJobNotFound, str),
 			} {
 				got := string(s.render(nil, &a))
 				if want := oracleRender(s, &a); got != want {
@@ -152,7 +153,7 @@ func FuzzRenderFail(f *testing.F) {
 		if fuzzFormat == "XML" {
 			format = protocol.FormatXML
 		}
-		for _, code := range []string{spec.CodeOperationDenied, spec.CodeJobNotFound, spec.CodeMissingParameter} {
+		for _, code := range []string{specfacts.CodeOperationDenied, specfacts.CodeJobNotFound, specfacts.CodeMissingParameter} {
 			a := s.fail(&answer{format: format, jobID: jobID, requestID: "0A1B2C3D-0E1A-486A-AC29-7422470A1B2C"}, code, detail)
 			if got, want := string(s.render(nil, a)), oracleRender(s, &answer{format: format, code: code,
 				message: s.errs[code].Message(detail), requestID: a.requestID}); got != want {

@@ -30,6 +30,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/edgeconform/edgeconform/internal/mock/world"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -89,9 +91,9 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	if c.maxBody <= 0 {
 		return nil, fmt.Errorf("mock: max body %d must be positive", c.maxBody)
 	}
-	// The pipeline answers every code spec names (spec.Codes): a spec without one of them is refused
+	// The pipeline answers every code spec names (specfacts.Codes): a spec without one of them is refused
 	// here, never answered with a status made up in the mock.
-	for _, code := range spec.Codes() {
+	for _, code := range specfacts.Codes() {
 		if _, ok := c.spec.Error(code); !ok {
 			return nil, fmt.Errorf("mock: the spec has no error code %s, which the reference implementation answers", code)
 		}
@@ -106,7 +108,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 	}
 	s := &Server{
 		spec:       c.spec,
-		store:      newStore(w.Clone(), c.spec.RAM().Action, c.maxAccounts),
+		store:      newStore(w.Clone(), specfacts.RAMOf(c.spec).Action, c.maxAccounts),
 		nonces:     newNonceStore(ClockSkew, maxNonces),
 		d:          d,
 		v:          v,
@@ -123,7 +125,7 @@ func newServer(w *world.World, c *config) (*Server, error) {
 		return nil, fmt.Errorf("mock: rate limit %s: %w", c.rate, err)
 	}
 	s.contentTypes = map[string][]string{}
-	for _, f := range c.spec.Formats() {
+	for _, f := range specfacts.Formats(c.spec) {
 		s.contentTypes[f] = []string{s.contentTypeOf(f)}
 	}
 	s.errs = map[string]spec.ErrorCode{}
@@ -132,11 +134,11 @@ func newServer(w *world.World, c *config) (*Server, error) {
 			s.errs[e.Code] = s.v.errorCode(c.spec, e)
 		}
 	}
-	s.required = c.spec.RequiredParams()
+	s.required = specfacts.RequiredParams(c.spec)
 	if s.v.unknownRefused || s.d.inconsistentRefusal {
 		s.known = knownParams(c.spec)
 	}
-	s.sdkMismatch = sdkTemplate(c.spec, spec.CodeSignatureDoesNotMatch)
+	s.sdkMismatch = sdkTemplate(c.spec, specfacts.CodeSignatureDoesNotMatch)
 	return s, nil
 }
 
@@ -238,10 +240,10 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 		io.Copy(io.Discard, io.LimitReader(r.Body, s.maxBody))
 		r.Body, r.ContentLength = http.NoBody, 0
 	}
-	in, err := protocol.ParseRequest(r, s.maxBody)
-	if err != nil && (s.v.repeat != repeatRefuse || s.v.headerRepeat != repeatRefuse) && errors.Is(err, protocol.ErrMalformed) {
+	in, err := wire.ParseRequest(r, s.maxBody)
+	if err != nil && (s.v.repeat != repeatRefuse || s.v.headerRepeat != repeatRefuse) && errors.Is(err, wire.ErrMalformed) {
 		if r2, repeated, ok := s.resolveRepeats(r); ok {
-			if in2, err2 := protocol.ParseRequest(r2, s.maxBody); err2 == nil {
+			if in2, err2 := wire.ParseRequest(r2, s.maxBody); err2 == nil {
 				in, err, r, a.repeated = in2, nil, r2, repeated
 			}
 		}
@@ -250,7 +252,7 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 		if f := r.URL.Query().Get("Format"); f == "XML" || f == "xml" && !s.v.formatExact {
 			a.format = protocol.FormatXML
 		}
-		if errors.Is(err, protocol.ErrBodyTooLarge) {
+		if errors.Is(err, wire.ErrBodyTooLarge) {
 			a.closeConn = true // the rest of the body is not read: this connection cannot carry another request
 			return s.fail(a, codeTooLarge, fmt.Sprintf("The request body is larger than %d bytes", s.maxBody))
 		}
@@ -264,7 +266,7 @@ func (s *Server) handle(a *answer, r *http.Request, now time.Time) *answer {
 }
 
 // judge is the pipeline past parsing: gateway, signature, nonce, throttle, business rules.
-func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now time.Time) *answer {
+func (s *Server) judge(a *answer, r *http.Request, in *wire.Incoming, now time.Time) *answer {
 	format := in.Format
 	if s.v.formatExact {
 		format = protocol.Format(in.Get("Format"))
@@ -283,17 +285,17 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 
 	// The gateway: nothing rejected here counts against the throttle.
 	if (r.Method != http.MethodGet && r.Method != http.MethodPost) || in.Action != s.spec.Action() && !s.d.actionUnchecked {
-		return s.fail(a, spec.CodeInvalidAction, "")
+		return s.fail(a, specfacts.CodeInvalidAction, "")
 	}
 	if in.Version != s.spec.Version() && !s.d.versionUnchecked {
-		return s.fail(a, spec.CodeInvalidVersion, "")
+		return s.fail(a, specfacts.CodeInvalidVersion, "")
 	}
 	if in.AccessKeyID == "" {
-		return s.fail(a, spec.CodeMissingParameter, missing("AccessKeyId", &s.d))
+		return s.fail(a, specfacts.CodeMissingParameter, missing("AccessKeyId", &s.d))
 	}
 	cred, ok := s.store.lookup(in.AccessKeyID)
 	if !ok {
-		return s.fail(a, spec.CodeInvalidAccessKeyID, "")
+		return s.fail(a, specfacts.CodeInvalidAccessKeyID, "")
 	}
 	if !s.d.timestampUnchecked {
 		if in.TimestampErr != nil {
@@ -302,22 +304,22 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 				name, raw = "x-acs-date", r.Header.Get("x-acs-date")
 			}
 			if raw == "" {
-				return s.fail(a, spec.CodeMissingParameter, missing(name, &s.d))
+				return s.fail(a, specfacts.CodeMissingParameter, missing(name, &s.d))
 			}
 			// An unreadable time is as good as an expired one.
-			return s.fail(a, spec.CodeTimestampExpired, "")
+			return s.fail(a, specfacts.CodeTimestampExpired, "")
 		}
 		window := ClockSkew
 		if s.d.timestampWindow > 0 {
 			window = s.d.timestampWindow
 		}
 		if skew := now.Sub(in.Timestamp); skew > window || skew < -window {
-			return s.fail(a, spec.CodeTimestampExpired, "")
+			return s.fail(a, specfacts.CodeTimestampExpired, "")
 		}
 	}
 	verify := in.Verify
 	if s.d.formEncodingSigner {
-		verify = func(secret string) bool { return in.VerifyWith(secret, protocol.FormEncode) }
+		verify = func(secret string) bool { return in.VerifyWith(secret, wire.FormEncode) }
 	}
 	verify = s.d.laxVerify(verify, in, r.Method, s.store, cred.keyID)
 	if !s.d.signatureUnchecked && !verify(cred.secret) {
@@ -329,12 +331,12 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 			if in.SignatureVersion == protocol.SignatureV3 {
 				name = "x-acs-signature-nonce"
 			}
-			return s.fail(a, spec.CodeMissingParameter, missing(name, &s.d))
+			return s.fail(a, specfacts.CodeMissingParameter, missing(name, &s.d))
 		}
 		// Nonces are per AccessKey: two callers never collide by chance.
 		switch s.nonces.use(cred.serial, in.Nonce, now) {
 		case nonceReplayed:
-			return s.fail(a, spec.CodeSignatureNonceUsed, "")
+			return s.fail(a, specfacts.CodeSignatureNonceUsed, "")
 		case nonceFull:
 			return s.unavailable(a)
 		}
@@ -347,7 +349,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 		if s.d.workBeforeThrottle {
 			s.store.start(cred.keyID, in.Get("ClusterId"), in.Get("JobId"), &s.d)
 		}
-		s.fail(a, spec.CodeThrottlingUser, "")
+		s.fail(a, specfacts.CodeThrottlingUser, "")
 		if !s.v.noRetryAfter {
 			a.retryAfter = retryAfter(s.d.retryAfterOf(left, s.rate.Window))
 		}
@@ -373,7 +375,7 @@ func (s *Server) judge(a *answer, r *http.Request, in *protocol.Incoming, now ti
 	for _, p := range s.required {
 		// An empty value is missing: the older SDK sends empty parameters, and no job has an empty id.
 		if params.Get(p) == "" {
-			return s.fail(a, spec.CodeMissingParameter, missing(p, &s.d))
+			return s.fail(a, specfacts.CodeMissingParameter, missing(p, &s.d))
 		}
 	}
 	jobID := params.Get("JobId")
@@ -410,7 +412,7 @@ func errDetail(err error) string {
 // wrongStatusOf is WrongStatus's status for ec: the first of 400, 403, 409 that no source gives it.
 func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
 	given := map[int]bool{ec.Status: true}
-	for _, a := range sp.Alternatives(ec) {
+	for _, a := range specfacts.Alternatives(sp, ec) {
 		given[a.Status] = true
 	}
 	for _, st := range []int{http.StatusBadRequest, http.StatusForbidden, http.StatusConflict} {
@@ -426,8 +428,8 @@ func (d *defects) wrongStatusOf(sp *spec.Spec, ec spec.ErrorCode) int {
 // message: everything after "server string to sign is:"), so the SDK can tell its user whether the
 // secret or the signing differs; it holds no secret, and no Signature (a call carrying a
 // SecurityToken, which the string to sign would hold, gets the common sentence alone).
-func (s *Server) signatureMismatch(a *answer, r *http.Request, in *protocol.Incoming) *answer {
-	s.fail(a, spec.CodeSignatureDoesNotMatch, "")
+func (s *Server) signatureMismatch(a *answer, r *http.Request, in *wire.Incoming) *answer {
+	s.fail(a, specfacts.CodeSignatureDoesNotMatch, "")
 	if s.sdkMismatch == "" || s.v.bareSignatureMessage || s.d.messageOffTemplate ||
 		in.SignatureVersion != protocol.SignatureV1 || in.SecurityToken != "" {
 		return a
@@ -436,7 +438,7 @@ func (s *Server) signatureMismatch(a *answer, r *http.Request, in *protocol.Inco
 	if s.d.stringToSignMisquoted {
 		params.Del("Timestamp")
 	}
-	a.message, a.template, a.detail = "", s.sdkMismatch, protocol.StringToSignV1(r.Method, params)
+	a.message, a.template, a.detail = "", s.sdkMismatch, wire.StringToSignV1(r.Method, params)
 	return a
 }
 
@@ -446,8 +448,8 @@ func sdkTemplate(sp *spec.Spec, code string) string {
 	if !ok {
 		return ""
 	}
-	for _, alt := range sp.Alternatives(e) {
-		if alt.Source == spec.SourceSDK {
+	for _, alt := range specfacts.Alternatives(sp, e) {
+		if alt.Source == specfacts.SourceSDK {
 			return alt.Template
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -15,7 +17,7 @@ import (
 // variant get the common sentence alone. No Signature is in it.
 func TestSignatureMismatchTellsTheStringToSign(t *testing.T) {
 	sp := spec.Default()
-	common, _ := sp.Error(spec.CodeSignatureDoesNotMatch)
+	common, _ := sp.Error(specfacts.CodeSignatureDoesNotMatch)
 	wrong := refKey
 	wrong.AccessKeySecret = "NotTheSecret000000000000000001"
 	const marker = "server string to sign is:"
@@ -25,8 +27,8 @@ func TestSignatureMismatchTellsTheStringToSign(t *testing.T) {
 		call.Method, call.Nonce = method, "mismatch-"+method
 		call.Action, call.Version, call.Time = sp.Action(), sp.Version(), e.clock.Now()
 		r := e.do(wrong, call)
-		r.expect(t, http.StatusBadRequest, spec.CodeSignatureDoesNotMatch)
-		want := protocol.StringToSignV1(method, protocol.V1Params(wrong, call, call.Nonce, call.Time))
+		r.expect(t, http.StatusBadRequest, specfacts.CodeSignatureDoesNotMatch)
+		want := wire.StringToSignV1(method, protocol.V1Params(wrong, call, call.Nonce, call.Time))
 		i := strings.Index(r.message, marker)
 		if i < 0 || r.message[i+len(marker):] != want {
 			t.Errorf("%s: message %q, want it to end %s%s", method, r.message, marker, want)
@@ -52,7 +54,7 @@ func TestSignatureMismatchTellsTheStringToSign(t *testing.T) {
 		call := start(refCluster, stoppedJob)
 		call.Signature = tt.sig
 		r := e.do(tt.creds, call)
-		if r.code == spec.CodeSignatureDoesNotMatch && r.message != common.Template {
+		if r.code == specfacts.CodeSignatureDoesNotMatch && r.message != common.Template {
 			t.Errorf("%s: message %q, want %q", name, r.message, common.Template)
 		}
 		if strings.Contains(r.message, token.SecurityToken) {
@@ -73,18 +75,18 @@ func TestThrottledAnswerCarriesRetryAfter(t *testing.T) {
 		e := newEnv(t, append(tt.opts, perMinute(1))...)
 		passes(e, refKey, 1)
 		r := e.do(refKey, start(refCluster, runningJob))
-		r.expect(t, http.StatusBadRequest, spec.CodeThrottlingUser)
-		got := r.header.Get(spec.HeaderRetryAfter)
+		r.expect(t, http.StatusBadRequest, specfacts.CodeThrottlingUser)
+		got := r.header.Get(specfacts.HeaderRetryAfter)
 		if !tt.want {
 			if got != "" {
-				t.Errorf("%s: %s %q, want none", tt.name, spec.HeaderRetryAfter, got)
+				t.Errorf("%s: %s %q, want none", tt.name, specfacts.HeaderRetryAfter, got)
 			}
 			continue
 		}
 		m := rateHeaderRe.FindStringSubmatch(r.header.Get(RateLimitHeader))
-		if !spec.Default().RetryAfterPattern().MatchString(got) || m == nil || got != m[3] {
+		if !specfacts.RetryAfterPattern(spec.Default()).MatchString(got) || m == nil || got != m[3] {
 			t.Errorf("%s: %s %q, rate-limit header %q: want the same positive milliseconds as its TimeLeft",
-				tt.name, spec.HeaderRetryAfter, got, r.header.Get(RateLimitHeader))
+				tt.name, specfacts.HeaderRetryAfter, got, r.header.Get(RateLimitHeader))
 		}
 	}
 }
@@ -93,19 +95,19 @@ func TestThrottledAnswerCarriesRetryAfter(t *testing.T) {
 // message the bare detail; the reference follows the page.
 func TestFollowsMetadata(t *testing.T) {
 	sp := spec.Default()
-	quota, _ := sp.Error(spec.CodeUserQuotaExceed)
+	quota, _ := sp.Error(specfacts.CodeUserQuotaExceed)
 	ref := newEnv(t).do(noQuotaKey, start(quotaCluster, quotaJob))
 	ref.expect(t, quota.Status, quota.Code)
-	if !quota.MatchesTemplate(ref.message) {
+	if !specfacts.MatchesTemplate(quota, ref.message) {
 		t.Errorf("reference: message %q off the page's template %q", ref.message, quota.Template)
 	}
 	r := newEnv(t, WithVariants(FollowsMetadata)).do(noQuotaKey, start(quotaCluster, quotaJob))
 	r.expect(t, http.StatusBadRequest, quota.Code)
-	if quota.MatchesTemplate(r.message) || !quota.MatchesMessage(r.message) {
+	if specfacts.MatchesTemplate(quota, r.message) || !specfacts.MatchesMessage(quota, r.message) {
 		t.Errorf("FollowsMetadata: message %q, want the bare detail, not the page's template", r.message)
 	}
 	nf := newEnv(t, WithVariants(FollowsMetadata)).do(refKey, start(refCluster, "nosuchjob0000000000000000000001"))
-	if jobNotFound, _ := sp.Error(spec.CodeJobNotFound); nf.status != jobNotFound.Status || jobNotFound.MatchesTemplate(nf.message) {
+	if jobNotFound, _ := sp.Error(specfacts.CodeJobNotFound); nf.status != jobNotFound.Status || specfacts.MatchesTemplate(jobNotFound, nf.message) {
 		t.Errorf("FollowsMetadata: JobNotFound %d %q, want %d and the bare detail", nf.status, nf.message, jobNotFound.Status)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -20,8 +21,8 @@ func TestNewRefusesASpecWithoutItsCodes(t *testing.T) {
 		t.Fatalf("the document without SignatureNonceUsed does not load: %v", err)
 	}
 	_, err = New(nil, WithSpec(s))
-	if err == nil || !strings.Contains(err.Error(), spec.CodeSignatureNonceUsed) {
-		t.Errorf("New with a spec lacking %s: err %v", spec.CodeSignatureNonceUsed, err)
+	if err == nil || !strings.Contains(err.Error(), specfacts.CodeSignatureNonceUsed) {
+		t.Errorf("New with a spec lacking %s: err %v", specfacts.CodeSignatureNonceUsed, err)
 	}
 	// Control: the whole document is accepted.
 	if _, err := New(nil, WithSpec(spec.Default())); err != nil {

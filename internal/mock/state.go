@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/mock/world"
-	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 )
 
 // store is the running world: who holds which key, which jobs run, what quota is left. One mutex:
@@ -195,19 +195,19 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 	defer s.mu.Unlock()
 	k, ok := s.keys[keyID]
 	if !ok { // freed between the gateway and here by a teardown
-		return outcome{spec.CodeInvalidAccessKeyID, ""}
+		return outcome{specfacts.CodeInvalidAccessKeyID, ""}
 	}
 	a := k.account
 	if !k.allowed && !d.permissionIgnored {
-		return outcome{spec.CodeForbidden, fmt.Sprintf("The RAM user is not authorized to perform %s", s.action)}
+		return outcome{specfacts.CodeForbidden, fmt.Sprintf("The RAM user is not authorized to perform %s", s.action)}
 	}
 	c := s.clusters[clusterID]
 	j := s.jobs[jobID]
 	if c == nil || c.account != a && !d.jobsShared || j == nil || j.cluster != c {
-		return outcome{spec.CodeJobNotFound, "The job " + quote(clip(jobID)) + " does not exist in the cluster " + quote(clip(clusterID))}
+		return outcome{specfacts.CodeJobNotFound, "The job " + quote(clip(jobID)) + " does not exist in the cluster " + quote(clip(clusterID))}
 	}
 	if fault := firstNonEmpty(j.fault, c.fault); fault != "" && !d.faultIgnored {
-		return outcome{spec.CodeInternalError, fault}
+		return outcome{specfacts.CodeInternalError, fault}
 	}
 	if j.running {
 		if d.runningJobRestartable {
@@ -216,13 +216,13 @@ func (s *store) start(keyID, clusterID, jobID string, d *defects) outcome {
 		if j.alreadyRunning == "" {
 			j.alreadyRunning = "The job " + quote(j.id) + " is already running"
 		}
-		return outcome{spec.CodeOperationDenied, j.alreadyRunning}
+		return outcome{specfacts.CodeOperationDenied, j.alreadyRunning}
 	}
 	if a.taskLimit >= 0 && a.running >= a.taskLimit && !d.taskLimitIgnored {
-		return outcome{spec.CodeUserTaskExceed, fmt.Sprintf("The account runs %d jobs, its limit", a.running)}
+		return outcome{specfacts.CodeUserTaskExceed, fmt.Sprintf("The account runs %d jobs, its limit", a.running)}
 	}
 	if a.quota == 0 && !d.quotaIgnored {
-		return outcome{spec.CodeUserQuotaExceed, "the account has no edge transcoding starts left"}
+		return outcome{specfacts.CodeUserQuotaExceed, "the account has no edge transcoding starts left"}
 	}
 	if d.checkThenMarkRace {
 		// The defect: another start of the job may pass the check above before this one marks it.

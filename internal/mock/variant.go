@@ -3,6 +3,7 @@ package mock
 import (
 	"fmt"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -122,8 +123,8 @@ func (v variants) errorCode(sp *spec.Spec, e spec.ErrorCode) spec.ErrorCode {
 	if !v.followsMetadata {
 		return e
 	}
-	for _, a := range sp.Alternatives(e) {
-		if a.Source == spec.SourceMetadata {
+	for _, a := range specfacts.Alternatives(sp, e) {
+		if a.Source == specfacts.SourceMetadata {
 			return a.Error(e)
 		}
 	}

@@ -13,8 +13,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // The pipeline's hooks for the variants (variant.go): each consulted only when its variant is on,
@@ -30,7 +31,7 @@ const (
 	repeatRefuseLate                     // the first value taken, then refused after the throttle
 )
 
-// v3Single are the V3 headers protocol.ParseRequest refuses when given twice.
+// v3Single are the V3 headers wire.ParseRequest refuses when given twice.
 var v3Single = []string{"x-acs-action", "x-acs-version", "x-acs-signature-nonce", "x-acs-security-token", "x-acs-date"}
 
 // resolveRepeats returns r as if each parameter and header given twice had been given once, with
@@ -106,9 +107,9 @@ func (s *Server) resolveRepeats(r *http.Request) (out *http.Request, repeated, o
 	}
 	out = r.Clone(r.Context())
 	out.Header = header
-	out.URL.RawQuery = protocol.Encode(dq)
+	out.URL.RawQuery = wire.Encode(dq)
 	if isForm {
-		enc := protocol.Encode(df)
+		enc := wire.Encode(df)
 		out.Body, out.ContentLength = io.NopCloser(strings.NewReader(enc)), int64(len(enc))
 	}
 	return out, paramRepeat, true
@@ -123,7 +124,7 @@ func (s *Server) resignV1(method string, query, form, dq, df url.Values) {
 		}
 	}
 	cred, ok := s.store.lookup(all.Get("AccessKeyId"))
-	if !ok || !hmac.Equal([]byte(protocol.SignV1(method, all, cred.secret)), []byte(all.Get("Signature"))) {
+	if !ok || !hmac.Equal([]byte(wire.SignV1(method, all, cred.secret)), []byte(all.Get("Signature"))) {
 		return // the pipeline refuses it as it would have: the signature as sent stays
 	}
 	union := url.Values{}
@@ -138,7 +139,7 @@ func (s *Server) resignV1(method string, query, form, dq, df url.Values) {
 	if !dq.Has("Signature") {
 		where = df
 	}
-	where.Set("Signature", protocol.SignV1(method, union, cred.secret))
+	where.Set("Signature", wire.SignV1(method, union, cred.secret))
 }
 
 // resignV3 sets header's Authorization to a signature of dq and header (deduplicated) when r
@@ -171,10 +172,10 @@ func (s *Server) resignV3(r *http.Request, query, dq url.Values, header http.Hea
 	}
 	payload := r.Header.Get("x-acs-content-sha256")
 	path := r.URL.EscapedPath()
-	if !hmac.Equal([]byte(protocol.SignV3(r.Method, path, query, signed, values(r.Header), payload, cred.secret)), []byte(sig)) {
+	if !hmac.Equal([]byte(wire.SignV3(r.Method, path, query, signed, values(r.Header), payload, cred.secret)), []byte(sig)) {
 		return
 	}
-	header.Set("Authorization", protocol.AuthorizationV3(keyID, signed, protocol.SignV3(r.Method, path, dq, signed, values(header), payload, cred.secret)))
+	header.Set("Authorization", wire.AuthorizationV3(keyID, signed, wire.SignV3(r.Method, path, dq, signed, values(header), payload, cred.secret)))
 }
 
 // regionShape is what RegionIDValidated takes for a region id (cn-shanghai, ap-southeast-1).
@@ -184,7 +185,7 @@ var regionShape = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 // a parameter given twice (RepeatRefusedAfterGateway), one the API does not have
 // (UnknownParamRefused; the defect InconsistentRefusal on every other call), a RegionId not shaped
 // like one (RegionIDValidated).
-func (s *Server) refusedAfterThrottle(a *answer, in *protocol.Incoming) (string, bool) {
+func (s *Server) refusedAfterThrottle(a *answer, in *wire.Incoming) (string, bool) {
 	if a.repeated && s.v.repeat == repeatRefuseLate {
 		return "A parameter is given more than once", true
 	}
@@ -222,7 +223,7 @@ func mapsKeys(v url.Values) func(func(string) bool) {
 // query, or a form body's fields): what UnknownParamRefused does not refuse.
 func knownParams(sp *spec.Spec) map[string]bool {
 	known := map[string]bool{}
-	for _, p := range append(sp.RequiredParams(), sp.OptionalParams()...) {
+	for _, p := range append(specfacts.RequiredParams(sp), specfacts.OptionalParams(sp)...) {
 		known[p] = true
 	}
 	for _, item := range sp.Document().Paths.Map() {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -66,7 +67,7 @@ var variantProbes = map[string]func(e *env) (raw, bool){
 		// A wrong secret and a repeat: the reference refuses the repeat unread, this variant checks
 		// the signature first.
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob, "repeat:JobId", "wrong-secret")
-		return r, strings.Contains(r.body, spec.CodeSignatureDoesNotMatch)
+		return r, strings.Contains(r.body, specfacts.CodeSignatureDoesNotMatch)
 	},
 	"HeaderRepeatTakesFirst": func(e *env) (raw, bool) {
 		r := e.sendMutated("GET", protocol.SignatureV3, "JSON", stoppedJob, "repeat:x-acs-signature-nonce")
@@ -106,17 +107,17 @@ var variantProbes = map[string]func(e *env) (raw, bool){
 	},
 	"FollowsMetadata": func(e *env) (raw, bool) {
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", "nosuchjob0000000000000000000001")
-		jobNotFound, _ := spec.Default().Error(spec.CodeJobNotFound)
+		jobNotFound, _ := spec.Default().Error(specfacts.CodeJobNotFound)
 		return r, r.status == jobNotFound.Status && strings.Contains(r.body, jobNotFound.Code) && !strings.Contains(r.body, "please check and try again later")
 	},
 	"BareSignatureMessage": func(e *env) (raw, bool) {
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob, "wrong-secret")
-		return r, strings.Contains(r.body, spec.CodeSignatureDoesNotMatch) && !strings.Contains(r.body, "string to sign is:")
+		return r, strings.Contains(r.body, specfacts.CodeSignatureDoesNotMatch) && !strings.Contains(r.body, "string to sign is:")
 	},
 	"NoRetryAfter": func(e *env) (raw, bool) { // under probeOptions' limit of one call a minute
 		e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob)
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", runningJob)
-		return r, strings.Contains(r.body, spec.CodeThrottlingUser) && r.header.Get(spec.HeaderRetryAfter) == ""
+		return r, strings.Contains(r.body, specfacts.CodeThrottlingUser) && r.header.Get(specfacts.HeaderRetryAfter) == ""
 	},
 	"NoRateLimitHeaders": func(e *env) (raw, bool) {
 		r := e.sendMutated("GET", protocol.SignatureV1, "JSON", stoppedJob)
@@ -163,7 +164,7 @@ func TestRepeatTakenIsStillVerified(t *testing.T) {
 		{HeaderRepeatTakesLast, protocol.SignatureV3, "repeat:x-acs-date"},
 	} {
 		e := newEnv(t, WithVariants(tt.v))
-		if r := e.sendMutated("POST", tt.sig, "JSON", stoppedJob, tt.mut, "wrong-secret"); !strings.Contains(r.body, spec.CodeSignatureDoesNotMatch) {
+		if r := e.sendMutated("POST", tt.sig, "JSON", stoppedJob, tt.mut, "wrong-secret"); !strings.Contains(r.body, specfacts.CodeSignatureDoesNotMatch) {
 			t.Errorf("%s: %s with a wrong signature answered %s", tt.v, tt.mut, r)
 		}
 		if r := e.sendMutated("POST", tt.sig, "JSON", stoppedJob, tt.mut); r.status != http.StatusOK {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -169,14 +170,14 @@ func TestSentOfFindsSignatures(t *testing.T) {
 func TestRateLimitShape(t *testing.T) {
 	h := http.Header{}
 	h.Set("x-ratelimit-user-api", "Limit:6000,Remain:12,TimeLeft:345,Reset:1764201600")
-	got := RateLimitShape(h, spec.Default().RateLimitHeaders())
+	got := RateLimitShape(h, specfacts.RateLimitHeaders(spec.Default()))
 	if want := map[string][]string{"x-ratelimit-user-api": {"Limit", "Remain", "TimeLeft", "Reset"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("shape %v, want %v", got, want)
 	}
-	if len(spec.Default().RateLimitHeaders()) != 2 {
-		t.Errorf("rate-limit headers of the spec: %v", spec.Default().RateLimitHeaders())
+	if len(specfacts.RateLimitHeaders(spec.Default())) != 2 {
+		t.Errorf("rate-limit headers of the spec: %v", specfacts.RateLimitHeaders(spec.Default()))
 	}
-	if RateLimitShape(http.Header{}, spec.Default().RateLimitHeaders()) != nil {
+	if RateLimitShape(http.Header{}, specfacts.RateLimitHeaders(spec.Default())) != nil {
 		t.Error("a shape without the header")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/client"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -60,7 +61,7 @@ const maxText = 4096
 
 // Capture reduces a to its recorded form, normalized with the volatile fields and what was sent.
 func Capture(a *client.Answer, s *spec.Spec, volatile []string, sent Sent) Answer {
-	r := Answer{Status: a.Status, ContentType: a.ContentType, RateLimit: RateLimitShape(a.Header, s.RateLimitHeaders())}
+	r := Answer{Status: a.Status, ContentType: a.ContentType, RateLimit: RateLimitShape(a.Header, specfacts.RateLimitHeaders(s))}
 	var tree any
 	var err error
 	switch {

@@ -21,6 +21,7 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/live"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock/world"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -116,7 +117,7 @@ func referenceValues(t *testing.T) states.Values {
 	for _, c := range a.Clusters {
 		for _, j := range c.Jobs {
 			if j.State == world.Stopped && j.Fault == "" && c.Fault == "" {
-				return states.Values{states.AccessKeyID: a.Keys[0].ID, states.AccessKeySecret: a.Keys[0].Secret, states.ClusterID: c.ID, states.JobID: j.ID}
+				return states.Values{arrange.AccessKeyID: a.Keys[0].ID, arrange.AccessKeySecret: a.Keys[0].Secret, arrange.ClusterID: c.ID, arrange.JobID: j.ID}
 			}
 		}
 	}

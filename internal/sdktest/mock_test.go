@@ -17,7 +17,9 @@ import (
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/live"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -56,7 +58,7 @@ func (tg *target) arrange(t *testing.T, state string) states.Values {
 		t.Fatalf("state %q: %v", state, err)
 	}
 	t.Cleanup(func() { tg.states.Teardown(context.Background(), state, v) })
-	if err := v.Require("AccessKeyId", "AccessKeySecret", "ClusterId", "JobId"); err != nil {
+	if err := arrange.Require(v, "AccessKeyId", "AccessKeySecret", "ClusterId", "JobId"); err != nil {
 		t.Fatalf("state %q: %v", state, err)
 	}
 	return v
@@ -94,7 +96,7 @@ func newerSDKCall(t *testing.T, apiURL string, v states.Values, method string, q
 
 // pageErrorCases: every documented code with the way to arrange it.
 func pageErrorCases(t *testing.T) []spec.ErrorCode {
-	codes := spec.Default().PageErrors()
+	codes := specfacts.PageErrors(spec.Default())
 	if len(codes) != 7 {
 		t.Fatalf("spec has %d page errors, want the page's 7", len(codes))
 	}
@@ -133,7 +135,7 @@ func TestOlderSDKAgainstMock(t *testing.T) {
 				v := tg.arrange(t, state)
 				_, err := olderSDKCall(t, tg.running.APIURL, v, "POST", format, omit)
 				msg := assertOlderSDKError(t, err, format, ec.Code, ec.Status)
-				if !ec.MatchesTemplate(msg) {
+				if !specfacts.MatchesTemplate(ec, msg) {
 					t.Errorf("Message %q does not match the template %q", msg, ec.Template)
 				}
 				if omit && !strings.Contains(msg, "JobId") {

@@ -14,6 +14,7 @@ import (
 	"github.com/alibabacloud-go/tea/dara"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/live"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
@@ -42,7 +43,7 @@ func TestKnownAnswerV1Fixed(t *testing.T) {
 			sdkParams[k] = dara.String(params.Get(k))
 		}
 		want := dara.StringValue(openapiutil.GetRPCSignature(sdkParams, dara.String(method), dara.String(kaCreds.AccessKeySecret)))
-		if got := protocol.SignV1(method, params, kaCreds.AccessKeySecret); got != want {
+		if got := wire.SignV1(method, params, kaCreds.AccessKeySecret); got != want {
 			t.Errorf("%s: SignV1 = %s, the SDK signs %s", method, got, want)
 		}
 		// And the request NewRequest builds carries exactly that signature.
@@ -50,7 +51,7 @@ func TestKnownAnswerV1Fixed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := protocol.ParseRequest(req, 1<<16)
+		in, err := wire.ParseRequest(req, 1<<16)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +102,7 @@ func TestKnownAnswerV3Fixed(t *testing.T) {
 
 // captured is what a loopback server saw of an SDK's call, judged by package protocol.
 type captured struct {
-	in       *protocol.Incoming
+	in       *wire.Incoming
 	err      error
 	verified bool
 	rawQuery string
@@ -114,7 +115,7 @@ func captureServer(t *testing.T, secret string) (*httptest.Server, <-chan captur
 	ch := make(chan captured, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := captured{rawQuery: r.URL.RawQuery, header: r.Header.Clone()}
-		c.in, c.err = protocol.ParseRequest(r, 1<<16)
+		c.in, c.err = wire.ParseRequest(r, 1<<16)
 		if c.err == nil {
 			c.verified = c.in.Verify(secret)
 		}
@@ -167,7 +168,7 @@ func TestOlderSDKSignatureV1(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			oin, err := protocol.ParseRequest(ours, 1<<16)
+			oin, err := wire.ParseRequest(ours, 1<<16)
 			if err != nil {
 				t.Fatal(err)
 			}

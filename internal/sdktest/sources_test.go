@@ -16,6 +16,7 @@ import (
 	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -44,7 +45,7 @@ func TestOlderSDKReadsTheServerStringToSign(t *testing.T) {
 				v["AccessKeySecret"] += "x"
 				_, err := olderSDKCall(t, tg.running.APIURL, v, method, "JSON", false)
 				var se *sdkerrors.ServerError
-				if !errors.As(err, &se) || se.ErrorCode() != spec.CodeSignatureDoesNotMatch {
+				if !errors.As(err, &se) || se.ErrorCode() != specfacts.CodeSignatureDoesNotMatch {
 					t.Fatalf("err = %v, want SignatureDoesNotMatch", err)
 				}
 				if !strings.HasPrefix(se.Recommend(), tt.advice) {
@@ -131,11 +132,11 @@ func TestThrottledAnswerRetryAfter(t *testing.T) {
 	var retry, rl string
 	for i := 0; i <= rate.Calls; i++ {
 		h := rawCall(t, tg.running.APIURL, v)
-		retry, rl = h.Get(spec.HeaderRetryAfter), h.Get(mock.RateLimitHeader)
+		retry, rl = h.Get(specfacts.HeaderRetryAfter), h.Get(mock.RateLimitHeader)
 	}
-	left := openapiutil.GetThrottlingTimeLeft(map[string]*string{spec.HeaderRateLimitUserAPI: dara.String(rl)})
+	left := openapiutil.GetThrottlingTimeLeft(map[string]*string{specfacts.HeaderRateLimitUserAPI: dara.String(rl)})
 	ms, err := strconv.ParseInt(retry, 10, 64)
 	if left == nil || err != nil || ms <= 0 || ms != *left {
-		t.Errorf("%s %q, the SDK's TimeLeft %v from %q: want the same positive milliseconds", spec.HeaderRetryAfter, retry, dara.Int64Value(left), rl)
+		t.Errorf("%s %q, the SDK's TimeLeft %v from %q: want the same positive milliseconds", specfacts.HeaderRetryAfter, retry, dara.Int64Value(left), rl)
 	}
 }

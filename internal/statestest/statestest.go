@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
 
@@ -15,8 +16,8 @@ type Counting struct{ Setups, Teardowns int }
 // Setup returns an account named after the setup's number.
 func (c *Counting) Setup(context.Context, string) (states.Values, error) {
 	c.Setups++
-	return states.Values{states.AccessKeyID: fmt.Sprint("k", c.Setups), states.AccessKeySecret: "s",
-		states.ClusterID: "c", states.JobID: "j"}, nil
+	return states.Values{arrange.AccessKeyID: fmt.Sprint("k", c.Setups), arrange.AccessKeySecret: "s",
+		arrange.ClusterID: "c", arrange.JobID: "j"}, nil
 }
 
 // Teardown counts.

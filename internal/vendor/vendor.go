@@ -19,24 +19,24 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/edgeconform/edgeconform/internal/docpage"
-	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 )
 
-// The disagreement types are package spec's (spec.Disagreement, spec.Claim, spec.Aspect*): the
+// The disagreement types are package specfacts' (specfacts.Disagreement, specfacts.Claim, specfacts.Aspect*): the
 // document records them as this package finds them.
 type (
-	Disagreement = spec.Disagreement
-	Claim        = spec.Claim
+	Disagreement = specfacts.Disagreement
+	Claim        = specfacts.Claim
 )
 
 // Aspects, as spec names them.
 const (
-	AspectStatus    = spec.AspectStatus
-	AspectMessage   = spec.AspectMessage
-	AspectCode      = spec.AspectCode
-	AspectParameter = spec.AspectParameter
-	AspectResponse  = spec.AspectResponse
-	AspectEndpoint  = spec.AspectEndpoint
+	AspectStatus    = specfacts.AspectStatus
+	AspectMessage   = specfacts.AspectMessage
+	AspectCode      = specfacts.AspectCode
+	AspectParameter = specfacts.AspectParameter
+	AspectResponse  = specfacts.AspectResponse
+	AspectEndpoint  = specfacts.AspectEndpoint
 )
 
 // Metadata is one snapshot of the OpenAPI metadata, the operation's entry as published.
@@ -234,7 +234,7 @@ func (c *comparer) add(field, subject, aspect, affects string, claims []Claim) {
 }
 
 func metaClaim(m *Metadata, says string) Claim {
-	return Claim{Source: spec.SourceMetadata, Of: m.Date, Says: says}
+	return Claim{Source: specfacts.SourceMetadata, Of: m.Date, Says: says}
 }
 
 func (c *comparer) errors(page *docpage.Page, meta *Metadata) {
@@ -251,19 +251,19 @@ func (c *comparer) errors(page *docpage.Page, meta *Metadata) {
 		m, ok := byCode[e.Code]
 		if !ok {
 			c.add("errors/"+e.Code, e.Code, AspectCode, "none: the page's code is expected", []Claim{
-				{Source: spec.SourcePage, Says: "listed"}, metaClaim(meta, "")})
+				{Source: specfacts.SourcePage, Says: "listed"}, metaClaim(meta, "")})
 			continue
 		}
 		affects := "contract: errors/" + e.Code + "/* pass an answer that follows either; --follow makes one required"
 		c.add("errors/"+e.Code+"/status", e.Code, AspectStatus, affects, []Claim{
-			{Source: spec.SourcePage, Says: strconv.Itoa(e.Status)}, metaClaim(meta, strconv.Itoa(m.Status))})
+			{Source: specfacts.SourcePage, Says: strconv.Itoa(e.Status)}, metaClaim(meta, strconv.Itoa(m.Status))})
 		c.add("errors/"+e.Code+"/message", e.Code, AspectMessage, affects, []Claim{
-			{Source: spec.SourcePage, Says: e.Message}, metaClaim(meta, m.Message)})
+			{Source: specfacts.SourcePage, Says: e.Message}, metaClaim(meta, m.Message)})
 	}
 	for _, e := range meta.Errors {
 		if !onPage[e.Code] {
 			c.add("errors/"+e.Code, e.Code, AspectCode, "none: no case provokes a code the page does not list", []Claim{
-				{Source: spec.SourcePage, Says: ""}, metaClaim(meta, fmt.Sprintf("listed, %d", e.Status))})
+				{Source: specfacts.SourcePage, Says: ""}, metaClaim(meta, fmt.Sprintf("listed, %d", e.Status))})
 		}
 	}
 }
@@ -275,12 +275,12 @@ func (c *comparer) messages(page *docpage.Page, common []Error, facts *Facts) {
 		first := Claim{}
 		for _, e := range page.Errors {
 			if e.Code == m.Code {
-				first = Claim{Source: spec.SourcePage, Says: e.Message}
+				first = Claim{Source: specfacts.SourcePage, Says: e.Message}
 			}
 		}
 		for _, e := range common {
 			if e.Code == m.Code && first.Source == "" {
-				first = Claim{Source: spec.SourceCommon, Says: e.Message}
+				first = Claim{Source: specfacts.SourceCommon, Says: e.Message}
 			}
 		}
 		if first.Source == "" {
@@ -288,7 +288,7 @@ func (c *comparer) messages(page *docpage.Page, common []Error, facts *Facts) {
 		}
 		c.add("errors/"+m.Code+"/message", m.Code, AspectMessage,
 			"contract: "+m.Code+" passes either form; the SDK's form must hold what the SDK reads ("+m.SDK+")",
-			[]Claim{first, {Source: spec.SourceSDK, Of: m.SDK, Says: m.Message}})
+			[]Claim{first, {Source: specfacts.SourceSDK, Of: m.SDK, Says: m.Message}})
 	}
 }
 
@@ -340,14 +340,14 @@ func (c *comparer) parameters(page *docpage.Page, meta *Metadata, facts *Facts) 
 		note(n)
 	}
 	for _, n := range names {
-		claims := []Claim{{Source: spec.SourcePage, Says: describe(pageParams, n)}, metaClaim(meta, describe(meta.Params, n))}
+		claims := []Claim{{Source: specfacts.SourcePage, Says: describe(pageParams, n)}, metaClaim(meta, describe(meta.Params, n))}
 		later := slices.Clone(meta.Params)
 		for _, s := range facts.Snapshots {
 			later = append(later, s.AddsParameters...)
-			claims = append(claims, Claim{Source: spec.SourceMetadata, Of: s.Date, Says: describe(later, n)})
+			claims = append(claims, Claim{Source: specfacts.SourceMetadata, Of: s.Date, Says: describe(later, n)})
 		}
 		for _, s := range facts.SDKs {
-			claims = append(claims, Claim{Source: spec.SourceSDK, Of: s.Name, Says: describe(s.Parameters, n)})
+			claims = append(claims, Claim{Source: specfacts.SourceSDK, Of: s.Name, Says: describe(s.Parameters, n)})
 		}
 		c.add("parameters/"+n, n, AspectParameter, parameterAffects(claims[0].Says), claims)
 	}
@@ -389,7 +389,7 @@ func (c *comparer) response(page *docpage.Page, meta *Metadata) {
 	}
 	for _, n := range names {
 		c.add("response/"+n, n, AspectResponse, "contract: the success answer's schema is the page's", []Claim{
-			{Source: spec.SourcePage, Says: field(pageFields, n)}, metaClaim(meta, field(meta.Response, n))})
+			{Source: specfacts.SourcePage, Says: field(pageFields, n)}, metaClaim(meta, field(meta.Response, n))})
 	}
 }
 
@@ -416,7 +416,7 @@ func (c *comparer) endpoints(meta *Metadata, facts *Facts) {
 			says = fmt.Sprintf("%s; %s for %s", says, e, strings.Join(byEndpoint[e], ", "))
 		}
 		c.add("endpoints", c.action, AspectEndpoint, "none: the kit calls --target", []Claim{
-			metaClaim(meta, says), {Source: spec.SourceSDK, Of: s.Name, Says: s.Endpoint + " for every region"}})
+			metaClaim(meta, says), {Source: specfacts.SourceSDK, Of: s.Name, Says: s.Endpoint + " for every region"}})
 	}
 }
 

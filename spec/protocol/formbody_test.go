@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
 // A V3 POST with its parameters in a form body: the body is signed by its hash, the canonical
@@ -20,7 +22,7 @@ func TestV3FormBody(t *testing.T) {
 	}
 	ch := make(chan seen, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, err := ParseRequest(r, 1<<16)
+		in, err := wire.ParseRequest(r, 1<<16)
 		if err != nil {
 			ch <- seen{err: err}
 			return

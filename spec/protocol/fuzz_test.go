@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
-// Whatever arrives, ParseRequest and Verify answer without panicking.
+// Whatever arrives, wire.ParseRequest and Verify answer without panicking.
 func FuzzParseRequest(f *testing.F) {
 	f.Add("Action=A&Signature=x&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0", "", "", "")
 	f.Add("JobId=1", "JobId=2", "application/x-www-form-urlencoded", "")
@@ -20,8 +22,8 @@ func FuzzParseRequest(f *testing.F) {
 		r.URL.RawQuery = query
 		r.Header.Set("Content-Type", ctype)
 		r.Header.Set("Authorization", auth)
-		r.Header.Set("x-acs-content-sha256", emptySHA256)
-		in, err := ParseRequest(r, 1<<10)
+		r.Header.Set("x-acs-content-sha256", wire.EmptySHA256)
+		in, err := wire.ParseRequest(r, 1<<10)
 		if err != nil {
 			return
 		}
@@ -64,7 +66,7 @@ func FuzzSignVerify(f *testing.F) {
 		srvReq := httptest.NewRequest(req.Method, req.URL.RequestURI(), req.Body)
 		srvReq.Header = req.Header
 		srvReq.Host = req.Host
-		in, err := ParseRequest(srvReq, 1<<16)
+		in, err := wire.ParseRequest(srvReq, 1<<16)
 		if err != nil {
 			t.Fatalf("ParseRequest: %v", err)
 		}

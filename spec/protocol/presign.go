@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
 // Presigning: a call sent many times with only its SignatureNonce and time changing (a load run's)
@@ -53,7 +55,7 @@ func Presign(baseURL string, creds Credentials, call Call) (*Presigned, error) {
 	if i := strings.IndexByte(baseURL, '#'); i >= 0 {
 		baseURL, fragment = baseURL[:i], baseURL[i:]
 	}
-	u, err := ParseBaseURL(baseURL)
+	u, err := wire.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: %w", err)
 	}
@@ -117,12 +119,12 @@ var presignBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 func (p *Presigned) prepareV1(creds Credentials, call Call) error {
 	params := V1Params(creds, call, phNonce, time.Unix(0, 0))
 	params.Set("Timestamp", phTime)
-	sts, err := compilePresignTemplate(StringToSignV1(p.method, params), phNonce, phTime)
+	sts, err := compilePresignTemplate(wire.StringToSignV1(p.method, params), phNonce, phTime)
 	if err != nil {
 		return err
 	}
 	params.Set("Signature", phSig)
-	wire, err := compilePresignTemplate(Encode(params), phNonce, phTime, phSig)
+	wire, err := compilePresignTemplate(wire.Encode(params), phNonce, phTime, phSig)
 	if err != nil {
 		return err
 	}
@@ -232,7 +234,7 @@ func stampOf(now time.Time) *presignStamp {
 	if s := lastStamp.Load(); s != nil && s.sec == sec {
 		return s
 	}
-	v := formatTime(now)
+	v := wire.FormatTime(now)
 	once := appendPercentEncoded(nil, []byte(v))
 	s := &presignStamp{sec: sec, raw: []byte(v), once: once, twice: appendPercentEncoded(nil, once)}
 	lastStamp.Store(s)
@@ -252,7 +254,7 @@ func appendPercentEncoded(dst, src []byte) []byte {
 	return dst
 }
 
-const v3Prefix = V3Algorithm + "\n"
+const v3Prefix = wire.V3Algorithm + "\n"
 
 // prepareV3 builds the call as NewRequest's V3 does, with placeholders for the date and nonce.
 func (p *Presigned) prepareV3(u *url.URL, creds Credentials, call Call) error {
@@ -264,14 +266,14 @@ func (p *Presigned) prepareV3(u *url.URL, creds Credentials, call Call) error {
 		q.Set("Format", string(call.Format))
 	}
 	full := *u
-	full.RawQuery = Encode(q)
+	full.RawQuery = wire.Encode(q)
 	h := map[string]string{
 		"host":                  u.Host,
 		"x-acs-action":          call.Action,
 		"x-acs-version":         call.Version,
 		"x-acs-date":            phTime,
 		"x-acs-signature-nonce": phNonce,
-		"x-acs-content-sha256":  emptySHA256,
+		"x-acs-content-sha256":  wire.EmptySHA256,
 	}
 	if creds.SecurityToken != "" {
 		h["x-acs-accesskey-id"] = creds.AccessKeyID
@@ -283,7 +285,7 @@ func (p *Presigned) prepareV3(u *url.URL, creds Credentials, call Call) error {
 	}
 	sort.Strings(signed)
 	values := func(name string) []string { return []string{h[name]} }
-	cr, err := compilePresignTemplate(CanonicalRequestV3(p.method, u.EscapedPath(), q, signed, values, emptySHA256), phNonce, phTime)
+	cr, err := compilePresignTemplate(wire.CanonicalRequestV3(p.method, u.EscapedPath(), q, signed, values, wire.EmptySHA256), phNonce, phTime)
 	if err != nil {
 		return err
 	}
@@ -297,7 +299,7 @@ func (p *Presigned) prepareV3(u *url.URL, creds Credentials, call Call) error {
 	key := []byte(creds.AccessKeySecret)
 	p.url = full.String() + p.fragment
 	p.cr = cr
-	p.authPrefix = AuthorizationV3(creds.AccessKeyID, signed, "")
+	p.authPrefix = wire.AuthorizationV3(creds.AccessKeyID, signed, "")
 	p.macs.New = func() any { return hmac.New(sha256.New, key) }
 	return nil
 }

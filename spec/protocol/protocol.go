@@ -1,26 +1,29 @@
 // Package protocol is the wire of Alibaba Cloud's RPC-style OpenAPI as StartEdgeTranscodeJob
-// speaks it (docs/protocol.md#wire-protocol): signing calls on the client side (V1 HMAC-SHA1 parameters, V3
-// ACS3-HMAC-SHA256 headers) and parsing and verifying them on the server side.
+// speaks it (docs/protocol.md#wire-protocol), for the client side: Credentials, a Call, and
+// NewRequest, which signs the call into an *http.Request (V1: HMAC-SHA1 over the parameters; V3:
+// ACS3-HMAC-SHA256 in the Authorization header). The canonical forms, the signatures' pieces and
+// the server side (parsing and verifying a received call) are the kit's own, in internal/wire.
 //
 // It knows nothing of the API's facts (actions, codes, limits): those come from package spec.
 package protocol
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
-// SignatureVersion selects how a call is signed.
-type SignatureVersion string
+// SignatureVersion selects how a call is signed: SignatureV1 or SignatureV3.
+type SignatureVersion = wire.SignatureVersion
 
+// The signature versions.
 const (
 	// SignatureV1 is the RPC signature: HMAC-SHA1 over the sorted parameters, sent as Signature.
-	SignatureV1 SignatureVersion = "v1"
+	SignatureV1 = wire.SignatureV1
 	// SignatureV3 is the ACS3-HMAC-SHA256 signature sent in the Authorization header.
-	SignatureV3 SignatureVersion = "v3"
+	SignatureV3 = wire.SignatureV3
 )
 
 // ParseSignatureVersion accepts "v1" or "v3" (case-insensitive).
@@ -32,41 +35,14 @@ func ParseSignatureVersion(s string) (SignatureVersion, error) {
 	return "", fmt.Errorf("protocol: unknown signature version %q (want v1 or v3)", s)
 }
 
-// Wire constants of the two signature schemes.
-const (
-	// TimeFormat is the Timestamp / x-acs-date format: ISO 8601 in UTC, seconds precision.
-	TimeFormat = "2006-01-02T15:04:05Z"
-	// V1Method and V1Version are the values of SignatureMethod and SignatureVersion for V1.
-	V1Method  = "HMAC-SHA1"
-	V1Version = "1.0"
-	// V3Algorithm is the only V3 algorithm supported, the official SDKs' default.
-	V3Algorithm = "ACS3-HMAC-SHA256"
-)
-
-// Errors of ParseRequest; the returned errors wrap them with detail.
-var (
-	// ErrBodyTooLarge: the request body exceeds the limit given to ParseRequest.
-	ErrBodyTooLarge = errors.New("request body too large")
-	// ErrMalformed: the request cannot be read as an RPC call (bad encoding, duplicated
-	// parameter, unreadable Authorization header).
-	ErrMalformed = errors.New("malformed request")
-)
-
-// BodyTooLargeError is returned (wrapped) when a body exceeds the limit; it matches ErrBodyTooLarge.
-type BodyTooLargeError struct{ Limit int64 }
-
-func (e *BodyTooLargeError) Error() string {
-	return fmt.Sprintf("%v: more than %d bytes", ErrBodyTooLarge, e.Limit)
-}
-
-// Is makes errors.Is(err, ErrBodyTooLarge) true.
-func (e *BodyTooLargeError) Is(target error) bool { return target == ErrBodyTooLarge }
+// TimeFormat is the Timestamp / x-acs-date format: ISO 8601 in UTC, seconds precision.
+const TimeFormat = wire.TimeFormat
 
 // Credentials sign calls. They print redacted: the secret and the token never reach a log
 // through fmt or encoding/json.
 type Credentials struct {
-	AccessKeyID     string
-	AccessKeySecret string
+	AccessKeyID     string // the key's id, sent with every call
+	AccessKeySecret string // the key's secret, which signs; never sent, never printed
 	SecurityToken   string // STS token, optional
 }
 
@@ -99,128 +75,4 @@ func (c Credentials) MarshalJSON() ([]byte, error) {
 		AccessKeySecret string `json:"AccessKeySecret,omitempty"`
 		SecurityToken   string `json:"SecurityToken,omitempty"`
 	}{c.AccessKeyID, redact(c.AccessKeySecret), redact(c.SecurityToken)})
-}
-
-// Encoder encodes one name or value of a canonical query string.
-type Encoder func(string) string
-
-// PercentEncode is Alibaba Cloud's encoding of names and values in what is signed (RFC 3986).
-func PercentEncode(s string) string { return percentEncode(s) }
-
-// FormEncode is how an HTML form (and Java's URLEncoder) encodes: space as '+', '*' kept, '~' as
-// %7E, every other byte but A-Z a-z 0-9 - _ . as %XX. It is NOT what Alibaba Cloud signs: a signer
-// that uses it disagrees with the SDKs on exactly the values holding a space, '*' or '~'. It is
-// here for the reference implementation's FormEncodingSigner defect.
-func FormEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == ' ':
-			b.WriteByte('+')
-		case c == '*' || c != '~' && unreserved(c):
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return b.String()
-}
-
-// percentEncode is Alibaba Cloud's encoding of names and values: RFC 3986, every byte but the
-// unreserved A-Z a-z 0-9 - _ . ~ as %XX (so space is %20, * is %2A, ~ stays).
-func percentEncode(s string) string {
-	const hex = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-// unreserved says whether RFC 3986 leaves c as it is: A-Z a-z 0-9 - _ . ~
-func unreserved(c byte) bool { return unreservedByte[c] }
-
-// unreservedByte is unreserved as a table: every byte of every signed call is looked up.
-var unreservedByte = func() (t [256]bool) {
-	for c := range t {
-		t[c] = 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~'
-	}
-	return t
-}()
-
-// formatTime renders t as the wire wants it.
-func formatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
-
-// ParseTime reads a Timestamp or x-acs-date: the wire format, or any RFC 3339 time.
-func ParseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("empty")
-	}
-	if t, ok := parseWireTime(s); ok {
-		return t, nil
-	}
-	if t, err := time.Parse(TimeFormat, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("not an ISO 8601 UTC time (%s): %q", TimeFormat, truncate(s, 40))
-	}
-	return t.UTC(), nil
-}
-
-// parseWireTime reads the wire format, 2006-01-02T15:04:05Z, without time.Parse's generality
-// (every call carries one); ok is false for anything it does not take, which time.Parse then
-// judges.
-func parseWireTime(s string) (t time.Time, ok bool) {
-	if len(s) != len(TimeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
-		return time.Time{}, false
-	}
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, false
-	}
-	t = time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
-	if t.Day() != d { // 31 April: time.Date would roll it over, time.Parse refuses it
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

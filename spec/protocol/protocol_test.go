@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
 var (
@@ -35,15 +38,15 @@ func TestSignV1DocumentedExample(t *testing.T) {
 		"SignatureVersion": {"1.0"}, "Timestamp": {"2016-02-23T12:46:24Z"}, "Version": {"2014-05-26"},
 	}
 	wantSTS := "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26"
-	if got := StringToSignV1("GET", p); got != wantSTS {
+	if got := wire.StringToSignV1("GET", p); got != wantSTS {
 		t.Errorf("StringToSignV1 =\n%s\nwant\n%s", got, wantSTS)
 	}
-	if got, want := SignV1("GET", p, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY="; got != want {
+	if got, want := wire.SignV1("GET", p, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY="; got != want {
 		t.Errorf("SignV1 = %s, want %s", got, want)
 	}
 	// Signature itself is never part of the string to sign.
 	p.Set("Signature", "x")
-	if got := StringToSignV1("GET", p); got != wantSTS {
+	if got := wire.StringToSignV1("GET", p); got != wantSTS {
 		t.Errorf("StringToSignV1 with Signature present changed: %s", got)
 	}
 }
@@ -53,19 +56,19 @@ func TestPercentEncode(t *testing.T) {
 		"a b": "a%20b", "a*b": "a%2Ab", "a~b": "a~b", "a+b": "a%2Bb", "a/b": "a%2Fb",
 		"é": "%C3%A9", "AZaz09-_.": "AZaz09-_.", "": "", "=&": "%3D%26",
 	} {
-		if got := percentEncode(in); got != want {
-			t.Errorf("percentEncode(%q) = %q, want %q", in, got, want)
+		if got := wire.PercentEncode(in); got != want {
+			t.Errorf("wire.PercentEncode(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestEmptyParamIsSigned(t *testing.T) {
 	p := url.Values{"Action": {"A"}, "SignatureType": {""}}
-	if got := StringToSignV1("GET", p); !strings.Contains(got, "SignatureType%3D") {
+	if got := wire.StringToSignV1("GET", p); !strings.Contains(got, "SignatureType%3D") {
 		t.Errorf("empty parameter missing from the string to sign: %s", got)
 	}
 	q := url.Values{"Action": {"A"}}
-	if SignV1("GET", p, "s") == SignV1("GET", q, "s") {
+	if wire.SignV1("GET", p, "s") == wire.SignV1("GET", q, "s") {
 		t.Error("an empty parameter does not change the signature")
 	}
 }
@@ -75,7 +78,7 @@ func serve(t *testing.T, secret string) (*httptest.Server, <-chan result) {
 	t.Helper()
 	ch := make(chan result, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		in, err := ParseRequest(r, 1<<16)
+		in, err := wire.ParseRequest(r, 1<<16)
 		res := result{in: in, err: err}
 		if err == nil {
 			res.ok = in.Verify(secret)
@@ -87,7 +90,7 @@ func serve(t *testing.T, secret string) (*httptest.Server, <-chan result) {
 }
 
 type result struct {
-	in  *Incoming
+	in  *wire.Incoming
 	ok  bool
 	err error
 }
@@ -163,14 +166,14 @@ func TestTamperFailsVerification(t *testing.T) {
 		return func(r *http.Request) {
 			q := r.URL.Query()
 			q.Set(k, v)
-			r.URL.RawQuery = Encode(q)
+			r.URL.RawQuery = wire.Encode(q)
 		}
 	}
 	dropQuery := func(k string) func(*http.Request) {
 		return func(r *http.Request) {
 			q := r.URL.Query()
 			q.Del(k)
-			r.URL.RawQuery = Encode(q)
+			r.URL.RawQuery = wire.Encode(q)
 		}
 	}
 	v1 := map[string]func(*http.Request){
@@ -261,11 +264,11 @@ func TestV3SignsHostWithPort(t *testing.T) {
 		"x-acs-date": "2026-11-26T12:46:24Z", "x-acs-signature-nonce": testCall(SignatureV3, "").Nonce,
 		"x-acs-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}
 	names := []string{"host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"}
-	sig := SignV3("GET", "/", q, names, func(n string) []string { return []string{h[n]} }, h["x-acs-content-sha256"], "testsecret")
+	sig := wire.SignV3("GET", "/", q, names, func(n string) []string { return []string{h[n]} }, h["x-acs-content-sha256"], "testsecret")
 	if want := wantPrefix + sig; auth != want {
 		t.Errorf("Authorization = %q, want %q", auth, want)
 	}
-	without := SignV3("GET", "/", q, names, func(n string) []string {
+	without := wire.SignV3("GET", "/", q, names, func(n string) []string {
 		if n == "host" {
 			return []string{"127.0.0.1"}
 		}
@@ -316,11 +319,10 @@ func TestSecurityToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := ParseRequest(req, 0)
+		in, err := wire.ParseRequest(req, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in.host = req.Host
 		if in.SecurityToken != "sts-token" || !in.Verify("testsecret") {
 			t.Errorf("%s: token %q verified %v", sv, in.SecurityToken, in.Verify("testsecret"))
 		}
@@ -340,18 +342,18 @@ func TestParseRequestErrors(t *testing.T) {
 		r    *http.Request
 		want error
 	}{
-		"dup query":    {mk("GET", "/?Action=a&Action=b", "", ""), ErrMalformed},
-		"dup form":     {mk("POST", "/", form, "JobId=a&JobId=a"), ErrMalformed},
-		"query+form":   {mk("POST", "/?JobId=a", form, "JobId=b"), ErrMalformed},
-		"bad escape":   {mk("GET", "/?Action=%zz", "", ""), ErrMalformed},
-		"bad form":     {mk("POST", "/", form, "a=%"), ErrMalformed},
-		"too large":    {mk("POST", "/", form, strings.Repeat("a", 101)), ErrBodyTooLarge},
-		"bad auth":     {withHeader(mk("GET", "/", "", ""), "Authorization", "ACS3-HMAC-SHA256"), ErrMalformed},
-		"auth no sig":  {withHeader(mk("GET", "/", "", ""), "Authorization", "ACS3-HMAC-SHA256 Credential=a,SignedHeaders=host"), ErrMalformed},
-		"auth garbage": {withHeader(mk("GET", "/", "", ""), "Authorization", "ACS3-X a,b,c"), ErrMalformed},
+		"dup query":    {mk("GET", "/?Action=a&Action=b", "", ""), wire.ErrMalformed},
+		"dup form":     {mk("POST", "/", form, "JobId=a&JobId=a"), wire.ErrMalformed},
+		"query+form":   {mk("POST", "/?JobId=a", form, "JobId=b"), wire.ErrMalformed},
+		"bad escape":   {mk("GET", "/?Action=%zz", "", ""), wire.ErrMalformed},
+		"bad form":     {mk("POST", "/", form, "a=%"), wire.ErrMalformed},
+		"too large":    {mk("POST", "/", form, strings.Repeat("a", 101)), wire.ErrBodyTooLarge},
+		"bad auth":     {withHeader(mk("GET", "/", "", ""), "Authorization", "ACS3-HMAC-SHA256"), wire.ErrMalformed},
+		"auth no sig":  {withHeader(mk("GET", "/", "", ""), "Authorization", "ACS3-HMAC-SHA256 Credential=a,SignedHeaders=host"), wire.ErrMalformed},
+		"auth garbage": {withHeader(mk("GET", "/", "", ""), "Authorization", "ACS3-X a,b,c"), wire.ErrMalformed},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := ParseRequest(tc.r, 100)
+			_, err := wire.ParseRequest(tc.r, 100)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("err = %v, want %v", err, tc.want)
 			}
@@ -360,8 +362,8 @@ func TestParseRequestErrors(t *testing.T) {
 	// Unknown length (chunked) bodies are bounded too.
 	r := mk("POST", "/", form, "")
 	r.Body, r.ContentLength = io.NopCloser(strings.NewReader(strings.Repeat("a", 200))), -1
-	var tooLarge *BodyTooLargeError
-	if _, err := ParseRequest(r, 100); !errors.As(err, &tooLarge) || tooLarge.Limit != 100 {
+	var tooLarge *wire.BodyTooLargeError
+	if _, err := wire.ParseRequest(r, 100); !errors.As(err, &tooLarge) || tooLarge.Limit != 100 {
 		t.Errorf("chunked: err = %v", err)
 	}
 }
@@ -370,21 +372,21 @@ func withHeader(r *http.Request, k, v string) *http.Request { r.Header.Set(k, v)
 
 func TestParseRequestLenient(t *testing.T) {
 	// Missing and unreadable values are the server's to judge, not parse errors.
-	in, err := ParseRequest(httptest.NewRequest("GET", "/?Action=A&Timestamp=yesterday", nil), 100)
+	in, err := wire.ParseRequest(httptest.NewRequest("GET", "/?Action=A&Timestamp=yesterday", nil), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if in.TimestampErr == nil || !in.Timestamp.IsZero() || in.Action != "A" || in.Format != "JSON" || in.Verify("s") {
 		t.Errorf("got %+v", in)
 	}
-	in, _ = ParseRequest(httptest.NewRequest("GET", "/", nil), 100)
+	in, _ = wire.ParseRequest(httptest.NewRequest("GET", "/", nil), 100)
 	if in.TimestampErr == nil || in.Verify("") {
 		t.Error("empty request: want a timestamp error and no verification")
 	}
 	// The body stays readable for the handler.
 	r := httptest.NewRequest("POST", "/", strings.NewReader("JobId=1"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	in, err = ParseRequest(r, 100)
+	in, err = wire.ParseRequest(r, 100)
 	if err != nil || in.Params().Get("JobId") != "1" {
 		t.Fatalf("form with charset: %v %v", err, in.Params())
 	}
@@ -455,11 +457,18 @@ func TestIncomingPrintsNoSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := ParseRequest(req, 0)
+		in, err := wire.ParseRequest(req, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig := in.signature
+		// The signature as sent: V1's Signature parameter, V3's in Authorization.
+		sig := req.URL.Query().Get("Signature")
+		if _, v3, ok := strings.Cut(req.Header.Get("Authorization"), "Signature="); ok {
+			sig = v3
+		}
+		if sig == "" {
+			t.Fatalf("%s: no signature in the request", sv)
+		}
 		for _, s := range []string{fmt.Sprint(in), fmt.Sprintf("%+v", in), fmt.Sprintf("%#v", in), fmt.Sprintf("%v", *in)} {
 			if strings.Contains(s, sig) || strings.Contains(s, "sts-token-value") {
 				t.Errorf("%s: printed the signature or token: %s", sv, s)
@@ -494,17 +503,40 @@ func TestPinnedKnownAnswers(t *testing.T) {
 	}
 }
 
-// FormEncode differs from the signed encoding exactly on space, '*' and '~'.
+// wire.FormEncode differs from the signed encoding exactly on space, '*' and '~'.
 func TestFormEncodeDiffersOnSpaceStarTilde(t *testing.T) {
 	for _, tc := range []struct{ in, form string }{
 		{"a b", "a+b"}, {"a*b", "a*b"}, {"a~b", "a%7Eb"}, {"a+b/c%=&", "a%2Bb%2Fc%25%3D%26"}, {"é", "%C3%A9"},
 	} {
-		if got := FormEncode(tc.in); got != tc.form {
+		if got := wire.FormEncode(tc.in); got != tc.form {
 			t.Errorf("FormEncode(%q) = %q, want %q", tc.in, got, tc.form)
 		}
 		differs := strings.ContainsAny(tc.in, " *~")
-		if (PercentEncode(tc.in) != FormEncode(tc.in)) != differs {
-			t.Errorf("%q: PercentEncode %q, FormEncode %q: differ should be %v", tc.in, PercentEncode(tc.in), FormEncode(tc.in), differs)
+		if (wire.PercentEncode(tc.in) != wire.FormEncode(tc.in)) != differs {
+			t.Errorf("%q: wire.PercentEncode %q, wire.FormEncode %q: differ should be %v", tc.in, wire.PercentEncode(tc.in), wire.FormEncode(tc.in), differs)
 		}
+	}
+}
+
+// A call with thousands of parameters (a hostile one: past the fast path) is parsed and
+// verified like any other, without a quadratic sort.
+func TestManyParameters(t *testing.T) {
+	params := url.Values{}
+	for i := range 9000 { // url.ParseQuery refuses more than 10,000 (Go 1.26)
+		params.Set("P"+strconv.Itoa(i), strconv.Itoa(i%7))
+	}
+	call := testCall(SignatureV1, "GET")
+	call.Params = params
+	req, err := NewRequest(context.Background(), "http://127.0.0.1:8080", testCreds, call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := wire.ParseRequest(req, 1<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Release()
+	if !in.Verify(testCreds.AccessKeySecret) || in.Get("P8999") != strconv.Itoa(8999%7) || len(in.Params()) < 9000 {
+		t.Fatalf("not verified or not all parameters read: %d", len(in.Params()))
 	}
 }

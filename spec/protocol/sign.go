@@ -2,11 +2,6 @@ package protocol
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/google/uuid"
 )
 
@@ -28,8 +24,8 @@ type Call struct {
 	Params url.Values
 	// Nonce and Time replace the fresh SignatureNonce (a UUID) and the current time when set:
 	// for replay and clock-skew cases and for known answers.
-	Nonce string
-	Time  time.Time
+	Nonce string    // "": a fresh UUID
+	Time  time.Time // zero: now
 	// Tamper, when set, changes the request after it was signed (to corrupt a signature).
 	Tamper func(*http.Request)
 	// FormBody (V3 POST only) sends the operation parameters in an
@@ -46,7 +42,7 @@ type Call struct {
 // the query string, no body, Action, Version, date, nonce and payload hash in x-acs-* headers, and
 // the Authorization header signing them and host (with its port).
 func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Call) (*http.Request, error) {
-	u, err := ParseBaseURL(baseURL)
+	u, err := wire.ParseBaseURL(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("protocol: %w", err)
 	}
@@ -94,28 +90,6 @@ func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Cal
 	return req, nil
 }
 
-// ParseBaseURL checks that s is an absolute http or https URL with a host.
-func ParseBaseURL(s string) (*url.URL, error) {
-	if !strings.Contains(s, "://") {
-		return nil, fmt.Errorf("base URL %q: want an http:// or https:// URL", s)
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("base URL %q: %w", s, errors.Unwrap(err))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("base URL %q: want an http:// or https:// URL", s)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("base URL %q: no host", s)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
-	return u, nil
-}
-
 // V1Params returns the full V1 parameter set of call, without the Signature.
 func V1Params(creds Credentials, call Call, nonce string, now time.Time) url.Values {
 	format := call.Format
@@ -127,10 +101,10 @@ func V1Params(creds Credentials, call Call, nonce string, now time.Time) url.Val
 		"Version":          {call.Version},
 		"Format":           {string(format)},
 		"AccessKeyId":      {creds.AccessKeyID},
-		"SignatureMethod":  {V1Method},
-		"SignatureVersion": {V1Version},
+		"SignatureMethod":  {wire.V1Method},
+		"SignatureVersion": {wire.V1Version},
 		"SignatureNonce":   {nonce},
-		"Timestamp":        {formatTime(now)},
+		"Timestamp":        {wire.FormatTime(now)},
 	}
 	if creds.SecurityToken != "" {
 		p.Set("SecurityToken", creds.SecurityToken)
@@ -143,8 +117,8 @@ func V1Params(creds Credentials, call Call, nonce string, now time.Time) url.Val
 
 func newV1(ctx context.Context, u *url.URL, method string, creds Credentials, call Call, nonce string, now time.Time) (*http.Request, error) {
 	p := V1Params(creds, call, nonce, now)
-	p.Set("Signature", SignV1(method, p, creds.AccessKeySecret))
-	encoded := Encode(p)
+	p.Set("Signature", wire.SignV1(method, p, creds.AccessKeySecret))
+	encoded := wire.Encode(p)
 	if method == http.MethodGet {
 		u.RawQuery = encoded
 		return http.NewRequestWithContext(ctx, method, u.String(), nil)
@@ -157,78 +131,6 @@ func newV1(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 	return req, nil
 }
 
-// Encode renders params as key=value pairs joined by &, sorted by key then value, each
-// percent-encoded as Alibaba Cloud does (space as %20): the canonical form V1 signs and the form
-// this package sends.
-func Encode(params url.Values) string {
-	return canonical(params, "")
-}
-
-// canonical encodes params sorted, leaving out the key skip.
-func canonical(params url.Values, skip string) string {
-	return canonicalWith(params, skip, percentEncode)
-}
-
-// canonicalWith is canonical with another encoding of names and values (FormEncode: a defect).
-func canonicalWith(params url.Values, skip string, enc Encoder) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		if k != skip {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		vs := params[k]
-		if len(vs) > 1 {
-			vs = append([]string(nil), vs...)
-			sort.Strings(vs)
-		}
-		for _, v := range vs {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(enc(k))
-			b.WriteByte('=')
-			b.WriteString(enc(v))
-		}
-	}
-	return b.String()
-}
-
-// StringToSignV1 is METHOD&%2F&percentEncode(canonical parameters), all parameters but
-// Signature, empty ones included.
-func StringToSignV1(method string, params url.Values) string {
-	return stringToSignV1(method, params, percentEncode)
-}
-
-func stringToSignV1(method string, params url.Values, enc Encoder) string {
-	return strings.ToUpper(method) + "&%2F&" + enc(canonicalWith(params, "Signature", enc))
-}
-
-// SignV1 is base64(HMAC-SHA1(secret + "&", StringToSignV1(method, params))).
-func SignV1(method string, params url.Values, secret string) string {
-	sum := signV1Sum(method, params, secret)
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// signV1 is SignV1 with enc in place of the RFC 3986 encoding (VerifyWith's deliberately broken
-// encodings): the plain way, through crypto/hmac.
-func signV1(method string, params url.Values, secret string, enc Encoder) string {
-	m := hmac.New(sha1.New, []byte(secret+"&"))
-	m.Write([]byte(stringToSignV1(method, params, enc)))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
-// emptySHA256 is the hex SHA-256 of an empty payload.
-var emptySHA256 = hashHex(nil)
-
-func hashHex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
-
 func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, call Call, nonce string, now time.Time) (*http.Request, error) {
 	q := url.Values{}
 	for k, vs := range call.Params {
@@ -237,19 +139,19 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 	if call.Format != "" && q.Get("Format") == "" {
 		q.Set("Format", string(call.Format))
 	}
-	payloadHash := emptySHA256
+	payloadHash := wire.EmptySHA256
 	var req *http.Request
 	var err error
 	if call.FormBody && method == http.MethodPost {
-		body := Encode(q)
+		body := wire.Encode(q)
 		q = url.Values{} // the canonical query is the query string's: empty
-		payloadHash = hashHex([]byte(body))
+		payloadHash = wire.HashHex([]byte(body))
 		req, err = http.NewRequestWithContext(ctx, method, u.String(), strings.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 	} else {
-		u.RawQuery = Encode(q)
+		u.RawQuery = wire.Encode(q)
 		req, err = http.NewRequestWithContext(ctx, method, u.String(), nil)
 	}
 	if err != nil {
@@ -259,7 +161,7 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 		"host":                  u.Host,
 		"x-acs-action":          call.Action,
 		"x-acs-version":         call.Version,
-		"x-acs-date":            formatTime(now),
+		"x-acs-date":            wire.FormatTime(now),
 		"x-acs-signature-nonce": nonce,
 		"x-acs-content-sha256":  payloadHash,
 	}
@@ -279,61 +181,7 @@ func newV3(ctx context.Context, u *url.URL, method string, creds Credentials, ca
 	}
 	sort.Strings(signed)
 	values := func(name string) []string { return []string{h[name]} }
-	sig := SignV3(method, u.EscapedPath(), q, signed, values, payloadHash, creds.AccessKeySecret)
-	req.Header.Set("Authorization", AuthorizationV3(creds.AccessKeyID, signed, sig))
+	sig := wire.SignV3(method, u.EscapedPath(), q, signed, values, payloadHash, creds.AccessKeySecret)
+	req.Header.Set("Authorization", wire.AuthorizationV3(creds.AccessKeyID, signed, sig))
 	return req, nil
-}
-
-// AuthorizationV3 renders the Authorization header value.
-func AuthorizationV3(accessKeyID string, signedHeaders []string, signature string) string {
-	return V3Algorithm + " Credential=" + accessKeyID + ",SignedHeaders=" + strings.Join(signedHeaders, ";") +
-		",Signature=" + signature
-}
-
-// CanonicalRequestV3 is METHOD\nURI\nquery\nheaders\nsigned;headers\npayload-hash; signedHeaders
-// are lower-case and sorted, values(name) returns the received values of one of them.
-func CanonicalRequestV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash string) string {
-	return canonicalRequestV3(method, path, query, signedHeaders, values, payloadHash, percentEncode)
-}
-
-func canonicalRequestV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash string, enc Encoder) string {
-	if path == "" {
-		path = "/"
-	}
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
-	b.WriteByte('\n')
-	b.WriteString(path)
-	b.WriteByte('\n')
-	b.WriteString(canonicalWith(query, "", enc))
-	b.WriteByte('\n')
-	for _, name := range signedHeaders {
-		vs := values(name)
-		trimmed := make([]string, len(vs))
-		for i, v := range vs {
-			trimmed[i] = strings.TrimSpace(v)
-		}
-		sort.Strings(trimmed)
-		b.WriteString(name)
-		b.WriteByte(':')
-		b.WriteString(strings.Join(trimmed, ","))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(signedHeaders, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
-	return b.String()
-}
-
-// SignV3 is hex(HMAC-SHA256(secret, "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonical request)))).
-func SignV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash, secret string) string {
-	return signV3(method, path, query, signedHeaders, values, payloadHash, secret, percentEncode)
-}
-
-func signV3(method, path string, query url.Values, signedHeaders []string, values func(string) []string, payloadHash, secret string, enc Encoder) string {
-	cr := canonicalRequestV3(method, path, query, signedHeaders, values, payloadHash, enc)
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(V3Algorithm + "\n" + hashHex([]byte(cr))))
-	return hex.EncodeToString(m.Sum(nil))
 }

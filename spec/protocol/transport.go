@@ -4,18 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
-// Format is the answer format a call asks for with its Format parameter. Which formats an API
-// answers in is the API's fact (spec.Formats, the document's x-content-types); the wire protocol
-// names two and a default.
-type Format string
+// Format is the answer format a call asks for with its Format parameter (wire.Format: the server
+// side reads it too).
+type Format = wire.Format
 
 const (
 	// FormatJSON is the default: a call without Format is answered in JSON.
-	FormatJSON Format = "JSON"
+	FormatJSON = wire.FormatJSON
 	// FormatXML asks for an XML answer.
-	FormatXML Format = "XML"
+	FormatXML = wire.FormatXML
 )
 
 // Transport is how a call travels and in which format it asks to be answered: one cell of the

@@ -5,12 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 func TestParseFormat(t *testing.T) {
-	formats := spec.Default().Formats()
+	formats := specfacts.Formats(spec.Default())
 	for in, want := range map[string]protocol.Format{"JSON": protocol.FormatJSON, "xml": protocol.FormatXML, " Json ": protocol.FormatJSON} {
 		if got, err := protocol.ParseFormat(in, formats); got != want || err != nil {
 			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
@@ -36,8 +37,8 @@ func TestParseFormat(t *testing.T) {
 // does not answer in would be a call nobody can judge.
 func TestFormatsAreTheSpecs(t *testing.T) {
 	for _, f := range []protocol.Format{protocol.FormatJSON, protocol.FormatXML} {
-		if !slices.Contains(spec.Default().Formats(), string(f)) {
-			t.Errorf("%s is not one of the spec's formats %v", f, spec.Default().Formats())
+		if !slices.Contains(specfacts.Formats(spec.Default()), string(f)) {
+			t.Errorf("%s is not one of the spec's formats %v", f, specfacts.Formats(spec.Default()))
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/edgeconform/edgeconform/internal/wire"
 )
 
 // tamperParts are the pieces of a signed request FuzzVerifyTampered changes.
@@ -108,17 +110,18 @@ func signedServerRequest(t *testing.T, call Call) *http.Request {
 }
 
 type parsed struct {
-	in   *Incoming
-	body []byte
+	in           *wire.Incoming
+	body         []byte
+	method, path string // as the server read them (ParseRequest keeps them unexported)
 }
 
 func parsedCall(t *testing.T, r *http.Request) parsed {
-	in, err := ParseRequest(r, 1<<16)
+	in, err := wire.ParseRequest(r, 1<<16)
 	if err != nil {
 		return parsed{}
 	}
 	body, _ := io.ReadAll(r.Body)
-	return parsed{in: in, body: body}
+	return parsed{in: in, body: body, method: r.Method, path: r.URL.EscapedPath()}
 }
 
 // meaning is everything a server acts on: who calls, what, with which parameters and, for V3,
@@ -135,7 +138,7 @@ func (p parsed) meaning() map[string]any {
 	m := map[string]any{
 		"version": p.in.SignatureVersion, "key": p.in.AccessKeyID, "action": p.in.Action, "apiVersion": p.in.Version,
 		"params": params, "nonce": p.in.Nonce, "time": p.in.Timestamp, "format": p.in.Format, "token": p.in.SecurityToken,
-		"method": strings.ToUpper(p.in.method), "path": p.in.path, "body": string(p.body), // methods sign upper-cased
+		"method": strings.ToUpper(p.method), "path": p.path, "body": string(p.body), // methods sign upper-cased
 	}
 	if p.in.SignatureVersion == SignatureV1 {
 		delete(m, "body")
@@ -150,13 +153,13 @@ func TestV3ValuesAsSigned(t *testing.T) {
 	r := signedServerRequest(t, testCall(SignatureV3, http.MethodGet))
 	nonce := r.Header.Get("x-acs-signature-nonce")
 	r.Header.Set("x-acs-signature-nonce", nonce+"\u0085")
-	in, err := ParseRequest(r, 1<<10)
+	in, err := wire.ParseRequest(r, 1<<10)
 	if err != nil || !in.Verify(testCreds.AccessKeySecret) || in.Nonce != nonce {
 		t.Fatalf("err %v, nonce %q: want the signed nonce %q, verified", err, in.Nonce, nonce)
 	}
 	r = signedServerRequest(t, testCall(SignatureV3, http.MethodGet))
 	r.Header.Add("x-acs-signature-nonce", "another")
-	if _, err := ParseRequest(r, 1<<10); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("a repeated nonce header: err %v, want ErrMalformed", err)
+	if _, err := wire.ParseRequest(r, 1<<10); !errors.Is(err, wire.ErrMalformed) {
+		t.Fatalf("a repeated nonce header: err %v, want wire.ErrMalformed", err)
 	}
 }

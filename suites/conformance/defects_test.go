@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -98,7 +99,7 @@ func TestDefectFailsExactlyItsSubtests(t *testing.T) {
 		{nil, func(string) bool { return false }, 0, DefaultExplore},
 		{&mock.ThrottleWrongCode, func(id string) bool { return strings.HasPrefix(id, "throttle/") }, cells, DefaultExplore},
 		{&mock.TimestampUnchecked, func(id string) bool {
-			return strings.HasPrefix(id, "gateway/"+spec.CodeTimestampExpired+"/") || strings.HasPrefix(id, "edges/clock-skew-minus16m/") ||
+			return strings.HasPrefix(id, "gateway/"+specfacts.CodeTimestampExpired+"/") || strings.HasPrefix(id, "edges/clock-skew-minus16m/") ||
 				strings.HasPrefix(id, "edges/clock-skew-plus16m/")
 		}, cells + 2*4, 0},
 	} {

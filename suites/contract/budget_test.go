@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // The throttle case's budget follows the limit: the spec's 6000/1m needs 12010 calls, and with no
@@ -24,7 +24,7 @@ func TestThrottleBudgetFollowsTheLimit(t *testing.T) {
 			t.Errorf("ThrottleBudget(%s) = %d, want %d", tt.limit, got, tt.want)
 		}
 	}
-	if _, err := newSession(t.Context(), Config{Target: "http://127.0.0.1:1", States: states.Map{}, Throttle: Throttle{MaxCalls: -1}}); err == nil || !strings.Contains(err.Error(), "negative") {
+	if _, err := newSession(t.Context(), Config{Target: "http://127.0.0.1:1", States: arrange.Map{}, Throttle: Throttle{MaxCalls: -1}}); err == nil || !strings.Contains(err.Error(), "negative") {
 		t.Errorf("a negative bound: %v, want a configuration error", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/internal/hostile"
@@ -157,7 +158,7 @@ func TestRunAllGivesUpOnSilentEndpoints(t *testing.T) {
 		sentinel error
 		names    string
 	}{
-		{"target", silent.URL, states.Map{spec.StateNoSuchJob: {states.AccessKeyID: "k", states.AccessKeySecret: "s", states.ClusterID: "c", states.JobID: "j"}},
+		{"target", silent.URL, arrange.Map{spec.StateNoSuchJob: {arrange.AccessKeyID: "k", arrange.AccessKeySecret: "s", arrange.ClusterID: "c", arrange.JobID: "j"}},
 			ErrUnreachable, "target " + silent.URL},
 		{"state endpoint", "http://127.0.0.1:1", states.NewEndpoint(silent.URL, states.WithTimeout(100*time.Millisecond)),
 			ErrStateSetup, "state endpoint " + silent.URL},

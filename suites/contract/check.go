@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -54,7 +55,7 @@ func (p problem) String() string {
 func (s *session) check(ctx context.Context, a *answer, e expectation) []problem {
 	var ps []problem
 	add := func(field, want, got string) { ps = append(ps, problem{field, want, got}) }
-	var alts []spec.Alternative // the answers the run accepts where the sources disagree (follow.go)
+	var alts []specfacts.Alternative // the answers the run accepts where the sources disagree (follow.go)
 	if e.Code != spec.CodeOK {
 		alts = s.alternatives(e.Error)
 	}
@@ -98,8 +99,8 @@ func (s *session) check(ctx context.Context, a *answer, e expectation) []problem
 			add("/RequestId", "a fresh one", strconv.Quote(a.RequestID)+" again (first answered in "+a.dupOf+")")
 		}
 	}
-	if err := s.spec.ValidateResponse(ctx, a.Request, a.Status, a.Header, a.Body); err != nil {
-		var re *spec.ResponseError
+	if err := specfacts.ValidateResponse(ctx, s.spec, a.Request, a.Status, a.Header, a.Body); err != nil {
+		var re *specfacts.ResponseError
 		if errors.As(err, &re) && len(re.Problems) > 0 {
 			for _, p := range re.Problems {
 				field := "spec"

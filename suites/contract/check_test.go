@@ -6,16 +6,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 func testSession(t *testing.T) *session {
 	t.Helper()
-	s, err := newSession(context.Background(), Config{Target: "http://127.0.0.1:1", States: states.Map{}})
+	s, err := newSession(context.Background(), Config{Target: "http://127.0.0.1:1", States: arrange.Map{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +40,7 @@ func TestCheck(t *testing.T) {
 	s := testSession(t)
 	notFound, _ := s.spec.Error("JobNotFound")
 	missing, _ := s.spec.Error(codeMissingParameter)
-	badSig, _ := s.spec.Error(spec.CodeSignatureDoesNotMatch)
+	badSig, _ := s.spec.Error(specfacts.CodeSignatureDoesNotMatch)
 	errBody := func(code, msg string) (string, map[string]string) {
 		f := map[string]string{"RequestId": rid, "HostId": "h", "Code": code, "Message": msg, "Recommend": "r"}
 		return `{"RequestId":"` + rid + `","HostId":"h","Code":"` + code + `","Message":"` + msg + `","Recommend":"r"}`, f
@@ -144,7 +145,7 @@ func TestNamesOne(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	ok := Config{Target: "http://127.0.0.1:1", States: states.Map{}}
+	ok := Config{Target: "http://127.0.0.1:1", States: arrange.Map{}}
 	for name, mutate := range map[string]func(*Config){
 		"no states":        func(c *Config) { c.States = nil },
 		"bad target":       func(c *Config) { c.Target = "ftp://x" },

@@ -7,11 +7,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // One stopped job is started once, however many starts race (the page: a start of a running job
@@ -33,7 +34,7 @@ func concurrentCases(s *session, b *builder) {
 						answers := s.sendTogether(t, credentials(v), s.startCall(c, v), concurrentStarts)
 						t.repro += fmt.Sprintf(" # %d at once, each on a connection of its own", concurrentStarts)
 						for _, a := range answers {
-							if slices.Contains(s.spec.ThrottlingCodes(), a.Code) {
+							if slices.Contains(specfacts.ThrottlingCodes(s.spec), a.Code) {
 								t.skip(fmt.Sprintf("the target throttled %d starts at once (%s): its limit leaves no room for this case", concurrentStarts, a.Code))
 							}
 						}
@@ -46,7 +47,7 @@ func concurrentCases(s *session, b *builder) {
 								return fmt.Sprintf("another of %d starts sent at once, after one succeeded: %s", concurrentStarts, ps)
 							})
 						}
-						t.conform(answers[0], success(v[states.JobID], c.Format), func(ps string) string {
+						t.conform(answers[0], success(v[arrange.JobID], c.Format), func(ps string) string {
 							if answers[0].Status != http.StatusOK {
 								return fmt.Sprintf("of %d starts sent at once (%s), none succeeded: %s", concurrentStarts, tally(answers), ps)
 							}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
 	"github.com/edgeconform/edgeconform/spec"
@@ -58,7 +59,7 @@ const (
 type Config struct {
 	// Target is the base URL of the implementation under test.
 	Target string
-	// States arranges the provider states: states.NewEndpoint or a states.Profile.
+	// States arranges the provider states: states.NewEndpoint or a arrange.Profile.
 	States states.Arranger
 	// Credentials sign the calls whose state gives none (--access-key-id, the environment).
 	Credentials protocol.Credentials
@@ -95,7 +96,7 @@ type Config struct {
 	// snapshot comparisons hook in here. It is called from the cases' goroutines.
 	Observer Observer
 
-	// Follow, when set (spec.SourcePage or spec.SourceMetadata), makes that source required where
+	// Follow, when set (specfacts.SourcePage or specfacts.SourceMetadata), makes that source required where
 	// the vendor's sources disagree; unset, an answer that follows either conforms (follow.go).
 	Follow string
 
@@ -257,13 +258,9 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	stateURL := "(the provider-state arranger)"
-	if u, ok := cfg.States.(interface{ URL() string }); ok {
-		stateURL = u.URL()
-	}
 	return &session{cfg: cfg, spec: cfg.Spec, client: c, cells: cells, ctx: ctx,
 		targetWatch: giveup.New("target", c.BaseURL(), cfg.Timeout),
-		stateWatch:  giveup.New("state endpoint", stateURL, cfg.Timeout),
+		stateWatch:  giveup.New("state endpoint", arrange.Describe(cfg.States), cfg.Timeout),
 	}, nil
 }
 

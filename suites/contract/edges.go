@@ -5,10 +5,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // The edge cases (docs/protocol.md#edges-and-exploration): what real clients send and real implementations get wrong,
@@ -44,7 +45,7 @@ func edgeCases(s *session, b *builder) {
 						ec, _ := s.spec.Error(e.code)
 						want := failure(ec, c.Format)
 						if e.code == spec.CodeOK {
-							want = success(v[states.JobID], c.Format)
+							want = success(v[arrange.JobID], c.Format)
 						}
 						t.conform(a, want, nil)
 					})
@@ -117,7 +118,7 @@ func insert(ch string) func(string) string {
 }
 
 func edges(sp *spec.Spec) []edge {
-	const notFound = spec.CodeJobNotFound
+	const notFound = specfacts.CodeJobNotFound
 	var out []edge
 	for _, p := range []string{"JobId", "ClusterId"} {
 		for _, ch := range edgeChars {
@@ -138,7 +139,7 @@ func edges(sp *spec.Spec) []edge {
 			e.code, e.desc = notFound, fmt.Sprintf("accepts a clock %v off (within the 15 minutes): the business answer JobNotFound", sk.d)
 			e.rows = []string{explore.RowSkewInside}
 		} else {
-			e.code, e.desc = spec.CodeTimestampExpired, fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
+			e.code, e.desc = specfacts.CodeTimestampExpired, fmt.Sprintf("refuses a clock %v off with InvalidTimeStamp.Expired", sk.d)
 			e.rows = []string{explore.RowSkewOutside}
 		}
 		out = append(out, e)

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -50,14 +52,14 @@ type refusal struct {
 
 func liftableRefusals(s *session) []refusal {
 	out := []refusal{
-		{what: spec.CodeSignatureDoesNotMatch, code: spec.CodeSignatureDoesNotMatch, desc: "a start signed with the wrong secret",
+		{what: specfacts.CodeSignatureDoesNotMatch, code: specfacts.CodeSignatureDoesNotMatch, desc: "a start signed with the wrong secret",
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
 				mut := explore.Mutation{Kind: explore.Secret}
 				s.afterRefusal(t, c, v, "a start signed with the wrong secret", s.send(t, credentials(v), s.startCall(c, v), mut), credentials(v))
 			}},
-		{what: spec.CodeSignatureDoesNotMatch + ".tampered", code: spec.CodeSignatureDoesNotMatch,
+		{what: specfacts.CodeSignatureDoesNotMatch + ".tampered", code: specfacts.CodeSignatureDoesNotMatch,
 			desc: "a start signed for another JobId and then given this one",
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
@@ -65,16 +67,16 @@ func liftableRefusals(s *session) []refusal {
 				call := s.startCall(c, withJob(v, nobodysJobID(t.def.ID)))
 				call.Tamper = func(r *http.Request) {
 					if c.Method == http.MethodPost && c.Signature == protocol.SignatureV1 {
-						changeBody(r, v[states.JobID])
+						changeBody(r, v[arrange.JobID])
 					} else {
-						r.URL.RawQuery = setParam(r.URL.RawQuery, "JobId", v[states.JobID])
+						r.URL.RawQuery = setParam(r.URL.RawQuery, "JobId", v[arrange.JobID])
 					}
 				}
 				a := s.send(t, credentials(v), call)
-				t.repro += " # then, after signing, set JobId=" + v[states.JobID]
+				t.repro += " # then, after signing, set JobId=" + v[arrange.JobID]
 				s.afterRefusal(t, c, v, "a start signed for another JobId and then given this one", a, credentials(v))
 			}},
-		{what: spec.CodeMissingParameter, code: spec.CodeMissingParameter, desc: "a start without ClusterId",
+		{what: specfacts.CodeMissingParameter, code: specfacts.CodeMissingParameter, desc: "a start without ClusterId",
 			run: func(t *caseT, s *session, c cell) {
 				s.sparesProfile(t, spec.StateStoppedJob)
 				v := s.arrange(t, spec.StateStoppedJob, needAll...)
@@ -82,10 +84,10 @@ func liftableRefusals(s *session) []refusal {
 				call.Params.Del("ClusterId")
 				s.afterRefusal(t, c, v, "a start of the job without ClusterId", s.send(t, credentials(v), call), credentials(v))
 			}},
-		{what: spec.CodeForbidden, code: spec.CodeForbidden, desc: "a start by a caller without the permission",
+		{what: specfacts.CodeForbidden, code: specfacts.CodeForbidden, desc: "a start by a caller without the permission",
 			run: func(t *caseT, s *session, c cell) {
-				v := s.arrangeWith(t, spec.StateNoPermission, states.AccessKeyID2, states.AccessKeySecret2)
-				allowed := protocol.Credentials{AccessKeyID: v[states.AccessKeyID2], AccessKeySecret: v[states.AccessKeySecret2]}
+				v := s.arrangeWith(t, spec.StateNoPermission, arrange.AccessKeyID2, arrange.AccessKeySecret2)
+				allowed := protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID2], AccessKeySecret: v[arrange.AccessKeySecret2]}
 				s.afterRefusal(t, c, v, "a start by a caller without the permission", s.send(t, credentials(v), s.startCall(c, v)), allowed)
 			}},
 	}
@@ -103,20 +105,20 @@ func (s *session) afterRefusal(t *caseT, c cell, v states.Values, what string, r
 	a := s.send(t, caller, s.startCall(c, v))
 	s.startedBefore(t, a, v)
 	t.repro = repro + " # then start the job again, correctly signed by a caller allowed to: want 200"
-	t.conform(a, success(v[states.JobID], c.Format), func(ps string) string {
+	t.conform(a, success(v[arrange.JobID], c.Format), func(ps string) string {
 		return fmt.Sprintf("after %s (answered %d %s), a correct start of the same job: %s", what, refused.Status, explore.QuoteOrNone(refused.Code), ps)
 	})
 }
 
-// arrangeWith arranges state asking for the extra values extra (states.ParamNeed); a target that
+// arrangeWith arranges state asking for the extra values extra (arrange.ParamNeed); a target that
 // does not give them has the case skipped, with the reason.
 func (s *session) arrangeWith(t *caseT, state string, extra ...string) states.Values {
 	need := strings.Join(extra, ",")
-	v, err := s.setupWith(t, state, map[string]string{states.ParamNeed: need})
+	v, err := s.setupWith(t, state, map[string]string{arrange.ParamNeed: need})
 	v = s.arranged(t, state, v, err, needAll)
 	for _, k := range extra {
 		if v[k] == "" {
-			t.skip(fmt.Sprintf("state %q gave no %s (asked with params.%s=%s, docs/protocol.md#provider-states)", state, k, states.ParamNeed, need))
+			t.skip(fmt.Sprintf("state %q gave no %s (asked with params.%s=%s, docs/protocol.md#provider-states)", state, k, arrange.ParamNeed, need))
 		}
 	}
 	return v
@@ -135,7 +137,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 		v := s.arrange(t, spec.StateStoppedJob, needAll...)
 		creds := credentials(v)
 		drive := s.startCall(c, withJob(v, nobodysJobID(t.def.ID)))
-		over, n, err := s.driveUntil(t, creds, drive, budget, func(a *client.Answer) bool { return a.Code == spec.CodeJobNotFound })
+		over, n, err := s.driveUntil(t, creds, drive, budget, func(a *client.Answer) bool { return a.Code == specfacts.CodeJobNotFound })
 		if err != nil {
 			if t.ctx.Err() != nil {
 				t.cut()
@@ -145,7 +147,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 		if over == nil {
 			t.fail(KindTarget, fmt.Sprintf("no call was throttled: %d calls by one account, limit %s", n, limit))
 		}
-		if e, ok := s.spec.Error(over.Code); ok && e.Source == spec.SourceCommon && !slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+		if e, ok := s.spec.Error(over.Code); ok && e.Source == specfacts.SourceCommon && !slices.Contains(specfacts.ThrottlingCodes(s.spec), e.Code) {
 			t.lastCode = over.Code // the gateway's refusal, not the throttle: nothing to wait for
 			t.fail(KindTarget, fmt.Sprintf("call %d of one account, before any was throttled, answered %d %s", n, over.Status, over.Code))
 		}
@@ -163,7 +165,7 @@ func (s *session) afterThrottled(t *caseT, c cell) {
 			a := s.send(t, creds, s.startCall(c, v))
 			if a.Status != first.Status || a.Code != first.Code {
 				t.repro = repro + " # then start the job while throttled, and again once the limit lifts: want 200"
-				t.conform(a, success(v[states.JobID], c.Format), func(ps string) string {
+				t.conform(a, success(v[arrange.JobID], c.Format), func(ps string) string {
 					return fmt.Sprintf("after a throttled start (answered %d %s), the start of the same job once the limit lifted: %s",
 						first.Status, explore.QuoteOrNone(first.Code), ps)
 				})

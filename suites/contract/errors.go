@@ -3,18 +3,18 @@ package contract
 import (
 	"fmt"
 
-	"github.com/edgeconform/edgeconform/spec"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 )
 
 // Every error code of the documentation page whose provider state provokes it: one case per code
-// of spec.PageErrors(), so a code added to the spec adds a case. A page code without a state (other
+// of specfacts.PageErrors(s), so a code added to the spec adds a case. A page code without a state (other
 // than MissingParameter, provoked by the request itself, see missing.go) is a case that is skipped
 // with the reason until the spec names its state.
 func documentedErrorCases(s *session, b *builder) {
 	b.topic(2, "Documented errors", label("errors"), func() {
 		for _, c := range s.cells {
 			b.container("when a provider state provokes a documented error, "+c.Text(), label(c.Labels()...), func() {
-				for _, e := range s.spec.PageErrors() {
+				for _, e := range specfacts.PageErrors(s.spec) {
 					if e.Code == codeMissingParameter {
 						continue
 					}
@@ -37,4 +37,4 @@ func documentedErrorCases(s *session, b *builder) {
 }
 
 // codeMissingParameter is the page's code for a missing required parameter.
-const codeMissingParameter = spec.CodeMissingParameter
+const codeMissingParameter = specfacts.CodeMissingParameter

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -26,8 +27,7 @@ func exploreCases(s *session, b *builder) {
 			cells[i] = c.Transport
 		}
 		// A fixture profile hands a stopped job out once: generated calls use the reusable states there.
-		_, profile := s.cfg.States.(*states.Profile)
-		sts := explore.States(s.spec, !profile)
+		sts := explore.States(s.spec, !arrange.IsProfile(s.cfg.States))
 		if len(sts) == 0 {
 			return
 		}

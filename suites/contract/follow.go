@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -15,23 +16,23 @@ import (
 // Followed is one disputed point of a case's expectation and the source the target's answer followed.
 type Followed struct {
 	Field  string `json:"field"`        // the disagreement, e.g. "errors/UserQuotaExceed/status"
-	Source string `json:"source"`       // spec.SourcePage, spec.SourceMetadata, ...
+	Source string `json:"source"`       // specfacts.SourcePage, specfacts.SourceMetadata, ...
 	Of     string `json:"of,omitempty"` // which snapshot or SDK
 	// Note says it in one line: "UserQuotaExceed: 400, as the vendor's metadata (2024-06-24); the page says 403".
 	Note string `json:"note"`
 }
 
 // Followable are the sources a run may be told to follow (Config.Follow, --follow).
-var Followable = []string{spec.SourcePage, spec.SourceMetadata}
+var Followable = []string{specfacts.SourcePage, specfacts.SourceMetadata}
 
 // alternatives are the answers to error e the run accepts, the page's first: every source's
 // where they disagree, or only Config.Follow's.
-func (s *session) alternatives(e spec.ErrorCode) []spec.Alternative {
-	all := s.spec.Alternatives(e)
+func (s *session) alternatives(e spec.ErrorCode) []specfacts.Alternative {
+	all := specfacts.Alternatives(s.spec, e)
 	if s.cfg.Follow == "" || len(all) < 2 {
 		return all
 	}
-	var out []spec.Alternative
+	var out []specfacts.Alternative
 	for _, a := range all {
 		if a.Source == s.cfg.Follow {
 			out = append(out, a)
@@ -44,7 +45,7 @@ func (s *session) alternatives(e spec.ErrorCode) []spec.Alternative {
 }
 
 // statusOf is the alternative whose status the answer has (nil: none).
-func statusOf(alts []spec.Alternative, status int) *spec.Alternative {
+func statusOf(alts []specfacts.Alternative, status int) *specfacts.Alternative {
 	for i := range alts {
 		if alts[i].Status == status {
 			return &alts[i]
@@ -56,10 +57,10 @@ func statusOf(alts []spec.Alternative, status int) *spec.Alternative {
 // messageOf is the alternative whose template the message fills (nil: none); the most specific
 // template first, so a message that fills the page's template follows the page even where another
 // source allows any ("%s").
-func messageOf(e spec.ErrorCode, alts []spec.Alternative, msg string) *spec.Alternative {
-	var loose *spec.Alternative
+func messageOf(e spec.ErrorCode, alts []specfacts.Alternative, msg string) *specfacts.Alternative {
+	var loose *specfacts.Alternative
 	for i := range alts {
-		if !alts[i].Error(e).MatchesMessage(msg) {
+		if !specfacts.MatchesMessage(alts[i].Error(e), msg) {
 			continue
 		}
 		if alts[i].Template != "%s" {
@@ -73,16 +74,16 @@ func messageOf(e spec.ErrorCode, alts []spec.Alternative, msg string) *spec.Alte
 }
 
 // wantStatuses says the statuses the run accepts: "403" or "403 (the page) or 400 (the vendor's metadata (2024-06-24))".
-func wantStatuses(alts []spec.Alternative) string {
-	return wantEach(alts, func(a spec.Alternative) string { return strconv.Itoa(a.Status) })
+func wantStatuses(alts []specfacts.Alternative) string {
+	return wantEach(alts, func(a specfacts.Alternative) string { return strconv.Itoa(a.Status) })
 }
 
 // wantTemplates says the templates the run accepts.
-func wantTemplates(alts []spec.Alternative) string {
-	return "the template " + wantEach(alts, func(a spec.Alternative) string { return strconv.Quote(a.Template) })
+func wantTemplates(alts []specfacts.Alternative) string {
+	return "the template " + wantEach(alts, func(a specfacts.Alternative) string { return strconv.Quote(a.Template) })
 }
 
-func wantEach(alts []spec.Alternative, value func(spec.Alternative) string) string {
+func wantEach(alts []specfacts.Alternative, value func(specfacts.Alternative) string) string {
 	seen := map[string]bool{}
 	var parts []string
 	for _, a := range alts {
@@ -103,8 +104,8 @@ func wantEach(alts []spec.Alternative, value func(spec.Alternative) string) stri
 	return strings.Join(named, " or ")
 }
 
-func alternativeName(a spec.Alternative) string {
-	return spec.Claim{Source: a.Source, Of: a.Of}.Name()
+func alternativeName(a specfacts.Alternative) string {
+	return specfacts.Claim{Source: a.Source, Of: a.Of}.Name()
 }
 
 // followed says, for each disputed point of e that the answer satisfies, which source it followed.
@@ -114,13 +115,13 @@ func (s *session) followed(a *answer, e expectation) []Followed {
 	}
 	alts := s.alternatives(e.Error)
 	var out []Followed
-	if d, ok := s.spec.Disagreement("errors/" + e.Code + "/" + spec.AspectStatus); ok {
+	if d, ok := specfacts.DisagreementOf(s.spec, "errors/"+e.Code+"/"+specfacts.AspectStatus); ok {
 		if alt := statusOf(alts, a.Status); alt != nil {
 			out = append(out, Followed{Field: d.Field, Source: alt.Source, Of: alt.Of,
 				Note: fmt.Sprintf("%s: %d, as %s%s", e.Code, a.Status, alternativeName(*alt), others(d, *alt, strconv.Itoa(a.Status)))})
 		}
 	}
-	if d, ok := s.spec.Disagreement("errors/" + e.Code + "/" + spec.AspectMessage); ok {
+	if d, ok := specfacts.DisagreementOf(s.spec, "errors/"+e.Code+"/"+specfacts.AspectMessage); ok {
 		if alt := messageOf(e.Error, alts, a.Message); alt != nil {
 			out = append(out, Followed{Field: d.Field, Source: alt.Source, Of: alt.Of,
 				Note: fmt.Sprintf("%s message: %q, as %s%s", e.Code, alt.Template, alternativeName(*alt), others(d, *alt, alt.Template))})
@@ -130,14 +131,14 @@ func (s *session) followed(a *answer, e expectation) []Followed {
 }
 
 // others says what the sources not followed say: "; the page says 403".
-func others(d spec.Disagreement, followed spec.Alternative, value string) string {
+func others(d specfacts.Disagreement, followed specfacts.Alternative, value string) string {
 	var parts []string
 	for _, c := range d.Claims {
 		if (c.Source == followed.Source && c.Of == followed.Of) || c.Says == value {
 			continue
 		}
 		says := strconv.Quote(c.Says)
-		if d.Aspect == spec.AspectStatus {
+		if d.Aspect == specfacts.AspectStatus {
 			says = c.Says
 		}
 		parts = append(parts, c.Name()+" says "+says)

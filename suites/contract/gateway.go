@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -21,7 +22,7 @@ func gatewayCases(s *session, b *builder) {
 	b.topic(4, "Gateway checks", label("gateway"), func() {
 		var codes []spec.ErrorCode
 		for _, e := range s.spec.Errors() {
-			if e.Source == spec.SourceCommon && !slices.Contains(s.spec.ThrottlingCodes(), e.Code) {
+			if e.Source == specfacts.SourceCommon && !slices.Contains(specfacts.ThrottlingCodes(s.spec), e.Code) {
 				codes = append(codes, e)
 			}
 		}
@@ -59,36 +60,36 @@ const staleBy = time.Hour
 
 // provokers by the codes of docs/protocol.md#wire-protocol.
 var provokers = map[string]provoker{
-	spec.CodeInvalidAction: {"an unknown Action", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+	specfacts.CodeInvalidAction: {"an unknown Action", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Action = s.spec.Action() + "Edgeconform"
 		return s.send(t, creds, call)
 	}},
-	spec.CodeInvalidVersion: {"a wrong Version", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+	specfacts.CodeInvalidVersion: {"a wrong Version", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Version = "2000-01-01"
 		if call.Version == s.spec.Version() {
 			call.Version = "2000-01-02"
 		}
 		return s.send(t, creds, call)
 	}},
-	spec.CodeInvalidAccessKeyID: {"an unknown AccessKeyId", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+	specfacts.CodeInvalidAccessKeyID: {"an unknown AccessKeyId", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		creds.AccessKeyID = "LTAIedgeconform" + strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:12])
 		return s.send(t, creds, call)
 	}},
-	spec.CodeTimestampExpired: {"a Timestamp an hour old", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+	specfacts.CodeTimestampExpired: {"a Timestamp an hour old", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Time = time.Now().Add(-staleBy)
 		return s.send(t, creds, call)
 	}},
-	spec.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+	specfacts.CodeSignatureDoesNotMatch: {"a call signed with the wrong secret", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		a := s.send(t, creds, call, explore.Mutation{Kind: explore.Secret})
 		if p := stringToSignProblem(s.spec, a); p != "" { // stringtosign.go
 			t.fail(KindTarget, p)
 		}
 		return a
 	}},
-	spec.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
+	specfacts.CodeSignatureNonceUsed: {"a second call with the same SignatureNonce", func(t *caseT, s *session, creds protocol.Credentials, call protocol.Call) *answer {
 		call.Nonce = uuid.NewString()
 		first := s.send(t, creds, call)
-		if first.Code == spec.CodeSignatureNonceUsed {
+		if first.Code == specfacts.CodeSignatureNonceUsed {
 			t.fail(KindTarget, "the first call with a fresh SignatureNonce was answered SignatureNonceUsed")
 		}
 		return s.send(t, creds, call)

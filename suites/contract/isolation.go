@@ -3,9 +3,10 @@ package contract
 import (
 	"strconv"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // An account reaches only its own jobs (the page: JobNotFound, "the task does not exist", and
@@ -15,18 +16,18 @@ import (
 // stopped afterwards: its own account starts it, 200.
 func isolationCases(s *session, b *builder) {
 	b.topic(11, "Accounts kept apart", label("isolation"), func() {
-		notFound, nfKnown := s.spec.Error(spec.CodeJobNotFound)
-		forbidden, fbKnown := s.spec.Error(spec.CodeForbidden)
+		notFound, nfKnown := s.spec.Error(specfacts.CodeJobNotFound)
+		forbidden, fbKnown := s.spec.Error(specfacts.CodeForbidden)
 		for _, c := range edgeCells(s.cells) { // about the request and the world, not the answer's format
 			b.container("when another account starts a job, "+c.Text(), label(c.Labels()...), func() {
-				b.it(caseMeta{ID: "isolation/other-account/" + c.ID(), Code: spec.CodeJobNotFound + "|" + spec.CodeForbidden},
+				b.it(caseMeta{ID: "isolation/other-account/" + c.ID(), Code: specfacts.CodeJobNotFound + "|" + specfacts.CodeForbidden},
 					"refuses it with JobNotFound or Forbidden, and the job stays stopped", func(t *caseT) {
 						if !nfKnown || !fbKnown {
-							t.skip("the spec lacks " + spec.CodeJobNotFound + " or " + spec.CodeForbidden)
+							t.skip("the spec lacks " + specfacts.CodeJobNotFound + " or " + specfacts.CodeForbidden)
 						}
 						s.sparesProfile(t, spec.StateStoppedJob)
-						v := s.arrangeWith(t, spec.StateStoppedJob, states.OtherAccessKeyID, states.OtherAccessKeySecret)
-						intruder := protocol.Credentials{AccessKeyID: v[states.OtherAccessKeyID], AccessKeySecret: v[states.OtherAccessKeySecret]}
+						v := s.arrangeWith(t, spec.StateStoppedJob, arrange.OtherAccessKeyID, arrange.OtherAccessKeySecret)
+						intruder := protocol.Credentials{AccessKeyID: v[arrange.OtherAccessKeyID], AccessKeySecret: v[arrange.OtherAccessKeySecret]}
 						a := s.send(t, intruder, s.startCall(c, v))
 						repro := t.repro + " # a key of another account than the job's"
 						t.conformEither(a, []expectation{failure(notFound, c.Format), failure(forbidden, c.Format)}, func(ps string) string {
@@ -35,10 +36,10 @@ func isolationCases(s *session, b *builder) {
 						own := s.send(t, credentials(v), s.startCall(c, v))
 						t.repro = repro
 						s.startedBefore(t, own, v)
-						t.conformUnobserved(own, success(v[states.JobID], c.Format), func(ps string) string {
+						t.conformUnobserved(own, success(v[arrange.JobID], c.Format), func(ps string) string {
 							return "after another account's start of it (answered " + strconv.Itoa(a.Status) + " " + a.Code + "), its own account's start of the job: " + ps
 						})
-					}, label(spec.CodeJobNotFound, spec.CodeForbidden))
+					}, label(specfacts.CodeJobNotFound, specfacts.CodeForbidden))
 			})
 		}
 	})

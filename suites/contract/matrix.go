@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -39,7 +40,7 @@ func matrix(sp *spec.Spec, methods []string, sigs []protocol.SignatureVersion, f
 		sigs = []protocol.SignatureVersion{protocol.SignatureV1, protocol.SignatureV3}
 	}
 	if len(formats) == 0 {
-		for _, f := range sp.Formats() {
+		for _, f := range specfacts.Formats(sp) {
 			formats = append(formats, protocol.Format(f))
 		}
 	}
@@ -54,7 +55,7 @@ func matrix(sp *spec.Spec, methods []string, sigs []protocol.SignatureVersion, f
 				return nil, err
 			}
 			for _, f := range formats {
-				f, err := protocol.ParseFormat(string(f), sp.Formats())
+				f, err := protocol.ParseFormat(string(f), specfacts.Formats(sp))
 				if err != nil {
 					return nil, err
 				}

@@ -2,15 +2,17 @@ package contract
 
 import (
 	"fmt"
+
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 )
 
 // A required parameter missing, or sent empty, is answered MissingParameter naming it. An empty
 // value (ClusterId=) counts as missing: an identifier of no characters identifies nothing, and the
-// older SDK sends parameters it was given empty. Entries come from spec.RequiredParams().
+// older SDK sends parameters it was given empty. Entries come from specfacts.RequiredParams().
 func missingParameterCases(s *session, b *builder) {
 	b.topic(3, "Missing parameters", label("errors", codeMissingParameter), func() {
 		e, known := s.spec.Error(codeMissingParameter)
-		required := s.spec.RequiredParams()
+		required := specfacts.RequiredParams(s.spec)
 
 		type variant struct {
 			name    string   // in the case id

@@ -12,8 +12,10 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -132,7 +134,7 @@ func (s *session) arrange(t *caseT, state string, need ...string) states.Values 
 func (s *session) caller(t *caseT) states.Values {
 	v, err := s.setup(t, spec.StateNoSuchJob)
 	if errors.Is(err, states.ErrUnsupported) && s.cfg.Credentials.AccessKeyID != "" {
-		v, err = states.Values{states.ClusterID: "edgeconform-no-such-cluster", states.JobID: "edgeconform-no-such-job"}, nil
+		v, err = states.Values{arrange.ClusterID: "edgeconform-no-such-cluster", arrange.JobID: "edgeconform-no-such-job"}, nil
 	}
 	return s.arranged(t, spec.StateNoSuchJob, v, err, needAll)
 }
@@ -148,7 +150,7 @@ func (s *session) setupWith(t *caseT, state string, params map[string]string) (s
 	if params == nil {
 		v, err = s.cfg.States.Setup(t.ctx, state)
 	} else {
-		v, err = states.SetupWith(t.ctx, s.cfg.States, state, params)
+		v, err = arrange.SetupWith(t.ctx, s.cfg.States, state, params)
 	}
 	t.observe(s.stateWatch, err)
 	if err == nil {
@@ -170,19 +172,19 @@ func (s *session) arranged(t *caseT, state string, v states.Values, err error, n
 	switch {
 	case errors.Is(err, states.ErrUnsupported):
 		t.skip(err.Error())
-	case errors.Is(err, states.ErrUsedUp):
+	case errors.Is(err, arrange.ErrUsedUp):
 		t.fail(KindHarness, err.Error()+": "+usedUpAdvice)
-	case errors.Is(err, states.ErrNotStateEndpoint):
+	case errors.Is(err, arrange.ErrNotStateEndpoint):
 		t.fail(KindHarness, err.Error())
 	case err != nil:
 		t.fail(KindState, err.Error())
 	}
-	if v[states.AccessKeyID] == "" && s.cfg.Credentials.AccessKeyID != "" {
-		v[states.AccessKeyID] = s.cfg.Credentials.AccessKeyID
-		v[states.AccessKeySecret] = s.cfg.Credentials.AccessKeySecret
+	if v[arrange.AccessKeyID] == "" && s.cfg.Credentials.AccessKeyID != "" {
+		v[arrange.AccessKeyID] = s.cfg.Credentials.AccessKeyID
+		v[arrange.AccessKeySecret] = s.cfg.Credentials.AccessKeySecret
 		s.creds.Add(1)
 	}
-	if err := v.Require(need...); err != nil {
+	if err := arrange.Require(v, need...); err != nil {
 		t.fail(KindState, fmt.Sprintf("state %q setup: %v", state, err))
 	}
 	return v
@@ -190,11 +192,11 @@ func (s *session) arranged(t *caseT, state string, v states.Values, err error, n
 
 // credentials of values v.
 func credentials(v states.Values) protocol.Credentials {
-	return protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]}
+	return protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]}
 }
 
 // needAll are the values a call of the operation needs.
-var needAll = []string{states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID}
+var needAll = []string{arrange.AccessKeyID, arrange.AccessKeySecret, arrange.ClusterID, arrange.JobID}
 
 // answer is an answer of the target and, if its RequestId was answered before in the run, the
 // case that got it first (set when the run judges RequestIds, after every case ran).
@@ -250,15 +252,14 @@ const usedUpAdvice = "the fixture profile is used up: restart the mock (or reset
 // fixture says whether the states come from a fixture profile: its claims (a stopped job is
 // stopped) are the user's, not the target's.
 func (s *session) fixture() bool {
-	_, ok := s.cfg.States.(*states.Profile)
-	return ok
+	return arrange.IsProfile(s.cfg.States)
 }
 
 // sparesProfile skips the running case, one of those beyond the documented answers (effects/,
 // concurrent/, isolation/), when its state would use up an entry of a fixture profile's concrete
 // list (a real stopped job): the documented cases have the first claim on those.
 func (s *session) sparesProfile(t *caseT, state string) {
-	if p, ok := s.cfg.States.(*states.Profile); ok && p.UsesUp(state) {
+	if arrange.UsesUp(s.cfg.States, state) {
 		t.skip(fmt.Sprintf("the profile lists concrete entries of %q: this case would use one up (list them as templates with {unique} to run it)", state))
 	}
 }
@@ -267,7 +268,7 @@ func (s *session) sparesProfile(t *caseT, state string) {
 // profile named was refused as running: an earlier run started it.
 func (s *session) startedBefore(t *caseT, a *answer, v states.Values) {
 	if a.Code == codeOperationDenied && s.fixture() {
-		t.fail(KindHarness, fmt.Sprintf("the profile's stopped job %s is running (an earlier run started it): %s", clip(v[states.JobID]), usedUpAdvice))
+		t.fail(KindHarness, fmt.Sprintf("the profile's stopped job %s is running (an earlier run started it): %s", clip(v[arrange.JobID]), usedUpAdvice))
 	}
 }
 
@@ -276,7 +277,7 @@ func (s *session) startedBefore(t *caseT, a *answer, v states.Values) {
 func (s *session) startCall(c cell, v states.Values) protocol.Call {
 	call := c.call()
 	call.Params = url.Values{}
-	for _, p := range append(s.spec.RequiredParams(), s.spec.OptionalParams()...) {
+	for _, p := range append(specfacts.RequiredParams(s.spec), specfacts.OptionalParams(s.spec)...) {
 		if val, ok := v[p]; ok {
 			call.Params.Set(p, val)
 		}

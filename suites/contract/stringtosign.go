@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
 // The older SDK (alibaba-cloud-sdk-go, sdk/errors/signature_does_not_match_wrapper.go) reads the
@@ -20,17 +21,17 @@ import (
 // stringToSignProblem says how a's server string to sign differs from the one the call signed,
 // "" when it does not (or a does not hand one, or the call was not a version 1 one).
 func stringToSignProblem(sp *spec.Spec, a *answer) string {
-	e, ok := sp.Error(spec.CodeSignatureDoesNotMatch)
+	e, ok := sp.Error(specfacts.CodeSignatureDoesNotMatch)
 	if !ok || a.Code != e.Code || a.Request == nil {
 		return ""
 	}
-	var form *spec.Alternative
-	for _, alt := range sp.Alternatives(e) {
-		if alt.Source == spec.SourceSDK && strings.Count(alt.Template, "%s") == 1 && strings.HasSuffix(alt.Template, "%s") {
+	var form *specfacts.Alternative
+	for _, alt := range specfacts.Alternatives(sp, e) {
+		if alt.Source == specfacts.SourceSDK && strings.Count(alt.Template, "%s") == 1 && strings.HasSuffix(alt.Template, "%s") {
 			form = &alt
 		}
 	}
-	if form == nil || !form.Error(e).MatchesMessage(a.Message) {
+	if form == nil || !specfacts.MatchesMessage(form.Error(e), a.Message) {
 		return ""
 	}
 	params := sentParams(a.Request)
@@ -38,7 +39,7 @@ func stringToSignProblem(sp *spec.Spec, a *answer) string {
 		return "" // a version 3 call: the V1 SDK's string to sign is not its
 	}
 	got := strings.TrimPrefix(a.Message, strings.TrimSuffix(form.Template, "%s"))
-	if want := protocol.StringToSignV1(a.Request.Method, params); got != want {
+	if want := wire.StringToSignV1(a.Request.Method, params); got != want {
 		return "/Message: the server's string to sign, as " + alternativeName(*form) + " reads it, differs from the call's: want " +
 			strconv.Quote(short(want)) + ", got " + strconv.Quote(short(got))
 	}

@@ -1,9 +1,10 @@
 package contract
 
 import (
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // Starting a stopped job succeeds and echoes its JobId; starting it again is refused.
@@ -17,7 +18,7 @@ func successCases(s *session, b *builder) {
 						v := s.arrange(t, spec.StateStoppedJob, needAll...)
 						a := s.send(t, credentials(v), s.startCall(c, v))
 						s.startedBefore(t, a, v)
-						t.conform(a, success(v[states.JobID], c.Format), nil)
+						t.conform(a, success(v[arrange.JobID], c.Format), nil)
 					})
 
 				b.it(caseMeta{ID: "success/second-start/" + c.ID(), Code: codeOperationDenied}, "refuses a second start with OperationDenied",
@@ -42,4 +43,4 @@ func successCases(s *session, b *builder) {
 
 // codeOperationDenied is the code of a start of a running job; the spec carries its status and
 // template, this name ties the second-start case to it.
-const codeOperationDenied = spec.CodeOperationDenied
+const codeOperationDenied = specfacts.CodeOperationDenied

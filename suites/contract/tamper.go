@@ -10,6 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -22,17 +25,17 @@ import (
 // answered as the changed call (JobNotFound for the JobId nobody has that it now names).
 func tamperCases(s *session, b *builder) {
 	b.topic(8, "Calls changed after signing", label("tamper"), func() {
-		bad, known := s.spec.Error(spec.CodeSignatureDoesNotMatch)
+		bad, known := s.spec.Error(specfacts.CodeSignatureDoesNotMatch)
 		for _, c := range edgeCells(s.cells) { // about the request and the world, not the answer's format
 			b.container("when a signed value is changed after signing, "+c.Text(), label(c.Labels()...), func() {
 				for _, tm := range tampers {
 					if !tm.applies(c) {
 						continue
 					}
-					b.it(caseMeta{ID: "tamper/" + tm.what + "/" + c.ID(), Code: spec.CodeSignatureDoesNotMatch},
+					b.it(caseMeta{ID: "tamper/" + tm.what + "/" + c.ID(), Code: specfacts.CodeSignatureDoesNotMatch},
 						"refuses with SignatureDoesNotMatch a call whose "+tm.desc+" was changed after signing", func(t *caseT) {
 							if !known {
-								t.skip("the spec has no " + spec.CodeSignatureDoesNotMatch + " code")
+								t.skip("the spec has no " + specfacts.CodeSignatureDoesNotMatch + " code")
 							}
 							v := s.arrange(t, spec.StateRunningJob, needAll...)
 							call := s.startCall(c, v)
@@ -44,7 +47,7 @@ func tamperCases(s *session, b *builder) {
 							t.conform(a, failure(bad, c.Format), func(ps string) string {
 								return "the " + tm.desc + " changed after signing: " + ps
 							})
-						}, label(spec.CodeSignatureDoesNotMatch))
+						}, label(specfacts.CodeSignatureDoesNotMatch))
 				}
 			})
 		}
@@ -91,7 +94,7 @@ func setParam(raw, name, value string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		if k, _, _ := strings.Cut(p, "="); k == name {
-			parts[i] = name + "=" + protocol.PercentEncode(value)
+			parts[i] = name + "=" + wire.PercentEncode(value)
 		}
 	}
 	return strings.Join(parts, "&")
@@ -121,6 +124,6 @@ func withJob(v states.Values, jobID string) states.Values {
 	for k, val := range v {
 		out[k] = val
 	}
-	out[states.JobID] = jobID
+	out[arrange.JobID] = jobID
 	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -65,7 +66,7 @@ func ThrottleBudget(limit spec.RateLimit) int { return 2*limit.Calls + 10 }
 // throttledError is the first of the spec's errors that is a throttling code (zero: none).
 func throttledError(sp *spec.Spec) spec.ErrorCode {
 	for _, e := range sp.Errors() {
-		if slices.Contains(sp.ThrottlingCodes(), e.Code) {
+		if slices.Contains(specfacts.ThrottlingCodes(sp), e.Code) {
 			return e
 		}
 	}
@@ -170,9 +171,9 @@ func (s *session) driveUntil(t *caseT, creds protocol.Credentials, call protocol
 // Key:Value pairs joined by "," with no spaces (docs/protocol.md#wire-protocol), as the document's pattern says.
 func rateLimitHeaderProblems(sp *spec.Spec, a *answer) []string {
 	var out []string
-	for _, h := range sp.RateLimitHeaders() {
+	for _, h := range specfacts.RateLimitHeaders(sp) {
 		for _, v := range a.Header.Values(h) {
-			if !sp.RateLimitHeaderPattern().MatchString(v) {
+			if !specfacts.RateLimitHeaderPattern(sp).MatchString(v) {
 				out = append(out, fmt.Sprintf("%s: want Limit:N,Remain:N,TimeLeft:N,Reset:N, got %q", h, v))
 			}
 		}
@@ -188,24 +189,24 @@ var timeLeft = regexp.MustCompile(`(?:^|,)TimeLeft:([0-9]+)(?:,|$)`)
 // and no later than the TimeLeft of the answer's own rate-limit header (by then the throttle has
 // lifted; a second of slack for the two being rounded apart).
 func retryAfterProblems(sp *spec.Spec, a *answer, window time.Duration) []string {
-	v := a.Header.Get(spec.HeaderRetryAfter)
-	if v == "" || sp.RetryAfterPattern() == nil {
+	v := a.Header.Get(specfacts.HeaderRetryAfter)
+	if v == "" || specfacts.RetryAfterPattern(sp) == nil {
 		return nil
 	}
-	if !sp.RetryAfterPattern().MatchString(v) {
-		return []string{fmt.Sprintf("%s: want a positive number of milliseconds, got %q", spec.HeaderRetryAfter, v)}
+	if !specfacts.RetryAfterPattern(sp).MatchString(v) {
+		return []string{fmt.Sprintf("%s: want a positive number of milliseconds, got %q", specfacts.HeaderRetryAfter, v)}
 	}
 	ms, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || time.Duration(ms)*time.Millisecond > window+window/10 {
-		return []string{fmt.Sprintf("%s: want at most the window (%v), got %s ms", spec.HeaderRetryAfter, window, v)}
+		return []string{fmt.Sprintf("%s: want at most the window (%v), got %s ms", specfacts.HeaderRetryAfter, window, v)}
 	}
-	for _, h := range sp.RateLimitHeaders() {
+	for _, h := range specfacts.RateLimitHeaders(sp) {
 		m := timeLeft.FindStringSubmatch(a.Header.Get(h))
 		if m == nil {
 			continue
 		}
 		if left, err := strconv.ParseInt(m[1], 10, 64); err == nil && ms > left+1000 {
-			return []string{fmt.Sprintf("%s: want at most %s's TimeLeft (%d ms), got %s ms", spec.HeaderRetryAfter, h, left, v)}
+			return []string{fmt.Sprintf("%s: want at most %s's TimeLeft (%d ms), got %s ms", specfacts.HeaderRetryAfter, h, left, v)}
 		}
 		break
 	}

@@ -130,7 +130,7 @@ type observation struct {
 	rl        *rateHeader // nil when the answer has no rate-limit header
 	rlErr     string      // a header that does not parse
 	// retryAfter is a throttled answer's x-acs-retry-after as sent ("": none), which the newest
-	// darabonba-openapi reads to back off (spec.HeaderRetryAfter).
+	// darabonba-openapi reads to back off (specfacts.HeaderRetryAfter).
 	retryAfter string
 
 	transportErr string // why there was no answer (redacted: no query, so no signature)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -285,7 +286,7 @@ func judgeShape(in *input, m measurement) finding {
 			if ok && (o.code != want.Code || int(o.status) != want.Status) {
 				counts[fmt.Sprintf("%d %s", o.status, o.code)]++
 			}
-			if !in.spec.RequestIDPattern().MatchString(o.requestID) {
+			if !specfacts.RequestIDPattern(in.spec).MatchString(o.requestID) {
 				counts["RequestId "+strconv.Quote(o.requestID)]++
 			}
 		case o.kind == kindMalformed:
@@ -314,7 +315,7 @@ func judgeShape(in *input, m measurement) finding {
 
 // throttleError is the spec's documented throttling answer (Throttling.User, 400).
 func throttleError(s *spec.Spec) (spec.ErrorCode, bool) {
-	for _, c := range s.ThrottlingCodes() {
+	for _, c := range specfacts.ThrottlingCodes(s) {
 		if e, ok := s.Error(c); ok {
 			return e, true
 		}
@@ -328,7 +329,7 @@ func known(s *spec.Spec, o *observation) bool {
 		return true
 	}
 	e, ok := s.Error(o.code)
-	return ok && e.Source == spec.SourcePage
+	return ok && e.Source == specfacts.SourcePage
 }
 
 // headerProblems checks the rate-limit headers where present: the announced Limit, Remain within
@@ -346,7 +347,7 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 	}
 	for _, o := range in.all() {
 		if k := retryAfterProblem(in, o); k != "" {
-			note(k, spec.HeaderRetryAfter+": "+o.retryAfter)
+			note(k, specfacts.HeaderRetryAfter+": "+o.retryAfter)
 		}
 		if o.rlErr != "" {
 			note("unparsable", o.rlErr)
@@ -414,7 +415,7 @@ func headerProblems(in *input, m measurement) (problems []string, summary string
 	}
 	for k, c := range bad {
 		what := "rate-limit header: "
-		if strings.HasPrefix(k, spec.HeaderRetryAfter) {
+		if strings.HasPrefix(k, specfacts.HeaderRetryAfter) {
 			what = "" // its own header, named in k
 		}
 		problems = append(problems, fmt.Sprintf("%s%d× %s (e.g. %s)", what, c, k, example[k]))
@@ -430,18 +431,18 @@ func retryAfterProblem(in *input, o *observation) string {
 	if o.retryAfter == "" || o.kind != kindThrottled {
 		return ""
 	}
-	if re := in.spec.RetryAfterPattern(); re != nil && !re.MatchString(o.retryAfter) {
-		return spec.HeaderRetryAfter + " not a positive number of milliseconds"
+	if re := specfacts.RetryAfterPattern(in.spec); re != nil && !re.MatchString(o.retryAfter) {
+		return specfacts.HeaderRetryAfter + " not a positive number of milliseconds"
 	}
 	ms, err := strconv.ParseInt(o.retryAfter, 10, 64)
 	wait := time.Duration(ms) * time.Millisecond
 	switch {
 	case err != nil || ms <= 0:
-		return spec.HeaderRetryAfter + " not a positive number of milliseconds"
+		return specfacts.HeaderRetryAfter + " not a positive number of milliseconds"
 	case wait > in.w()+in.w()/10:
-		return spec.HeaderRetryAfter + " past the window"
+		return specfacts.HeaderRetryAfter + " past the window"
 	case o.rl != nil && wait > o.rl.TimeLeft+time.Second:
-		return spec.HeaderRetryAfter + " later than the rate-limit header's TimeLeft"
+		return specfacts.HeaderRetryAfter + " later than the rate-limit header's TimeLeft"
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -20,9 +21,9 @@ type twoKeyArranger struct{ setups int }
 
 func (a *twoKeyArranger) Setup(context.Context, string) (states.Values, error) {
 	a.setups++
-	return states.Values{states.AccessKeyID: fmt.Sprint("k", a.setups), states.AccessKeySecret: "s",
-		states.AccessKeyID2: fmt.Sprint("k", a.setups, "b"), states.AccessKeySecret2: "s2",
-		states.ClusterID: "c", states.JobID: "j"}, nil
+	return states.Values{arrange.AccessKeyID: fmt.Sprint("k", a.setups), arrange.AccessKeySecret: "s",
+		arrange.AccessKeyID2: fmt.Sprint("k", a.setups, "b"), arrange.AccessKeySecret2: "s2",
+		arrange.ClusterID: "c", arrange.JobID: "j"}, nil
 }
 
 func (a *twoKeyArranger) Teardown(context.Context, string, states.Values) error { return nil }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -37,8 +38,8 @@ type scenario struct {
 }
 
 func newScenario(o Options) *scenario {
-	return &scenario{o: o, lim: o.RateLimit, cls: loadrun.NewClassifier(o.Spec), throttling: o.Spec.ThrottlingCodes(),
-		rateHeaders: o.Spec.RateLimitHeaders(), plans: map[string]*attackPlan{}}
+	return &scenario{o: o, lim: o.RateLimit, cls: loadrun.NewClassifier(o.Spec), throttling: specfacts.ThrottlingCodes(o.Spec),
+		rateHeaders: specfacts.RateLimitHeaders(o.Spec), plans: map[string]*attackPlan{}}
 }
 
 func (s *scenario) attacker() *vegeta.Attacker {
@@ -80,7 +81,7 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 			}
 		}
 		if o.kind == kindThrottled {
-			o.retryAfter = r.Headers.Get(spec.HeaderRetryAfter)
+			o.retryAfter = r.Headers.Get(specfacts.HeaderRetryAfter)
 		}
 		if v != "" {
 			h, err := parseRateHeader(v)
@@ -113,7 +114,7 @@ func (s *scenario) record(role string, names []string, r *vegeta.Result) *observ
 // key, version ...): such calls do not count against the limit.
 func (s *scenario) gateway(code string) bool {
 	e, ok := s.o.Spec.Error(code)
-	return ok && e.Source == spec.SourceCommon && !slices.Contains(s.throttling, code)
+	return ok && e.Source == specfacts.SourceCommon && !slices.Contains(s.throttling, code)
 }
 
 func requestID(body []byte) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/ratelimit"
+	"github.com/edgeconform/edgeconform/internal/specfacts"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -179,7 +180,7 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 		}
 		o.kind = s.decide(o.role, o.key, e.decide)
 		if o.kind == kindThrottled {
-			o.status, o.code, o.requestID = 400, spec.CodeThrottlingUser, simRequestID
+			o.status, o.code, o.requestID = 400, specfacts.CodeThrottlingUser, simRequestID
 		}
 		obs = append(obs, o)
 		if arrived := o.sent.Add(o.latency); arrived.After(s.last) {

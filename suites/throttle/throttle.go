@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/spec"
@@ -112,7 +113,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Timeout = min(10*time.Second, max(lim.Window/20, time.Second))
 	}
 
-	accounts, teardown, err := arrange(ctx, o.States)
+	accounts, teardown, err := arrangeAccounts(ctx, o.States)
 	defer teardown()
 	if err != nil {
 		return nil, err
@@ -128,11 +129,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return rep, nil
 }
 
-// arrange sets up one fresh account per role, as many as the provider states give (the overload's
+// arrangeAccounts sets up one fresh account per role, as many as the provider states give (the overload's
 // with its second key when it has one). Without the first there is no verdict; fewer skip the
 // checks that need them. teardown frees them on a fresh context: the run's may be cancelled, the
 // target's accounts still need freeing.
-func arrange(ctx context.Context, arr states.Arranger) (map[string][]attack.Account, func(), error) {
+func arrangeAccounts(ctx context.Context, arr states.Arranger) (map[string][]attack.Account, func(), error) {
 	accounts := map[string][]attack.Account{}
 	var arranged []states.Values
 	teardown := func() {
@@ -145,7 +146,7 @@ func arrange(ctx context.Context, arr states.Arranger) (map[string][]attack.Acco
 	for i, role := range roles {
 		v, err := arr.Setup(ctx, spec.StateFreshAccount)
 		if err == nil {
-			err = v.Require(states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID)
+			err = arrange.Require(v, arrange.AccessKeyID, arrange.AccessKeySecret, arrange.ClusterID, arrange.JobID)
 			arranged = append(arranged, v)
 		}
 		if err != nil {
@@ -154,13 +155,13 @@ func arrange(ctx context.Context, arr states.Arranger) (map[string][]attack.Acco
 			}
 			break // fewer accounts: the checks that need them are skipped with the reason
 		}
-		a := attack.Account{Name: role, Credentials: protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
-			ClusterID: v[states.ClusterID], JobID: v[states.JobID]}
+		a := attack.Account{Name: role, Credentials: protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]},
+			ClusterID: v[arrange.ClusterID], JobID: v[arrange.JobID]}
 		accounts[role] = []attack.Account{a}
-		if role == roleOverload && v[states.AccessKeyID2] != "" && v[states.AccessKeySecret2] != "" {
+		if role == roleOverload && v[arrange.AccessKeyID2] != "" && v[arrange.AccessKeySecret2] != "" {
 			a2 := a
 			a2.Name = role + ".key2"
-			a2.Credentials = protocol.Credentials{AccessKeyID: v[states.AccessKeyID2], AccessKeySecret: v[states.AccessKeySecret2]}
+			a2.Credentials = protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID2], AccessKeySecret: v[arrange.AccessKeySecret2]}
 			accounts[role] = append(accounts[role], a2)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/charts/chartstest"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/ratelimit"
@@ -327,19 +328,19 @@ func TestThrottleReports(t *testing.T) {
 
 // TestThrottleNoAccounts: without a fresh account the scenario gives no verdict, with the reason.
 func TestThrottleNoAccounts(t *testing.T) {
-	_, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 100, Window: time.Second}})
+	_, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: arrange.Map{}, RateLimit: spec.RateLimit{Calls: 100, Window: time.Second}})
 	if !errors.Is(err, ErrNoVerdict) || !errors.Is(err, states.ErrUnsupported) {
 		t.Errorf("err %v, want ErrNoVerdict wrapping ErrUnsupported", err)
 	}
-	if _, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: states.Map{}, RateLimit: spec.RateLimit{Calls: 5, Window: time.Second}}); err == nil {
+	if _, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: arrange.Map{}, RateLimit: spec.RateLimit{Calls: 5, Window: time.Second}}); err == nil {
 		t.Error("a limit of 5 calls: want an error")
 	}
 }
 
 // TestThrottleUnreachableTarget: a target that does not answer gives no verdict (exit 3), not a fail.
 func TestThrottleUnreachableTarget(t *testing.T) {
-	v := states.Values{states.AccessKeyID: "LTAI-x", states.AccessKeySecret: "s3cr3t-value", states.ClusterID: "c", states.JobID: "j"}
-	st := states.Map{spec.StateFreshAccount: v}
+	v := states.Values{arrange.AccessKeyID: "LTAI-x", arrange.AccessKeySecret: "s3cr3t-value", arrange.ClusterID: "c", arrange.JobID: "j"}
+	st := arrange.Map{spec.StateFreshAccount: v}
 	rep, err := Run(context.Background(), Options{Target: "http://127.0.0.1:1", States: st, RateLimit: spec.RateLimit{Calls: 20, Window: 400 * time.Millisecond}})
 	if !errors.Is(err, ErrNoVerdict) {
 		t.Fatalf("err %v, want ErrNoVerdict", err)

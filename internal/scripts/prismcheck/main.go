@@ -28,7 +28,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/wire"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -206,9 +208,9 @@ func run(specPath, sdkDir, prismPkg string, wait time.Duration) error {
 // violations Prism reported in sl-violations (a JSON array per header value).
 func send(ctx context.Context, c *http.Client, apiURL string, v states.Values, method string, sig protocol.SignatureVersion, s *spec.Spec) (int, []string, error) {
 	req, err := protocol.NewRequest(ctx, apiURL,
-		protocol.Credentials{AccessKeyID: v[states.AccessKeyID], AccessKeySecret: v[states.AccessKeySecret]},
+		protocol.Credentials{AccessKeyID: v[arrange.AccessKeyID], AccessKeySecret: v[arrange.AccessKeySecret]},
 		protocol.Call{Transport: protocol.Transport{Method: method, Signature: sig, Format: "JSON"}, Action: s.Action(), Version: s.Version(),
-			Params: url.Values{"ClusterId": {v[states.ClusterID]}, "JobId": {v[states.JobID]}}})
+			Params: url.Values{"ClusterId": {v[arrange.ClusterID]}, "JobId": {v[arrange.JobID]}}})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -248,7 +250,7 @@ func readCaptured(ctx context.Context, path, apiURL string) (*http.Request, time
 		return nil, time.Time{}, err
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	in, err := protocol.ParseRequest(req, 1<<16)
+	in, err := wire.ParseRequest(req, 1<<16)
 	if err != nil || in.TimestampErr != nil {
 		return nil, time.Time{}, fmt.Errorf("%s: %w%w", path, err, in.TimestampErr)
 	}

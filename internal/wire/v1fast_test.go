@@ -1,7 +1,6 @@
-package protocol
+package wire
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -168,28 +167,5 @@ func TestSortParams(t *testing.T) {
 		if !slices.Equal(ps, want) {
 			t.Errorf("%d parameters: %v, want %v", n, ps, want)
 		}
-	}
-}
-
-// A call with thousands of parameters (a hostile one: past the fast path) is parsed and
-// verified like any other, without a quadratic sort.
-func TestManyParameters(t *testing.T) {
-	params := url.Values{}
-	for i := range 9000 { // url.ParseQuery refuses more than 10,000 (Go 1.26)
-		params.Set("P"+strconv.Itoa(i), strconv.Itoa(i%7))
-	}
-	call := testCall(SignatureV1, "GET")
-	call.Params = params
-	req, err := NewRequest(context.Background(), "http://127.0.0.1:8080", testCreds, call)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := ParseRequest(req, 1<<10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Release()
-	if !in.Verify(testCreds.AccessKeySecret) || in.Get("P8999") != strconv.Itoa(8999%7) || len(in.Params()) < 9000 {
-		t.Fatalf("not verified or not all parameters read: %d", len(in.Params()))
 	}
 }

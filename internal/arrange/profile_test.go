@@ -1,4 +1,4 @@
-package states_test
+package arrange_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/edgeconform/edgeconform/fixtures"
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 func TestReferenceProfile(t *testing.T) {
@@ -18,7 +18,7 @@ func TestReferenceProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := states.ParseProfile("reference", data, nil)
+	p, err := arrange.ParseProfile("reference", data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestReferenceProfile(t *testing.T) {
 			t.Errorf("state %q: %v", st.Name, err)
 			continue
 		}
-		if err := v.Require(states.AccessKeyID, states.AccessKeySecret, states.ClusterID, states.JobID); err != nil {
+		if err := arrange.Require(v, arrange.AccessKeyID, arrange.AccessKeySecret, arrange.ClusterID, arrange.JobID); err != nil {
 			t.Errorf("state %q: %v", st.Name, err)
 		}
 	}
@@ -46,7 +46,7 @@ states:
   "a running job exists": {AccessKeyId: a, ClusterId: c, JobId: r}
   "a fresh account": {AccessKeyId: f}
 `)
-	p, err := states.ParseProfile("t", data, nil)
+	p, err := arrange.ParseProfile("t", data, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,27 +56,27 @@ states:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v[states.JobID] != want {
-			t.Errorf("JobId = %q, want %q", v[states.JobID], want)
+		if v[arrange.JobID] != want {
+			t.Errorf("JobId = %q, want %q", v[arrange.JobID], want)
 		}
 	}
-	if _, err := p.Setup(ctx, spec.StateStoppedJob); !errors.Is(err, states.ErrUsedUp) || errors.Is(err, states.ErrUnsupported) || !strings.Contains(err.Error(), "used all 2") {
+	if _, err := p.Setup(ctx, spec.StateStoppedJob); !errors.Is(err, arrange.ErrUsedUp) || errors.Is(err, arrange.ErrUnsupported) || !strings.Contains(err.Error(), "used all 2") {
 		t.Errorf("third stopped job: err = %v, want ErrUsedUp saying the entries are used up", err)
 	}
 	// A reusable state gives the same values every time.
 	for range 3 {
 		v, err := p.Setup(ctx, spec.StateRunningJob)
-		if err != nil || v[states.JobID] != "r" {
+		if err != nil || v[arrange.JobID] != "r" {
 			t.Fatalf("running job: %v, %v", v, err)
 		}
 	}
 	if _, err := p.Setup(ctx, spec.StateFreshAccount); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Setup(ctx, spec.StateFreshAccount); !errors.Is(err, states.ErrUsedUp) {
+	if _, err := p.Setup(ctx, spec.StateFreshAccount); !errors.Is(err, arrange.ErrUsedUp) {
 		t.Errorf("second fresh account from a single entry: err = %v, want ErrUsedUp", err)
 	}
-	if _, err := p.Setup(ctx, spec.StateNoSuchJob); !errors.Is(err, states.ErrUnsupported) || !strings.Contains(err.Error(), "no entry") {
+	if _, err := p.Setup(ctx, spec.StateNoSuchJob); !errors.Is(err, arrange.ErrUnsupported) || !strings.Contains(err.Error(), "no entry") {
 		t.Errorf("missing state: err = %v, want ErrUnsupported", err)
 	}
 	if got := strings.Join(p.States(), "|"); got != "a fresh account|a running job exists|a stopped job exists" {
@@ -87,16 +87,16 @@ states:
 func TestProfileEnvironment(t *testing.T) {
 	data := []byte(`states: {"no such job exists": {AccessKeyId: "${AK}", AccessKeySecret: "${SK}", JobId: "lit${X}eral"}}`)
 	env := map[string]string{"AK": "from-env", "SK": "secret-env"}
-	p, err := states.ParseProfile("t", data, func(k string) string { return env[k] })
+	p, err := arrange.ParseProfile("t", data, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	v, _ := p.Setup(context.Background(), spec.StateNoSuchJob)
-	if v[states.AccessKeyID] != "from-env" || v[states.AccessKeySecret] != "secret-env" || v[states.JobID] != "lit${X}eral" {
+	if v[arrange.AccessKeyID] != "from-env" || v[arrange.AccessKeySecret] != "secret-env" || v[arrange.JobID] != "lit${X}eral" {
 		t.Errorf("values = %#v", v)
 	}
 	delete(env, "SK")
-	if _, err := states.ParseProfile("t", data, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "$SK") {
+	if _, err := arrange.ParseProfile("t", data, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "$SK") {
 		t.Errorf("unset variable: err = %v, want it named", err)
 	}
 }
@@ -118,12 +118,12 @@ func TestLoadProfileErrors(t *testing.T) {
 		"empty list":   write("list.yaml", `states: {"a running job exists": []}`),
 	}
 	for name, path := range tests {
-		if _, err := states.LoadProfile(path); err == nil {
+		if _, err := arrange.LoadProfile(path); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	ok := write("ok.yaml", `states: {"a running job exists": {JobId: j}}`)
-	if _, err := states.LoadProfile(ok); err != nil {
+	if _, err := arrange.LoadProfile(ok); err != nil {
 		t.Errorf("valid profile: %v", err)
 	}
 }
@@ -131,7 +131,7 @@ func TestLoadProfileErrors(t *testing.T) {
 // A template entry ({unique}) is never used up: each setup gets one fresh token, the same in all
 // its values.
 func TestProfileTemplates(t *testing.T) {
-	p, err := states.ParseProfile("t", []byte(`states:
+	p, err := arrange.ParseProfile("t", []byte(`states:
   "a stopped job exists": {AccessKeyId: "K{unique}", ClusterId: "c-{unique}", JobId: "j"}
 `), nil)
 	if err != nil {

@@ -1,8 +1,13 @@
-// Package states arranges the provider states of docs/protocol.md#provider-states before a contract case: either by
+// Package arrange arranges the provider states of docs/protocol.md#provider-states before a contract case: either by
 // asking the target's provider-state endpoint (Pact's state-change protocol) or, in fixture mode
 // (docs/protocol.md#fixtures), by looking the state up in a target profile. Callers get the identifiers and credentials to
 // use in their request as Values.
-package states
+//
+// Package states (spec/states) is what a Go user imports: Arranger, Values, ErrUnsupported and the
+// Endpoint are this package's. The rest is the kit's: profiles (fixture mode), Map (tests), setups
+// with parameters and in batches, and what the suites ask of an arranger (Describe, IsProfile,
+// UsesUp), so that no caller asserts an Arranger back to a concrete type.
+package arrange
 
 import (
 	"context"
@@ -32,8 +37,9 @@ const (
 // out, and the case that needs them is skipped (docs/protocol.md#provider-states).
 const ParamNeed = "need"
 
-// ParamArranger is an Arranger whose setups take parameters (Pact's params). Endpoint, Profile and
-// Map are ParamArrangers; a profile's entries carry their extra values themselves.
+// ParamArranger is an Arranger whose setups take parameters (Pact's params). Profile and Map are
+// ParamArrangers (a profile's entries carry their extra values themselves); SetupWith passes an
+// Endpoint its parameters too.
 type ParamArranger interface {
 	Arranger
 	SetupWith(ctx context.Context, state string, params map[string]string) (Values, error)
@@ -41,10 +47,35 @@ type ParamArranger interface {
 
 // SetupWith sets state up with params when arr takes them, else as Setup does.
 func SetupWith(ctx context.Context, arr Arranger, state string, params map[string]string) (Values, error) {
-	if p, ok := arr.(ParamArranger); ok {
-		return p.SetupWith(ctx, state, params)
+	switch a := arr.(type) {
+	case *Endpoint:
+		return a.setupWith(ctx, state, params)
+	case ParamArranger:
+		return a.SetupWith(ctx, state, params)
 	}
 	return arr.Setup(ctx, state)
+}
+
+// Describe names arr in a message: an Endpoint's URL, else what it is.
+func Describe(arr Arranger) string {
+	if e, ok := arr.(*Endpoint); ok {
+		return e.url
+	}
+	return "(the provider-state arranger)"
+}
+
+// IsProfile says whether arr is a fixture-mode profile: a world the kit shares with others and
+// cannot change, whose one-shot entries run out.
+func IsProfile(arr Arranger) bool {
+	_, ok := arr.(*Profile)
+	return ok
+}
+
+// UsesUp says whether a Setup of state with arr uses an entry of a profile up (see Profile.UsesUp);
+// false for every other arranger.
+func UsesUp(arr Arranger, state string) bool {
+	p, ok := arr.(*Profile)
+	return ok && p.UsesUp(state)
 }
 
 // Values are what a state's setup returned: the identifiers and credentials a case uses.
@@ -77,7 +108,7 @@ func (v Values) String() string {
 func (v Values) GoString() string { return "states.Values" + v.String() }
 
 // Require returns an error naming the first of keys that v lacks or holds empty.
-func (v Values) Require(keys ...string) error {
+func Require(v Values, keys ...string) error {
 	for _, k := range keys {
 		if v[k] == "" {
 			return fmt.Errorf("%w: no %s", ErrIncomplete, k)

@@ -1,4 +1,4 @@
-package spec
+package specfacts
 
 import (
 	"cmp"
@@ -58,7 +58,7 @@ const HeaderRetryAfter = "x-acs-retry-after"
 
 // RetryAfterPattern is the document's pattern of HeaderRetryAfter's value (a positive integer of
 // milliseconds), nil when the document has no such header on the throttled answer.
-func (s *Spec) RetryAfterPattern() *regexp.Regexp { return s.retryAfterPattern }
+func RetryAfterPattern(s *Spec) *regexp.Regexp { return s.retryAfterPattern }
 
 // decodeRetryAfter reads HeaderRetryAfter's pattern from the throttling code's answer.
 func (s *Spec) decodeRetryAfter(op *openapi3.Operation) []Problem {
@@ -91,14 +91,14 @@ const rateLimitHeaderPrefix = "x-ratelimit-"
 // RateLimitHeaders returns the names of the rate-limit headers the document allows on an answer
 // (x-ratelimit-user-api, x-ratelimit-user), the most specific (longest) first: the one a reader
 // should prefer when both are present.
-func (s *Spec) RateLimitHeaders() []string { return slices.Clone(s.rateLimitHeaders) }
+func RateLimitHeaders(s *Spec) []string { return slices.Clone(s.rateLimitHeaders) }
 
 // RateLimitHeaderPattern is the document's pattern of a rate-limit header's value
 // (Limit:N,Remain:N,TimeLeft:N,Reset:N).
-func (s *Spec) RateLimitHeaderPattern() *regexp.Regexp { return s.rateLimitPattern }
+func RateLimitHeaderPattern(s *Spec) *regexp.Regexp { return s.rateLimitPattern }
 
 // RequestIDPattern is the document's pattern of every answer's RequestId (an upper-case UUID).
-func (s *Spec) RequestIDPattern() *regexp.Regexp { return s.requestIDPattern }
+func RequestIDPattern(s *Spec) *regexp.Regexp { return s.requestIDPattern }
 
 // decodeFacts reads the facts the document states in its schemas rather than in extensions: the
 // rate-limit headers of the success answer and their pattern, and the RequestId pattern.

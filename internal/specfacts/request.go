@@ -1,4 +1,4 @@
-package spec
+package specfacts
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ type Placement struct {
 }
 
 // Placements returns the required parameters of method's operation and where each may be.
-func (s *Spec) Placements(method string) []Placement {
+func Placements(s *Spec, method string) []Placement {
 	return slices.Clone(s.placements[strings.ToUpper(method)])
 }
 
@@ -74,7 +74,7 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // signed POST) does not count here: a call must carry a signature where its scheme says. It checks
 // presence and shape, not the signature's value (that is package protocol's). The request's body is
 // left re-readable and its URL unchanged.
-func (s *Spec) ValidateRequest(ctx context.Context, req *http.Request) error {
+func ValidateRequest(ctx context.Context, s *Spec, req *http.Request) error {
 	fail := func(err error, problems ...Problem) error {
 		return &RequestError{Method: req.Method, Problems: problems, Err: err}
 	}

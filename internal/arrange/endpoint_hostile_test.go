@@ -1,4 +1,4 @@
-package states_test
+package arrange_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/hostile"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // A provider-state endpoint that misbehaves fails the setup (never "unsupported", which would
@@ -22,8 +22,8 @@ func TestEndpointHostile(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			srv := hostile.New(mode)
 			tr := &http.Transport{}
-			ep := states.NewEndpoint(srv.URL, states.WithTimeout(300*time.Millisecond), states.WithMaxBody(1<<10),
-				states.WithHTTPClient(&http.Client{Transport: tr}))
+			ep := arrange.NewEndpoint(srv.URL, arrange.WithTimeout(300*time.Millisecond), arrange.WithMaxBody(1<<10),
+				arrange.WithHTTPClient(&http.Client{Transport: tr}))
 			start := time.Now()
 			v, err := ep.Setup(context.Background(), spec.StateStoppedJob)
 			elapsed := time.Since(start)
@@ -44,7 +44,7 @@ func TestEndpointHostile(t *testing.T) {
 			if mode == hostile.WrongContentType {
 				// A JSON object under another Content-Type is read as JSON: Pact's state
 				// handlers are not strict about the type either. The case still needs its keys.
-				if err != nil || v.Require(states.AccessKeyID) == nil {
+				if err != nil || arrange.Require(v, arrange.AccessKeyID) == nil {
 					t.Errorf("values %v, err %v; want the JSON read, without the keys a case needs", v, err)
 				}
 				return
@@ -52,7 +52,7 @@ func TestEndpointHostile(t *testing.T) {
 			if err == nil {
 				t.Fatalf("values %v, want an error", v)
 			}
-			if errors.Is(err, states.ErrUnsupported) {
+			if errors.Is(err, arrange.ErrUnsupported) {
 				t.Errorf("err %v: a failing endpoint is not an unsupported state", err)
 			}
 		})

@@ -1,4 +1,4 @@
-package spec
+package specfacts
 
 import (
 	"regexp"
@@ -11,7 +11,7 @@ type ErrorCode struct {
 	Code        string // e.g. "JobNotFound"
 	Status      int    // HTTP status, e.g. 404
 	Template    string // the message template; %s stands for a detail, e.g. "%s, please check and try again later."
-	Description string
+	Description string // what the page says of it
 	Source      string // SourcePage or SourceCommon
 	State       string // the provider state whose case expects this code, "" if none
 	// Others are the message templates other sources give the code where they disagree with
@@ -27,8 +27,8 @@ func (e ErrorCode) Message(detail string) string {
 // MatchesMessage reports whether msg fills a template some source gives the code: its own
 // Template or one of Others, each %s replaced by one or more characters, everything else literal,
 // the whole message matched. Where the sources disagree, a message that follows either conforms.
-func (e ErrorCode) MatchesMessage(msg string) bool {
-	if e.MatchesTemplate(msg) {
+func MatchesMessage(e ErrorCode, msg string) bool {
+	if MatchesTemplate(e, msg) {
 		return true
 	}
 	for _, t := range e.Others {
@@ -41,7 +41,7 @@ func (e ErrorCode) MatchesMessage(msg string) bool {
 
 // MatchesTemplate reports whether msg fills the code's own Template (the page's or the common
 // conventions'), whatever the other sources say.
-func (e ErrorCode) MatchesTemplate(msg string) bool {
+func MatchesTemplate(e ErrorCode, msg string) bool {
 	return templateRegexp(e.Template).MatchString(msg)
 }
 

@@ -1,4 +1,4 @@
-package protocol
+package wire
 
 import (
 	"bytes"
@@ -106,7 +106,7 @@ func ParseRequest(r *http.Request, maxBody int64) (*Incoming, error) {
 		in.Version = v3["x-acs-version"]
 		in.Nonce = v3["x-acs-signature-nonce"]
 		in.SecurityToken = v3["x-acs-security-token"]
-		in.bodyHash = hashHex(body)
+		in.bodyHash = HashHex(body)
 		ts = v3["x-acs-date"]
 	} else {
 		in.SignatureVersion = SignatureV1

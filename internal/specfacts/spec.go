@@ -1,13 +1,13 @@
-// Package spec is the only package that loads the OpenAPI description of StartEdgeTranscodeJob.
-// It embeds openapi.yaml (generated from the documentation page by internal/gen, never edited by hand),
-// loads and validates it with kin-openapi once, and exposes the API's facts as typed accessors so
-// that no other package hard-codes a code, a status, a template, the rate limit or a state name.
-package spec
-
-//go:generate go run ../internal/gen/specgen -o openapi.yaml
+// Package specfacts loads and checks the OpenAPI description of StartEdgeTranscodeJob and decodes
+// its facts: the model behind package spec (whose Spec, ErrorCode, RateLimit and State are this
+// package's types) and everything only the kit reads of the document: the error-code constants,
+// the common codes' sources, the disagreements between the vendor's sources, where each parameter
+// travels, the patterns of the answers' headers and RequestId, request and response validation.
+// Package spec embeds the document (spec/openapi.yaml) and is what a Go user imports; the
+// accessors here are functions of a *Spec so that spec's surface stays small.
+package specfacts
 
 import (
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,13 +15,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
-
-//go:embed openapi.yaml
-var embedded []byte
 
 // Where an error code comes from.
 const (
@@ -36,19 +32,6 @@ const (
 	SourceMetadata  = "metadata"  // the vendor's OpenAPI metadata (api-docs.json, internal/source/)
 	SourceSDK       = "sdk"       // the official SDKs' code
 	SourceRecording = "recording" // a recording of the real service (contract --snapshot)
-)
-
-// The provider-state names of docs/protocol.md#provider-states. A test checks them against the document's
-// x-provider-states, so the document and the code cannot drift apart.
-const (
-	StateStoppedJob     = "a stopped job exists"
-	StateRunningJob     = "a running job exists"
-	StateNoSuchJob      = "no such job exists"
-	StateNoPermission   = "the caller lacks permission"
-	StateTaskLimit      = "the caller is at the running-task limit"
-	StateQuotaExhausted = "the caller's quota is exhausted"
-	StateInternalFault  = "the service fails internally"
-	StateFreshAccount   = "a fresh account"
 )
 
 // CodeOK is the Code a provider state expects when the call succeeds.
@@ -86,22 +69,10 @@ type RAM struct {
 
 // State is a provider state of docs/protocol.md#provider-states and the answer its case expects.
 type State struct {
-	Name   string
+	Name   string // e.g. "a stopped job exists" (spec.StateStoppedJob)
 	Status int    // expected HTTP status
 	Code   string // expected Code, CodeOK for success
 }
-
-var defaultSpec = sync.OnceValue(func() *Spec {
-	s, err := Load(embedded)
-	if err != nil {
-		// The embedded document is checked by this package's tests; failing here is a build defect.
-		panic(fmt.Sprintf("spec: embedded openapi.yaml is invalid: %v", err))
-	}
-	return s
-})
-
-// Default returns the embedded spec, loaded and validated once.
-func Default() *Spec { return defaultSpec() }
 
 // Load parses and validates an OpenAPI document and decodes the extensions edgeconform reads. A
 // document with problems yields an *InvalidError listing them all.
@@ -129,8 +100,8 @@ func (s *Spec) Version() string { return s.version }
 // in the order the gateway applies them, then the throttle).
 func (s *Spec) Errors() []ErrorCode { return slices.Clone(s.errors) }
 
-// PageErrors returns the codes documented on the page, in page order.
-func (s *Spec) PageErrors() []ErrorCode {
+// PageErrors returns s's codes documented on the page, in page order.
+func PageErrors(s *Spec) []ErrorCode {
 	var out []ErrorCode
 	for _, e := range s.errors {
 		if e.Source == SourcePage {
@@ -155,7 +126,7 @@ func (s *Spec) Error(code string) (ErrorCode, bool) {
 func (s *Spec) ContentType(format string) string { return s.contentTypes[format] }
 
 // Formats returns the answer formats the spec knows, sorted.
-func (s *Spec) Formats() []string {
+func Formats(s *Spec) []string {
 	fs := make([]string, 0, len(s.contentTypes))
 	for f := range s.contentTypes {
 		fs = append(fs, f)
@@ -165,20 +136,20 @@ func (s *Spec) Formats() []string {
 }
 
 // ThrottlingCodes returns the codes the official SDKs treat as throttling.
-func (s *Spec) ThrottlingCodes() []string { return slices.Clone(s.throttling) }
+func ThrottlingCodes(s *Spec) []string { return slices.Clone(s.throttling) }
 
 // RateLimit returns the documented limit (6000 calls per minute per account).
 func (s *Spec) RateLimit() RateLimit { return s.rate }
 
 // RequiredParams returns the operation's required parameters (from the page), in page order.
 // Common parameters (Action, Version, signature) are not included.
-func (s *Spec) RequiredParams() []string { return slices.Clone(s.required) }
+func RequiredParams(s *Spec) []string { return slices.Clone(s.required) }
 
 // OptionalParams returns the operation's optional parameters (from the page), in page order.
-func (s *Spec) OptionalParams() []string { return slices.Clone(s.optional) }
+func OptionalParams(s *Spec) []string { return slices.Clone(s.optional) }
 
-// RAM returns the authorization row of the page.
-func (s *Spec) RAM() RAM { return s.ram }
+// RAMOf returns the authorization row of the page.
+func RAMOf(s *Spec) RAM { return s.ram }
 
 // States returns the provider states of docs/protocol.md#provider-states with the answers their cases expect.
 func (s *Spec) States() []State { return slices.Clone(s.states) }

@@ -1,4 +1,4 @@
-package states_test
+package arrange_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/edgeconform/edgeconform/spec/states"
+	"github.com/edgeconform/edgeconform/internal/arrange"
 )
 
 // stateServer answers setups with numbered values; batch says whether it knows params.count.
@@ -40,7 +40,7 @@ func stateServer(t *testing.T, batch bool) (*httptest.Server, *atomic.Int64) {
 
 func TestSetupManyBatchesWhereTheEndpointCan(t *testing.T) {
 	srv, calls := stateServer(t, true)
-	vs, err := states.SetupMany(context.Background(), states.NewEndpoint(srv.URL), "s", 300)
+	vs, err := arrange.SetupMany(context.Background(), arrange.NewEndpoint(srv.URL), "s", 300)
 	if err != nil || len(vs) != 300 {
 		t.Fatalf("%d values, %v", len(vs), err)
 	}
@@ -52,9 +52,9 @@ func TestSetupManyBatchesWhereTheEndpointCan(t *testing.T) {
 // An endpoint of Pact's protocol only (no batch form) still serves: one by one, and distinct.
 func TestSetupManyFallsBackToSingleSetups(t *testing.T) {
 	srv, calls := stateServer(t, false)
-	e := states.NewEndpoint(srv.URL)
+	e := arrange.NewEndpoint(srv.URL)
 	for round := range 2 {
-		vs, err := states.SetupMany(context.Background(), e, "s", 20)
+		vs, err := arrange.SetupMany(context.Background(), e, "s", 20)
 		if err != nil || len(vs) != 20 {
 			t.Fatalf("round %d: %d values, %v", round, len(vs), err)
 		}
@@ -73,7 +73,7 @@ func TestSetupManyFallsBackToSingleSetups(t *testing.T) {
 }
 
 func TestProfileBatchRunsOut(t *testing.T) {
-	p, err := states.ParseProfile("p", []byte(`states:
+	p, err := arrange.ParseProfile("p", []byte(`states:
   "a stopped job exists":
     - {AccessKeyId: a, AccessKeySecret: s, ClusterId: c, JobId: j1}
     - {AccessKeyId: a, AccessKeySecret: s, ClusterId: c, JobId: j2}
@@ -81,11 +81,11 @@ func TestProfileBatchRunsOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := states.SetupMany(context.Background(), p, "a stopped job exists", 5)
+	vs, err := arrange.SetupMany(context.Background(), p, "a stopped job exists", 5)
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("%d values, %v; want the 2 listed", len(vs), err)
 	}
-	if _, err := states.SetupMany(context.Background(), p, "a stopped job exists", 5); err == nil {
+	if _, err := arrange.SetupMany(context.Background(), p, "a stopped job exists", 5); err == nil {
 		t.Error("a used-up profile gave more")
 	}
 }

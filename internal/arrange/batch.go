@@ -1,4 +1,4 @@
-package states
+package arrange
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 )
 
-// BatchArranger is an Arranger that can set a state up many times in one call. A load run's
-// pools use it to stay ahead of a high rate; SetupMany falls back to single setups for others.
+// BatchArranger is an Arranger that can set a state up many times in one call (a Profile; SetupMany
+// batches an Endpoint's setups too). A load run's pools use it to stay ahead of a high rate;
+// SetupMany falls back to single setups for others.
 type BatchArranger interface {
 	Arranger
 	// SetupBatch arranges state up to n times. It may return fewer than n (a profile running
@@ -23,7 +24,10 @@ type BatchArranger interface {
 // up to 8 concurrent single setups. It returns what it got; the error is the first failure,
 // returned only when nothing was arranged.
 func SetupMany(ctx context.Context, arr Arranger, state string, n int) ([]Values, error) {
-	if b, ok := arr.(BatchArranger); ok {
+	switch b := arr.(type) {
+	case *Endpoint:
+		return b.setupBatch(ctx, state, n)
+	case BatchArranger:
 		return b.SetupBatch(ctx, state, n)
 	}
 	return setupConcurrently(ctx, arr, state, n)
@@ -63,11 +67,11 @@ func setupConcurrently(ctx context.Context, arr Arranger, state string, n int) (
 	return out, nil
 }
 
-// SetupBatch posts {"state", "params": {"count": "N"}, "action": "setup"}. An endpoint that knows
+// setupBatch posts {"state", "params": {"count": "N"}, "action": "setup"}. An endpoint that knows
 // the batch form answers {"batch": [values, ...]}; one that does not (Pact's protocol has no batch)
 // ignores the count and answers one object: that one is kept, the rest are set up one by one
 // (concurrently), and later batches go one by one from the start.
-func (e *Endpoint) SetupBatch(ctx context.Context, state string, n int) ([]Values, error) {
+func (e *Endpoint) setupBatch(ctx context.Context, state string, n int) ([]Values, error) {
 	if n <= 0 {
 		return nil, nil
 	}

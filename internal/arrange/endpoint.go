@@ -1,4 +1,4 @@
-package states
+package arrange
 
 import (
 	"bytes"
@@ -53,19 +53,15 @@ func WithHTTPClient(c *http.Client) Option { return func(e *Endpoint) { e.client
 // followed — following it would turn the POST into a GET to wherever the endpoint points.
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-// NewEndpoint returns an Arranger that asks the provider-state endpoint at rawURL. A malformed URL
-// is reported by the first Setup, so that the signature stays that of DEVELOPERS.md; use
-// ValidateURL to check it up front.
-func NewEndpoint(rawURL string, opts ...Option) Arranger {
+// NewEndpoint returns the client of the provider-state endpoint at rawURL. A malformed URL is
+// reported by the first Setup; use ValidateURL to check it up front.
+func NewEndpoint(rawURL string, opts ...Option) *Endpoint {
 	e := &Endpoint{url: rawURL, client: noRedirects, timeout: DefaultTimeout, maxBody: DefaultMaxBody}
 	for _, o := range opts {
 		o(e)
 	}
 	return e
 }
-
-// URL is the endpoint's URL, as given.
-func (e *Endpoint) URL() string { return e.url }
 
 // ValidateURL says whether rawURL can serve as a state endpoint: absolute http(s) with a host.
 func ValidateURL(rawURL string) error {
@@ -88,11 +84,11 @@ type change struct {
 
 // Setup posts {"state": state, "params": {}, "action": "setup"} and returns the values answered.
 func (e *Endpoint) Setup(ctx context.Context, state string) (Values, error) {
-	return e.SetupWith(ctx, state, nil)
+	return e.setupWith(ctx, state, nil)
 }
 
-// SetupWith is Setup with params (nil: none), e.g. {"need": "OtherAccessKeyId,OtherAccessKeySecret"}.
-func (e *Endpoint) SetupWith(ctx context.Context, state string, params map[string]string) (Values, error) {
+// setupWith is Setup with params (nil: none), e.g. {"need": "OtherAccessKeyId,OtherAccessKeySecret"}.
+func (e *Endpoint) setupWith(ctx context.Context, state string, params map[string]string) (Values, error) {
 	if params == nil {
 		params = map[string]string{}
 	}

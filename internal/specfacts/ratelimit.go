@@ -1,4 +1,4 @@
-package spec
+package specfacts
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 
 // RateLimit is a limit of Calls per Window (per account).
 type RateLimit struct {
-	Calls  int
-	Window time.Duration
+	Calls  int           // calls allowed per window
+	Window time.Duration // the window they are counted over
 }
 
 // ParseRateLimit parses "N/DURATION", e.g. "6000/1m" or "600/6s". A bare unit ("100/s") means one

@@ -1,4 +1,4 @@
-package states_test
+package arrange_test
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // recorder is a state endpoint that answers with status and body and records what it was sent.
@@ -42,14 +42,14 @@ func TestEndpointSetupAndTeardown(t *testing.T) {
 	rec := &recorder{status: 200, body: `{"AccessKeyId":"ak","AccessKeySecret":"sk","ClusterId":"c1","JobId":"j1"}`}
 	srv := httptest.NewServer(rec)
 	defer srv.Close()
-	ep := states.NewEndpoint(srv.URL)
+	ep := arrange.NewEndpoint(srv.URL)
 	ctx := context.Background()
 
 	v, err := ep.Setup(ctx, spec.StateStoppedJob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := v[states.JobID], "j1"; got != want {
+	if got, want := v[arrange.JobID], "j1"; got != want {
 		t.Errorf("JobId = %q, want %q", got, want)
 	}
 	if err := ep.Teardown(ctx, spec.StateStoppedJob, v); err != nil {
@@ -80,11 +80,11 @@ func TestEndpointAnswers(t *testing.T) {
 		body        string
 		unsupported bool
 		wantErr     string // substring; "" means success
-		want        states.Values
+		want        arrange.Values
 	}{
-		{name: "values", status: 200, body: `{"JobId":"j","ClusterId":"c"}`, want: states.Values{"JobId": "j", "ClusterId": "c"}},
-		{name: "201 and numbers", status: 201, body: `{"JobId":42,"Flag":true}`, want: states.Values{"JobId": "42", "Flag": "true"}},
-		{name: "empty 2xx body", status: 204, want: states.Values{}},
+		{name: "values", status: 200, body: `{"JobId":"j","ClusterId":"c"}`, want: arrange.Values{"JobId": "j", "ClusterId": "c"}},
+		{name: "201 and numbers", status: 201, body: `{"JobId":42,"Flag":true}`, want: arrange.Values{"JobId": "42", "Flag": "true"}},
+		{name: "empty 2xx body", status: 204, want: arrange.Values{}},
 		{name: "400 unsupported", status: 400, body: "unknown state", unsupported: true, wantErr: "answered 400: unknown state"},
 		{name: "404 unsupported", status: 404, unsupported: true, wantErr: "answered 404"},
 		{name: "501 unsupported", status: 501, unsupported: true, wantErr: "answered 501"},
@@ -99,7 +99,7 @@ func TestEndpointAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(&recorder{status: tt.status, body: tt.body})
 			defer srv.Close()
-			v, err := states.NewEndpoint(srv.URL).Setup(context.Background(), spec.StateRunningJob)
+			v, err := arrange.NewEndpoint(srv.URL).Setup(context.Background(), spec.StateRunningJob)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -112,7 +112,7 @@ func TestEndpointAnswers(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
 			}
-			if got := errors.Is(err, states.ErrUnsupported); got != tt.unsupported {
+			if got := errors.Is(err, arrange.ErrUnsupported); got != tt.unsupported {
 				t.Errorf("errors.Is(err, ErrUnsupported) = %v, want %v (err: %v)", got, tt.unsupported, err)
 			}
 			if !strings.Contains(err.Error(), spec.StateRunningJob) {
@@ -133,8 +133,8 @@ func TestEndpointBounded(t *testing.T) {
 		}))
 		defer srv.Close()
 		defer close(release)
-		_, err := states.NewEndpoint(srv.URL, states.WithTimeout(50*time.Millisecond)).Setup(context.Background(), spec.StateNoSuchJob)
-		if err == nil || errors.Is(err, states.ErrUnsupported) {
+		_, err := arrange.NewEndpoint(srv.URL, arrange.WithTimeout(50*time.Millisecond)).Setup(context.Background(), spec.StateNoSuchJob)
+		if err == nil || errors.Is(err, arrange.ErrUnsupported) {
 			t.Fatalf("err = %v, want a failure that is not 'unsupported'", err)
 		}
 	})
@@ -143,7 +143,7 @@ func TestEndpointBounded(t *testing.T) {
 			io.WriteString(w, `{"JobId":"`+strings.Repeat("x", 1<<20)+`"}`)
 		}))
 		defer srv.Close()
-		_, err := states.NewEndpoint(srv.URL, states.WithMaxBody(1024)).Setup(context.Background(), spec.StateNoSuchJob)
+		_, err := arrange.NewEndpoint(srv.URL, arrange.WithMaxBody(1024)).Setup(context.Background(), spec.StateNoSuchJob)
 		if err == nil || !strings.Contains(err.Error(), "larger than 1024") {
 			t.Fatalf("err = %v, want the size limit", err)
 		}
@@ -152,17 +152,17 @@ func TestEndpointBounded(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		url := srv.URL
 		srv.Close()
-		_, err := states.NewEndpoint(url).Setup(context.Background(), spec.StateNoSuchJob)
-		if err == nil || errors.Is(err, states.ErrUnsupported) {
+		_, err := arrange.NewEndpoint(url).Setup(context.Background(), spec.StateNoSuchJob)
+		if err == nil || errors.Is(err, arrange.ErrUnsupported) {
 			t.Fatalf("err = %v, want a failure that is not 'unsupported'", err)
 		}
 	})
 	t.Run("bad URL", func(t *testing.T) {
 		for _, u := range []string{"", "localhost:1", "ftp://x/", "http://"} {
-			if err := states.ValidateURL(u); err == nil {
+			if err := arrange.ValidateURL(u); err == nil {
 				t.Errorf("ValidateURL(%q) = nil, want an error", u)
 			}
-			if _, err := states.NewEndpoint(u).Setup(context.Background(), spec.StateNoSuchJob); err == nil {
+			if _, err := arrange.NewEndpoint(u).Setup(context.Background(), spec.StateNoSuchJob); err == nil {
 				t.Errorf("Setup with URL %q: no error", u)
 			}
 		}
@@ -178,8 +178,8 @@ func TestEndpointErrorsCarryNoSecret(t *testing.T) {
 		w.Write(data) // echoes the teardown params, secret included
 	}))
 	defer srv.Close()
-	err := states.NewEndpoint(srv.URL).Teardown(context.Background(), spec.StateStoppedJob,
-		states.Values{states.AccessKeySecret: secret, states.JobID: "j"})
+	err := arrange.NewEndpoint(srv.URL).Teardown(context.Background(), spec.StateStoppedJob,
+		arrange.Values{arrange.AccessKeySecret: secret, arrange.JobID: "j"})
 	if err == nil {
 		t.Fatal("no error for a 500")
 	}
@@ -189,7 +189,7 @@ func TestEndpointErrorsCarryNoSecret(t *testing.T) {
 }
 
 func TestValuesRedacted(t *testing.T) {
-	v := states.Values{states.AccessKeyID: "ak", states.AccessKeySecret: "s3cr3t", states.AccessKeySecret2: "s3cr3t2"}
+	v := arrange.Values{arrange.AccessKeyID: "ak", arrange.AccessKeySecret: "s3cr3t", arrange.AccessKeySecret2: "s3cr3t2"}
 	for _, s := range []string{fmt.Sprint(v), fmt.Sprintf("%v", v), fmt.Sprintf("%#v", v)} {
 		if strings.Contains(s, "s3cr3t") {
 			t.Errorf("formatted values leak a secret: %s", s)
@@ -198,7 +198,7 @@ func TestValuesRedacted(t *testing.T) {
 			t.Errorf("formatted values lost the key id: %s", s)
 		}
 	}
-	if err := v.Require(states.AccessKeyID, states.JobID); err == nil || !errors.Is(err, states.ErrIncomplete) || !strings.Contains(err.Error(), "JobId") {
+	if err := arrange.Require(v, arrange.AccessKeyID, arrange.JobID); err == nil || !errors.Is(err, arrange.ErrIncomplete) || !strings.Contains(err.Error(), "JobId") {
 		t.Errorf("Require = %v, want ErrIncomplete naming JobId", err)
 	}
 }

@@ -1,4 +1,4 @@
-package spec
+package specfacts
 
 import (
 	"slices"
@@ -65,10 +65,10 @@ func SourceName(source string) string {
 }
 
 // Disagreements returns every disagreement the document records, in its order.
-func (s *Spec) Disagreements() []Disagreement { return slices.Clone(s.disagreements) }
+func Disagreements(s *Spec) []Disagreement { return slices.Clone(s.disagreements) }
 
-// Disagreement looks one up by field ("errors/UserQuotaExceed/status").
-func (s *Spec) Disagreement(field string) (Disagreement, bool) {
+// DisagreementOf looks one of s up by field ("errors/UserQuotaExceed/status").
+func DisagreementOf(s *Spec, field string) (Disagreement, bool) {
 	for _, d := range s.disagreements {
 		if d.Field == field {
 			return d, true
@@ -81,10 +81,10 @@ func (s *Spec) Disagreement(field string) (Disagreement, bool) {
 // status or message: one per source that gives it (e's own first: the page's, or the common
 // conventions'), each with the status and template that source says. An undisputed code has its
 // own alone.
-func (s *Spec) Alternatives(e ErrorCode) []Alternative {
+func Alternatives(s *Spec, e ErrorCode) []Alternative {
 	alts := []Alternative{{Source: e.Source, Status: e.Status, Template: e.Template}}
-	status, sok := s.Disagreement("errors/" + e.Code + "/" + AspectStatus)
-	message, mok := s.Disagreement("errors/" + e.Code + "/" + AspectMessage)
+	status, sok := DisagreementOf(s, "errors/"+e.Code+"/"+AspectStatus)
+	message, mok := DisagreementOf(s, "errors/"+e.Code+"/"+AspectMessage)
 	if !sok && !mok {
 		return alts
 	}
@@ -145,7 +145,7 @@ func (s *Spec) decodeDisagreements() []Problem {
 	// Each code's other templates, for ErrorCode.MatchesMessage.
 	for i := range s.errors {
 		e := &s.errors[i]
-		for _, a := range s.Alternatives(*e)[1:] {
+		for _, a := range Alternatives(s, *e)[1:] {
 			if a.Template != e.Template && !slices.Contains(e.Others, a.Template) {
 				e.Others = append(e.Others, a.Template)
 			}

@@ -1,4 +1,4 @@
-package states_test
+package arrange_test
 
 import (
 	"bytes"
@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/spec/states"
 )
 
 // answerTransport answers every request with a fixed status and body, without a network.
@@ -41,14 +41,14 @@ func FuzzEndpointAnswer(f *testing.F) {
 		if status < 100 || status > 999 {
 			return
 		}
-		ep := states.NewEndpoint("http://127.0.0.1:1/state", states.WithHTTPClient(&http.Client{Transport: answerTransport{status, body}}), states.WithMaxBody(1<<10))
+		ep := arrange.NewEndpoint("http://127.0.0.1:1/state", arrange.WithHTTPClient(&http.Client{Transport: answerTransport{status, body}}), arrange.WithMaxBody(1<<10))
 		v, err := ep.Setup(context.Background(), spec.StateStoppedJob)
-		notEndpoint := errors.Is(err, states.ErrNotStateEndpoint)
+		notEndpoint := errors.Is(err, arrange.ErrNotStateEndpoint)
 		if notEndpoint && (!bytes.Contains(body, []byte("RequestId")) || !bytes.Contains(body, []byte("Code"))) {
 			t.Fatalf("status %d: not a state endpoint, yet the answer has no RequestId and Code: %v", status, err)
 		}
 		unsupported := (status == 400 || status == 404 || status == 501) && !notEndpoint
-		if errors.Is(err, states.ErrUnsupported) != unsupported {
+		if errors.Is(err, arrange.ErrUnsupported) != unsupported {
 			t.Fatalf("status %d: err %v", status, err)
 		}
 		if err == nil && (status < 200 || status > 299) {

@@ -1,4 +1,4 @@
-package spec
+package specfacts
 
 import (
 	"bytes"
@@ -73,7 +73,7 @@ var unsupportedRe = regexp.MustCompile(`^property "(.+)" is unsupported$`)
 // schema (fields, RequestId pattern, the Code allowed at that status, nothing extra). Only the
 // response is validated: a V3 request carries Action and Version in headers, not the query. A nil
 // req means GET.
-func (s *Spec) ValidateResponse(ctx context.Context, req *http.Request, status int, header http.Header, body []byte) error {
+func ValidateResponse(ctx context.Context, s *Spec, req *http.Request, status int, header http.Header, body []byte) error {
 	RegisterXMLBodyDecoder()
 	if req == nil {
 		req = &http.Request{Method: http.MethodGet, Header: http.Header{}}
