@@ -184,7 +184,7 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 	}
 	stop := o.stop()
 	if stop != nil {
-		cr.Verdict, cr.Interrupted = string(load.VerdictInconclusive), true
+		cr.Verdict, cr.Interrupted = load.VerdictInconclusive, true
 		cr.Reason = fmt.Sprintf("%s after %d of %d steps: the figures cover the steps made so far", stop, len(cr.Steps), len(f.stepRates))
 	}
 	o.reported = true

@@ -27,6 +27,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -91,9 +92,6 @@ type Config struct {
 	Verbose bool
 	// HTTPClient is used for the calls (default: a fresh one).
 	HTTPClient *http.Client
-	// Observer, if set, sees the answer each case is judged on (see observe.go): recordings and
-	// snapshot comparisons hook in here. It is called from the cases' goroutines.
-	Observer Observer
 
 	// Follow, when set (spec.SourcePage or spec.SourceMetadata), makes that source required where
 	// the vendor's sources disagree; unset, an answer that follows either conforms (follow.go).
@@ -120,7 +118,7 @@ type Throttle struct {
 type Result struct {
 	// Verdict is VerdictPass, VerdictFail or VerdictInconclusive; Reason says why a run is
 	// inconclusive.
-	Verdict string `json:"verdict"`
+	Verdict verdict.Verdict `json:"verdict"`
 	Reason  string `json:"reason,omitempty"`
 	Target  string `json:"target"`
 	Passed  int    `json:"passed"`
@@ -185,7 +183,8 @@ const (
 
 // session is the configuration the specs read while they are built and run.
 type session struct {
-	cfg    Config
+	cfg      Config
+	observer Observer // nil: none (RunObserved)
 	spec   *spec.Spec
 	client *client.Client
 	cells  []cell
@@ -273,11 +272,16 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 // ErrCredentialsRefused or ErrNothingVerified (with the Result of what ran) when the harness could
 // not do its job. Result.Verdict is then inconclusive, unless a case proved the target wrong.
 // Runs share nothing: Run may be called any number of times, also at once.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Run(ctx context.Context, cfg Config) (*Result, error) { return RunObserved(ctx, cfg, nil) }
+
+// RunObserved is Run with an Observer that sees the answer each case is judged on (observe.go):
+// recordings and snapshot comparisons hook in here. It is called from the cases' goroutines.
+func RunObserved(ctx context.Context, cfg Config, observer Observer) (*Result, error) {
 	s, err := newSession(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.observer = observer
 	all := s.cases()
 	sel := labelFilter(s.cfg.LabelFilter)
 	var order []*caseDef

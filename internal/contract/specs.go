@@ -201,7 +201,7 @@ var needAll = []string{states.AccessKeyID, states.AccessKeySecret, states.Cluste
 type answer struct {
 	*client.Answer
 	dupOf string
-	// What was sent, for Config.Observer.
+	// What was sent, for the Observer.
 	caseID string
 	creds  protocol.Credentials
 	call   protocol.Call

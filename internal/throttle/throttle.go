@@ -12,6 +12,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/load"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
@@ -53,14 +54,14 @@ func Planned(rl spec.RateLimit) time.Duration { return time.Duration(1.5 * float
 // Report is the scenario's outcome: the JSON report of docs/protocol.md#reports plus what the text summary and the
 // report directory need.
 type Report struct {
-	Verdict        load.Verdict `json:"verdict"` // VerdictInconclusive comes with ErrNoVerdict
-	RateLimit      string       `json:"rate_limit"`
-	EstimatedLimit float64      `json:"estimated_limit"`
-	Uncertainty    float64      `json:"estimated_limit_uncertainty"`
-	Algorithm      string       `json:"algorithm"`
-	Checks         []Check      `json:"checks"`
-	Requests       int          `json:"requests"`
-	DurationSec    float64      `json:"duration_seconds"`
+	Verdict        verdict.Verdict `json:"verdict"` // verdict.Inconclusive comes with ErrNoVerdict
+	RateLimit      string          `json:"rate_limit"`
+	EstimatedLimit float64         `json:"estimated_limit"`
+	Uncertainty    float64         `json:"estimated_limit_uncertainty"`
+	Algorithm      string          `json:"algorithm"`
+	Checks         []Check         `json:"checks"`
+	Requests       int             `json:"requests"`
+	DurationSec    float64         `json:"duration_seconds"`
 
 	limit   spec.RateLimit
 	started time.Time
@@ -121,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if rep.Verdict == load.VerdictInconclusive {
+	if rep.Verdict == verdict.Inconclusive {
 		return rep, fmt.Errorf("%w: %s", ErrNoVerdict, s.noVerdict)
 	}
 	return rep, nil
