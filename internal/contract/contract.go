@@ -119,11 +119,11 @@ type Result struct {
 	// Verdict is VerdictPass, VerdictFail or VerdictInconclusive; Reason says why a run is
 	// inconclusive.
 	Verdict verdict.Verdict `json:"verdict"`
-	Reason  string `json:"reason,omitempty"`
-	Target  string `json:"target"`
-	Passed  int    `json:"passed"`
-	Failed  int    `json:"failed"`
-	Skipped int    `json:"skipped"`
+	Reason  string          `json:"reason,omitempty"`
+	Target  string          `json:"target"`
+	Passed  int             `json:"passed"`
+	Failed  int             `json:"failed"`
+	Skipped int             `json:"skipped"`
 	// Known and Fixed count the cases a baseline covers (package baseline): failed and passed.
 	Known int    `json:"known,omitempty"`
 	Fixed int    `json:"fixed,omitempty"`
@@ -185,10 +185,10 @@ const (
 type session struct {
 	cfg      Config
 	observer Observer // nil: none (RunObserved)
-	spec   *spec.Spec
-	client *client.Client
-	cells  []cell
-	ctx    context.Context // cancelled when the run is
+	spec     *spec.Spec
+	client   *client.Client
+	cells    []cell
+	ctx      context.Context // cancelled when the run is
 
 	// Watches of the endpoints: the run gives up on one that answers none of its first calls.
 	targetWatch, stateWatch *giveup.Watch
