@@ -218,12 +218,9 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		}
 		cfg.Signatures = []protocol.SignatureVersion{sv}
 	}
-	var rl spec.RateLimit
-	if f.rateLimit != "" {
-		var err error
-		if rl, err = spec.ParseRateLimit(f.rateLimit); err != nil {
-			return cfg, "", nothing, cli.Usagef("contract: --rate-limit: %v", err)
-		}
+	rl, given, err := resolveRateLimit("contract", f.rateLimit, f.target == "", contractRateLimit)
+	if err != nil {
+		return cfg, "", nothing, err
 	}
 	creds, err := credentials(m, "contract", f.accessKeyID, f.accessKeySecret)
 	if err != nil {
@@ -235,9 +232,6 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		cfg.Out, cfg.Color = m.Stdout, isTerminal(m.Stdout) && m.getenv("NO_COLOR") == ""
 	}
 
-	if f.target == "" && rl.Calls == 0 {
-		rl = contractEmbeddedLimit
-	}
 	a, err := f.arrange(ctx, m, "contract", rl)
 	if err != nil {
 		return cfg, "", nothing, err
@@ -249,7 +243,7 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		cfg.Throttle = contract.Throttle{Limit: rl, Safe: true}
 	} else {
 		// A limit given by the user is one the target is known to take being driven past.
-		cfg.Throttle = contract.Throttle{Limit: rl, Safe: rl.Calls > 0}
+		cfg.Throttle = contract.Throttle{Limit: rl, Safe: given}
 	}
 	return cfg, strings.Join(a.desc, "; "), a.close, nil
 }

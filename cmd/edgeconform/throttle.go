@@ -185,11 +185,8 @@ func (f *throttleFlags) options(ctx context.Context, m *Main) (throttle.Options,
 		return o, "", nothing, cli.Usagef("throttle: --signature: %v", err)
 	}
 	o.Signature = sv
-	o.RateLimit = spec.Default().RateLimit()
-	if f.rateLimit != "" {
-		if o.RateLimit, err = spec.ParseRateLimit(f.rateLimit); err != nil {
-			return o, "", nothing, cli.Usagef("throttle: --rate-limit: %v", err)
-		}
+	if o.RateLimit, _, err = resolveRateLimit("throttle", f.rateLimit, f.target == "", specRateLimit()); err != nil {
+		return o, "", nothing, err
 	}
 	if o.RateLimit.Calls < 10 {
 		return o, "", nothing, cli.Usagef("throttle: --rate-limit %s: the scenario needs at least 10 calls per window", o.RateLimit)
