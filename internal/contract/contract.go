@@ -67,9 +67,9 @@ type Config struct {
 	Spec *spec.Spec
 
 	// The transport matrix; each nil means all: GET and POST, v1 and v3, JSON and XML.
-	Methods    []string
-	Signatures []protocol.SignatureVersion
-	Formats    []string
+	Methods    []string                    // "GET", "POST"
+	Signatures []protocol.SignatureVersion // protocol.SignatureV1, protocol.SignatureV3
+	Formats    []string                    // "JSON", "XML"
 
 	// Strict turns skipped cases into failures.
 	Strict bool
@@ -87,7 +87,7 @@ type Config struct {
 
 	// Out receives a line per case as the run ends (nil: none); Color allows ANSI colours in it.
 	Out   io.Writer
-	Color bool
+	Color bool // ANSI colours on Out
 	// Verbose lists every case on Out; without it, the failed and skipped ones.
 	Verbose bool
 	// HTTPClient is used for the calls (default: a fresh one).
@@ -99,15 +99,15 @@ type Config struct {
 
 	// Explore adds that many generated calls of seed Seed (ids explore/<Seed>/<i>; explore.go).
 	Explore int
-	Seed    uint64
+	Seed    uint64 // the seed of the generated calls
 }
 
 // Throttle configures the throttle case. The case drives one fresh account past Limit, so it runs
 // only when Safe says the target is known to take that: the embedded reference implementation, a
 // limit given explicitly, a test mock. Otherwise it is skipped with the reason.
 type Throttle struct {
-	Limit spec.RateLimit
-	Safe  bool
+	Limit spec.RateLimit // the target's limit per account (zero: unknown, the cases are skipped)
+	Safe  bool           // the target is known to take being driven past Limit
 	// MaxCalls bounds the calls one case makes (0: what Limit needs, ThrottleBudget). A case whose
 	// limit needs more is not run: the harness's bound, never the target's fault (Strict leaves it
 	// skipped).
@@ -119,20 +119,20 @@ type Result struct {
 	// Verdict is VerdictPass, VerdictFail or VerdictInconclusive; Reason says why a run is
 	// inconclusive.
 	Verdict verdict.Verdict `json:"verdict"`
-	Reason  string          `json:"reason,omitempty"`
-	Target  string          `json:"target"`
-	Passed  int             `json:"passed"`
-	Failed  int             `json:"failed"`
-	Skipped int             `json:"skipped"`
+	Reason  string          `json:"reason,omitempty"` // why the run is inconclusive
+	Target  string          `json:"target"`           // Config.Target
+	Passed  int             `json:"passed"`           // the cases that passed
+	Failed  int             `json:"failed"`           // the cases that failed
+	Skipped int             `json:"skipped"`          // the cases skipped (not run, not judged, a state not arranged)
 	// Known and Fixed count the cases a baseline covers (package baseline): failed and passed.
 	Known int    `json:"known,omitempty"`
-	Fixed int    `json:"fixed,omitempty"`
-	Cases []Case `json:"cases"`
+	Fixed int    `json:"fixed,omitempty"` // the passed cases a baseline covers
+	Cases []Case `json:"cases"`           // every selected case, in the report's order
 	// Problems fail the run beside its cases, one line each (an expired baseline entry).
 	Problems []string `json:"problems,omitempty"`
 
-	Duration time.Duration `json:"-"`
-	Started  time.Time     `json:"-"`
+	Duration time.Duration `json:"-"` // how long the cases ran
+	Started  time.Time     `json:"-"` // when they began
 	// NotRun counts selected cases cut by the deadline or an interrupt (also counted skipped).
 	NotRun int `json:"-"`
 	// CredentialsUsed counts the cases signed with Config.Credentials (their state gave none).
@@ -144,17 +144,17 @@ type Result struct {
 
 // Case is one case's outcome.
 type Case struct {
-	ID      string `json:"id"`
-	Code    string `json:"code"`
-	Status  string `json:"status"`
-	Message string `json:"message"`
+	ID      string `json:"id"`      // area/what/cell, e.g. "errors/JobNotFound/GET-v1-JSON"
+	Code    string `json:"code"`    // the Code the case expects ("OK" for a success, "4xx", "any" where the sources leave it open)
+	Status  string `json:"status"`  // StatusPassed, StatusFailed or StatusSkipped (a baseline's "known", "fixed")
+	Message string `json:"message"` // what differed, or why the case was skipped ("" for a pass)
 	// Reproduce is a command line that sends the failed call again, signed afresh (docs/protocol.md#reports).
 	Reproduce string `json:"reproduce,omitempty"`
 	// Followed: where the vendor's sources disagree on the expectation, which one the answer followed.
 	Followed []Followed `json:"followed,omitempty"`
 
-	Labels   []string      `json:"-"`
-	Duration time.Duration `json:"-"`
+	Labels   []string      `json:"-"` // the labels LabelFilter selects by: area, cell (get, v1, json, ...), Code
+	Duration time.Duration `json:"-"` // how long the case took
 	// Kind tells why a failed case failed: the target (""), no answer ("transport"), the state
 	// endpoint ("state"), the harness ("harness": a fixture profile used up, a state URL that is
 	// the API; never the target's doing).
