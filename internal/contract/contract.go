@@ -145,7 +145,7 @@ type Result struct {
 // Case is one case's outcome.
 type Case struct {
 	ID      string `json:"id"`      // area/what/cell, e.g. "errors/JobNotFound/GET-v1-JSON"
-	Code    string `json:"code"`    // the Code the case expects ("OK" for a success, "4xx", "any" where the sources leave it open)
+	Code    string `json:"code"`    // the Code the case expects: "OK" for a success; "4xx", "any" or "A|B" where the sources leave it open
 	Status  string `json:"status"`  // StatusPassed, StatusFailed or StatusSkipped (a baseline's "known", "fixed")
 	Message string `json:"message"` // what differed, or why the case was skipped ("" for a pass)
 	// Reproduce is a command line that sends the failed call again, signed afresh (docs/protocol.md#reports).
