@@ -1,7 +1,9 @@
 // Package contract holds the contract suite of StartEdgeTranscodeJob (docs/protocol.md) and its
-// runner. Each Run builds its cases as data from its Config, runs them and returns their outcome:
-// runs share no state, so Run may be called any number of times, also concurrently. The package's
-// own go test binary reports the cases through Ginkgo (contract_suite_test.go).
+// runner: the machinery behind the public package suites/contract, which aliases its Config and
+// Result. Each Run builds its cases as data from its Config, runs them and returns their outcome:
+// runs share no state, so Run may be called any number of times, also concurrently. RunObserved
+// adds the Observer seam of the binary's recordings and snapshots. suites/contract's go test
+// binary reports the cases through Ginkgo (contract_suite_test.go).
 //
 // The cases: a start of a stopped job (JobId echoed) and its refused second start; each error code
 // of the documentation page through its provider state, MissingParameter through the request
