@@ -37,7 +37,7 @@ test: fmt-check vet tidy-check test-main test-sdk test-redis lint-spec prism
 # against x/time/rate and over a slow link, which the race build skips.
 test-main:
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
-	$(GO) test -count=1 -run 'Sim|AgainstReference|AgainstLimitersPeopleUse|OverSlowLink' ./suites/throttle
+	$(GO) test -count=1 -run 'Sim|AgainstReference|AgainstLimitersPeopleUse|OverSlowLink' ./internal/throttle
 	$(GO) test -count=1 -run 'TestReferenceConformsOverSeeds|TestVariantsConformOverSeeds' ./internal/explore
 	$(GO) test -count=1 -run 'TestAPIAllocBudget' ./internal/mock
 
@@ -54,7 +54,7 @@ test-redis:
 ## redis_rate: for release runs, never in make test. THROTTLE_FULL=all adds each of the reference's
 ## algorithms.
 throttle-full:
-	THROTTLE_FULL=$${THROTTLE_FULL:-1} THROTTLE_TEST_PARALLEL=$${THROTTLE_TEST_PARALLEL:-2} $(GO) test -count=1 -v -timeout 60m -run 'TestThrottleFullScale' ./suites/throttle
+	THROTTLE_FULL=$${THROTTLE_FULL:-1} THROTTLE_TEST_PARALLEL=$${THROTTLE_TEST_PARALLEL:-2} $(GO) test -count=1 -v -timeout 60m -run 'TestThrottleFullScale' ./internal/throttle
 	@cd internal/redistest && THROTTLE_FULL=1 $(GO) test -count=1 -v -timeout 30m ./...
 
 lint: fmt-check vet tidy-check lint-spec

@@ -8,7 +8,7 @@
 //		Target: "http://127.0.0.1:8080", States: states.NewEndpoint("http://127.0.0.1:8081"),
 //		Rate: 500, Duration: 30 * time.Second, Thresholds: []string{"p99<50ms", "errors<0.1%"},
 //	})
-//	// err: no verdict (bad options, set-up failed, no answer); rep.Verdict: "pass" or "fail"
+//	// err: no verdict (bad options, set-up failed, no answer); rep.Verdict: VerdictPass or VerdictFail
 //
 // Sharded, stepped (capacity) and compared runs are the command's (`edgeconform load --shard`,
 // `--ramp`, `edgeconform report compare`).

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/contract"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
 // contractFlags are the flags of `edgeconform contract` beyond the shared targetFlags.
@@ -111,8 +111,7 @@ func (f *contractFlags) run(ctx context.Context, m *Main) (*contract.Result, err
 		return nil, err
 	}
 	defer cleanup()
-	cfg.Observer = f.parity.observer()
-	res, runErr := runContractSuite(ctx, cfg)
+	res, runErr := runContractSuite(ctx, cfg, f.parity.observer())
 	if errors.Is(runErr, contract.ErrConfig) {
 		return nil, cli.Usagef("contract: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
 	}
@@ -128,7 +127,7 @@ func (f *contractFlags) run(ctx context.Context, m *Main) (*contract.Result, err
 		return nil, err
 	}
 	res.Problems = append(res.Problems, expired...)
-	res.Rejudge(runErr)
+	contract.Rejudge(res, runErr)
 	var summary bytes.Buffer
 	if err := printContractSummary(io.MultiWriter(m.Stdout, &summary), res, desc, f.verbose); err != nil {
 		return res, fmt.Errorf("%w: %w", cli.ErrHarness, err)
@@ -168,14 +167,14 @@ func contractVerdict(res *contract.Result, runErr error) error {
 
 // runContractSuite runs the suite and waits for it at most its deadline and a grace period: a
 // suite stuck past that is abandoned (the process exits), never waited on forever.
-func runContractSuite(ctx context.Context, cfg contract.Config) (*contract.Result, error) {
+func runContractSuite(ctx context.Context, cfg contract.Config, observer contract.Observer) (*contract.Result, error) {
 	type outcome struct {
 		res *contract.Result
 		err error
 	}
 	done := make(chan outcome, 1)
 	go func() {
-		res, err := contract.Run(ctx, cfg)
+		res, err := contract.RunObserved(ctx, cfg, observer)
 		done <- outcome{res, err}
 	}()
 	deadline := cfg.Deadline
@@ -219,12 +218,9 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		}
 		cfg.Signatures = []protocol.SignatureVersion{sv}
 	}
-	var rl spec.RateLimit
-	if f.rateLimit != "" {
-		var err error
-		if rl, err = spec.ParseRateLimit(f.rateLimit); err != nil {
-			return cfg, "", nothing, cli.Usagef("contract: --rate-limit: %v", err)
-		}
+	rl, given, err := resolveRateLimit("contract", f.rateLimit, f.target == "", contractRateLimit)
+	if err != nil {
+		return cfg, "", nothing, err
 	}
 	creds, err := credentials(m, "contract", f.accessKeyID, f.accessKeySecret)
 	if err != nil {
@@ -236,9 +232,6 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		cfg.Out, cfg.Color = m.Stdout, isTerminal(m.Stdout) && m.getenv("NO_COLOR") == ""
 	}
 
-	if f.target == "" && rl.Calls == 0 {
-		rl = contractEmbeddedLimit
-	}
 	a, err := f.arrange(ctx, m, "contract", rl)
 	if err != nil {
 		return cfg, "", nothing, err
@@ -250,7 +243,7 @@ func (f *contractFlags) config(ctx context.Context, m *Main) (contract.Config, s
 		cfg.Throttle = contract.Throttle{Limit: rl, Safe: true}
 	} else {
 		// A limit given by the user is one the target is known to take being driven past.
-		cfg.Throttle = contract.Throttle{Limit: rl, Safe: rl.Calls > 0}
+		cfg.Throttle = contract.Throttle{Limit: rl, Safe: given}
 	}
 	return cfg, strings.Join(a.desc, "; "), a.close, nil
 }

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
-	"github.com/edgeconform/edgeconform/suites/contract"
+	"github.com/edgeconform/edgeconform/internal/contract"
 )
 
 // maxExplore bounds --explore: each generated call is a case of the report.

@@ -115,11 +115,8 @@ func (o *loadOptions) check() (ts []loadrun.Threshold, sh loadrun.Shard, sig pro
 	if sig, err = protocol.ParseSignatureVersion(o.signature); err != nil {
 		return nil, sh, "", rl, cli.Usagef("load: --signature: %v", err)
 	}
-	rl = spec.Default().RateLimit()
-	if o.rateLimit != "" {
-		if rl, err = spec.ParseRateLimit(o.rateLimit); err != nil {
-			return nil, sh, "", rl, cli.Usagef("load: --rate-limit: %v", err)
-		}
+	if rl, _, err = resolveRateLimit("load", o.rateLimit, o.target == "", specRateLimit()); err != nil {
+		return nil, sh, "", rl, err
 	}
 	switch m := strings.ToUpper(o.method); m {
 	case "GET", "POST":

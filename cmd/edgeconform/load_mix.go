@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
@@ -184,7 +185,7 @@ func (o *loadOptions) runSteps(ctx context.Context, m *Main, target string, ro l
 	}
 	stop := o.stop()
 	if stop != nil {
-		cr.Verdict, cr.Interrupted = string(loadrun.VerdictInconclusive), true
+		cr.Verdict, cr.Interrupted = verdict.Inconclusive, true
 		cr.Reason = fmt.Sprintf("%s after %d of %d steps: the figures cover the steps made so far", stop, len(cr.Steps), len(f.stepRates))
 	}
 	o.reported = true

@@ -90,12 +90,10 @@ func (f *mockFlags) options(m *Main) ([]mock.Option, string, error) {
 	if sameAddr(f.listen, f.adminListen) {
 		return nil, "", cli.Usagef("mock: --admin-listen %s must differ from --listen: the provider-state endpoint never shares the API's listener", f.adminListen)
 	}
-	rl := spec.Default().RateLimit()
-	if f.rateLimit != "" {
-		var err error
-		if rl, err = spec.ParseRateLimit(f.rateLimit); err != nil {
-			return nil, "", cli.Usagef("mock: --rate-limit: %v", err)
-		}
+	// The reference implementation itself: the limit it applies, the spec's unless given.
+	rl, _, err := resolveRateLimit("mock", f.rateLimit, true, specRateLimit())
+	if err != nil {
+		return nil, "", err
 	}
 	alg, err := ratelimit.ParseAlgorithm(f.algorithm)
 	if err != nil {

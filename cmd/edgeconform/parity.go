@@ -10,9 +10,9 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/baseline"
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/contract"
 	"github.com/edgeconform/edgeconform/internal/parity"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
 // parityFlags are contract's flags of docs/protocol.md#parity: --snapshot, --snapshot-ignore, --baseline.
@@ -74,9 +74,9 @@ func (p *parityFlags) observer() contract.Observer {
 	if p.comparer == nil {
 		return nil
 	}
-	return func(o contract.Observation) contract.Verdict {
+	return func(o contract.Observation) contract.Judgment {
 		diffs, skip := p.comparer.Compare(o.Case, o.Answer, parity.SentOf(o.Credentials, o.Call, o.Answer.Request))
-		return contract.Verdict{Problems: diffs, Skip: skip}
+		return contract.Judgment{Problems: diffs, Skip: skip}
 	}
 }
 

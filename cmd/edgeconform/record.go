@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/cli"
+	"github.com/edgeconform/edgeconform/internal/contract"
 	"github.com/edgeconform/edgeconform/internal/parity"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/suites/contract"
 )
 
 // runRecord is `edgeconform record` (docs/protocol.md#parity): the contract cases against --target (or
@@ -58,11 +58,10 @@ func runRecord(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer cleanup()
-	cfg.Observer = func(o contract.Observation) contract.Verdict {
+	res, runErr := runContractSuite(ctx, cfg, func(o contract.Observation) contract.Judgment {
 		rec.Add(o.Case, o.Answer, parity.SentOf(o.Credentials, o.Call, o.Answer.Request))
-		return contract.Verdict{}
-	}
-	res, runErr := runContractSuite(ctx, cfg)
+		return contract.Judgment{}
+	})
 	if errors.Is(runErr, contract.ErrConfig) {
 		return cli.Usagef("record: %v", strings.TrimPrefix(runErr.Error(), "contract: "))
 	}

@@ -12,9 +12,9 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
-	"github.com/edgeconform/edgeconform/internal/loadrun"
-	"github.com/edgeconform/edgeconform/suites/contract"
-	"github.com/edgeconform/edgeconform/suites/throttle"
+	"github.com/edgeconform/edgeconform/internal/contract"
+	"github.com/edgeconform/edgeconform/internal/throttle"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 )
 
 // runRun is `edgeconform run`: the contract suites, then the throttle scenario, against the same
@@ -102,19 +102,19 @@ func runRun(ctx context.Context, m *Main, args []string) error {
 		reason = whole.Error()
 		err = fmt.Errorf("%w: %w", cli.ErrHarness, &plain{"run: " + reason, errors.Join(cerr, terr)})
 	}
-	verdict := verdictOf(err)
+	runVerdict := verdictOf(err)
 	if werr := writeOutput("run", "json", f.jsonReport, func(w io.Writer) error {
-		return writeRunJSON(w, runJSON{verdict, reason, cres, cerr, trep, terr})
+		return writeRunJSON(w, runJSON{runVerdict, reason, cres, cerr, trep, terr})
 	}); werr != nil {
 		return errors.Join(werr, err)
 	}
 	// The last line: the run's verdict, which the exit status and the JSON repeat; with no verdict,
 	// why (a failure's reasons are the parts' lines above).
 	why := ""
-	if verdict == string(loadrun.VerdictInconclusive) {
+	if runVerdict == verdict.Inconclusive {
 		why = ": " + reason
 	}
-	fmt.Fprintf(m.Stdout, "\nrun: %s (contract %s, throttle %s)%s\n", strings.ToUpper(verdict), verdictOf(cerr), verdictOf(terr), why)
+	fmt.Fprintf(m.Stdout, "\nrun: %s (contract %s, throttle %s)%s\n", strings.ToUpper(string(runVerdict)), verdictOf(cerr), verdictOf(terr), why)
 	return err
 }
 
@@ -160,23 +160,24 @@ func sentinelOf(err error) string {
 }
 
 // verdictOf names the verdict an error (an exit status) stands for.
-func verdictOf(err error) string {
+func verdictOf(err error) verdict.Verdict {
 	switch cli.ExitCode(err) {
 	case cli.ExitOK:
-		return "pass"
+		return verdict.Pass
 	case cli.ExitNonConformant:
-		return "fail"
+		return verdict.Fail
 	}
-	return "inconclusive"
+	return verdict.Inconclusive
 }
 
 // runJSON is what `run --json` reports: the verdict, why (when it is not a pass), each part.
 type runJSON struct {
-	verdict, reason string
-	cres            *contract.Result
-	cerr            error
-	trep            *throttle.Report
-	terr            error
+	verdict verdict.Verdict
+	reason  string
+	cres    *contract.Result
+	cerr    error
+	trep    *throttle.Report
+	terr    error
 }
 
 // writeRunJSON writes {"verdict", "reason", "contract": <contract report>, "throttle": <throttle
@@ -188,8 +189,8 @@ func writeRunJSON(w io.Writer, r runJSON) error {
 		if !ok {
 			var b bytes.Buffer
 			err := writeJSON(&b, struct {
-				Verdict string `json:"verdict"`
-				Reason  string `json:"reason"`
+				Verdict verdict.Verdict `json:"verdict"`
+				Reason  string          `json:"reason"`
 			}{verdictOf(why), sentence(why)})
 			return b.Bytes(), err
 		}
@@ -208,7 +209,7 @@ func writeRunJSON(w io.Writer, r runJSON) error {
 		return err
 	}
 	return writeJSON(w, struct {
-		Verdict  string          `json:"verdict"`
+		Verdict  verdict.Verdict `json:"verdict"`
 		Reason   string          `json:"reason,omitempty"`
 		Contract json.RawMessage `json:"contract"`
 		Throttle json.RawMessage `json:"throttle"`

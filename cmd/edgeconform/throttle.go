@@ -11,10 +11,10 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/client"
-	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/throttle"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
-	"github.com/edgeconform/edgeconform/suites/throttle"
 )
 
 // throttleFlags are the flags of `edgeconform throttle`: the shared target flags plus the
@@ -108,16 +108,16 @@ func (f *throttleFlags) noVerdictError(err error) error {
 
 // noVerdictReport is the JSON report of a scenario that measured nothing: no verdict, and why.
 type noVerdictReport struct {
-	Verdict   string     `json:"verdict"`
-	Reason    string     `json:"reason"`
-	RateLimit string     `json:"rate_limit"`
-	Checks    []struct{} `json:"checks"`
+	Verdict   verdict.Verdict `json:"verdict"`
+	Reason    string          `json:"reason"`
+	RateLimit string          `json:"rate_limit"`
+	Checks    []struct{}      `json:"checks"`
 }
 
 // scenario runs the scenario and writes its reports; the report comes back whenever calls were made.
 func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Options, desc string) (*throttle.Report, error) {
 	noVerdict := func(err error) error {
-		rep := noVerdictReport{"inconclusive", f.reason(err), opts.RateLimit.String(), []struct{}{}}
+		rep := noVerdictReport{verdict.Inconclusive, f.reason(err), opts.RateLimit.String(), []struct{}{}}
 		if werr := writeOutput("throttle", "json", f.jsonReport, func(w io.Writer) error { return writeJSON(w, rep) }); werr != nil {
 			return errors.Join(werr, f.noVerdictError(err))
 		}
@@ -146,7 +146,7 @@ func (f *throttleFlags) scenario(ctx context.Context, m *Main, opts throttle.Opt
 	switch {
 	case runErr != nil:
 		return rep, f.noVerdictError(runErr)
-	case rep.Verdict == loadrun.VerdictFail:
+	case rep.Verdict == verdict.Fail:
 		var names []string
 		for _, c := range rep.Failed() {
 			names = append(names, c.Name)
@@ -185,11 +185,8 @@ func (f *throttleFlags) options(ctx context.Context, m *Main) (throttle.Options,
 		return o, "", nothing, cli.Usagef("throttle: --signature: %v", err)
 	}
 	o.Signature = sv
-	o.RateLimit = spec.Default().RateLimit()
-	if f.rateLimit != "" {
-		if o.RateLimit, err = spec.ParseRateLimit(f.rateLimit); err != nil {
-			return o, "", nothing, cli.Usagef("throttle: --rate-limit: %v", err)
-		}
+	if o.RateLimit, _, err = resolveRateLimit("throttle", f.rateLimit, f.target == "", specRateLimit()); err != nil {
+		return o, "", nothing, err
 	}
 	if o.RateLimit.Calls < 10 {
 		return o, "", nothing, cli.Usagef("throttle: --rate-limit %s: the scenario needs at least 10 calls per window", o.RateLimit)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/throttle"
 	"github.com/edgeconform/edgeconform/spec"
-	"github.com/edgeconform/edgeconform/suites/throttle"
 )
 
 // throttleOnce runs the command, again when a busy machine left it without a verdict (exit 3 and

@@ -16,7 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/edgeconform/edgeconform/internal/caseglob"
-	"github.com/edgeconform/edgeconform/suites/contract"
+	"github.com/edgeconform/edgeconform/internal/contract"
 )
 
 // ErrFile: the baseline file is unusable (a usage error).

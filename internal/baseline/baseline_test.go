@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeconform/edgeconform/suites/contract"
+	"github.com/edgeconform/edgeconform/internal/contract"
 )
 
 var today = time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)

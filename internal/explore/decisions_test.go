@@ -73,7 +73,7 @@ func TestGeneratedCallsCiteTheTable(t *testing.T) {
 	}
 	for _, d := range Decisions() {
 		if d.NotGenerated || d.Answer || d.ID == RowRequiredChars {
-			continue // the edge cases cite RowRequiredChars (suites/contract's TestEdgesFollowTheDecisionTable)
+			continue // the edge cases cite RowRequiredChars (internal/contract's TestEdgesFollowTheDecisionTable)
 		}
 		if !cited[d.ID] {
 			t.Errorf("no generated call of 3000 falls in row %s", d.ID)

@@ -93,11 +93,11 @@ type CapacityReport struct {
 	Capacity int `json:"capacity"`
 	// BrokeAt is the first step's rate that crossed a threshold (0: none did: the capacity is
 	// at least the last step).
-	BrokeAt     int    `json:"broke_at,omitempty"`
-	Crossed     string `json:"crossed,omitempty"` // what crossed there
-	Verdict     string `json:"verdict"`           // pass when some step kept every threshold; inconclusive: Reason says why
-	Reason      string `json:"reason,omitempty"`
-	Interrupted bool   `json:"interrupted,omitempty"` // stopped (a signal, --deadline) before the steps were done
+	BrokeAt     int     `json:"broke_at,omitempty"`
+	Crossed     string  `json:"crossed,omitempty"` // what crossed there
+	Verdict     Verdict `json:"verdict"`           // pass when some step kept every threshold; inconclusive: Reason says why
+	Reason      string  `json:"reason,omitempty"`
+	Interrupted bool    `json:"interrupted,omitempty"` // stopped (a signal, --deadline) before the steps were done
 }
 
 // RunCapacity runs the steps in order, each for StepDuration at its rate, and stops after the
@@ -111,7 +111,7 @@ func RunCapacity(ctx context.Context, o CapacityOptions) (*CapacityReport, error
 	if o.StepDuration <= 0 {
 		return nil, errors.New("load: step duration must be positive")
 	}
-	cr := &CapacityReport{Target: o.Run.Target, StepDuration: o.StepDuration.Seconds(), Verdict: "fail"}
+	cr := &CapacityReport{Target: o.Run.Target, StepDuration: o.StepDuration.Seconds(), Verdict: VerdictFail}
 	if o.Run.Pools != nil {
 		cr.Mix = o.Run.Pools.Mix().String()
 	}
@@ -162,7 +162,7 @@ func RunCapacity(ctx context.Context, o CapacityOptions) (*CapacityReport, error
 			break
 		}
 		cr.Capacity = rate
-		cr.Verdict = "pass"
+		cr.Verdict = VerdictPass
 	}
 	return cr, nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/edgeconform/edgeconform/spec/protocol"
 )
 
-// The probes of the defects the edge cases are about (suites/contract/edges.go).
+// The probes of the defects the edge cases are about (internal/contract/edges.go).
 func init() {
 	probes["FormEncodingSigner"] = probe{run: func(e *env) error {
 		return want(e.do(refKey, start(refCluster, "no such*job~")), http.StatusNotFound, "JobNotFound")

@@ -19,9 +19,9 @@ import (
 	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/ratelimit"
+	"github.com/edgeconform/edgeconform/internal/throttle"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
-	"github.com/edgeconform/edgeconform/suites/throttle"
 )
 
 // startRedis runs redis-server on a free loopback port, without persistence, and stops it by its

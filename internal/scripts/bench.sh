@@ -230,8 +230,8 @@ metric() { awk -v name="$1" -v unit="$2" '$1 ~ name { for (i = 2; i < NF; i++) i
 
 # (h) the throttle verdict at 6000/1m.
 if [ "${BENCH_THROTTLE:-1}" != 0 ]; then
-	echo "== (h) go test -bench BenchmarkThrottleVerdict ./suites/throttle (6000/1m, about 90 s)"
-	"$GO" test -run '^$' -bench 'BenchmarkThrottleVerdict' -benchtime 1x -timeout 10m ./suites/throttle | tee "$tmp/h.txt" | grep -E '^Benchmark|against the reference' || true
+	echo "== (h) go test -bench BenchmarkThrottleVerdict ./internal/throttle (6000/1m, about 90 s)"
+	"$GO" test -run '^$' -bench 'BenchmarkThrottleVerdict' -benchtime 1x -timeout 10m ./internal/throttle | tee "$tmp/h.txt" | grep -E '^Benchmark|against the reference' || true
 fi
 gmetric() { [ -f "$tmp/h.txt" ] && awk -v unit="$1" '/^BenchmarkThrottleVerdict/ { for (i = 2; i < NF; i++) if ($(i+1) == unit) { print $i; exit } }' "$tmp/h.txt"; }
 

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	machinery "github.com/edgeconform/edgeconform/internal/contract"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -29,26 +30,25 @@ var suiteResult *contract.Result
 func TestContract(t *testing.T) {
 	RegisterFailHandler(Fail)
 	ref, limit := startReference(t)
-	// The Observer seam: each case shows the answer it is judged on, once, with what was sent.
+	// The Observer seam (the machinery's, which the binary's recordings use): each case shows the answer it is judged on, once, with what was sent.
 	var mu sync.Mutex
 	observed := map[string]int{}
-	observer := func(o contract.Observation) contract.Verdict {
+	observer := func(o machinery.Observation) machinery.Judgment {
 		mu.Lock()
 		defer mu.Unlock()
 		if o.Case == "" || o.Answer == nil || o.Answer.Request == nil || o.Credentials.AccessKeyID == "" || o.Failed {
 			t.Errorf("observation %q: answer %v, key %q, failed %v", o.Case, o.Answer, o.Credentials.AccessKeyID, o.Failed)
 		}
 		observed[o.Case]++
-		return contract.Verdict{}
+		return machinery.Judgment{}
 	}
-	res, err := contract.Run(t.Context(), contract.Config{
+	res, err := machinery.RunObserved(t.Context(), contract.Config{
 		Target:      ref.APIURL,
 		States:      states.NewEndpoint(ref.AdminURL),
 		Throttle:    contract.Throttle{Limit: limit, Safe: true},
-		Observer:    observer,
 		LabelFilter: GinkgoLabelFilter(),
 		Explore:     40, Seed: 1, // generated calls too (explore/1/0..39)
-	})
+	}, observer)
 	if err != nil {
 		t.Fatalf("contract.Run: %v", err)
 	}

@@ -78,7 +78,7 @@ func (r *Result) WriteJUnit(w io.Writer) error {
 		Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: reporters.JUnitProperties{Properties: []reporters.JUnitProperty{
 			{Name: "target", Value: r.Target},
-			{Name: "verdict", Value: r.Verdict},
+			{Name: "verdict", Value: string(r.Verdict)},
 			{Name: "reason", Value: r.Reason},
 		}},
 	}

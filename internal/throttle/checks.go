@@ -24,9 +24,9 @@ const (
 
 // Check is one named finding of the scenario.
 type Check struct {
-	Name    string      `json:"name"`
-	Status  CheckStatus `json:"status"`
-	Message string      `json:"message"`
+	Name    string      `json:"name"`    // one of CheckNames
+	Status  CheckStatus `json:"status"`  // CheckPass, CheckFail or CheckSkipped
+	Message string      `json:"message"` // what was measured, in one line
 }
 
 // The checks' names. Their order in the report is the order of checks below.

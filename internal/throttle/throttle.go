@@ -14,7 +14,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/attack"
-	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -26,25 +26,25 @@ var ErrNoVerdict = errors.New("throttle: no verdict")
 
 // Options configure the throttle scenario.
 type Options struct {
-	Target    string          // base URL of the implementation under test
-	States    states.Arranger // arranges spec.StateFreshAccount (state endpoint or fixture profile)
-	RateLimit spec.RateLimit  // the limit to verify (default: the spec's)
-	Spec      *spec.Spec      // default spec.Default()
-	Signature protocol.SignatureVersion
-	Timeout   time.Duration // per request (default: W/20, at most 10s)
+	Target    string                    // base URL of the implementation under test
+	States    states.Arranger           // arranges spec.StateFreshAccount (state endpoint or fixture profile)
+	RateLimit spec.RateLimit            // the limit to verify (default: the spec's)
+	Spec      *spec.Spec                // default spec.Default()
+	Signature protocol.SignatureVersion // of the calls (default protocol.SignatureV1)
+	Timeout   time.Duration             // per request (default: W/20, at most 10s)
 	// Progress, when set, is called about every ProgressEvery (default 250ms) and once at the end.
 	Progress      func(Progress)
-	ProgressEvery time.Duration
+	ProgressEvery time.Duration // how often Progress is called
 }
 
 // Progress is a snapshot of a running scenario.
 type Progress struct {
-	Elapsed, Planned time.Duration
-	Phase            string
-	Requests         uint64
-	Accepted         uint64
-	Throttled        uint64
-	Done             bool
+	Elapsed, Planned time.Duration // since the scenario began; how long it is planned to take (Planned)
+	Phase            string        // "overload", then "recovery"
+	Requests         uint64        // calls answered so far
+	Accepted         uint64        // of them, accepted
+	Throttled        uint64        // of them, throttled
+	Done             bool          // the last snapshot
 }
 
 // Planned is how long the scenario takes for a limit, set-up aside, when its evidence decides as
@@ -55,14 +55,14 @@ func Planned(rl spec.RateLimit) time.Duration { return time.Duration(1.5 * float
 // Report is the scenario's outcome: the JSON report of docs/protocol.md#reports plus what the text summary and the
 // report directory need.
 type Report struct {
-	Verdict        loadrun.Verdict `json:"verdict"` // VerdictInconclusive comes with ErrNoVerdict
-	RateLimit      string          `json:"rate_limit"`
-	EstimatedLimit float64         `json:"estimated_limit"`
-	Uncertainty    float64         `json:"estimated_limit_uncertainty"`
-	Algorithm      string          `json:"algorithm"`
-	Checks         []Check         `json:"checks"`
-	Requests       int             `json:"requests"`
-	DurationSec    float64         `json:"duration_seconds"`
+	Verdict        verdict.Verdict `json:"verdict"`                     // verdict.Inconclusive comes with ErrNoVerdict
+	RateLimit      string          `json:"rate_limit"`                  // the limit verified, "6000/1m"
+	EstimatedLimit float64         `json:"estimated_limit"`             // the calls per window the target admitted, estimated
+	Uncertainty    float64         `json:"estimated_limit_uncertainty"` // the estimate's uncertainty, ±calls
+	Algorithm      string          `json:"algorithm"`                   // the limiter family the admissions look like
+	Checks         []Check         `json:"checks"`                      // one per check, in CheckNames' order
+	Requests       int             `json:"requests"`                    // calls made
+	DurationSec    float64         `json:"duration_seconds"`            // how long the scenario ran
 
 	limit   spec.RateLimit
 	started time.Time
@@ -123,7 +123,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if rep.Verdict == loadrun.VerdictInconclusive {
+	if rep.Verdict == verdict.Inconclusive {
 		return rep, fmt.Errorf("%w: %s", ErrNoVerdict, s.noVerdict)
 	}
 	return rep, nil

@@ -8,13 +8,15 @@ import (
 	"strings"
 
 	"github.com/edgeconform/edgeconform/internal/explore"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 )
 
-// Verdicts of a Result: they match the exit statuses 0, 1 and 3 (docs/protocol.md, reports).
+// Verdicts of a Result, the kit's (package verdict): they match the exit statuses 0, 1 and 3
+// (docs/protocol.md, reports).
 const (
-	VerdictPass         = "pass"
-	VerdictFail         = "fail"
-	VerdictInconclusive = "inconclusive"
+	VerdictPass         = verdict.Pass
+	VerdictFail         = verdict.Fail
+	VerdictInconclusive = verdict.Inconclusive
 )
 
 var (
@@ -103,10 +105,10 @@ func (r *Result) notJudged(which func(Case) bool) {
 	}
 }
 
-// Rejudge decides the verdict again after a baseline changed the statuses (failed cases it
+// Rejudge decides r's verdict again after a baseline changed the statuses (failed cases it
 // covers are known, passed ones fixed) and added Problems; runErr is Run's error. A run without
 // a verdict stays without one.
-func (r *Result) Rejudge(runErr error) {
+func Rejudge(r *Result, runErr error) {
 	if r.Verdict == VerdictInconclusive {
 		return
 	}

@@ -34,7 +34,7 @@ type caseT struct {
 	cleanups []func(context.Context)
 	answers  []*answer            // every answer the case got, in order
 	judged   map[*answer]judgment // the answers it judged
-	// observedSkip is Config.Observer's reason to skip the case after its judgment.
+	// observedSkip is the Observer's reason to skip the case after its judgment.
 	observedSkip string
 	repro        string     // the reproduce line of its last call
 	lastCode     string     // the Code of its last answer (a generated call's: of the call it shows)
@@ -53,7 +53,7 @@ type outcome struct {
 }
 
 // judgment is one answer judged: again says what is wrong with it ("" nothing) once the run has
-// set its dupOf (Config.Observer is not asked twice: its verdict is kept).
+// set its dupOf (the Observer is not asked twice: its verdict is kept).
 type judgment struct {
 	again func(ctx context.Context) string
 }
@@ -119,13 +119,13 @@ func (t *caseT) observe(w *giveup.Watch, err error) {
 }
 
 // conform fails the case unless a conforms to e; wrap (nil: none) frames the problems.
-// Config.Observer sees a: the answer the case is judged on.
+// the Observer sees a: the answer the case is judged on.
 func (t *caseT) conform(a *answer, e expectation, wrap func(string) string) {
 	t.judge(a, e, wrap, true)
 }
 
 // conformUnobserved is conform for an answer on the way to the one a case is judged on (a case
-// of several calls shows Config.Observer one answer, as every case does).
+// of several calls shows the Observer one answer, as every case does).
 func (t *caseT) conformUnobserved(a *answer, e expectation, wrap func(string) string) {
 	t.judge(a, e, wrap, false)
 }
@@ -158,7 +158,7 @@ func (t *caseT) judge(a *answer, e expectation, wrap func(string) string, observ
 func (t *caseT) satisfy(a *answer, e explore.Expectation) {
 	vs := explore.Judge(t.ctx, t.s.spec, a.Answer, e, a.dupOf)
 	var observed []explore.Violation
-	for _, p := range t.s.observe(t, a, len(vs) > 0) { // Config.Observer: recordings, snapshots
+	for _, p := range t.s.observe(t, a, len(vs) > 0) { // the Observer: recordings, snapshots
 		observed = append(observed, explore.Violation{Property: "observer", Detail: p.Got})
 	}
 	again := func(ctx context.Context) string {

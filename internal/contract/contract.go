@@ -1,7 +1,9 @@
 // Package contract holds the contract suite of StartEdgeTranscodeJob (docs/protocol.md) and its
-// runner. Each Run builds its cases as data from its Config, runs them and returns their outcome:
-// runs share no state, so Run may be called any number of times, also concurrently. The package's
-// own go test binary reports the cases through Ginkgo (contract_suite_test.go).
+// runner: the machinery behind the public package suites/contract, which aliases its Config and
+// Result. Each Run builds its cases as data from its Config, runs them and returns their outcome:
+// runs share no state, so Run may be called any number of times, also concurrently. RunObserved
+// adds the Observer seam of the binary's recordings and snapshots. suites/contract's go test
+// binary reports the cases through Ginkgo (contract_suite_test.go).
 //
 // The cases: a start of a stopped job (JobId echoed) and its refused second start; each error code
 // of the documentation page through its provider state, MissingParameter through the request
@@ -28,6 +30,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/arrange"
 	"github.com/edgeconform/edgeconform/internal/client"
 	"github.com/edgeconform/edgeconform/internal/giveup"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/protocol"
 	"github.com/edgeconform/edgeconform/spec/states"
@@ -67,9 +70,9 @@ type Config struct {
 	Spec *spec.Spec
 
 	// The transport matrix; each nil means all: GET and POST, v1 and v3, JSON and XML.
-	Methods    []string
-	Signatures []protocol.SignatureVersion
-	Formats    []protocol.Format
+	Methods    []string                    // "GET", "POST"
+	Signatures []protocol.SignatureVersion // protocol.SignatureV1, protocol.SignatureV3
+	Formats    []protocol.Format           // protocol.FormatJSON, protocol.FormatXML: the spec's formats
 
 	// Strict turns skipped cases into failures.
 	Strict bool
@@ -87,14 +90,11 @@ type Config struct {
 
 	// Out receives a line per case as the run ends (nil: none); Color allows ANSI colours in it.
 	Out   io.Writer
-	Color bool
+	Color bool // ANSI colours on Out
 	// Verbose lists every case on Out; without it, the failed and skipped ones.
 	Verbose bool
 	// HTTPClient is used for the calls (default: a fresh one).
 	HTTPClient *http.Client
-	// Observer, if set, sees the answer each case is judged on (see observe.go): recordings and
-	// snapshot comparisons hook in here. It is called from the cases' goroutines.
-	Observer Observer
 
 	// Follow, when set (specfacts.SourcePage or specfacts.SourceMetadata), makes that source required where
 	// the vendor's sources disagree; unset, an answer that follows either conforms (follow.go).
@@ -102,15 +102,15 @@ type Config struct {
 
 	// Explore adds that many generated calls of seed Seed (ids explore/<Seed>/<i>; explore.go).
 	Explore int
-	Seed    uint64
+	Seed    uint64 // the seed of the generated calls
 }
 
 // Throttle configures the throttle case. The case drives one fresh account past Limit, so it runs
 // only when Safe says the target is known to take that: the embedded reference implementation, a
 // limit given explicitly, a test mock. Otherwise it is skipped with the reason.
 type Throttle struct {
-	Limit spec.RateLimit
-	Safe  bool
+	Limit spec.RateLimit // the target's limit per account (zero: unknown, the cases are skipped)
+	Safe  bool           // the target is known to take being driven past Limit
 	// MaxCalls bounds the calls one case makes (0: what Limit needs, ThrottleBudget). A case whose
 	// limit needs more is not run: the harness's bound, never the target's fault (Strict leaves it
 	// skipped).
@@ -121,21 +121,21 @@ type Throttle struct {
 type Result struct {
 	// Verdict is VerdictPass, VerdictFail or VerdictInconclusive; Reason says why a run is
 	// inconclusive.
-	Verdict string `json:"verdict"`
-	Reason  string `json:"reason,omitempty"`
-	Target  string `json:"target"`
-	Passed  int    `json:"passed"`
-	Failed  int    `json:"failed"`
-	Skipped int    `json:"skipped"`
+	Verdict verdict.Verdict `json:"verdict"`
+	Reason  string          `json:"reason,omitempty"` // why the run is inconclusive
+	Target  string          `json:"target"`           // Config.Target
+	Passed  int             `json:"passed"`           // the cases that passed
+	Failed  int             `json:"failed"`           // the cases that failed
+	Skipped int             `json:"skipped"`          // the cases skipped (not run, not judged, a state not arranged)
 	// Known and Fixed count the cases a baseline covers (package baseline): failed and passed.
 	Known int    `json:"known,omitempty"`
-	Fixed int    `json:"fixed,omitempty"`
-	Cases []Case `json:"cases"`
+	Fixed int    `json:"fixed,omitempty"` // the passed cases a baseline covers
+	Cases []Case `json:"cases"`           // every selected case, in the report's order
 	// Problems fail the run beside its cases, one line each (an expired baseline entry).
 	Problems []string `json:"problems,omitempty"`
 
-	Duration time.Duration `json:"-"`
-	Started  time.Time     `json:"-"`
+	Duration time.Duration `json:"-"` // how long the cases ran
+	Started  time.Time     `json:"-"` // when they began
 	// NotRun counts selected cases cut by the deadline or an interrupt (also counted skipped).
 	NotRun int `json:"-"`
 	// CredentialsUsed counts the cases signed with Config.Credentials (their state gave none).
@@ -147,17 +147,17 @@ type Result struct {
 
 // Case is one case's outcome.
 type Case struct {
-	ID      string `json:"id"`
-	Code    string `json:"code"`
-	Status  string `json:"status"`
-	Message string `json:"message"`
+	ID      string `json:"id"`      // area/what/cell, e.g. "errors/JobNotFound/GET-v1-JSON"
+	Code    string `json:"code"`    // the Code the case expects: "OK" for a success; "4xx", "any" or "A|B" where the sources leave it open
+	Status  string `json:"status"`  // StatusPassed, StatusFailed or StatusSkipped (a baseline's "known", "fixed")
+	Message string `json:"message"` // what differed, or why the case was skipped ("" for a pass)
 	// Reproduce is a command line that sends the failed call again, signed afresh (docs/protocol.md#reports).
 	Reproduce string `json:"reproduce,omitempty"`
 	// Followed: where the vendor's sources disagree on the expectation, which one the answer followed.
 	Followed []Followed `json:"followed,omitempty"`
 
-	Labels   []string      `json:"-"`
-	Duration time.Duration `json:"-"`
+	Labels   []string      `json:"-"` // the labels LabelFilter selects by: area, cell (get, v1, json, ...), Code
+	Duration time.Duration `json:"-"` // how long the case took
 	// Kind tells why a failed case failed: the target (""), no answer ("transport"), the state
 	// endpoint ("state"), the harness ("harness": a fixture profile used up, a state URL that is
 	// the API; never the target's doing).
@@ -186,11 +186,12 @@ const (
 
 // session is the configuration the specs read while they are built and run.
 type session struct {
-	cfg    Config
-	spec   *spec.Spec
-	client *client.Client
-	cells  []cell
-	ctx    context.Context // cancelled when the run is
+	cfg      Config
+	observer Observer // nil: none (RunObserved)
+	spec     *spec.Spec
+	client   *client.Client
+	cells    []cell
+	ctx      context.Context // cancelled when the run is
 
 	// Watches of the endpoints: the run gives up on one that answers none of its first calls.
 	targetWatch, stateWatch *giveup.Watch
@@ -270,11 +271,16 @@ func newSession(ctx context.Context, cfg Config) (*session, error) {
 // ErrCredentialsRefused or ErrNothingVerified (with the Result of what ran) when the harness could
 // not do its job. Result.Verdict is then inconclusive, unless a case proved the target wrong.
 // Runs share nothing: Run may be called any number of times, also at once.
-func Run(ctx context.Context, cfg Config) (*Result, error) {
+func Run(ctx context.Context, cfg Config) (*Result, error) { return RunObserved(ctx, cfg, nil) }
+
+// RunObserved is Run with an Observer that sees the answer each case is judged on (observe.go):
+// recordings and snapshot comparisons hook in here. It is called from the cases' goroutines.
+func RunObserved(ctx context.Context, cfg Config, observer Observer) (*Result, error) {
 	s, err := newSession(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.observer = observer
 	all := s.cases()
 	sel := labelFilter(s.cfg.LabelFilter)
 	var order []*caseDef

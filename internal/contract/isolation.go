@@ -47,7 +47,7 @@ func isolationCases(s *session, b *builder) {
 
 // conformEither fails the case unless a conforms to one of es (the sources leave the choice
 // open); the problems named are those of the expectation whose Code the answer has, else the
-// first's. Config.Observer sees a.
+// first's. the Observer sees a.
 func (t *caseT) conformEither(a *answer, es []expectation, wrap func(string) string) {
 	pick := es[0]
 	for _, e := range es {

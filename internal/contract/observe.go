@@ -8,7 +8,7 @@ import (
 // An Observer sees the answer each case is judged on, after the case's own checks: the extension
 // point of recordings (edgeconform record) and snapshot comparisons (contract --snapshot). A case
 // judged on several answers in turn (none today) shows each in order.
-type Observer func(Observation) Verdict
+type Observer func(Observation) Judgment
 
 // Observation is one judged answer and what was sent to get it.
 type Observation struct {
@@ -22,8 +22,8 @@ type Observation struct {
 	Failed bool
 }
 
-// Verdict is what an Observer says of an answer.
-type Verdict struct {
+// Judgment is what an Observer says of an answer.
+type Judgment struct {
 	// Problems fail the case, each a one-line message, like the case's own problems.
 	Problems []string
 	// Skip skips a case that passed its own checks, with this reason (a failed case stays failed).
@@ -33,10 +33,10 @@ type Verdict struct {
 // observe hands a to the configured Observer and returns its problems; a Skip of a case without
 // problems is noted for the case to end on after its judgment.
 func (s *session) observe(t *caseT, a *answer, failed bool) []problem {
-	if s.cfg.Observer == nil {
+	if s.observer == nil {
 		return nil
 	}
-	v := s.cfg.Observer(Observation{Case: a.caseID, Answer: a.Answer, Credentials: a.creds, Call: a.call, Failed: failed})
+	v := s.observer(Observation{Case: a.caseID, Answer: a.Answer, Credentials: a.creds, Call: a.call, Failed: failed})
 	ps := make([]problem, 0, len(v.Problems))
 	for _, p := range v.Problems {
 		ps = append(ps, problem{Got: oneLine(p)})

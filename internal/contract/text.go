@@ -74,7 +74,7 @@ func (r *Result) WriteText(w io.Writer, all bool) error {
 		b.WriteString("\n")
 	}
 	// The last line is the verdict, the same as the exit status's and the reports'.
-	verdict, why := strings.ToUpper(r.Verdict), ""
+	verdict, why := strings.ToUpper(string(r.Verdict)), ""
 	if verdict == "" { // a Result not from Run
 		verdict = "PASS"
 		if r.Failed > 0 || len(r.Problems) > 0 {

@@ -203,7 +203,7 @@ var needAll = []string{arrange.AccessKeyID, arrange.AccessKeySecret, arrange.Clu
 type answer struct {
 	*client.Answer
 	dupOf string
-	// What was sent, for Config.Observer.
+	// What was sent, for the Observer.
 	caseID string
 	creds  protocol.Credentials
 	call   protocol.Call

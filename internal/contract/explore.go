@@ -15,7 +15,7 @@ import (
 // The generated calls of --explore N --seed S (docs/protocol.md#edges-and-exploration): explore.Generate's plans over
 // the run's cells, each to a job of a provider state, judged by explore.Judge's properties; a
 // failing one is shrunk to its smallest failing set of mutations and reported with it. They are
-// judged by properties only: Config.Observer (recordings, snapshots) does not see them, as a
+// judged by properties only: the Observer (recordings, snapshots) does not see them, as a
 // recording holds the cases every run has, not one seed's.
 func exploreCases(s *session, b *builder) {
 	b.topic(7, "Explored calls", label("explore"), func() {
