@@ -9,8 +9,8 @@ type Report = inner.Report
 
 // The verdicts.
 const (
-	Pass = "pass"
-	Fail = "fail"
+	Pass   = "pass"
+	Fail   = "fail"
 	hidden = "x"
 )
 
