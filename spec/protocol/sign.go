@@ -16,9 +16,9 @@ import (
 
 // Call is one API call to sign and send.
 type Call struct {
-	Transport // how it travels: Method, Signature, Format
-	Action    string
-	Version   string
+	Transport        // how it travels: Method, Signature, Format
+	Action    string // the API action, e.g. spec.Default().Action()
+	Version   string // the API version, e.g. spec.Default().Version()
 	// Params are the operation's parameters (ClusterId, JobId, RegionId ...). For V1 they may
 	// also override a common parameter (a wrong SignatureMethod, say); an empty value is sent.
 	Params url.Values
