@@ -34,8 +34,8 @@ type Options struct {
 	// Target is the base URL of the implementation under test.
 	Target string
 	// States sets up the identifiers each path's calls use (a stopped job for start, a running
-	// one for denied, ...): a provider-state endpoint (states.NewEndpoint) or a fixture profile
-	// (states.LoadProfile). They are torn down when the run ends unless KeepIdentifiers.
+	// one for denied, ...): a provider-state endpoint (states.NewEndpoint) or any other
+	// states.Arranger. They are torn down when the run ends unless KeepIdentifiers.
 	States states.Arranger
 	// Mix says what the calls do, "NAME=WEIGHT,..." of start, not-found, denied and
 	// missing-param (docs/load.md#paths---mix); empty: start=100.

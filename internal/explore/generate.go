@@ -136,7 +136,7 @@ func (g gen) commonMutation(name string) Mutation {
 }
 
 // formatMutation leaves Format out (JSON by default) or sets it: to one of the API's formats
-// (spec.Formats), or to the last of them in lower case, which is none of them.
+// (specfacts.Formats), or to the last of them in lower case, which is none of them.
 func (g gen) formatMutation() Mutation {
 	formats := specfacts.Formats(g.sp)
 	switch i := g.r.IntN(2 + len(formats)); i {

@@ -1,7 +1,7 @@
 package wire
 
 // Format is the answer format a call asks for with its Format parameter. Which formats an API
-// answers in is the API's fact (spec.Formats, the document's x-content-types); the wire protocol
+// answers in is the API's fact (specfacts.Formats, the document's x-content-types); the wire protocol
 // names two and a default.
 type Format string
 

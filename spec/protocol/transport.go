@@ -28,7 +28,7 @@ type Transport struct {
 }
 
 // ParseFormat reads a format as a command line or a list names it (any letter case) and accepts
-// it when it is one of formats, the API's (spec.Formats).
+// it when it is one of formats, the API's (the document's x-content-types).
 func ParseFormat(s string, formats []string) (Format, error) {
 	f := strings.ToUpper(strings.TrimSpace(s))
 	if f == "" || !slices.Contains(formats, f) {
