@@ -62,7 +62,7 @@ const (
 type Config struct {
 	// Target is the base URL of the implementation under test.
 	Target string
-	// States arranges the provider states: states.NewEndpoint or a arrange.Profile.
+	// States arranges the provider states: states.NewEndpoint or an arrange.Profile (a fixture profile).
 	States states.Arranger
 	// Credentials sign the calls whose state gives none (--access-key-id, the environment).
 	Credentials protocol.Credentials
