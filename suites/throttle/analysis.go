@@ -269,10 +269,38 @@ type measuredWindow struct {
 	end      time.Time  // just after the overload's last throttled answer (or last decision)
 	ambLast  int        // uncertain calls at its edges
 	lostLast int        // unanswered calls in it
+
+	// The counter fit at the last throttled answer (counter.go): when it holds, the estimate is
+	// the counter's own count m there, uncertain by the calls at its three edges and the
+	// unanswered ones since the previous epoch window began.
+	fitted          bool
+	fitCount        int
+	fitAmb, fitLost int
 }
 
-// uncertainty is how many calls the window's count may be off by.
-func (m measuredWindow) uncertainty() int { return m.ambLast + m.lostLast }
+// uncertainty is how many calls the window's count (or the fitted count) may be off by.
+func (m measuredWindow) uncertainty() int {
+	if m.fitted {
+		return m.fitAmb + m.fitLost
+	}
+	return m.ambLast + m.lostLast
+}
+
+// lost is the unanswered calls in the measured window (or since the fit's previous epoch window).
+func (m measuredWindow) lost() int {
+	if m.fitted {
+		return m.fitLost
+	}
+	return m.lostLast
+}
+
+// count is the measured window's count: the fitted one, or accepted([end−W, end)).
+func (m measuredWindow) count(acc []time.Time, w time.Duration) int {
+	if m.fitted {
+		return m.fitCount
+	}
+	return countIn(acc, m.end.Add(-w), m.end)
+}
 
 // analyze measures, then runs every check over the observations. It never fails: a check that
 // cannot be judged is skipped with the reason, and a generator that did not keep its plan sets
@@ -304,8 +332,7 @@ func measure(in *input) measurement {
 		if first := firstOf(os, kindThrottled); first != nil {
 			m.firstThrottle = first.at()
 		}
-		w := m.window
-		m.estimate = countIn(acceptedTimes(os, nil), w.end.Add(-in.w()), w.end)
+		m.estimate = m.window.count(acceptedTimes(os, nil), in.w())
 	}
 	m.keys = measureKeys(in, m.window)
 	return m
@@ -446,14 +473,39 @@ func measureWindow(in *input, problems []string) (measuredWindow, []string) {
 	}
 	from := mw.end.Add(-in.w())
 	mw.ambLast = mw.amb.at(from) + mw.amb.at(mw.end)
-	for _, o := range os {
-		if o.kind == kindTransport && !o.sent.Before(from) && o.sent.Before(mw.end) {
-			mw.lostLast++
+	lost := func(from time.Time) int {
+		n := 0
+		for _, o := range os {
+			if o.kind == kindTransport && !o.sent.Before(from) && o.sent.Before(mw.end) {
+				n++
+			}
+		}
+		return n
+	}
+	mw.lostLast = lost(from)
+	if !lastThrottled.IsZero() {
+		f := fitInput{n: in.n(), w: int64(in.w()), settle: max(1, (in.n()+199)/200),
+			u: func(t int64) int { return mw.amb.at(time.Unix(0, t)) }}
+		for _, o := range os {
+			switch o.kind {
+			case kindAccepted:
+				f.acc = append(f.acc, o.at().UnixNano())
+			case kindThrottled:
+				f.thr = append(f.thr, o.at().UnixNano())
+			}
+		}
+		slices.Sort(f.acc)
+		slices.Sort(f.thr)
+		if ok, m, unc := f.fit(len(f.thr) - 1); ok {
+			mw.fitted, mw.fitCount, mw.fitAmb = true, fitEstimate(m), unc
+			start := f.thr[len(f.thr)-1]
+			start -= floorMod(start, f.w)
+			mw.fitLost = lost(time.Unix(0, start-f.w))
 		}
 	}
 	if u := mw.uncertainty(); float64(u) > 0.04*float64(in.n()) {
 		problems = append(problems, fmt.Sprintf("%d calls at the edge of the measured window were late or slow and %d got no answer: ±%d is more than 4%% of %d, a limit 10%% off could pass",
-			mw.ambLast, mw.lostLast, u, in.n()))
+			u-mw.lost(), mw.lost(), u, in.n()))
 	}
 	return mw, problems
 }
@@ -625,7 +677,9 @@ func algorithm(in *input, m measurement) string {
 	if before > 0 {
 		burst -= math.Floor(float64(in.n()) * acc[before-1].Sub(start).Seconds() / w.Seconds())
 	}
-	if empty >= 5 {
+	// The counter fit holding, the admissions are smooth whatever the measured window's bins say
+	// (a counter's first window is a burst: see the derivation).
+	if empty >= 5 && !m.window.fitted {
 		// Windowed: where does a burst of admissions start? After the longest gap in the last window.
 		var gapEnd time.Time
 		longest := time.Duration(0)

@@ -164,15 +164,15 @@ func (s *sim) simulate(start time.Time, twoKeys bool, nz *noise) ([]*observation
 	var obs []*observation
 	var stoppedAt, probeEnd time.Time // recovery: when its generator stopped (the throttled answer arrived)
 	probing, recovered := false, false
-	en := newEnder(s.rl)
+	en := newEnder(s.rl, twoKeys)
 	for h.Len() > 0 {
 		e := heap.Pop(h).(*simEvent)
 		o := e.o
 		if o.role == roleRecovery && !e.probe && probing && o.sent.After(stoppedAt) {
 			continue // never sent: the generator had stopped
 		}
-		if o.role != roleRecovery && !s.ended.IsZero() && o.sent.After(s.ended) {
-			continue // never sent: the end rule had stopped the load
+		if (o.role != roleRecovery || !e.probe && !probing) && !s.ended.IsZero() && o.sent.After(s.ended) {
+			continue // never sent: the end rule had stopped the load (the recovery load too, if not yet throttled)
 		}
 		if e.probe && recovered {
 			continue
