@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/edgeconform/edgeconform/spec"
@@ -26,6 +27,9 @@ type ender struct {
 	next       int64 // the earliest decision time of the next evaluation (every W/200)
 	twoKeys    bool  // the overload is driven through two keys (keying reads its measured window)
 	why        string
+	// isolated is the latest decision time of a throttled answer to the isolation account (ns, 0:
+	// none); its load runs in another goroutine.
+	isolated atomic.Int64
 }
 
 // Settling spans of the end rule: a count within s of N must hold for W/20, any other for W/4.
@@ -49,6 +53,21 @@ func (e *ender) add(o *observation) {
 		e.back = insertSorted(e.back, o.sent.Add(o.latency).UnixNano())
 	case kindThrottled:
 		e.thr = insertSorted(e.thr, o.at().UnixNano())
+	}
+}
+
+// addIsolation records one answer of the isolation account: throttled while the overload is, it
+// fails isolation whatever follows.
+func (e *ender) addIsolation(o *observation) {
+	if o.kind != kindThrottled {
+		return
+	}
+	t := o.at().UnixNano()
+	for {
+		old := e.isolated.Load()
+		if t <= old || e.isolated.CompareAndSwap(old, t) {
+			return
+		}
 	}
 }
 
@@ -85,6 +104,8 @@ func (e *ender) done(cutoff time.Time) bool {
 	}
 	e.next = now + e.w/200
 	switch {
+	case len(e.thr) > 0 && e.isolated.Load() >= e.thr[0]:
+		e.why = "isolation failed"
 	case e.overAdmitted(now):
 		e.why = "over-admission certain"
 	case len(e.thr) == 0:
@@ -109,8 +130,11 @@ func (e *ender) settled(now int64) bool {
 	}
 	end := e.thr[hi-1]
 	c := e.count(end)
+	// At the limit: within one call (a bucket's N+1) and the calls whose side of the window's
+	// edges is uncertain. A count merely within s of N may still be a counter's approach to it
+	// (analysis.go): it waits for W/4 like any other, and the counter fit is faster.
 	span := e.w / settleElse
-	if abs(c-e.n) <= e.settle {
+	if abs(c-e.n) <= 1+e.uncertain(end)+e.uncertain(end-e.w) {
 		span = e.w / settleAtLimit
 	}
 	if end-e.thr[first] < span {

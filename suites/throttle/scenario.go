@@ -218,7 +218,7 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]load.Account) 
 	withOverload := func(*observation) bool { return ended.Load() }
 	constant(roleOverload, overloadFactor, decided)
 	constant(roleBelow, belowFactor, withOverload)
-	constant(roleIsolation, isolationFactor, withOverload)
+	constant(roleIsolation, isolationFactor, func(o *observation) bool { en.addIsolation(o); return ended.Load() })
 	if accts, ok := accounts[roleRecovery]; ok {
 		p := s.plan(roleRecovery, overloadFactor*perSec)
 		wg.Add(1)
