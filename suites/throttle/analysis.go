@@ -734,10 +734,18 @@ func algorithm(in *input, m measurement) string {
 		}
 		return "windowed (bursts not aligned to the epoch nor to the first call)"
 	}
-	// Smooth. A bucket is empty at t_f and admits N in the next W; a sliding window counter admits
-	// less until its (epoch) window turns: the previous window still weighs on its estimate.
+	// Smooth. A bucket is empty at t_f and admits N in the next W, its next token W/N after t_f; a
+	// sliding window counter admits less until its (epoch) window turns: the previous window still
+	// weighs on its estimate, and a first window that filled admits nothing more until it ends.
 	if countIn(acc, tf, tf.Add(w)) < in.n()-m.tol-m.window.ambLast {
 		return "sliding window counter"
+	}
+	if i, _ := slices.BinarySearchFunc(acc, tf, func(t, target time.Time) int { return t.Compare(target) }); i < len(acc) {
+		gap := max(w/200, 4*w/time.Duration(in.n()))
+		next := acc[i]
+		if next.Sub(tf) > gap && circDist(next.UnixNano(), 0, int64(w)) <= int64(gap/2) {
+			return "sliding window counter"
+		}
 	}
 	return fmt.Sprintf("token bucket or GCRA (burst ≈ %d)", max(1, int(math.Round(burst))))
 }

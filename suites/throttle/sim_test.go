@@ -492,9 +492,9 @@ func TestSimulatedAlgorithmNames(t *testing.T) {
 		ratelimit.GCRA:                 "token bucket or GCRA (burst ≈ 600)",
 	}
 	for _, alg := range ratelimit.Algorithms() {
-		for _, ph := range []float64{0.3, 0.6, 0.9} {
+		for _, ph := range []float64{0.3, 0.6, 0.74, 0.9} {
 			if got := simRun(t, alg, 600, simNone, ph).algorithm; got != want[alg] {
-				t.Errorf("%s at phase %.1f: named %q, want %q", alg, ph, got, want[alg])
+				t.Errorf("%s at phase %.2f: named %q, want %q", alg, ph, got, want[alg])
 			}
 		}
 	}
