@@ -87,6 +87,12 @@ func (e *ender) count(end int64) int {
 	return hi - lo
 }
 
+// before counts the accepted calls decided before t.
+func (e *ender) before(t int64) int {
+	i, _ := slices.BinarySearch(e.acc, t)
+	return i
+}
+
 // uncertain counts the accepted calls whose round trip contains t.
 func (e *ender) uncertain(t int64) int {
 	a, _ := slices.BinarySearch(e.sent, t)
@@ -169,13 +175,17 @@ func (e *ender) overAdmitted(now int64) bool {
 		tf = e.thr[0]
 		// Keying reads the window before the last throttled answer: it must lie after t_f (the
 		// initial burst would look like a budget per key), and with two keys it must be decided
-		// already, here only by a budget per key (more than 1.5N in that window): whether a shared
-		// limit is too high or the keys' budgets are still filling (a counter's) is not.
+		// already: by a budget per key (more than 1.5N in that window), or by one budget evident
+		// from the start (at most 1.5N admitted before t_f: two budgets of N, each key offered
+		// 2N/W, admit about 2N before either throttles). Otherwise the window keying reads may
+		// still be a counter per key filling.
 		last := e.thr[hi-1]
 		if last-e.w < tf {
 			return false
 		}
-		if e.twoKeys && e.count(last)-e.uncertain(last)-e.uncertain(last-e.w) <= int(separateKeysFactor*float64(e.n))+max(2, e.n/100) {
+		sep := int(separateKeysFactor * float64(e.n))
+		margin := max(2, e.n/100)
+		if e.twoKeys && e.count(last)-e.uncertain(last)-e.uncertain(last-e.w) <= sep+margin && e.before(tf) > sep-margin {
 			return false
 		}
 	}

@@ -368,7 +368,7 @@ func TestSimulatedBrokenEndEarly(t *testing.T) {
 	}{
 		{"no limit", 600, simNoLimit, 0.55},
 		{"global limit", 600, simGlobal, 1.15},
-		{"limit +10%", 660, simNone, overloadWindows},
+		{"limit +10%", 660, simNone, 2.1},
 		{"limit -10%", 540, simNone, overloadWindows},
 		{"per-key limit", 600, simPerKey, 1.8},
 		{"never lifts", 600, simNeverLifts, 1.8},
