@@ -470,7 +470,7 @@ func measureGenerator(in *input) measurement {
 	}
 	m.latP99 = quantile(lat, 0.99)
 	m.inflight = int(math.Ceil(overloadFactor * in.limit.PerSecond() * m.latP99.Seconds()))
-	m.tol = max(2, int(math.Ceil(tolerance*float64(in.n()))))
+	m.tol = tolOf(in.n())
 	if total == 0 {
 		m.problems = append(m.problems, "no call was made")
 	} else if float64(m.transport) > 0.01*float64(total) {
@@ -516,7 +516,7 @@ func measureWindow(in *input, problems []string) (measuredWindow, []string) {
 	}
 	mw.lostLast = lost(from)
 	if !lastThrottled.IsZero() {
-		f := fitInput{n: in.n(), w: int64(in.w()), settle: max(1, (in.n()+199)/200),
+		f := fitInput{n: in.n(), w: int64(in.w()), settle: settleOf(in.n()),
 			u: func(t int64) int { return mw.amb.at(time.Unix(0, t)) }}
 		for _, o := range os {
 			switch o.kind {
@@ -557,6 +557,12 @@ func rejectedProblems(in *input) []string {
 	}
 	return []string{fmt.Sprintf("%d calls were rejected before the throttle (%s): nothing to measure", rejected, firstCode(all, kindRejected))}
 }
+
+// tolOf is over- and under-admission's tolerance for a limit of n: max(2, 3% of n).
+func tolOf(n int) int { return max(2, int(math.Ceil(tolerance*float64(n)))) }
+
+// settleOf is s, how far the end rule's counts may vary and still be settled: max(1, 0.5% of n).
+func settleOf(n int) int { return max(1, (n+199)/200) }
 
 // planned is when the generator was to send call seq: vegeta's constant pacer sends call k at
 // (k+1) intervals after the attack began.

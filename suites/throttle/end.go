@@ -39,8 +39,7 @@ const (
 )
 
 func newEnder(rl spec.RateLimit, twoKeys bool) *ender {
-	return &ender{n: rl.Calls, w: int64(rl.Window), settle: max(1, (rl.Calls+199)/200),
-		tol: max(2, int(float64(rl.Calls)*tolerance+0.999999)), twoKeys: twoKeys}
+	return &ender{n: rl.Calls, w: int64(rl.Window), settle: settleOf(rl.Calls), tol: tolOf(rl.Calls), twoKeys: twoKeys}
 }
 
 // add records one answer of the overload.
