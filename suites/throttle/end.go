@@ -158,7 +158,8 @@ func (e *ender) settled(now int64) bool {
 // fitted: the counter fit holds at the latest throttled answer.
 func (e *ender) fitted(now int64) bool {
 	hi, _ := slices.BinarySearch(e.thr, now)
-	f := fitInput{acc: e.acc, thr: e.thr[:hi], n: e.n, w: e.w, settle: e.settle, u: e.uncertain}
+	// One call stricter than the analysis' fit: the answers still in flight must not undo it.
+	f := fitInput{acc: e.acc, thr: e.thr[:hi], n: e.n, w: e.w, settle: max(1, e.settle-1), u: e.uncertain}
 	ok, _, _ := f.fit(hi - 1)
 	return ok
 }
