@@ -38,38 +38,73 @@ import (
 //     epoch, not by r: once a window ends full (the one holding t_f when the first window filled,
 //     o ≤ 3W/4; the next one otherwise) it admits N/W uniformly; before that a W-interval holds less
 //     (N(s+o)/W for one starting at s in the first window's throttled part). It is steady from
-//     W − o (o ≤ 3W/4) or 2W − o (o > 3W/4): at the latest 1.25W.
+//     W − o (o ≤ 3W/4) or 2W − o (o > 3W/4): at the latest 1.25W. What it holds at N meanwhile is
+//     its own weighted count m(E) = c(k−1)·(1−e) + accepted([kW, E)), E at e windows into the
+//     epoch window k and c(k−1) the previous epoch window's count: at a throttled answer
+//     N−1 < m(E) ≤ N, whatever the transient.
 //
 // Hence the checks:
 //
 //	over-admission:  certain([s, s+W)) ≤ N + tol      for every s ≥ t_f, and
 //	                 certain([s, s+W)) ≤ 2N + tol     for every s (the initial burst adds ≤ N)
-//	under-admission: accepted([E-W, E)) + u(E-W) + u(E) + unanswered ≥ N − tol   (E: the
-//	                 overload's last throttled answer, when the limiter was full: a sliding log then
-//	                 holds N calls of (E-W, E], a fixed window N of [start, E), an empty bucket
-//	                 admitted N in (E-W, E]; a steady sliding window counter N)
+//	under-admission: count + its uncertain and unanswered calls ≥ N − tol, where count is the
+//	                 measured window's: accepted([E−W, E)) (E: the overload's last throttled
+//	                 answer, when the limiter was full: a sliding log then holds N calls of
+//	                 (E−W, E], a fixed window N of [start, E), an empty bucket admitted N in
+//	                 (E−W, E]; a steady sliding window counter N), or, where the counter fit holds
+//	                 at E, ⌈m(E)⌉, uncertain by the calls at (k−1)W, kW and E.
 //
-// The end rule (ender, end.go): the overload stops once the count of the W-interval before its
-// latest throttled answers has settled after the limiter was full: c(E') = accepted([E'−W, E')) for
-// the throttled answers E' with E'−W ≥ t_f spans at least δ and varies by at most s = max(1, 0.5%
-// of N), with δ = W/20 when c is within s of N and W/4 otherwise. Every correct limiter is steady
-// from the time given above, and then c is constant (N, N+1 for a bucket): the rule holds δ after
-// E − W first reaches both t_f and the steady time, and there is a throttled answer then (fixed
-// windows throttle for 3W/4 of each window). The sliding window counter's ramp, N/W, moves c by
-// 5% of N in W/20 and by 25% in W/4: it never looks settled, so a counter whose limit is 10% high
-// is not stopped on its way through N. A limit 10% low, a throttle that never lifts or one for all
-// accounts settles at its own level and is stopped after W/4. The floors, the run's start o
-// anywhere in the window (the verdict needs the last calls' answers and the recovery probes too):
+// The counter fit (counter.go) holds at a throttled answer E when a whole window has been watched
+// since t_f (E − W ≥ t_f: a limit of N per W is not told from N per 2W sooner), and at every
+// throttled answer E' of [E − W/8, E] (the limiter throttling throughout): c(k'−1) = N within one
+// call and the uncertain ones (checked for every epoch window the span touches), m(E') within s of
+// N (and the uncertain ones), and m varying by at most s over the span — beyond its uncertain calls
+// in the analysis (a stall's catch-up interleaves answers out of their decision order), by at most
+// s − 1 without that allowance in the end rule, so that what the end rule stopped on the analysis,
+// with every answer in, finds too (TestSimulatedCounterFitUnderNoise). It holds for every correct limiter whose epoch window before E held N
+// calls and which has since admitted N/W: a steady counter, bucket or GCRA — and there m(E) and
+// the exact count agree (both N: the estimate stays exact). It cannot hold for a windowed limiter
+// (fixed window, sliding log: no admissions while throttled, so m falls by c(k−1)/8 ≥ N/8 over the
+// span), nor for a rate 10% off N/W after an epoch window of N (m moves by 0.1N/8 = 2.5 s), nor at
+// a level other than N: a fit at any level would be wrong, since in the window after the first
+// one a bucket of some burst admits exactly like a counter of another limit (a bucket started at
+// 3W/4 like a counter of 1.25N), so only N, with c(k−1) = N, is taken as evidence.
+//
+// The end rule (ender, end.go) stops the overload when the evidence decides, whichever first:
+//   - settled: c(E') = accepted([E'−W, E')) for the throttled answers E' with E'−W ≥ t_f spans at
+//     least δ and varies by at most s = max(1, 0.5% of N), with δ = W/20 when c is N within one
+//     call and its uncertain ones, W/4 otherwise. Every correct limiter is steady from the time
+//     given above, and then c is constant (N, N+1 for a bucket): the rule holds δ after E − W first
+//     reaches both t_f and the steady time, and there is a throttled answer then (fixed windows
+//     throttle for 3W/4 of each window). A counter's approach to N (c = N − (N − c(k−1))(1−e)
+//     after a first window that did not fill, o just over 3W/4) is not at N, so it waits W/4 and
+//     the counter fit ends it first, exactly; a limit 10% off, a throttle that never lifts or one
+//     for all accounts settles at its own level and is stopped after W/4;
+//   - the counter fit holds at the latest throttled answer;
+//   - over-admission is certain: a W-interval from an accepted call holds, certainly and whatever
+//     answers are still to come, more than N + tol + 1% of N (from t_f on) or 2N + tol + 1% (any);
+//     with two keys, only once keying is decided too: more than 1.5N in the window before the
+//     latest throttled answer (a budget per key), or at most 1.5N admitted before t_f (one budget:
+//     two of N, each key offered 2N/W, admit about 2N before either throttles), since the window
+//     keying reads may still be a counter per key filling. A target never throttled is stopped so,
+//     at about 0.52W (4N/W offered);
+//   - isolation failed: the isolation account was throttled after t_f (one limit for all).
+//
+// The recovery load stops with the overload: a target that has not throttled it by then will not
+// be seen to. The floors, the run's start o anywhere in the window (the verdict needs the last
+// calls' answers and the recovery probes too), checked by a phase sweep (TestSimulatedEndRule):
 //
 //	fixed window, epoch        t_f + W + W/20 ≤ 1.3W (o ≤ 3W/4), ≤ 1.55W (o > 3W/4)
 //	fixed window, first call   W/4 + W + W/20 = 1.3W
 //	sliding log                1.3W
-//	token bucket, GCRA         t_f + W + W/20 ≤ 1.38W (burst N), ≈ 1.05W (burst 1)
-//	sliding window counter     steady + W + W/20: 2.05W − o (o ≤ 3W/4), 3.05W − o (o > 3W/4): ≤ 2.3W
+//	token bucket, GCRA         t_f + W + W/20 ≤ 1.39W (burst N), ≈ 1.06W (burst 1)
+//	sliding window counter     the fit: max(t_f + W, the epoch window after the first full one
+//	                           + W/8): W/4 + W (o ≤ 3W/4), 2W − o + W/8 ≤ 1.38W (o > 3W/4)
 //
-// The counter is the one whose floor stays near two windows: a W-interval of its steady admission
-// exists only after a window has ended full. A target never throttled runs the 2.5W cap (and fails
-// over-admission: the first window holds 4N).
+// and for the broken ones (TestSimulatedBrokenEndEarly, 600/6s): no limit 0.52W, one limit for all
+// accounts ≤ 1.11W, a limit per key ≤ 1.76W, a throttle that never lifts ≤ 1.75W, a limit 10% off
+// ≤ 1.63W but for the counter's (10% high ≤ 2.03W, 10% low ≤ 2.34W: its exact count tells its
+// limit only once steady, and a fit off N is not evidence, above), all before the 2.5W cap.
 //
 // A limit 10% off moves the steady count by 0.1N, more than tol plus the measured window's
 // uncertainty, which the generator check keeps within 4% of N (else: no verdict).
@@ -82,8 +117,8 @@ import (
 // 10%, a probe interval and a latency). At 4N/W every correct algorithm throttles by t_f ≤ W/2 (a
 // bucket of burst N empties in W/3; a fixed or sliding window started at offset o fills W/4 later
 // if o ≤ 3W/4, else W/4 into the next window) and serves again by the next window, at most
-// W − W/4 later: its probes end by 1.25W. 6000/1m: a verdict in 80–95 s for every limiter but the
-// sliding window counter (up to 140 s), set-up included.
+// W − W/4 later: its probes end by 1.25W. 6000/1m: a verdict in 80–95 s for every correct
+// limiter, set-up included.
 const (
 	overloadFactor  = 4.0  // the overloaded accounts are offered 4N per window
 	overloadWindows = 2.5  // for at most 2.5 windows (the end rule stops it when decided)
@@ -269,10 +304,38 @@ type measuredWindow struct {
 	end      time.Time  // just after the overload's last throttled answer (or last decision)
 	ambLast  int        // uncertain calls at its edges
 	lostLast int        // unanswered calls in it
+
+	// The counter fit at the last throttled answer (counter.go): when it holds, the estimate is
+	// the counter's own count m there, uncertain by the calls at its three edges and the
+	// unanswered ones since the previous epoch window began.
+	fitted          bool
+	fitCount        int
+	fitAmb, fitLost int
 }
 
-// uncertainty is how many calls the window's count may be off by.
-func (m measuredWindow) uncertainty() int { return m.ambLast + m.lostLast }
+// uncertainty is how many calls the window's count (or the fitted count) may be off by.
+func (m measuredWindow) uncertainty() int {
+	if m.fitted {
+		return m.fitAmb + m.fitLost
+	}
+	return m.ambLast + m.lostLast
+}
+
+// lost is the unanswered calls in the measured window (or since the fit's previous epoch window).
+func (m measuredWindow) lost() int {
+	if m.fitted {
+		return m.fitLost
+	}
+	return m.lostLast
+}
+
+// count is the measured window's count: the fitted one, or accepted([end−W, end)).
+func (m measuredWindow) count(acc []time.Time, w time.Duration) int {
+	if m.fitted {
+		return m.fitCount
+	}
+	return countIn(acc, m.end.Add(-w), m.end)
+}
 
 // analyze measures, then runs every check over the observations. It never fails: a check that
 // cannot be judged is skipped with the reason, and a generator that did not keep its plan sets
@@ -304,8 +367,7 @@ func measure(in *input) measurement {
 		if first := firstOf(os, kindThrottled); first != nil {
 			m.firstThrottle = first.at()
 		}
-		w := m.window
-		m.estimate = countIn(acceptedTimes(os, nil), w.end.Add(-in.w()), w.end)
+		m.estimate = m.window.count(acceptedTimes(os, nil), in.w())
 	}
 	m.keys = measureKeys(in, m.window)
 	return m
@@ -411,7 +473,7 @@ func measureGenerator(in *input) measurement {
 	}
 	m.latP99 = quantile(lat, 0.99)
 	m.inflight = int(math.Ceil(overloadFactor * in.limit.PerSecond() * m.latP99.Seconds()))
-	m.tol = max(2, int(math.Ceil(tolerance*float64(in.n()))))
+	m.tol = tolOf(in.n())
 	if total == 0 {
 		m.problems = append(m.problems, "no call was made")
 	} else if float64(m.transport) > 0.01*float64(total) {
@@ -446,14 +508,39 @@ func measureWindow(in *input, problems []string) (measuredWindow, []string) {
 	}
 	from := mw.end.Add(-in.w())
 	mw.ambLast = mw.amb.at(from) + mw.amb.at(mw.end)
-	for _, o := range os {
-		if o.kind == kindTransport && !o.sent.Before(from) && o.sent.Before(mw.end) {
-			mw.lostLast++
+	lost := func(from time.Time) int {
+		n := 0
+		for _, o := range os {
+			if o.kind == kindTransport && !o.sent.Before(from) && o.sent.Before(mw.end) {
+				n++
+			}
+		}
+		return n
+	}
+	mw.lostLast = lost(from)
+	if !lastThrottled.IsZero() {
+		f := fitInput{n: in.n(), w: int64(in.w()), settle: settleOf(in.n()),
+			u: func(t int64) int { return mw.amb.at(time.Unix(0, t)) }, lenient: true}
+		for _, o := range os {
+			switch o.kind {
+			case kindAccepted:
+				f.acc = append(f.acc, o.at().UnixNano())
+			case kindThrottled:
+				f.thr = append(f.thr, o.at().UnixNano())
+			}
+		}
+		slices.Sort(f.acc)
+		slices.Sort(f.thr)
+		if ok, m, unc := f.fit(len(f.thr) - 1); ok {
+			mw.fitted, mw.fitCount, mw.fitAmb = true, fitEstimate(m), unc
+			start := f.thr[len(f.thr)-1]
+			start -= floorMod(start, f.w)
+			mw.fitLost = lost(time.Unix(0, start-f.w))
 		}
 	}
 	if u := mw.uncertainty(); float64(u) > 0.04*float64(in.n()) {
 		problems = append(problems, fmt.Sprintf("%d calls at the edge of the measured window were late or slow and %d got no answer: ±%d is more than 4%% of %d, a limit 10%% off could pass",
-			mw.ambLast, mw.lostLast, u, in.n()))
+			u-mw.lost(), mw.lost(), u, in.n()))
 	}
 	return mw, problems
 }
@@ -473,6 +560,12 @@ func rejectedProblems(in *input) []string {
 	}
 	return []string{fmt.Sprintf("%d calls were rejected before the throttle (%s): nothing to measure", rejected, firstCode(all, kindRejected))}
 }
+
+// tolOf is over- and under-admission's tolerance for a limit of n: max(2, 3% of n).
+func tolOf(n int) int { return max(2, int(math.Ceil(tolerance*float64(n)))) }
+
+// settleOf is s, how far the end rule's counts may vary and still be settled: max(1, 0.5% of n).
+func settleOf(n int) int { return max(1, (n+199)/200) }
 
 // planned is when the generator was to send call seq: vegeta's constant pacer sends call k at
 // (k+1) intervals after the attack began.
@@ -625,7 +718,9 @@ func algorithm(in *input, m measurement) string {
 	if before > 0 {
 		burst -= math.Floor(float64(in.n()) * acc[before-1].Sub(start).Seconds() / w.Seconds())
 	}
-	if empty >= 5 {
+	// The counter fit holding, the admissions are smooth whatever the measured window's bins say
+	// (a counter's first window is a burst: see the derivation).
+	if empty >= 5 && !m.window.fitted {
 		// Windowed: where does a burst of admissions start? After the longest gap in the last window.
 		var gapEnd time.Time
 		longest := time.Duration(0)
@@ -650,10 +745,18 @@ func algorithm(in *input, m measurement) string {
 		}
 		return "windowed (bursts not aligned to the epoch nor to the first call)"
 	}
-	// Smooth. A bucket is empty at t_f and admits N in the next W; a sliding window counter admits
-	// less until its (epoch) window turns: the previous window still weighs on its estimate.
+	// Smooth. A bucket is empty at t_f and admits N in the next W, its next token W/N after t_f; a
+	// sliding window counter admits less until its (epoch) window turns: the previous window still
+	// weighs on its estimate, and a first window that filled admits nothing more until it ends.
 	if countIn(acc, tf, tf.Add(w)) < in.n()-m.tol-m.window.ambLast {
 		return "sliding window counter"
+	}
+	if i, _ := slices.BinarySearchFunc(acc, tf, func(t, target time.Time) int { return t.Compare(target) }); i < len(acc) {
+		gap := max(w/200, 4*w/time.Duration(in.n()))
+		next := acc[i]
+		if next.Sub(tf) > gap && circDist(next.UnixNano(), 0, int64(w)) <= int64(gap/2) {
+			return "sliding window counter"
+		}
 	}
 	return fmt.Sprintf("token bucket or GCRA (burst ≈ %d)", max(1, int(math.Round(burst))))
 }

@@ -183,7 +183,7 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]attack.Account
 	// The overload ends when the end rule holds (analysis.go), at the latest after span; the
 	// below-limit and isolation loads end with it.
 	var ended atomic.Bool
-	en := newEnder(s.lim)
+	en := newEnder(s.lim, len(accounts[roleOverload]) > 1)
 	var maxLat time.Duration
 	var decidedAt time.Time // read after wg.Wait
 	decided := func(o *observation) bool {
@@ -220,7 +220,7 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]attack.Account
 	withOverload := func(*observation) bool { return ended.Load() }
 	constant(roleOverload, overloadFactor, decided)
 	constant(roleBelow, belowFactor, withOverload)
-	constant(roleIsolation, isolationFactor, withOverload)
+	constant(roleIsolation, isolationFactor, func(o *observation) bool { en.addIsolation(o); return ended.Load() })
 	if accts, ok := accounts[roleRecovery]; ok {
 		p := s.plan(roleRecovery, overloadFactor*perSec)
 		wg.Add(1)
@@ -228,7 +228,9 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]attack.Account
 			defer wg.Done()
 			// Overload until the first throttled answer (at most recoveryLoadWindows), then probe until served.
 			du := time.Duration(recoveryLoadWindows * float64(w))
-			began, last, err := s.drive(ctx, roleRecovery, roleRecovery, accts, p.rate, du, func(o *observation) bool { return o.kind == kindThrottled })
+			// It stops with the overload too: a target that has not throttled it by then never will
+			// before the verdict (the overload ends early only when every check is decided).
+			began, last, err := s.drive(ctx, roleRecovery, roleRecovery, accts, p.rate, du, func(o *observation) bool { return o.kind == kindThrottled || ended.Load() })
 			if err != nil {
 				fail(err)
 				return
