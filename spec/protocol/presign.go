@@ -59,10 +59,7 @@ func Presign(baseURL string, creds Credentials, call Call) (*Presigned, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protocol: %w", err)
 	}
-	method := strings.ToUpper(call.Method)
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := call.httpMethod()
 	switch {
 	case method != http.MethodGet && method != http.MethodPost:
 		return nil, fmt.Errorf("protocol: method %q: want GET or POST", call.Method)

@@ -46,10 +46,7 @@ func NewRequest(ctx context.Context, baseURL string, creds Credentials, call Cal
 	if err != nil {
 		return nil, fmt.Errorf("protocol: %w", err)
 	}
-	method := strings.ToUpper(call.Method)
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := call.httpMethod()
 	if method != http.MethodGet && method != http.MethodPost {
 		return nil, fmt.Errorf("protocol: method %q: want GET or POST", call.Method)
 	}

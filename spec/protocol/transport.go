@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -35,4 +36,12 @@ func ParseFormat(s string, formats []string) (Format, error) {
 		return "", fmt.Errorf("format %q: want %s", s, strings.Join(formats, " or "))
 	}
 	return Format(f), nil
+}
+
+// httpMethod is the request's method: Method in upper case, GET when unset.
+func (t Transport) httpMethod() string {
+	if t.Method == "" {
+		return http.MethodGet
+	}
+	return strings.ToUpper(t.Method)
 }
