@@ -76,12 +76,6 @@ func WriteText(w io.Writer, r *Report) error { return loadrun.WriteText(w, r) }
 // WriteJSON writes r as the JSON report of `edgeconform load --json`.
 func WriteJSON(w io.Writer, r *Report) error { return loadrun.WriteJSON(w, r) }
 
-// setupTimeout bounds the first fill of the pools, and teardown the freeing of the identifiers.
-const (
-	setupTimeout    = 30 * time.Second
-	teardownTimeout = 30 * time.Second
-)
-
 // Run sets up the identifiers, sends the calls and judges the figures. It returns the report and,
 // when the report decides nothing (the run could not be made, the target answered none of the
 // first calls, ctx ended before the duration), an error saying why; a crossed threshold is the
@@ -117,29 +111,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		maxWorkers = 64
 	}
 
-	pctx, stopPools := context.WithCancel(ctx)
-	defer stopPools()
-	pools, err := loadrun.NewPools(pctx, loadrun.PoolOptions{
+	pools, release, err := loadrun.OpenPools(ctx, loadrun.PoolOptions{
 		Target: o.Target, Mix: mix, States: o.States, Rate: o.Rate, RateLimit: rl,
 		Method: o.Method, Signature: o.Signature, Format: o.Format, Spec: o.Spec, NoTeardown: o.KeepIdentifiers,
-	})
+	}, nil) // a teardown error is best effort: the run's figures stand without it
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		pools.Close()
-		if !o.KeepIdentifiers {
-			tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
-			defer cancel()
-			_ = pools.Teardown(tctx) // best effort: the run's figures stand without it
-		}
-	}()
-	wctx, cancel := context.WithTimeout(ctx, setupTimeout)
-	err = pools.Warm(wctx)
-	cancel()
-	if err != nil {
-		return nil, err
-	}
+	defer release()
 
 	s, cause := loadrun.Run(ctx, loadrun.RunOptions{
 		Target: o.Target, Rate: o.Rate, Duration: o.Duration, MaxWorkers: maxWorkers, Timeout: o.Timeout,

@@ -104,32 +104,15 @@ func (o *loadOptions) runPooled(ctx context.Context, m *Main, a *arrangement, ts
 	if len(f.stepRates) > 0 {
 		firstRate = f.stepRates[0]
 	}
-	pctx, stopPools := context.WithCancel(ctx)
-	defer stopPools()
-	pools, err := loadrun.NewPools(pctx, loadrun.PoolOptions{
+	// The embedded implementation goes away with its identifiers: nothing to tear down.
+	pools, release, err := loadrun.OpenPools(ctx, loadrun.PoolOptions{
 		Target: a.target, Mix: f.mix, States: a.states, Rate: firstRate, Shard: sh, RateLimit: rl,
 		Method: o.method, Signature: sig, Format: o.answer, NoTeardown: a.embedded,
-	})
+	}, func(err error) { fmt.Fprintf(m.Stderr, "load: teardown: %v\n", err) })
 	if err != nil {
 		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
 	}
-	defer func() {
-		pools.Close()
-		if a.embedded {
-			return // the embedded implementation goes away with its identifiers
-		}
-		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		if err := pools.Teardown(tctx); err != nil {
-			fmt.Fprintf(m.Stderr, "load: teardown: %v\n", err)
-		}
-	}()
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = pools.Warm(wctx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("%w: %w", cli.ErrHarness, err)
-	}
+	defer release()
 	if !f.startTime.IsZero() {
 		if late := time.Since(f.startTime); late > 0 {
 			fmt.Fprintf(m.Stderr, "load: --start-at %s passed %s ago: starting now\n", f.startAt, late.Round(time.Millisecond))
