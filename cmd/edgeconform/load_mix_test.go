@@ -14,6 +14,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/mock"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 )
 
 func TestLoadMixUsageErrors(t *testing.T) {
@@ -202,7 +203,7 @@ func TestLoadShardRecipe(t *testing.T) {
 		t.Fatalf("merge: %v\n%s", err, stdout)
 	}
 	r := readReport(t, js)
-	if r.Dry != 0 || len(r.Paths) != 2 || r.Verdict != loadrun.VerdictPass {
+	if r.Dry != 0 || len(r.Paths) != 2 || r.Verdict != verdict.Pass {
 		t.Errorf("merged: %d dry, %d paths, verdict %s\n%s", r.Dry, len(r.Paths), r.Verdict, stdout)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgeconform/edgeconform/internal/cli"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 )
 
 const compareSynopsis = "report compare [--threshold EXPR ...] [--json FILE] [--html FILE] [--resamples N] [--seed S] [--level L] BASE NEW"
@@ -78,7 +79,7 @@ func runReportCompare(_ context.Context, m *Main, args []string) error {
 	if err := writeOutput("report compare", "html", htmlPath, func(w io.Writer) error { return loadrun.WriteCompareHTML(w, c) }); err != nil {
 		return err
 	}
-	if c.Verdict != loadrun.VerdictPass {
+	if c.Verdict != verdict.Pass {
 		passes := make([]bool, len(c.Thresholds))
 		for i, t := range c.Thresholds {
 			passes[i] = t.Pass

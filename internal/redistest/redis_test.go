@@ -16,10 +16,10 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/mock"
 	"github.com/edgeconform/edgeconform/internal/ratelimit"
 	"github.com/edgeconform/edgeconform/internal/throttle"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -160,7 +160,7 @@ func TestRedisRatePasses(t *testing.T) {
 	rdb := startRedis(t)
 	rl := limit(t)
 	rep := run(t, rdb, rl, 1)
-	if rep.Verdict != loadrun.VerdictPass {
+	if rep.Verdict != verdict.Pass {
 		t.Fatalf("verdict %s, want pass: %v", rep.Verdict, rep.Failed())
 	}
 	slack := rep.Uncertainty + max(2, 0.02*float64(rl.Calls))
@@ -180,7 +180,7 @@ func TestRedisRateTooLenient(t *testing.T) {
 	rdb := startRedis(t)
 	rl := limit(t)
 	rep := run(t, rdb, rl, 1.1)
-	if rep.Verdict != loadrun.VerdictFail {
+	if rep.Verdict != verdict.Fail {
 		t.Errorf("verdict %s, want fail", rep.Verdict)
 	}
 	for _, c := range rep.Checks {

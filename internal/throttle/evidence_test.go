@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/edgeconform/edgeconform/internal/arrange"
-	"github.com/edgeconform/edgeconform/internal/loadrun"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 	"github.com/edgeconform/edgeconform/spec/states"
 )
@@ -63,7 +63,7 @@ func TestNoEvidenceNoPass(t *testing.T) {
 	if c := checkOf(rep, CheckShape); c.Status != CheckFail {
 		t.Errorf("shape %s (%s), want fail: answers without a Code", c.Status, c.Message)
 	}
-	if rep.Verdict == loadrun.VerdictPass {
+	if rep.Verdict == verdict.Pass {
 		t.Errorf("verdict %s, want fail (or inconclusive)", rep.Verdict)
 	}
 }

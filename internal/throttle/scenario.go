@@ -17,6 +17,7 @@ import (
 	"github.com/edgeconform/edgeconform/internal/attack"
 	"github.com/edgeconform/edgeconform/internal/loadrun"
 	"github.com/edgeconform/edgeconform/internal/specfacts"
+	"github.com/edgeconform/edgeconform/internal/verdict"
 	"github.com/edgeconform/edgeconform/spec"
 )
 
@@ -300,12 +301,12 @@ func (s *scenario) run(ctx context.Context, accounts map[string][]attack.Account
 	}
 	switch {
 	case a.noVerdict != "":
-		rep.Verdict = loadrun.VerdictInconclusive
+		rep.Verdict = verdict.Inconclusive
 		s.noVerdict = a.noVerdict
 	case len(rep.Failed()) > 0:
-		rep.Verdict = loadrun.VerdictFail
+		rep.Verdict = verdict.Fail
 	default:
-		rep.Verdict = loadrun.VerdictPass
+		rep.Verdict = verdict.Pass
 	}
 	return rep, nil
 }

@@ -86,10 +86,6 @@ func runAll(t *testing.T, rl spec.RateLimit, runs []*mockRun) {
 	wg.Wait()
 }
 
-func runAgainstMock(rl spec.RateLimit, opts ...mock.Option) (*Report, error) {
-	return runAgainstMockLink(rl, 0, 0, opts...)
-}
-
 // runAgainstMockLink runs the scenario against a reference implementation of its own, behind a
 // slow link when delay > 0.
 func runAgainstMockLink(rl spec.RateLimit, delay, jitter time.Duration, opts ...mock.Option) (*Report, error) {
